@@ -1,0 +1,91 @@
+"""Typed settings, stored as JSON in the data folder. No Qt here."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from desktop_search.errors import ConfigError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
+    ".tox", ".mypy_cache", ".pytest_cache", ".cache", "site-packages", ".idea",
+)
+
+
+@dataclass
+class Settings:
+    #: sentence-transformers model: a name, a folder, or "all-MiniLM-L6-v2" (packaged, offline)
+    model: str = DEFAULT_MODEL
+    #: "auto" picks CUDA, then MPS, then CPU
+    device: str = "auto"
+    #: embedding backend: "auto" (ONNX when available for the model, else torch), "torch", "onnx"
+    backend: str = "torch"
+    #: files larger than this are skipped with a reason
+    max_file_mb: float = 50.0
+    #: glob patterns (gitignore syntax) excluded in addition to the defaults
+    exclude_patterns: list[str] = field(default_factory=list)
+    #: folder names never descended into
+    exclude_dirs: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDES))
+    skip_hidden: bool = True
+    respect_gitignore: bool = True
+    follow_symlinks: bool = False
+    #: seconds an extraction may take before the file is marked as failed
+    extract_timeout_s: float = 60.0
+    #: UI: keep watching in the tray when the window closes
+    close_to_tray: bool = False
+    #: UI: start hidden in the tray
+    start_minimized: bool = False
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
+
+    def validate(self) -> None:
+        if not self.model or not str(self.model).strip():
+            raise ConfigError("model must not be empty")
+        if self.max_file_mb <= 0:
+            raise ConfigError("max_file_mb must be positive")
+        if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):
+            raise ConfigError(f"unknown device {self.device!r}: use auto, cpu, cuda or mps")
+        if self.backend not in ("auto", "torch", "onnx"):
+            raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch or onnx")
+
+    @classmethod
+    def load(cls, path: Path) -> "Settings":
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read settings {path}: {exc}") from None
+        known = {f.name for f in fields(cls)}
+        s = cls(**{k: v for k, v in raw.items() if k in known})
+        s.validate()
+        return s
+
+    def save(self, path: Path) -> None:
+        self.validate()
+        atomic_write_text(path, json.dumps(asdict(self), indent=2))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write, fsync, rename: a reader sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,511 @@
+"""The catalog: SQLite (WAL) holding roots, files, chunks, their vectors and a BM25 index.
+
+The catalog is the truth. The USearch index is a fast copy of the vectors stored here and
+can be rebuilt from it at any time, so a kill at any moment leaves a consistent state:
+each file's change is one transaction.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from desktop_search.errors import IndexCorrupt
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS roots(
+    id INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL,
+    added_at REAL NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0,
+    last_scan REAL
+);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT UNIQUE NOT NULL,
+    root_id INTEGER,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT,
+    kind TEXT,
+    title TEXT,
+    heading TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    indexed_at REAL,
+    n_chunks INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS files_hash ON files(hash);
+CREATE INDEX IF NOT EXISTS files_root ON files(root_id);
+CREATE INDEX IF NOT EXISTS files_state ON files(state);
+CREATE TABLE IF NOT EXISTS chunks(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page INTEGER,
+    line INTEGER,
+    text TEXT NOT NULL,
+    vector BLOB
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE INDEX IF NOT EXISTS chunks_unembedded ON chunks(id) WHERE vector IS NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    heading, body, tokenize='porter unicode61 remove_diacritics 2'
+);
+"""
+
+# file states
+INDEXED = "indexed"   # text extracted and chunked (vectors may still be pending)
+FAILED = "failed"     # a reader failed; error says why
+SKIPPED = "skipped"   # deliberately not indexed (too large, binary, unsupported)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    path: str
+    root_id: int | None
+    size: int
+    mtime_ns: int
+    hash: str | None
+    kind: str | None
+    title: str | None
+    state: str
+    error: str | None
+    attempts: int
+    n_chunks: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: int
+    file_id: int
+    path: str
+    ord: int
+    start: int
+    end: int
+    page: int | None
+    line: int | None
+    text: str
+    kind: str | None
+    title: str | None
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    start: int
+    end: int
+    page: int | None
+    line: int | None
+    text: str
+
+
+_FILE_COLS = "id, path, root_id, size, mtime_ns, hash, kind, title, state, error, attempts, n_chunks"
+
+
+class Catalog:
+    """Thread-safe: each thread reads through its own connection; writes are serialized."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        try:
+            conn = self._conn()
+            conn.executescript(_SCHEMA)
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise IndexCorrupt(f"the catalog {self.path} is damaged: {exc}") from None
+        if ok != "ok":
+            self.close()
+            raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
+        if self.get_meta("schema") is None:
+            self.set_meta("schema", str(SCHEMA_VERSION))
+
+    # -- connections -------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=30.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for c in self._conns:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._conns.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    # -- meta ----------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self._conn().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str, conn: sqlite3.Connection | None = None) -> None:
+        sql = "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"
+        if conn is not None:
+            conn.execute(sql, (key, value))
+        else:
+            with self.transaction() as c:
+                c.execute(sql, (key, value))
+
+    def vector_generation(self) -> int:
+        return int(self.get_meta("vector_generation", "0") or 0)
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES('vector_generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1")
+
+    # -- roots ---------------------------------------------------------------------------
+    def add_root(self, path: str) -> int:
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
+            return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
+
+    def roots(self) -> list[dict]:
+        rows = self._conn().execute(
+            "SELECT r.id, r.path, r.added_at, r.paused, r.last_scan, "
+            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed') "
+            "FROM roots r ORDER BY r.path").fetchall()
+        return [dict(id=r[0], path=r[1], added_at=r[2], paused=bool(r[3]), last_scan=r[4],
+                     files=r[5]) for r in rows]
+
+    def root_id(self, path: str) -> int | None:
+        row = self._conn().execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def set_root_paused(self, path: str, paused: bool) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE roots SET paused=? WHERE path=?", (int(paused), path))
+
+    def mark_root_scanned(self, root_id: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE roots SET last_scan=? WHERE id=?", (time.time(), root_id))
+
+    def remove_root(self, path: str) -> list[int]:
+        """Forget a root and every file under it; returns the chunk ids dropped."""
+        with self.transaction() as c:
+            row = c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()
+            if not row:
+                return []
+            ids = self._delete_where(c, "root_id=?", (row[0],))
+            c.execute("DELETE FROM roots WHERE id=?", (row[0],))
+            return ids
+
+    # -- files ---------------------------------------------------------------------------
+    def get_file(self, path: str) -> FileRow | None:
+        row = self._conn().execute(f"SELECT {_FILE_COLS} FROM files WHERE path=?", (path,)).fetchone()
+        return FileRow(*row) if row else None
+
+    def files_of_root(self, root_id: int) -> dict[str, FileRow]:
+        rows = self._conn().execute(f"SELECT {_FILE_COLS} FROM files WHERE root_id=?", (root_id,))
+        return {r[1]: FileRow(*r) for r in rows}
+
+    def files_by_hash(self, digest: str) -> list[FileRow]:
+        rows = self._conn().execute(f"SELECT {_FILE_COLS} FROM files WHERE hash=?", (digest,))
+        return [FileRow(*r) for r in rows]
+
+    def failed_files(self) -> list[FileRow]:
+        rows = self._conn().execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE state IN ('failed', 'skipped') ORDER BY path")
+        return [FileRow(*r) for r in rows]
+
+    def file_by_id(self, file_id: int) -> FileRow | None:
+        row = self._conn().execute(f"SELECT {_FILE_COLS} FROM files WHERE id=?", (file_id,)).fetchone()
+        return FileRow(*row) if row else None
+
+    def _delete_where(self, c: sqlite3.Connection, where: str, args: tuple) -> list[int]:
+        ids = [r[0] for r in c.execute(
+            f"SELECT c.id FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.{where}",
+            args)]
+        self._drop_chunks(c, ids)
+        c.execute(f"DELETE FROM files WHERE {where}", args)
+        return ids
+
+    def _drop_chunks(self, c: sqlite3.Connection, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            c.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", part)
+            c.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
+        self._bump_generation(c)
+
+    def put_file(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
+                 digest: str | None, kind: str | None, title: str | None, heading: str,
+                 chunks: Sequence[NewChunk]) -> tuple[int, list[int]]:
+        """Replace a file's chunks in one transaction. Returns (file id, dropped chunk ids).
+
+        New chunks have no vector yet: they are searchable by words at once and the
+        embedder fills their vectors from the backlog (``unembedded``).
+        """
+        with self.transaction() as c:
+            old = c.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
+            dropped: list[int] = []
+            if old:
+                dropped = [r[0] for r in c.execute("SELECT id FROM chunks WHERE file_id=?", (old[0],))]
+                self._drop_chunks(c, dropped)
+                c.execute(
+                    "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, title=?, heading=?, "
+                    "state='indexed', error=NULL, attempts=0, indexed_at=?, n_chunks=? WHERE id=?",
+                    (root_id, size, mtime_ns, digest, kind, title, heading, time.time(), len(chunks), old[0]))
+                file_id = old[0]
+            else:
+                file_id = c.execute(
+                    "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
+                    "indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
+                    (path, root_id, size, mtime_ns, digest, kind, title, heading, time.time(),
+                     len(chunks))).lastrowid
+            for i, ch in enumerate(chunks):
+                cid = c.execute(
+                    "INSERT INTO chunks(file_id, ord, start, end, page, line, text) VALUES(?,?,?,?,?,?,?)",
+                    (file_id, i, ch.start, ch.end, ch.page, ch.line, ch.text)).lastrowid
+                c.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES(?,?,?)",
+                          (cid, heading if i == 0 else "", ch.text))
+            return file_id, dropped
+
+    def put_failure(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
+                    digest: str | None, kind: str | None, state: str, error: str) -> list[int]:
+        """Record why a file is not indexed (its old chunks, if any, are dropped)."""
+        with self.transaction() as c:
+            old = c.execute("SELECT id, attempts FROM files WHERE path=?", (path,)).fetchone()
+            dropped: list[int] = []
+            if old:
+                dropped = [r[0] for r in c.execute("SELECT id FROM chunks WHERE file_id=?", (old[0],))]
+                self._drop_chunks(c, dropped)
+                c.execute(
+                    "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, state=?, error=?, "
+                    "attempts=attempts+1, indexed_at=?, n_chunks=0, title=NULL WHERE id=?",
+                    (root_id, size, mtime_ns, digest, kind, state, error, time.time(), old[0]))
+            else:
+                c.execute(
+                    "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, state, error, attempts, "
+                    "indexed_at) VALUES(?,?,?,?,?,?,?,?,1,?)",
+                    (path, root_id, size, mtime_ns, digest, kind, state, error, time.time()))
+            return dropped
+
+    def clone_file(self, src_id: int, *, path: str, root_id: int | None, size: int,
+                   mtime_ns: int) -> list[int] | None:
+        """Copy a file's chunks (vectors included) to a new path with the same bytes."""
+        with self.transaction() as c:
+            src = c.execute("SELECT hash, kind, title, heading, n_chunks FROM files WHERE id=? "
+                            "AND state='indexed'", (src_id,)).fetchone()
+            if not src or c.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone():
+                return None
+            fid = c.execute(
+                "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
+                "indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
+                (path, root_id, size, mtime_ns, src[0], src[1], src[2], src[3], time.time(),
+                 src[4])).lastrowid
+            new_ids = []
+            rows = c.execute("SELECT ord, start, end, page, line, text, vector FROM chunks "
+                             "WHERE file_id=? ORDER BY ord", (src_id,)).fetchall()
+            for r in rows:
+                cid = c.execute("INSERT INTO chunks(file_id, ord, start, end, page, line, text, vector) "
+                                "VALUES(?,?,?,?,?,?,?,?)", (fid, *r)).lastrowid
+                c.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES(?,?,?)",
+                          (cid, src[3] if r[0] == 0 else "", r[5]))
+                new_ids.append(cid)
+            self._bump_generation(c)
+            return new_ids
+
+    def touch_file(self, path: str, *, size: int, mtime_ns: int) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
+
+    def delete_file(self, path: str) -> list[int]:
+        with self.transaction() as c:
+            return self._delete_where(c, "path=?", (path,))
+
+    def move_file(self, old: str, new: str, *, root_id: int | None, size: int | None = None,
+                  mtime_ns: int | None = None) -> bool:
+        """Re-point a file (rename/move): its chunks and vectors are kept."""
+        with self.transaction() as c:
+            row = c.execute("SELECT id FROM files WHERE path=?", (old,)).fetchone()
+            if not row:
+                return False
+            self._delete_where(c, "path=?", (new,))
+            c.execute("UPDATE files SET path=?, root_id=? WHERE id=?", (new, root_id, row[0]))
+            if size is not None and mtime_ns is not None:
+                c.execute("UPDATE files SET size=?, mtime_ns=? WHERE id=?", (size, mtime_ns, row[0]))
+            return True
+
+    def paths_under(self, folder: str) -> list[str]:
+        prefix = folder.rstrip("/\\") + "/"
+        rows = self._conn().execute(
+            "SELECT path FROM files WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))
+        return [r[0] for r in rows]
+
+    # -- vectors -------------------------------------------------------------------------
+    def unembedded(self, limit: int) -> list[tuple[int, str, str]]:
+        """(chunk id, heading, text) of chunks still waiting for a vector, oldest first."""
+        rows = self._conn().execute(
+            "SELECT c.id, f.heading, c.text FROM chunks c JOIN files f ON f.id=c.file_id "
+            "WHERE c.vector IS NULL ORDER BY c.id LIMIT ?", (limit,)).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def count_unembedded(self) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
+
+    def set_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> list[int]:
+        """Store vectors; returns the ids that still existed (a file may have changed meanwhile)."""
+        vecs = np.ascontiguousarray(vectors, dtype=np.float16)
+        stored: list[int] = []
+        with self.transaction() as c:
+            for cid, v in zip(ids, vecs):
+                cur = c.execute("UPDATE chunks SET vector=? WHERE id=? AND vector IS NULL",
+                                (v.tobytes(), int(cid)))
+                if cur.rowcount:
+                    stored.append(int(cid))
+            if stored:
+                self._bump_generation(c)
+        return stored
+
+    def clear_vectors(self) -> None:
+        with self.transaction() as c:
+            c.execute("UPDATE chunks SET vector=NULL")
+            self._bump_generation(c)
+
+    def iter_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All stored vectors as (ids uint64, vectors float16) batches."""
+        last = -1
+        conn = self._conn()
+        while True:
+            rows = conn.execute(
+                "SELECT id, vector FROM chunks WHERE vector IS NOT NULL AND id > ? ORDER BY id LIMIT ?",
+                (last, batch)).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+            vecs = np.stack([np.frombuffer(r[1], dtype=np.float16) for r in rows])
+            last = rows[-1][0]
+            yield ids, vecs
+
+    def embedded_ids(self) -> np.ndarray:
+        rows = self._conn().execute("SELECT id FROM chunks WHERE vector IS NOT NULL").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+
+    def vectors_for(self, ids: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        ids = [int(i) for i in ids]
+        out_ids, out_vecs = [], []
+        conn = self._conn()
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for cid, blob in conn.execute(
+                    f"SELECT id, vector FROM chunks WHERE vector IS NOT NULL AND id IN ({marks})", part):
+                out_ids.append(cid)
+                out_vecs.append(np.frombuffer(blob, dtype=np.float16))
+        if not out_ids:
+            return np.zeros(0, dtype=np.uint64), np.zeros((0, 0), dtype=np.float16)
+        return np.asarray(out_ids, dtype=np.uint64), np.stack(out_vecs)
+
+    # -- search --------------------------------------------------------------------------
+    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+        out: dict[int, ChunkRow] = {}
+        conn = self._conn()
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for r in conn.execute(
+                    "SELECT c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, c.text, "
+                    f"f.kind, f.title, f.mtime_ns, f.size FROM chunks c JOIN files f ON f.id=c.file_id "
+                    f"WHERE c.id IN ({marks})", part):
+                out[r[0]] = ChunkRow(*r)
+        return out
+
+    def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
+        rows = self._conn().execute(
+            "SELECT c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, c.text, "
+            "f.kind, f.title, f.mtime_ns, f.size FROM chunks c JOIN files f ON f.id=c.file_id "
+            "WHERE c.file_id=? ORDER BY c.ord", (file_id,)).fetchall()
+        return [ChunkRow(*r) for r in rows]
+
+    def lexical(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """BM25 over chunks: (chunk id, score, higher is better)."""
+        expr = fts_query(query)
+        if not expr:
+            return []
+        try:
+            rows = self._conn().execute(
+                "SELECT rowid, -bm25(chunks_fts, 2.0, 1.0) FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?", (expr, limit)).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(r[0], r[1]) for r in rows]
+
+    # -- status --------------------------------------------------------------------------
+    def stats(self) -> dict:
+        c = self._conn()
+        files = dict(c.execute("SELECT state, COUNT(*) FROM files GROUP BY state").fetchall())
+        n_chunks = c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return dict(files_indexed=files.get(INDEXED, 0), files_failed=files.get(FAILED, 0),
+                    files_skipped=files.get(SKIPPED, 0), chunks=n_chunks,
+                    chunks_unembedded=self.count_unembedded())
+
+    def kinds(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
+
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+STOPWORDS = frozenset("""a an and are as at be but by for from has have if in into is it its of on or
+such that the their then there these they this to was were what when where which who will with
+how do does did can could should would about i you we he she them our your my me us not no""".split())
+
+
+def query_terms(query: str) -> list[str]:
+    words = [w.lower() for w in _WORD_RE.findall(query)]
+    kept = [w for w in words if w not in STOPWORDS]
+    return kept or words
+
+
+def fts_query(query: str) -> str:
+    """A safe FTS5 expression: every word quoted, OR-ed (BM25 ranks the overlap)."""
+    terms = query_terms(query)
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))

@@ -1,0 +1,163 @@
+"""Text -> passages that fit the model's window, cut at paragraph and sentence ends.
+
+Pure functions. A chunk is a span ``text[start:end]`` of the extracted text, so a hit
+maps back to its place in the file (page, line) and snippets are exact.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Word pieces are estimated, not counted: a word is ~1.3 pieces for English prose, a
+# punctuation mark is one. Keeping chunks well under the model's window (MiniLM reads
+# 256 pieces and was trained on 128) makes the estimate safe.
+_TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_PARA_RE = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", re.DOTALL)
+_SENT_END_RE = re.compile(r"(?<=[.!?;。！？])\s+|\n")
+
+DEFAULT_MAX_TOKENS = 180
+DEFAULT_OVERLAP_TOKENS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    start: int
+    end: int
+    text: str
+
+
+def estimate_tokens(text: str) -> int:
+    n = 0
+    for m in _TOKEN_RE.finditer(text):
+        w = m.end() - m.start()
+        n += 1 if w <= 6 else 1 + (w - 1) // 6
+    return n
+
+
+def _spans(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
+    """Split text[start:end] at pattern matches into trimmed, non-empty spans."""
+    out: list[tuple[int, int]] = []
+    pos = start
+    for m in pattern.finditer(text, start, end):
+        _add_trimmed(text, pos, m.start(), out)
+        pos = m.end()
+    _add_trimmed(text, pos, end, out)
+    return out
+
+
+def _add_trimmed(text: str, a: int, b: int, out: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a:
+        out.append((a, b))
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    return _spans(text, 0, len(text), re.compile(r"\n[ \t\r\f\v]*\n\s*"))
+
+
+def _split_long(text: str, a: int, b: int, max_tokens: int) -> list[tuple[int, int]]:
+    """A sentence longer than the window: cut between words (or anywhere, if none)."""
+    out: list[tuple[int, int]] = []
+    seg_start, count, last_cut = a, 0, a
+    for m in _TOKEN_RE.finditer(text, a, b):
+        w = m.end() - m.start()
+        count += 1 if w <= 6 else 1 + (w - 1) // 6
+        if count > max_tokens and m.start() > seg_start:
+            cut = m.start()
+            _add_trimmed(text, seg_start, cut, out)
+            seg_start, count = cut, 1 if w <= 6 else 1 + (w - 1) // 6
+        last_cut = m.end()
+    _add_trimmed(text, seg_start, b, out)
+    # a single enormous "word" (base64, minified code): hard cut by characters
+    final: list[tuple[int, int]] = []
+    limit = max_tokens * 6
+    for s, e in out:
+        while e - s > limit:
+            final.append((s, s + limit))
+            s += limit
+        final.append((s, e))
+    del last_cut
+    return final
+
+
+def _units(text: str, max_tokens: int) -> list[tuple[int, int, int, bool]]:
+    """(start, end, tokens, starts_paragraph) for sentence-sized units in order."""
+    units: list[tuple[int, int, int, bool]] = []
+    for pa, pb in _paragraphs(text):
+        ptoks = estimate_tokens(text[pa:pb])
+        if ptoks <= max_tokens:
+            units.append((pa, pb, ptoks, True))
+            continue
+        first = True
+        for sa, sb in _spans(text, pa, pb, _SENT_END_RE):
+            stoks = estimate_tokens(text[sa:sb])
+            if stoks <= max_tokens:
+                units.append((sa, sb, stoks, first))
+                first = False
+            else:
+                for xa, xb in _split_long(text, sa, sb, max_tokens):
+                    units.append((xa, xb, estimate_tokens(text[xa:xb]), first))
+                    first = False
+    return units
+
+
+def chunk_text(
+    text: str,
+    *,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+) -> list[Chunk]:
+    """Pack sentences into chunks of at most ``max_tokens``.
+
+    A chunk prefers to end at a paragraph end; the next chunk repeats the previous
+    chunk's last sentence when it is short (<= ``overlap_tokens``) so an idea split
+    across the cut is still found whole.
+    """
+    units = _units(text, max_tokens)
+    chunks: list[Chunk] = []
+    i = 0
+    n = len(units)
+    while i < n:
+        start_i = i
+        tokens = 0
+        j = i
+        while j < n and (j == start_i or tokens + units[j][2] <= max_tokens):
+            tokens += units[j][2]
+            j += 1
+        # prefer ending at a paragraph boundary if that keeps the chunk at least half full
+        if j < n and not units[j][3]:
+            for k in range(j - 1, start_i, -1):
+                if units[k][3]:
+                    kept = sum(u[2] for u in units[start_i:k])
+                    if kept >= max_tokens // 2:
+                        j = k
+                    break
+        a, b = units[start_i][0], units[j - 1][1]
+        chunks.append(Chunk(a, b, text[a:b]))
+        if j >= n:
+            break
+        # overlap: restart at the last unit if it is short and not the whole chunk
+        last = j - 1
+        if last > start_i and units[last][2] <= overlap_tokens and not units[j][3]:
+            i = last
+        else:
+            i = j
+    return chunks
+
+
+def heading_for(title: str | None, filename: str) -> str:
+    """What a file is called, prefixed to each passage when it is embedded.
+
+    The title when the format has one, else the file name made readable; a name of
+    only digits or hex (``0042.txt``, ``a3f9e1.md``) says nothing and is left out.
+    """
+    if title and title.strip():
+        return " ".join(title.split())[:200]
+    stem = filename.rsplit(".", 1)[0] if "." in filename[1:] else filename
+    words = re.sub(r"[_\-.]+", " ", stem).strip()
+    if not re.search(r"[A-Za-z\u00C0-\uFFFF]", words) or re.fullmatch(r"[0-9a-fA-F]{8,}", words.replace(" ", "")):
+        return ""
+    return words

@@ -1,0 +1,520 @@
+"""The engine: one object the CLI, the window and the tests drive.
+
+It owns the catalog, the vector index, the embedder and the indexing worker. Nothing
+here imports Qt; the window subscribes to ``Listener`` callbacks (from worker threads).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from desktop_search import paths
+from desktop_search.config import Settings
+from desktop_search.core.catalog import Catalog
+from desktop_search.core.embed import make_embedder
+from desktop_search.core.indexer import EMBED_BATCH, Indexer
+from desktop_search.core.scan import is_under, norm
+from desktop_search.core.search import Filters, Hit, rank
+from desktop_search.core.vectors import VectorIndex
+from desktop_search.core.watcher import Change, ChangeQueue, Watcher
+from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
+
+log = logging.getLogger(__name__)
+
+SAVE_EVERY_S = 20.0
+
+
+class Engine:
+    def __init__(self, data_dir: str | os.PathLike | None = None, *,
+                 settings: Settings | None = None, embedder=None) -> None:
+        self.data_dir = paths.ensure_data_dir(Path(data_dir) if data_dir else None)
+        self.settings_path = self.data_dir / "settings.json"
+        self.settings = settings if settings is not None else Settings.load(self.settings_path)
+        self.settings.validate()
+        self.catalog = Catalog(self.data_dir / "catalog.sqlite3")
+        self._embedder = embedder
+        self._vectors: VectorIndex | None = None
+        self._model_lock = threading.RLock()
+        self.model_error: str | None = None
+        self.indexer = Indexer(catalog=self.catalog, settings=self.settings,
+                               vectors_getter=self.vectors, embedder_getter=self.embedder)
+
+    # -- model and vectors ---------------------------------------------------------------
+    def embedder(self):
+        """The embedder, loaded (this can take seconds: never call it on a GUI thread)."""
+        with self._model_lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(self.settings.model, device=self.settings.device,
+                                               backend=self.settings.backend)
+            if hasattr(self._embedder, "load"):
+                try:
+                    self._embedder.load()
+                except ModelError as exc:
+                    self.model_error = str(exc)
+                    raise
+            self.model_error = None
+            return self._embedder
+
+    @property
+    def model_ready(self) -> bool:
+        e = self._embedder
+        return e is not None and getattr(e, "loaded", True) and self._vectors is not None
+
+    def vectors(self) -> VectorIndex:
+        """The vector index for the current model; re-embeds if the model changed."""
+        with self._model_lock:
+            if self._vectors is not None:
+                return self._vectors
+            emb = self.embedder()
+            model_id, dim = emb.model_id, int(emb.dim)
+            old_id = self.catalog.get_meta("model_id")
+            old_dim = self.catalog.get_meta("dim")
+            vec_path = self.data_dir / "vectors.usearch"
+            if old_id is not None and (old_id != model_id or int(old_dim or 0) != dim):
+                log.warning("model changed from %s to %s: re-embedding every passage", old_id, model_id)
+                self.catalog.clear_vectors()
+                for p in (vec_path, vec_path.with_suffix(".json")):
+                    p.unlink(missing_ok=True)
+            with self.catalog.transaction() as c:
+                self.catalog.set_meta("model_id", model_id, conn=c)
+                self.catalog.set_meta("dim", str(dim), conn=c)
+            vi = VectorIndex(vec_path, ndim=dim)
+            loaded = vi.load()
+            if not loaded or vi.generation != self.catalog.vector_generation():
+                added, removed = vi.sync_from(self.catalog)
+                if added or removed or not loaded:
+                    log.info("vector index repaired from the catalog (+%d, -%d)", added, removed)
+                    vi.save(self.catalog.vector_generation())
+            self._vectors = vi
+            return vi
+
+    def save(self) -> None:
+        """Persist the vector index if it changed (atomic)."""
+        with self._model_lock:
+            if self._vectors is not None and self._vectors.dirty:
+                self._vectors.save(self.catalog.vector_generation())
+
+    # -- roots ---------------------------------------------------------------------------
+    def add_root(self, path: str | os.PathLike) -> str:
+        root = norm(path)
+        if not os.path.exists(root):
+            raise ConfigError(f"no such folder: {path}")
+        if not os.path.isdir(root):
+            raise ConfigError(f"not a folder: {path}")
+        for r in self.catalog.roots():
+            if is_under(root, r["path"]):
+                return r["path"]  # already covered by a root
+        self.catalog.add_root(root)
+        # a new root that contains older roots absorbs them
+        for r in self.catalog.roots():
+            if r["path"] != root and is_under(r["path"], root):
+                with self.catalog.transaction() as c:
+                    c.execute("UPDATE files SET root_id=(SELECT id FROM roots WHERE path=?) "
+                              "WHERE root_id=?", (root, r["id"]))
+                    c.execute("DELETE FROM roots WHERE id=?", (r["id"],))
+        return root
+
+    def remove_root(self, path: str | os.PathLike) -> int:
+        root = norm(path)
+        if self.catalog.root_id(root) is None:
+            raise ConfigError(f"{path} is not an indexed folder")
+        dropped = self.catalog.remove_root(root)
+        if dropped and (self._vectors is not None or self._embedder is not None):
+            self.vectors().remove(dropped)
+            self.save()
+        elif dropped:
+            # the vector index is not open: it is repaired from the catalog on next open
+            pass
+        return len(dropped)
+
+    def roots(self) -> list[dict]:
+        return self.catalog.roots()
+
+    # -- search --------------------------------------------------------------------------
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
+               dense: bool = True) -> list[Hit]:
+        """Ranked files. With ``dense=False`` (model not loaded yet) words alone rank."""
+        query = " ".join(query.split())
+        if not query:
+            return []
+        qvec, vecs = None, None
+        if dense:
+            emb = self.embedder()
+            vecs = self.vectors()
+            qvec = emb.embed_query(query)
+        return rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
+                    filters=filters)
+
+    def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
+                       filters: Filters | None = None) -> list[Hit]:
+        row = self.catalog.get_file(norm(path))
+        if row is None:
+            raise ConfigError(f"{path} is not in the index")
+        vecs = self.vectors()
+        ids = [c.id for c in self.catalog.chunks_of_file(row.id)]
+        _, v = self.catalog.vectors_for(ids)
+        if len(v) == 0:
+            return []
+        centroid = v.astype(np.float32).mean(axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        return rank(catalog=self.catalog, query="", query_vec=centroid, vectors=vecs, k=k,
+                    filters=filters, exclude_file=row.id, use_lexical=False)
+
+    # -- status and repair ---------------------------------------------------------------
+    def status(self) -> dict:
+        st = self.catalog.stats()
+        size = sum(f.stat().st_size for f in self.data_dir.iterdir() if f.is_file())
+        return dict(
+            data_dir=str(self.data_dir), roots=self.catalog.roots(),
+            files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
+            failed=[dict(path=f.path, state=f.state, reason=f.error)
+                    for f in self.catalog.failed_files()],
+            model=self.catalog.get_meta("model_id") or self.settings.model,
+            dim=int(self.catalog.get_meta("dim") or 0) or None,
+            size_bytes=size)
+
+    def doctor(self, *, repair: bool = False) -> dict:
+        """Check that the vector index holds exactly the catalog's vectors."""
+        problems: list[str] = []
+        vi = self.vectors()
+        have = vi.keys()
+        want = self.catalog.embedded_ids()
+        extra = np.setdiff1d(have, want)
+        missing = np.setdiff1d(want, have)
+        if len(extra):
+            problems.append(f"{len(extra)} vectors of passages no longer in the catalog")
+        if len(missing):
+            problems.append(f"{len(missing)} passages missing from the vector index")
+        dup = self.catalog._conn().execute(
+            "SELECT COUNT(*) FROM (SELECT path FROM files GROUP BY path HAVING COUNT(*) > 1)").fetchone()[0]
+        if dup:
+            problems.append(f"{dup} files listed twice")
+        orphans = self.catalog._conn().execute(
+            "SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)").fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} word-index entries without a passage")
+        missing_fts = self.catalog._conn().execute(
+            "SELECT COUNT(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)").fetchone()[0]
+        if missing_fts:
+            problems.append(f"{missing_fts} passages missing from the word index")
+        repaired = False
+        if repair and problems:
+            vi.sync_from(self.catalog)
+            with self.catalog.transaction() as c:
+                c.execute("DELETE FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)")
+                c.execute("INSERT INTO chunks_fts(rowid, heading, body) SELECT c.id, "
+                          "CASE WHEN c.ord=0 THEN f.heading ELSE '' END, c.text FROM chunks c "
+                          "JOIN files f ON f.id=c.file_id WHERE c.id NOT IN (SELECT rowid FROM chunks_fts)")
+            vi.save(self.catalog.vector_generation())
+            repaired = True
+        return dict(ok=not problems, problems=problems, repaired=repaired,
+                    vectors=len(vi), chunks_with_vectors=int(len(want)),
+                    pending=self.catalog.count_unembedded())
+
+    def close(self) -> None:
+        try:
+            self.save()
+        finally:
+            self.catalog.close()
+
+
+# ---------------------------------------------------------------------------------------
+@dataclass
+class Progress:
+    state: str = "idle"             # idle | scanning | indexing | embedding | paused | loading-model
+    files_done: int = 0
+    files_total: int = 0
+    current: str | None = None
+    chunks_pending: int = 0         # passages waiting for a vector
+    chunks_embedded: int = 0
+    files_per_s: float = 0.0
+    chunks_per_s: float = 0.0
+    eta_s: float | None = None
+    failed: int = 0
+
+
+class Listener(Protocol):
+    def progress_changed(self, progress: Progress) -> None: ...
+    def file_failed(self, path: str, reason: str) -> None: ...
+    def index_changed(self) -> None: ...
+
+
+class _NullListener:
+    def progress_changed(self, progress: Progress) -> None: pass
+    def file_failed(self, path: str, reason: str) -> None: pass
+    def index_changed(self) -> None: pass
+
+
+class IndexService:
+    """The indexing worker: one thread applying queued changes, then embedding the backlog.
+
+    ``run_until_idle`` does the same work in the caller's thread (the CLI's ``index``).
+    """
+
+    def __init__(self, engine: Engine, *, listener: Listener | None = None,
+                 debounce: float = 0.5) -> None:
+        self.engine = engine
+        self.listener = listener or _NullListener()
+        self.queue = ChangeQueue(debounce)
+        self.watcher: Watcher | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()   # set = not paused
+        self._running.set()
+        self._idle = threading.Event()
+        self._progress = Progress()
+        self._t0 = time.monotonic()
+        self._emb_t0 = None
+        self._last_save = time.monotonic()
+        self._last_emit = 0.0
+        self.embed_batch = EMBED_BATCH
+        engine.indexer.on_file_failed = self._on_file_failed
+
+    # -- control -------------------------------------------------------------------------
+    def start(self, *, watch: bool = True) -> None:
+        if watch:
+            self.watcher = Watcher(self.queue)
+            self.watcher.start()
+        for r in self.engine.roots():
+            self._watch(r["path"])
+            self.scan(r["path"])
+        self._thread = threading.Thread(target=self._loop, name="desktop-search-indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._running.set()
+        self.queue.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.engine.save()
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._progress.state = "paused"
+        self._emit(force=True)
+
+    def resume(self) -> None:
+        self._running.set()
+        self.queue.wake()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def add_root(self, path: str) -> str:
+        root = self.engine.add_root(path)
+        self._watch(root)
+        self.scan(root)
+        return root
+
+    def remove_root(self, path: str) -> None:
+        root = norm(path)
+        if self.watcher is not None:
+            self.watcher.unwatch(root)
+        self.queue.put(Change("scan", "\0remove\0" + root), delay=0)
+
+    def scan(self, path: str) -> None:
+        self._idle.clear()
+        self.queue.put(Change("scan", norm(path)), delay=0)
+
+    def retry(self, path: str) -> None:
+        self._idle.clear()
+        self.queue.put(Change("upsert", "\0force\0" + norm(path)), delay=0)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return self._idle.wait(timeout)
+
+    @property
+    def progress(self) -> Progress:
+        return self._progress
+
+    def _watch(self, root: str) -> None:
+        if self.watcher is not None:
+            self.watcher.watch(root)
+
+    # -- work ----------------------------------------------------------------------------
+    def run_until_idle(self, on_progress: Callable[[Progress], None] | None = None) -> None:
+        """Scan every root and index to completion in this thread (no watching)."""
+        if on_progress is not None:
+            self.listener = _Callback(on_progress)
+        for r in self.engine.roots():
+            self.scan(r["path"])
+        while not self._stop.is_set():
+            if not self._step(timeout=0.0):
+                break
+        self._finish_idle()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._running.is_set():
+                self._running.wait(0.5)
+                continue
+            try:
+                worked = self._step(timeout=0.25)
+            except Exception as exc:  # noqa: BLE001 - the worker must survive anything
+                log.exception("indexing step failed")
+                self.listener.file_failed("", f"indexing error: {exc}")
+                worked = False
+                time.sleep(0.5)
+            if not worked and not self._idle.is_set():
+                self._finish_idle()
+
+    def _step(self, timeout: float) -> bool:
+        """Do one unit of work. False when there is nothing to do right now."""
+        change = self.queue.pop_ready(0.0)
+        if change is not None:
+            self._apply(change)
+            return True
+        if self._embed_some():
+            return True
+        if len(self.queue):
+            change = self.queue.pop_ready(timeout)
+            if change is not None:
+                self._apply(change)
+                return True
+            return True  # changes are waiting out their debounce: not idle yet
+        return False
+
+    def _apply(self, change: Change) -> None:
+        idx = self.engine.indexer
+        p = self._progress
+        if change.op == "scan":
+            if change.path.startswith("\0remove\0"):
+                self.engine.remove_root(change.path[len("\0remove\0"):])
+                self.listener.index_changed()
+                return
+            self._plan(change.path)
+            return
+        p.current = change.path
+        with idx.lock:
+            if change.op == "upsert" and change.path.startswith("\0force\0"):
+                result = idx.index_file(change.path[len("\0force\0"):], force=True)
+            elif change.op == "upsert":
+                result = idx.index_file(change.path)
+            elif change.op == "delete":
+                result = idx.delete_path(change.path)
+            else:
+                result = idx.move_path(change.src, change.path)
+        setattr(idx.counters, result, getattr(idx.counters, result) + 1)
+        if p.state in ("idle", "scanning", "embedding"):
+            p.state = "indexing"
+        p.files_done += 1
+        p.files_total = max(p.files_total, p.files_done + len(self.queue))
+        if result in ("indexed", "moved", "copied", "deleted"):
+            self._changed = True
+        self._emit()
+
+    def _plan(self, path: str) -> None:
+        """Reconcile a root (or a folder inside one) with the catalog and queue the work."""
+        idx = self.engine.indexer
+        p = self._progress
+        p.state = "scanning"
+        self._emit(force=True)
+        owner = idx.root_of(path)
+        if owner is None:
+            return
+        root, root_id = owner
+        if not os.path.isdir(root):
+            # the folder is gone or unmounted: keep the last good index, say so
+            self.listener.file_failed(root, "folder is missing or unreadable; keeping its index")
+            return
+        self._watch(root)
+        todo, gone = idx.plan(root, root_id)
+        if path != root:
+            todo = [t for t in todo if is_under(t[0], path)]
+            gone = [g for g in gone if is_under(g, path)]
+        for f, _ in todo:          # new and changed first: a rename is seen as a move
+            self.queue.put(Change("upsert", f), delay=0)
+        for g in gone:
+            self.queue.put(Change("delete", g), delay=0)
+        p.files_total += len(todo) + len(gone)
+        if path == root:
+            self.engine.catalog.mark_root_scanned(root_id)
+        p.state = "indexing"
+
+    def _embed_some(self) -> bool:
+        p = self._progress
+        if self.engine.catalog.count_unembedded() == 0:
+            return False
+        if self._emb_t0 is None:
+            self._emb_t0 = (time.monotonic(), self.engine.indexer.counters.chunks_embedded)
+        p.state = "loading-model" if not self.engine.model_ready else "embedding"
+        self._emit(force=not self.engine.model_ready)
+        try:
+            with self.engine.indexer.lock:
+                n = self.engine.indexer.embed_backlog(self.embed_batch)
+        except ModelError as exc:
+            self.listener.file_failed("", str(exc))
+            self._stop.set()
+            return False
+        if n:
+            p.state = "embedding"
+            self._changed = True
+            now = time.monotonic()
+            if now - self._last_save > SAVE_EVERY_S:
+                self.engine.save()
+                self._last_save = now
+            self._emit()
+        return n > 0
+
+    def _finish_idle(self) -> None:
+        self.engine.save()
+        self._last_save = time.monotonic()
+        p = self._progress
+        p.state = "idle"
+        p.current = None
+        p.files_done = p.files_total = 0
+        p.eta_s = None
+        self._emb_t0 = None
+        self._emit(force=True)
+        if getattr(self, "_changed", False):
+            self._changed = False
+            self.listener.index_changed()
+        self._idle.set()
+
+    def _on_file_failed(self, path: str, reason: str) -> None:
+        self._progress.failed += 1
+        self.listener.file_failed(path, reason)
+
+    def _emit(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_emit < 0.1:
+            return
+        self._last_emit = now
+        p = self._progress
+        c = self.engine.indexer.counters
+        elapsed = max(1e-6, c.seconds)
+        p.files_per_s = p.files_done / elapsed if p.files_done else 0.0
+        if self._emb_t0 is not None:
+            dt = now - self._emb_t0[0]
+            p.chunks_per_s = (c.chunks_embedded - self._emb_t0[1]) / dt if dt > 0.5 else 0.0
+        p.chunks_embedded = c.chunks_embedded
+        p.chunks_pending = self.engine.catalog.count_unembedded()
+        left_files = max(0, p.files_total - p.files_done)
+        eta = 0.0
+        if left_files and p.files_per_s:
+            eta += left_files / p.files_per_s
+        if p.chunks_pending and p.chunks_per_s:
+            eta += p.chunks_pending / p.chunks_per_s
+        p.eta_s = eta if eta else None
+        if self.paused:
+            p.state = "paused"
+        self.listener.progress_changed(p)
+
+
+class _Callback(_NullListener):
+    def __init__(self, fn: Callable[[Progress], None]) -> None:
+        self.fn = fn
+
+    def progress_changed(self, progress: Progress) -> None:
+        self.fn(progress)

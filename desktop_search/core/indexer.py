@@ -1,0 +1,286 @@
+"""Applies file changes to the catalog and vector index, one at a time, in order.
+
+Each file is extracted, chunked and written in one catalog transaction, so its words
+are searchable at once; its vectors are filled from the catalog's backlog in full
+batches across files. Every step can be interrupted (pause, kill) and resumed: the
+catalog says what is done.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import os
+import stat
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from desktop_search.config import Settings
+from desktop_search.core import extract as ex
+from desktop_search.core.catalog import FAILED, INDEXED, SKIPPED, Catalog, NewChunk
+from desktop_search.core.chunk import chunk_text, heading_for
+from desktop_search.core.scan import Rules, file_digest, is_under, norm, walk
+from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, TooLarge,
+                                   UnsupportedFile)
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 64
+
+
+@dataclass
+class Counters:
+    """What one indexing run did; the CLI prints it, tests check it."""
+
+    indexed: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    copied: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    chunks_added: int = 0
+    chunks_embedded: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Indexer:
+    """The only writer of the catalog and the vector index (call from one thread)."""
+
+    def __init__(self, *, catalog: Catalog, settings: Settings, vectors_getter: Callable,
+                 embedder_getter: Callable,
+                 on_file_failed: Callable[[str, str], None] | None = None) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self._vectors = vectors_getter      # () -> VectorIndex (loads the model if needed)
+        self._embedder = embedder_getter    # () -> Embedder
+        self.on_file_failed = on_file_failed
+        self.counters = Counters()
+        self._rules: dict[str, Rules] = {}
+        self.lock = threading.RLock()
+
+    # -- roots ---------------------------------------------------------------------------
+    def rules_for(self, root: str) -> Rules:
+        r = self._rules.get(root)
+        if r is None:
+            r = self._rules[root] = Rules(root, self.settings)
+        return r
+
+    def root_of(self, path: str) -> tuple[str, int] | None:
+        best = None
+        for r in self.catalog.roots():
+            if is_under(path, r["path"]) and (best is None or len(r["path"]) > len(best[0])):
+                best = (r["path"], r["id"])
+        return best
+
+    def wanted(self, path: str, *, is_dir: bool = False) -> tuple[str, int] | None:
+        """The root that owns path if path should be indexed, else None."""
+        owner = self.root_of(path)
+        if owner is None:
+            return None
+        if self.rules_for(owner[0]).excluded(path, is_dir=is_dir):
+            return None
+        return owner
+
+    def plan(self, root: str, root_id: int) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
+        """Compare a root with the catalog: (files to look at, catalog paths now gone)."""
+        known = self.catalog.files_of_root(root_id)
+        todo: list[tuple[str, os.stat_result]] = []
+        seen: set[str] = set()
+        for path, st in walk(root, self.rules_for(root)):
+            if not ex.is_supported(path):
+                continue
+            seen.add(path)
+            row = known.get(path)
+            if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
+                continue
+            todo.append((path, st))
+        gone = [p for p in known if p not in seen]
+        return todo, gone
+
+    # -- one file ------------------------------------------------------------------------
+    def index_file(self, path: str, *, force: bool = False) -> str:
+        """Bring one path up to date. Returns what happened (a Counters field name)."""
+        path = norm(path)
+        owner = self.wanted(path)
+        try:
+            st = os.stat(path) if self.settings.follow_symlinks else os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return self.delete_path(path)
+        except OSError as exc:
+            if owner is None:
+                return "unchanged"
+            return self._fail(path, owner[1], None, None, FAILED, f"cannot read: {exc.strerror or exc}")
+        if owner is None or not stat.S_ISREG(st.st_mode) or not ex.is_supported(path):
+            # excluded now, a symlink not followed, a folder, a FIFO, a socket, an image...
+            if self.catalog.get_file(path) is not None:
+                return self.delete_path(path)
+            return "unchanged"
+        root_id = owner[1]
+        row = self.catalog.get_file(path)
+        if (row is not None and not force and row.size == st.st_size
+                and row.mtime_ns == st.st_mtime_ns):
+            return "unchanged"
+        cap = self.settings.max_file_bytes
+        if st.st_size > cap:
+            return self._fail(path, root_id, st, None, SKIPPED,
+                              f"{_mb(st.st_size)} is over the {_mb(cap)} size cap")
+        try:
+            digest = file_digest(path)
+        except FileNotFoundError:
+            return self.delete_path(path)
+        except OSError as exc:
+            return self._fail(path, root_id, st, None, FAILED, f"cannot read: {exc.strerror or exc}")
+        if row is not None and not force and row.hash == digest and row.state == INDEXED:
+            self.catalog.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            return "unchanged"
+        if row is None and not force:
+            reused = self._reuse_by_hash(path, root_id, digest, st)
+            if reused:
+                return reused
+        return self._extract_and_store(path, root_id, st, digest)
+
+    def _reuse_by_hash(self, path: str, root_id: int, digest: str, st: os.stat_result) -> str | None:
+        """Same bytes already indexed: a move re-points it, a copy clones its chunks."""
+        candidates = [r for r in self.catalog.files_by_hash(digest) if r.state == INDEXED]
+        for cand in candidates:
+            if not os.path.exists(cand.path):
+                self.catalog.move_file(cand.path, path, root_id=root_id, size=st.st_size,
+                                       mtime_ns=st.st_mtime_ns)
+                return "moved"
+        for cand in candidates:
+            new_ids = self.catalog.clone_file(cand.id, path=path, root_id=root_id,
+                                              size=st.st_size, mtime_ns=st.st_mtime_ns)
+            if new_ids is not None:
+                ids, vecs = self.catalog.vectors_for(new_ids)
+                if len(ids):
+                    self._vectors().add(ids, vecs)
+                return "copied"
+        return None
+
+    def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> str:
+        try:
+            doc = ex.extract(path, max_bytes=self.settings.max_file_bytes)
+        except FileVanished:
+            return self.delete_path(path)
+        except (TooLarge, BinaryFile, UnsupportedFile) as exc:
+            return self._fail(path, root_id, st, digest, SKIPPED, str(exc))
+        except ExtractError as exc:
+            return self._fail(path, root_id, st, digest, FAILED, str(exc))
+        except MemoryError:
+            return self._fail(path, root_id, st, digest, FAILED, "reader ran out of memory")
+        except RecursionError:
+            return self._fail(path, root_id, st, digest, FAILED, "document nested too deeply")
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the indexer
+            log.exception("reader failed on %s", path)
+            return self._fail(path, root_id, st, digest, FAILED, f"reader error: {type(exc).__name__}: {exc}"[:300])
+        if not doc.text.strip():
+            return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
+        chunks = chunk_text(doc.text)
+        new = _with_positions(doc, chunks)
+        heading = heading_for(doc.title, os.path.basename(path))
+        _, dropped = self.catalog.put_file(
+            path=path, root_id=root_id, size=st.st_size, mtime_ns=st.st_mtime_ns, digest=digest,
+            kind=doc.kind, title=doc.title, heading=heading, chunks=new)
+        self._drop_vectors(dropped)
+        self.counters.chunks_added += len(new)
+        return "indexed"
+
+    def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> str:
+        dropped = self.catalog.put_failure(
+            path=path, root_id=root_id, size=st.st_size if st else 0,
+            mtime_ns=st.st_mtime_ns if st else 0, digest=digest,
+            kind=os.path.splitext(path)[1].lower().lstrip(".") or None, state=state, error=reason)
+        self._drop_vectors(dropped)
+        if self.on_file_failed is not None:
+            self.on_file_failed(path, reason)
+        return "skipped" if state == SKIPPED else "failed"
+
+    def _drop_vectors(self, ids: list[int]) -> None:
+        if ids:
+            self._vectors().remove(ids)
+
+    def delete_path(self, path: str) -> str:
+        """A file or a whole folder is gone."""
+        path = norm(path)
+        dropped = self.catalog.delete_file(path)
+        n = 1 if dropped or self.catalog.get_file(path) is None else 0
+        under = self.catalog.paths_under(path)
+        for p in under:
+            dropped += self.catalog.delete_file(p)
+        self._drop_vectors(dropped)
+        return "deleted" if (dropped or under or n) else "unchanged"
+
+    def move_path(self, src: str, dest: str) -> str:
+        """A rename or move seen by the watcher: re-point, never re-embed unchanged bytes."""
+        src, dest = norm(src), norm(dest)
+        owner = self.wanted(dest, is_dir=os.path.isdir(dest))
+        if os.path.isdir(dest):
+            moved = 0
+            for old in self.catalog.paths_under(src):
+                new = dest + old[len(src):]
+                o = self.wanted(new)
+                if o is None:
+                    self._drop_vectors(self.catalog.delete_file(old))
+                else:
+                    self.catalog.move_file(old, new, root_id=o[1])
+                    moved += 1
+            return "moved" if moved else "unchanged"
+        row = self.catalog.get_file(src)
+        if row is None or owner is None:
+            if row is not None:
+                self.delete_path(src)
+            return self.index_file(dest)
+        try:
+            st = os.stat(dest)
+            digest = file_digest(dest)
+        except OSError:
+            return self.delete_path(src)
+        if digest == row.hash and row.state == INDEXED:
+            self.catalog.move_file(src, dest, root_id=owner[1], size=st.st_size, mtime_ns=st.st_mtime_ns)
+            return "moved"
+        self.delete_path(src)
+        return self.index_file(dest)
+
+    # -- vectors -------------------------------------------------------------------------
+    def embed_backlog(self, limit: int = EMBED_BATCH) -> int:
+        """Embed up to ``limit`` chunks that have no vector yet. Returns how many."""
+        rows = self.catalog.unembedded(limit)
+        if not rows:
+            return 0
+        embedder = self._embedder()
+        texts = [f"{h}\n{t}" if h and not t.startswith(h) else t for _, h, t in rows]
+        vecs = embedder.embed_documents(texts)
+        ids = [r[0] for r in rows]
+        stored = self.catalog.set_vectors(ids, vecs)
+        if stored:
+            keep = np.isin(np.asarray(ids, dtype=np.int64), np.asarray(stored, dtype=np.int64))
+            self._vectors().add(np.asarray(stored, dtype=np.uint64),
+                                np.asarray(vecs[keep], dtype=np.float16))
+        self.counters.chunks_embedded += len(stored)
+        return len(rows)
+
+
+def _with_positions(doc, chunks) -> list[NewChunk]:
+    """Page and line of each chunk's start; lines only where the text is the file verbatim."""
+    newlines = None
+    if doc.has_lines:
+        text = doc.text
+        newlines = [i for i, ch in enumerate(text) if ch == "\n"] if "\n" in text else []
+    out = []
+    for c in chunks:
+        page = ex.page_of(doc, c.start)
+        line = bisect.bisect_right(newlines, c.start - 1) + 1 if newlines is not None else None
+        out.append(NewChunk(c.start, c.end, page, line, c.text))
+    return out
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"

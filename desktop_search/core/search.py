@@ -1,0 +1,201 @@
+"""Query -> ranked files, each with its best passage, the words to highlight, its place.
+
+Dense (cosine over chunk vectors) and lexical (BM25 over chunks) evidence are pooled
+per file (the best passage speaks for the file) and fused by a weighted sum of
+normalized scores, tuned on the dev collections (benchmarks/).
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from desktop_search.core.catalog import Catalog, ChunkRow, query_terms
+
+SNIPPET_CHARS = 260
+
+# Fusion weight of the lexical signal (0 = dense only). Chosen on the dev collections.
+LEXICAL_WEIGHT = 0.3
+
+
+@dataclass
+class Filters:
+    folders: list[str] = field(default_factory=list)    # keep files under any of these
+    kinds: list[str] = field(default_factory=list)      # keep these kinds ("pdf", "markdown", ...)
+    modified_after: float | None = None                 # unix seconds
+    modified_before: float | None = None
+
+    def active(self) -> bool:
+        return bool(self.folders or self.kinds or self.modified_after or self.modified_before)
+
+    def keep(self, row: ChunkRow) -> bool:
+        if self.folders and not any(
+                row.path == f or row.path.startswith(f.rstrip(os.sep) + os.sep) for f in self.folders):
+            return False
+        if self.kinds and (row.kind or "") not in self.kinds:
+            return False
+        mtime = row.mtime_ns / 1e9
+        if self.modified_after is not None and mtime < self.modified_after:
+            return False
+        if self.modified_before is not None and mtime > self.modified_before:
+            return False
+        return True
+
+
+@dataclass
+class Hit:
+    path: str
+    score: float
+    snippet: str
+    highlights: list[tuple[int, int]]   # (start, end) in snippet of the query's words
+    page: int | None
+    line: int | None
+    kind: str | None
+    title: str | None
+    modified: float
+    size: int
+    file_id: int
+    chunk_id: int
+    passage_start: int                  # offset of the passage in the extracted text
+    passage_end: int
+    dense: float | None = None
+    lexical: float | None = None
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["highlights"] = [list(h) for h in self.highlights]
+        return d
+
+
+def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float) -> dict[int, float]:
+    """Weighted sum of per-file scores; BM25 is scaled into [0, 1] by the query's best."""
+    out = dict(dense)
+    if lexical and weight > 0:
+        top = max(lexical.values()) or 1.0
+        for fid, s in lexical.items():
+            out[fid] = out.get(fid, 0.0) + weight * (s / top)
+    return out
+
+
+def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors, k: int = 10,
+         filters: Filters | None = None, exclude_file: int | None = None,
+         lexical_weight: float = LEXICAL_WEIGHT, use_lexical: bool = True) -> list[Hit]:
+    filters = filters or Filters()
+    pool = max(200, k * 8) * (10 if filters.active() else 1)
+    dense_chunks: list[tuple[int, float]] = []
+    if query_vec is not None and vectors is not None and len(vectors):
+        dense_chunks = vectors.search(query_vec, pool)
+    lex_chunks = catalog.lexical(query, pool) if (use_lexical and query.strip()) else []
+    rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks})
+
+    best_chunk: dict[int, tuple[float, int]] = {}   # file -> (score, chunk) of its best passage
+    dense_file: dict[int, float] = {}
+    lex_file: dict[int, float] = {}
+    lex_best: dict[int, int] = {}
+    for cid, s in dense_chunks:
+        row = rows.get(cid)
+        if row is None or row.file_id == exclude_file or not filters.keep(row):
+            continue
+        if s > dense_file.get(row.file_id, -1e9):
+            dense_file[row.file_id] = s
+            best_chunk[row.file_id] = (s, cid)
+    for cid, s in lex_chunks:
+        row = rows.get(cid)
+        if row is None or row.file_id == exclude_file or not filters.keep(row):
+            continue
+        if s > lex_file.get(row.file_id, -1e9):
+            lex_file[row.file_id] = s
+            lex_best[row.file_id] = cid
+    scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0)
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+    terms = query_terms(query)
+    hits = []
+    for fid, score in ranked:
+        cid = best_chunk[fid][1] if fid in best_chunk else lex_best[fid]
+        row = rows[cid]
+        snippet, hl, offset_in_chunk = make_snippet(row.text, terms)
+        line = row.line
+        if line is not None:
+            line += row.text.count("\n", 0, offset_in_chunk)
+        hits.append(Hit(
+            path=row.path, score=round(float(score), 6), snippet=snippet, highlights=hl,
+            page=row.page, line=line, kind=row.kind, title=row.title,
+            modified=row.mtime_ns / 1e9, size=row.size, file_id=fid, chunk_id=cid,
+            passage_start=row.start, passage_end=row.end,
+            dense=round(dense_file[fid], 6) if fid in dense_file else None,
+            lexical=round(lex_file[fid], 6) if fid in lex_file else None))
+    return hits
+
+
+_SENT_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _stem_match(word: str, terms: Iterable[str]) -> bool:
+    w = word.lower()
+    for t in terms:
+        if w == t:
+            return True
+        n = min(len(w), len(t))
+        if n >= 4 and w[:max(4, n - 2)] == t[:max(4, n - 2)]:
+            return True
+    return False
+
+
+def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Where the query's words (or forms with the same stem) occur in text."""
+    if not terms:
+        return []
+    return [(m.start(), m.end()) for m in _WORD_RE.finditer(text) if _stem_match(m.group(), terms)]
+
+
+def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS
+                 ) -> tuple[str, list[tuple[int, int]], int]:
+    """Trim a passage around its sentence richest in query words.
+
+    Returns (snippet, highlight spans within it, offset of the snippet in text).
+    """
+    text_len = len(text)
+    best_start, best_hits = 0, -1
+    for m in _SENT_RE.finditer(text):
+        hits = len({w.lower() for w in _WORD_RE.findall(m.group()) if _stem_match(w, terms)})
+        if hits > best_hits:
+            best_start, best_hits = m.start(), hits
+    if text_len <= width:
+        start, end = 0, text_len
+    else:
+        start = max(0, min(best_start - 40, text_len - width))
+        end = min(text_len, start + width)
+        # snap to word boundaries
+        if start > 0:
+            sp = text.find(" ", start, start + 30)
+            start = sp + 1 if sp != -1 else start
+        if end < text_len:
+            sp = text.rfind(" ", end - 30, end)
+            end = sp if sp != -1 else end
+    raw = text[start:end]
+    # collapse whitespace while keeping a map to original offsets for highlights
+    out_chars, in_ws = [], False
+    for ch in raw:
+        if ch.isspace():
+            if not in_ws:
+                out_chars.append(" ")
+            in_ws = True
+        else:
+            out_chars.append(ch)
+            in_ws = False
+    snippet = "".join(out_chars).strip()
+    prefix = ("… " if start > 0 else "")
+    suffix = (" …" if end < text_len else "")
+    snippet = prefix + snippet + suffix
+    return snippet, highlight_spans(snippet, terms), start
+
+
+def timed(fn, *args, **kwargs):
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, (time.perf_counter() - t) * 1000.0

@@ -1,0 +1,151 @@
+"""watchdog events -> a debounced, coalesced queue of file changes.
+
+Watchdog's handlers run on its own thread: they only enqueue. An editor's save (write a
+temp file, rename it over the original; or many writes in a row) coalesces into one
+change of the final path, applied once it has been quiet for ``debounce`` seconds.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from desktop_search.core.scan import norm
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    op: str            # "upsert" | "delete" | "move" | "scan"
+    path: str          # the path it applies to (the destination for a move)
+    src: str | None = None
+
+
+class ChangeQueue:
+    """Ordered, coalescing, debounced. Thread-safe."""
+
+    def __init__(self, debounce: float = 0.5) -> None:
+        self.debounce = debounce
+        self._items: OrderedDict[tuple[str, str], tuple[Change, float]] = OrderedDict()
+        self._cond = threading.Condition()
+
+    def __len__(self) -> int:
+        with self._cond:
+            return len(self._items)
+
+    def put(self, change: Change, *, delay: float | None = None) -> None:
+        ready = time.monotonic() + (self.debounce if delay is None else delay)
+        with self._cond:
+            if change.op == "scan":
+                key = ("scan", change.path)
+            else:
+                key = ("file", change.path)
+                if change.op == "move" and change.src is not None:
+                    pending = self._items.pop(("file", change.src), None)
+                    if pending is not None and pending[0].op == "upsert":
+                        # a temp file renamed into place: just index the destination
+                        change = Change("upsert", change.path)
+                    elif pending is not None and pending[0].op == "move":
+                        change = Change("move", change.path, pending[0].src)
+            self._items.pop(key, None)
+            self._items[key] = (change, ready)
+            self._cond.notify_all()
+
+    def pop_ready(self, timeout: float) -> Change | None:
+        """The oldest change that has been quiet long enough, waiting up to timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                soonest = None
+                for key, (change, ready) in self._items.items():
+                    if ready <= now:
+                        del self._items[key]
+                        return change
+                    soonest = ready if soonest is None else min(soonest, ready)
+                wait = deadline - now
+                if soonest is not None:
+                    wait = min(wait, soonest - now)
+                if wait <= 0:
+                    return None
+                self._cond.wait(wait)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, queue: ChangeQueue) -> None:
+        self.queue = queue
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        kind = event.event_type
+        src = norm(_s(event.src_path))
+        if kind in ("opened", "closed_no_write"):
+            return
+        if kind == "moved":
+            self.queue.put(Change("move", norm(_s(event.dest_path)), src))
+        elif kind == "deleted":
+            self.queue.put(Change("delete", src))
+        elif event.is_directory:
+            if kind == "created":
+                self.queue.put(Change("scan", src))
+        else:  # created, modified, closed
+            self.queue.put(Change("upsert", src))
+
+
+def _s(p) -> str:
+    return p.decode("utf-8", "surrogateescape") if isinstance(p, bytes) else p
+
+
+class Watcher:
+    """One watchdog observer for all roots."""
+
+    def __init__(self, queue: ChangeQueue) -> None:
+        self.queue = queue
+        self._observer = Observer()
+        self._watches: dict[str, object] = {}
+        self._handler = _Handler(queue)
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._started:
+                self._observer.daemon = True
+                self._observer.start()
+                self._started = True
+
+    def watch(self, root: str) -> bool:
+        with self._lock:
+            if root in self._watches:
+                return True
+            try:
+                self._watches[root] = self._observer.schedule(self._handler, root, recursive=True)
+            except OSError:
+                return False  # gone or unreadable; the next reconcile tries again
+            return True
+
+    def unwatch(self, root: str) -> None:
+        with self._lock:
+            w = self._watches.pop(root, None)
+            if w is not None:
+                try:
+                    self._observer.unschedule(w)
+                except (KeyError, OSError):
+                    pass
+
+    def watched(self) -> list[str]:
+        with self._lock:
+            return list(self._watches)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._started:
+                self._observer.stop()
+                self._observer.join(timeout=5)
+                self._started = False

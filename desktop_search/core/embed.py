@@ -130,19 +130,29 @@ class SentenceTransformerEmbedder:
             device = pick_device(self._device_pref)
             try:
                 if not self._offline:
-                    log.warning("model %s is not local: downloading it once from the hub",
-                                self._source)
+                    # The user named a model that is not a local folder: the hub is asked
+                    # for it once (and only then); the caller says so to the user.
+                    log.info("model %s is not local: fetching it from the hub", self._source)
                     if not self._allow_download:
                         raise ModelError(f"model {self._source!r} is not on this computer")
                 model = SentenceTransformer(self._source, device=device)
             except ModelError:
                 raise
             except Exception as exc:  # noqa: BLE001 - any load failure is the user's model choice
+                if not self._offline:
+                    raise ModelError(
+                        f"cannot load model {self._source!r}: it is not on this computer and "
+                        "could not be downloaded (check the name, or give a model folder)") from None
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise ModelError(f"cannot load model {self._source!r}: {msg[:300]}") from None
             self.device = device
             self._model = model
             return model
+
+    @property
+    def needs_download(self) -> bool:
+        """True when loading would fetch the model from the hub (the UI says so first)."""
+        return not self._offline
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         model = self.load()

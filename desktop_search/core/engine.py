@@ -47,20 +47,25 @@ class Engine:
                                vectors_getter=self.vectors, embedder_getter=self.embedder)
 
     # -- model and vectors ---------------------------------------------------------------
-    def embedder(self):
-        """The embedder, loaded (this can take seconds: never call it on a GUI thread)."""
+    def _model(self):
+        """The configured embedder object, not necessarily loaded (cheap)."""
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = make_embedder(self.settings.model, device=self.settings.device,
                                                backend=self.settings.backend)
-            if hasattr(self._embedder, "load"):
-                try:
-                    self._embedder.load()
-                except ModelError as exc:
-                    self.model_error = str(exc)
-                    raise
-            self.model_error = None
             return self._embedder
+
+    def embedder(self):
+        """The embedder, loaded (this can take seconds: never call it on a GUI thread)."""
+        emb = self._model()
+        if hasattr(emb, "load"):
+            try:
+                emb.load()
+            except ModelError as exc:
+                self.model_error = str(exc)
+                raise
+        self.model_error = None
+        return emb
 
     @property
     def model_ready(self) -> bool:
@@ -68,23 +73,31 @@ class Engine:
         return e is not None and getattr(e, "loaded", True) and self._vectors is not None
 
     def vectors(self) -> VectorIndex:
-        """The vector index for the current model; re-embeds if the model changed."""
+        """The vector index for the current model; re-embeds if the model changed.
+
+        When the catalog's vectors were made by the configured model, the index opens
+        without loading the model (start-up and ``doctor`` stay fast).
+        """
         with self._model_lock:
             if self._vectors is not None:
                 return self._vectors
-            emb = self.embedder()
-            model_id, dim = emb.model_id, int(emb.dim)
+            model_id = self._model().model_id
             old_id = self.catalog.get_meta("model_id")
-            old_dim = self.catalog.get_meta("dim")
+            old_dim = int(self.catalog.get_meta("dim") or 0)
             vec_path = self.data_dir / "vectors.usearch"
-            if old_id is not None and (old_id != model_id or int(old_dim or 0) != dim):
-                log.warning("model changed from %s to %s: re-embedding every passage", old_id, model_id)
-                self.catalog.clear_vectors()
-                for p in (vec_path, vec_path.with_suffix(".json")):
-                    p.unlink(missing_ok=True)
-            with self.catalog.transaction() as c:
-                self.catalog.set_meta("model_id", model_id, conn=c)
-                self.catalog.set_meta("dim", str(dim), conn=c)
+            if old_id == model_id and old_dim:
+                dim = old_dim
+            else:
+                dim = int(self.embedder().dim)
+                if old_id is not None:
+                    log.warning("model changed from %s to %s: re-embedding every passage",
+                                old_id, model_id)
+                    self.catalog.clear_vectors()
+                    for p in (vec_path, vec_path.with_suffix(".json")):
+                        p.unlink(missing_ok=True)
+                with self.catalog.transaction() as c:
+                    self.catalog.set_meta("model_id", model_id, conn=c)
+                    self.catalog.set_meta("dim", str(dim), conn=c)
             vi = VectorIndex(vec_path, ndim=dim)
             loaded = vi.load()
             if not loaded or vi.generation != self.catalog.vector_generation():
@@ -126,12 +139,9 @@ class Engine:
         if self.catalog.root_id(root) is None:
             raise ConfigError(f"{path} is not an indexed folder")
         dropped = self.catalog.remove_root(root)
-        if dropped and (self._vectors is not None or self._embedder is not None):
+        if dropped and self.catalog.get_meta("model_id") is not None:
             self.vectors().remove(dropped)
             self.save()
-        elif dropped:
-            # the vector index is not open: it is repaired from the catalog on next open
-            pass
         return len(dropped)
 
     def roots(self) -> list[dict]:
@@ -275,6 +285,8 @@ class IndexService:
         self._last_save = time.monotonic()
         self._last_emit = 0.0
         self.embed_batch = EMBED_BATCH
+        self._model_checked = False
+        self._changed = False
         engine.indexer.on_file_failed = self._on_file_failed
 
     # -- control -------------------------------------------------------------------------
@@ -444,6 +456,18 @@ class IndexService:
 
     def _embed_some(self) -> bool:
         p = self._progress
+        if not self._model_checked:
+            # Loading the model also checks it is the one the vectors were made with
+            # (a different one clears them, and they join the backlog).
+            p.state = "loading-model"
+            self._emit(force=True)
+            try:
+                self.engine.vectors()
+            except ModelError as exc:
+                self.listener.file_failed("", str(exc))
+                self._stop.set()
+                return False
+            self._model_checked = True
         if self.engine.catalog.count_unembedded() == 0:
             return False
         if self._emb_t0 is None:

@@ -1,7 +1,8 @@
 """Turn a file into searchable plain text, with the positions needed to point back into it.
 
-One reader per format, registered in ``_READERS`` by lowercase extension; adding a
-format is one function and one registry line. Every failure a user can act on leaves
+One reader per format, registered in ``_READERS`` by lowercase extension: adding a
+format is one function plus one line in ``_DOC_READERS`` (or, for a plain-text
+extension, one entry in ``_TEXT_KINDS``). Every failure a user can act on leaves
 this module as an :class:`~desktop_search.errors.ExtractError` subclass whose message is
 a short sentence for the failed-files list; library exceptions never escape.
 
@@ -139,15 +140,12 @@ def _text_kind(path: Path) -> str:
 
 
 def _reader_for(path: Path) -> tuple[Reader, str]:
-    """The reader and kind label for a file name."""
+    """The reader and kind label for a file name; unknown names get sniffed as text."""
     ext = path.suffix.lower()
-    if path.name.lower() in _CODE_NAMES:
-        return _read_text, "code"
-    if ext in _DOC_KINDS:
-        return _READERS[ext], _DOC_KINDS[ext]
-    if ext in _READERS:
-        return _READERS[ext], _text_kind(path)
-    return _read_unknown, "text"
+    reader = _read_text if path.name.lower() in _CODE_NAMES else _READERS.get(ext)
+    if reader is None:
+        return _read_unknown, "text"
+    return reader, _DOC_KINDS.get(ext) or _text_kind(path)
 
 
 def is_supported(path: str | os.PathLike[str]) -> bool:
@@ -297,7 +295,7 @@ def _decode(data: bytes, *, strict: bool = False, partial: bool = False) -> str:
     try:
         import charset_normalizer
 
-        best = charset_normalizer.from_bytes(data).best()
+        best = charset_normalizer.from_bytes(_detection_sample(data)).best()
     except Exception:  # a detector bug must not fail indexing differently from junk
         best = None
     if best is None or (strict and best.chaos > 0.1):
@@ -312,10 +310,23 @@ def _decode(data: bytes, *, strict: bool = False, partial: bool = False) -> str:
     return _checked(text, strict)
 
 
+def _detection_sample(data: bytes, size: int = 2**20) -> bytes:
+    """The first MiB, cut after a newline so no multibyte character is split.
+
+    charset-normalizer decodes its whole input once per candidate encoding: slow on
+    big files, and a megabyte is plenty to recognise an encoding.
+    """
+    if len(data) <= size:
+        return data
+    cut = data.rfind(b"\n", 0, size)
+    return data[: cut + 1] if cut > 0 else data[:size]
+
+
 #: non-ASCII, non-letter characters that are common in Western cp1252 text
-_CP1252_PUNCT = frozenset("\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u20ac\u2022\u2122\xab\xbb\xb0\xa3\xa9\xae\xa7\xb7\xa0\xbf\xa1\xb4")
-
-
+_CP1252_PUNCT = frozenset(
+    "\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u20ac\u2022\u2122"
+    "\xab\xbb\xb0\xa3\xa9\xae\xa7\xb7\xa0\xbf\xa1\xb4"
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -330,10 +341,11 @@ def _western_cp1252(data: bytes) -> str | None:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
         return None
-    high = [c for c in text if c > "\x7f"]
+    sample = text[: 2**18]
+    high = [c for c in sample if c > "\x7f"]
     if sum(c.isalpha() or c in _CP1252_PUNCT for c in high) < 0.95 * len(high):
         return None
-    accented = [w for w in _WORD.findall(text) if not w.isascii()]
+    accented = [w for w in _WORD.findall(sample) if not w.isascii()]
     all_accented = sum(len(w) >= 3 and not any(c.isascii() for c in w) for w in accented)
     return text if all_accented <= 0.1 * len(accented) else None
 
@@ -386,6 +398,8 @@ def _sniff_known_text(head: bytes, complete: bool) -> None:
 
 def _sniff_unknown(head: bytes, complete: bool) -> None:
     """Index a file of unknown type only if its first bytes are clearly text."""
+    if not complete and (cut := head.rfind(b"\n")) > 0:
+        head = head[: cut + 1]  # do not split a multibyte character (Shift-JIS, GBK...)
     _decode(head, strict=True, partial=not complete)
 
 
@@ -552,14 +566,14 @@ class _HTMLText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
-        data = data.translate(_SENTINELS)
         if self._title == 1:
             self.title_parts.append(data)
             return
         if self._h1 == 1:
             self.h1_parts.append(data)
         if self._pre:
-            self.parts.append(data.replace("\r\n", "\n").replace("\n", _PRE_NL))
+            data = data.replace("\r\n", "\n").replace("\r", "\n")
+            self.parts.append(data.replace("\n", _PRE_NL))
         else:
             self.parts.append(_HTML_SPACE.sub(" ", data))
 
@@ -573,39 +587,49 @@ class _HTMLText(HTMLParser):
 def _html_to_text(markup: str) -> tuple[str, str | None]:
     """Visible text with blank lines between blocks, and the <title> (or first <h1>)."""
     parser = _HTMLText()
-    parser.feed(markup)
+    parser.feed(markup.translate(_SENTINELS))  # the parser marks breaks with these
     parser.close()
     title = _clean_title("".join(parser.title_parts)) or _clean_title("".join(parser.h1_parts))
     return parser.text(), title
 
 
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""",
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)"""
+    rb"""|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""",
     re.IGNORECASE,
 )
 
 
+def _declared_charset(data: bytes) -> str | None:
+    """The codec named by <meta charset> or <?xml encoding?>, as browsers read it."""
+    m = _META_CHARSET.search(data[:4096])
+    if not m:
+        return None
+    try:
+        codec = codecs.lookup((m.group(1) or m.group(2)).decode("ascii")).name
+    except LookupError:
+        return None
+    if codec.startswith(("utf-16", "utf-32")):
+        return None  # a byte-oriented page cannot really be UTF-16 (WHATWG rule)
+    return "cp1252" if codec in ("ascii", "latin-1", "iso8859-1") else codec
+
+
 def _decode_html(data: bytes) -> str:
     """Decode HTML: BOM, then the declared charset, then detection."""
-    if any(data.startswith(bom) for bom, _ in _BOMS):
-        return _decode(data)
-    m = _META_CHARSET.search(data[:4096])
-    if m:
+    declared = None
+    if not any(data.startswith(bom) for bom, _ in _BOMS):
+        declared = _declared_charset(data)
+    if declared is not None:
         try:
-            codec = codecs.lookup((m.group(1) or m.group(2)).decode("ascii")).name
-        except LookupError:
-            codec = None
-        if codec in ("ascii", "latin-1", "iso8859-1"):
-            codec = "cp1252"  # what browsers do (WHATWG encoding spec)
-        if codec is not None and not codec.startswith(("utf-16", "utf-32")):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                try:
-                    return _decode(data)
-                except BinaryFile:
-                    return data.decode(codec, errors="replace")
-    return _decode(data)
+            return data.decode(declared)
+        except UnicodeDecodeError:
+            pass  # mislabelled: trust detection instead
+    try:
+        return _decode(data)
+    except BinaryFile:
+        if declared is None:
+            raise
+        return data.decode(declared, errors="replace")
 
 
 def _read_html(path: Path, data: bytes, max_bytes: int) -> Extracted:
@@ -634,7 +658,7 @@ def _read_pdf(path: Path, data: bytes, max_bytes: int) -> Extracted:
         except Exception as e:
             raise CorruptFile(f"damaged or not a PDF: {_short(e)}") from None
         try:
-            title = _with_library_errors("PDF", lambda: _pdf_title(pdf))
+            title = _pdf_title(pdf)
             pages: list[str] = []
             total = 0
             for i in range(_with_library_errors("PDF", lambda: len(pdf))):
@@ -653,7 +677,10 @@ def _read_pdf(path: Path, data: bytes, max_bytes: int) -> Extracted:
 
 
 def _pdf_title(pdf: Any) -> str | None:
-    return _clean_title(str(pdf.get_metadata_dict().get("Title") or ""))
+    try:
+        return _clean_title(str(pdf.get_metadata_dict().get("Title") or ""))
+    except Exception:  # unreadable metadata should not cost the text
+        return None
 
 
 def _pdf_page_text(pdf: Any, index: int) -> str:
@@ -692,9 +719,13 @@ def _join_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
 
 # --------------------------------------------------------------------------- zip-based
 
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
 
 def _open_zip(data: bytes, max_bytes: int, kind: str) -> zipfile.ZipFile:
     """Open a zip container after checking it cannot unpack into a memory bomb."""
+    if data.startswith(_OLE_MAGIC):  # Office wraps password-protected files in OLE
+        raise EncryptedFile("password-protected (or old-format) Office file")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -707,7 +738,7 @@ def _open_zip(data: bytes, max_bytes: int, kind: str) -> zipfile.ZipFile:
             info.file_size > _ZIP_BIG_MEMBER
             and info.file_size > _ZIP_MAX_RATIO * max(info.compress_size, 1)
         ):
-            raise TooLarge(f"unpacks to {_human(info.file_size)} from one tiny part, over the cap")
+            raise TooLarge(f"unpacks to {_human(info.file_size)}, over the cap")
     if total > _ZIP_UNPACK_FACTOR * max_bytes:
         raise TooLarge(f"unpacks to {_human(total)}, over the cap")
     return zf
@@ -924,7 +955,9 @@ def _parse_epub(zf: zipfile.ZipFile, max_bytes: int) -> Extracted:
         total += len(chapter) + 2
         if total > max_bytes:
             break
-    if not chapters:
+    if not any(chapters):
+        if "META-INF/encryption.xml" in zf.namelist():
+            raise EncryptedFile("DRM-protected EPUB")
         return Extracted("", title, "epub", page_starts=(0,))
     text, starts = _join_pages(chapters)
     return Extracted(text[:max_bytes], title, "epub", page_starts=starts)
@@ -947,6 +980,8 @@ def _with_library_errors(kind: str, fn: Callable[[], _T]) -> _T:
         raise TooLarge(f"{kind} file too large to open in memory") from None
     except RecursionError:
         raise CorruptFile(f"damaged {kind} file: nested too deeply") from None
+    except zipfile.BadZipFile:
+        raise CorruptFile(f"damaged {kind} file: broken zip archive") from None
     except Exception as e:
         raise CorruptFile(f"damaged {kind} file: {_short(e)}") from None
 

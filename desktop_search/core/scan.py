@@ -29,7 +29,7 @@ class Rules:
     _gi_cache: dict[str, tuple[float, pathspec.PathSpec | None]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self._user = pathspec.PathSpec.from_lines("gitwildmatch", self.settings.exclude_patterns)
+        self._user = pathspec.GitIgnoreSpec.from_lines(self.settings.exclude_patterns)
         self._dirs = set(self.settings.exclude_dirs)
 
     def _gitignore(self, folder: str) -> pathspec.PathSpec | None:
@@ -44,7 +44,7 @@ class Rules:
             return cached[1]
         try:
             with open(gi, encoding="utf-8", errors="replace") as f:
-                spec = pathspec.PathSpec.from_lines("gitwildmatch", f.read().splitlines())
+                spec = pathspec.GitIgnoreSpec.from_lines(f.read().splitlines())
         except OSError:
             spec = None
         self._gi_cache[folder] = (mtime, spec)

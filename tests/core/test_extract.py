@@ -279,7 +279,8 @@ JAPANESE = "吾輩は猫である。名前はまだ無い。どこで生れた�
         pytest.param(RUSSIAN * 3, (RUSSIAN * 3).encode("koi8-r"), id="koi8-r"),
         pytest.param(JAPANESE * 3, (JAPANESE * 3).encode("shift_jis"), id="shift-jis"),
         pytest.param(RUSSIAN, b"\xff\xfe" + RUSSIAN.encode("utf-16-le"), id="utf16le-bom"),
-        pytest.param("plain ascii\nline 2\n", "plain ascii\nline 2\n".encode("utf-16-le"), id="utf16le"),
+        pytest.param(FRENCH, FRENCH.encode("utf-16-le"), id="utf16le"),
+        pytest.param("ascii\nline 2\n", "ascii\nline 2\n".encode("utf-16-le"), id="utf16le-ascii"),
         pytest.param(FRENCH, FRENCH.encode("utf-16-be"), id="utf16be"),
         pytest.param(FRENCH, b"\xef\xbb\xbf" + FRENCH.encode(), id="utf8-bom"),
         pytest.param(RUSSIAN, b"\xff\xfe\x00\x00" + RUSSIAN.encode("utf-32-le"), id="utf32le-bom"),
@@ -306,6 +307,20 @@ def test_unknown_extension_is_sniffed(tmp_path: Path) -> None:
     (tmp_path / "data.xyz").write_bytes(bytes(range(256)) * 64)
     with pytest.raises(BinaryFile):
         extract(tmp_path / "data.xyz")
+
+
+def test_utf8_with_a_stray_byte_stays_utf8(tmp_path: Path) -> None:
+    good = "naïve café résumé — déjà vu\n" * 10
+    (tmp_path / "mixed.log").write_bytes(good.encode() + b"legacy \xe9 byte\n")
+    ex = extract(tmp_path / "mixed.log")
+    assert ex.text.startswith(good) and ex.text.endswith("legacy \ufffd byte\n")
+
+
+def test_html_mislabelled_charset_falls_back_to_detection(tmp_path: Path) -> None:
+    body = "<p>" + "Привет, мир! Это проверка кодировки страницы. " * 5 + "</p>"
+    html = '<html><head><meta charset="utf-8"></head><body>' + body + "</body></html>"
+    (tmp_path / "ru.html").write_bytes(html.encode("cp1251"))
+    assert extract(tmp_path / "ru.html").text.startswith("Привет, мир!")
 
 
 # --------------------------------------------------------------------------- failures
@@ -345,6 +360,13 @@ def test_zip_formats_damaged(tmp_path: Path, ext: str) -> None:
         zf.writestr("hello.txt", "a zip, but not the right kind")
     with pytest.raises(CorruptFile, match="damaged"):
         extract(tmp_path / f"wrong{ext}")
+
+
+def test_password_protected_office_file(tmp_path: Path) -> None:
+    # Office saves password-protected .docx/.pptx as an OLE compound file, not a zip
+    (tmp_path / "locked.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(EncryptedFile, match="password-protected"):
+        extract(tmp_path / "locked.docx")
 
 
 def test_zip_bomb_refused_before_parsing(tmp_path: Path) -> None:
@@ -410,6 +432,29 @@ def test_permission_denied(tmp_path: Path) -> None:
         path.chmod(0o600)
 
 
+@pytest.mark.parametrize(
+    ("error", "expected", "reason"),
+    [
+        (PermissionError(13, "Permission denied"), ExtractError, "permission denied"),
+        (OSError(5, "Input/output error"), ExtractError, "could not read the file: input/output"),
+        (FileNotFoundError(2, "No such file"), FileVanished, "file disappeared while reading"),
+    ],
+)
+def test_os_errors_while_reading_become_reasons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, expected: type, reason: str
+) -> None:
+    import desktop_search.core.extract as extract_module
+
+    def fail(*args: object) -> bytes:
+        raise error
+
+    monkeypatch.setattr(extract_module, "_read_bytes", fail)
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(expected, match=reason) as info:
+        extract(tmp_path / "a.txt")
+    assert type(info.value) is expected
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -449,13 +494,31 @@ def test_concurrent_pdf_extraction_is_safe(tmp_path: Path) -> None:
     assert len(results) == 20 and all("thread safety" in r for r in results)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.binary(max_size=3000))
-def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes) -> None:
-    path = tmp_path / "fuzz.txt"
+_ENCODINGS = ["utf-8", "utf-16-le", "utf-16", "cp1252", "koi8-r", "shift_jis", "latin-1"]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=3000),
+        st.builds(
+            lambda text, enc: text.encode(enc, errors="ignore"),
+            st.text(max_size=1000),
+            st.sampled_from(_ENCODINGS),
+        ),
+    ),
+    name=st.sampled_from(["fuzz.txt", "fuzz", "fuzz.md", "fuzz.html", "fuzz.pdf", "fuzz.epub"]),
+)
+def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, name: str) -> None:
+    path = tmp_path / name
     path.write_bytes(data)
     try:
         ex = extract(path)
-    except ExtractError:
+    except ExtractError as e:
+        assert str(e) and "\n" not in str(e)
         return
-    assert isinstance(ex.text, str) and ex.has_lines
+    assert isinstance(ex.text, str)
+    if ex.has_lines:
+        assert "\ufeff" not in ex.text[:1]

@@ -1,0 +1,119 @@
+"""The one place where worker threads meet Qt.
+
+Worker threads (the engine's indexer, watchdog, our query and task executors) never
+touch a widget. They emit Signals of QObjects that live on the GUI thread; Qt queues
+the delivery, so every slot runs on the GUI thread.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_search.core.engine import Progress
+
+log = logging.getLogger(__name__)
+
+
+class IndexerBridge(QObject):
+    """An engine ``Listener`` whose callbacks (from worker threads) become Signals."""
+
+    progress_changed = Signal(object)     # a Progress snapshot
+    file_failed = Signal(str, str)        # path, reason
+    index_changed = Signal()
+
+    # -- Listener protocol: called on the indexer's thread -----------------------------
+    def progress_changed_cb(self, progress: Progress) -> None:
+        # the service mutates its Progress in place: hand the GUI a snapshot
+        _emit(self.progress_changed, dataclasses.replace(progress))
+
+    def file_failed_cb(self, path: str, reason: str) -> None:
+        _emit(self.file_failed, path, reason)
+
+    def index_changed_cb(self) -> None:
+        _emit(self.index_changed)
+
+    def listener(self) -> "_Listener":
+        return _Listener(self)
+
+
+class _Listener:
+    """Plain object with the Listener's method names (QObject signals shadow them)."""
+
+    def __init__(self, bridge: IndexerBridge) -> None:
+        self._bridge = bridge
+
+    def progress_changed(self, progress: Progress) -> None:
+        self._bridge.progress_changed_cb(progress)
+
+    def file_failed(self, path: str, reason: str) -> None:
+        self._bridge.file_failed_cb(path, reason)
+
+    def index_changed(self) -> None:
+        self._bridge.index_changed_cb()
+
+
+class TaskRunner(QObject):
+    """A single-thread executor whose results come back to the GUI thread.
+
+    ``submit(fn, on_done, on_error)`` runs ``fn()`` on the runner's one thread, in order;
+    ``on_done(result)`` or ``on_error(exc)`` then run on the GUI thread.
+    """
+
+    _finished = Signal(object, object, object)   # callback, result, error
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"desktop-search-{name}")
+        self._closed = False
+        self._finished.connect(self._deliver)
+
+    def submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[BaseException], None] | None = None) -> bool:
+        if self._closed:
+            return False
+
+        def job() -> None:
+            try:
+                result = fn()
+            except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
+                if on_error is None:
+                    log.exception("%s task failed", self.name)
+                _emit(self._finished, on_error, None, exc)
+            else:
+                _emit(self._finished, on_done, result, None)
+
+        try:
+            self._pool.submit(job)
+        except RuntimeError:   # shut down meanwhile
+            return False
+        return True
+
+    def _deliver(self, callback, result, error) -> None:
+        if callback is None:
+            return
+        if error is not None:
+            callback(error)
+        else:
+            callback(result)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        self._closed = True
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    @staticmethod
+    def on_worker_thread() -> bool:
+        return threading.current_thread() is not threading.main_thread()
+
+
+def _emit(signal, *args) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        # the receiving QObject is gone (the window closed while a worker finished)
+        pass

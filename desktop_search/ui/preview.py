@@ -1,0 +1,182 @@
+"""The preview pane: the hit's passage in its file's text, highlighted and scrolled to.
+
+The text comes from the catalog (read on the query thread), is shown as plain text
+(never interpreted as markup) and highlighted with extra selections.
+"""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QTimer, Qt, Signal
+from PySide6.QtGui import QFont, QPalette, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QStackedWidget,
+                               QTextEdit, QVBoxLayout, QWidget)
+
+from desktop_search.core.search import Hit
+from desktop_search.ui.controller import PreviewDoc
+from desktop_search.ui.results import mix, relative_when
+from desktop_search.ui.widgets import ElidedLabel
+
+
+class PreviewPane(QWidget):
+    open_requested = Signal(object)       # Hit
+    reveal_requested = Signal(object)
+    like_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hit: Hit | None = None
+        self.doc: PreviewDoc | None = None
+
+        self.title = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
+        f = QFont(self.title.font())
+        f.setBold(True)
+        f.setPointSizeF(max(f.pointSizeF(), 9) * 1.15)
+        self.title.setFont(f)
+        self.where = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
+        self.where.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Open the file (Enter)")
+        self.reveal_button = QPushButton("Show in Folder")
+        self.reveal_button.setToolTip("Show the file in its folder (Ctrl+Enter)")
+        self.like_button = QPushButton("More Like This")
+        self.like_button.setToolTip("Find files about the same things")
+        for b in (self.open_button, self.reveal_button, self.like_button):
+            b.setAutoDefault(False)
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.open_button.clicked.connect(lambda: self.hit and self.open_requested.emit(self.hit))
+        self.reveal_button.clicked.connect(lambda: self.hit and self.reveal_requested.emit(self.hit))
+        self.like_button.clicked.connect(lambda: self.hit and self.like_requested.emit(self.hit))
+
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setUndoRedoEnabled(False)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.text.setCenterOnScroll(False)
+
+        self.placeholder = QLabel("Select a result to see it in context.")
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        head = QWidget()
+        hl = QVBoxLayout(head)
+        hl.setContentsMargins(10, 8, 10, 6)
+        hl.setSpacing(2)
+        hl.addWidget(self.title)
+        hl.addWidget(self.where)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 6, 0, 0)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addWidget(self.like_button)
+        buttons.addStretch(1)
+        hl.addLayout(buttons)
+
+        page = QWidget()
+        pl = QVBoxLayout(page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.setSpacing(0)
+        pl.addWidget(head)
+        pl.addWidget(self.text, 1)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(page)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.stack)
+        self.clear()
+
+    def clear(self, message: str = "Select a result to see it in context.") -> None:
+        self.hit = None
+        self.doc = None
+        self.placeholder.setText(message)
+        self.text.clear()
+        self.stack.setCurrentIndex(0)
+
+    def set_like_enabled(self, enabled: bool) -> None:
+        self.like_button.setEnabled(enabled)
+        self.like_button.setToolTip("Find files about the same things" if enabled
+                                    else "Available once the language model has loaded")
+
+    def show_hit(self, hit: Hit) -> None:
+        """Header at once; the text follows when the query thread has read it."""
+        self.hit = hit
+        self.title.setText(os.path.basename(hit.path))
+        bits = [os.path.dirname(hit.path)]
+        if hit.page:
+            bits.append(f"page {hit.page}")
+        elif hit.line:
+            bits.append(f"line {hit.line}")
+        when = relative_when(hit.modified)
+        if when:
+            bits.append(f"modified {when}")
+        self.where.setText("  ·  ".join(bits))
+        self.stack.setCurrentIndex(1)
+
+    def show_doc(self, doc: PreviewDoc | None) -> None:
+        if doc is None:
+            if self.hit is not None:
+                self.text.setPlainText("(This file's text is not in the index any more.)")
+            return
+        if self.hit is None or doc.hit.chunk_id != self.hit.chunk_id:
+            self.show_hit(doc.hit)
+        self.doc = doc
+        text = doc.text
+        prefix = "…\n\n" if doc.truncated_before else ""
+        suffix = "\n\n…" if doc.truncated_after else ""
+        self.text.setPlainText(prefix + text + suffix)
+        off = len(prefix)
+        pal = self.text.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        passage_fmt = QTextCharFormat()
+        passage_fmt.setBackground(mix(base, accent, 0.14))
+        word_fmt = QTextCharFormat()
+        word_fmt.setBackground(mix(base, accent, 0.42))
+        word_fmt.setFontWeight(QFont.Weight.DemiBold)
+        sels = []
+        a, b = doc.passage
+        sels.append(self._selection(off + a, off + b, passage_fmt))
+        for s, e in doc.words:
+            sels.append(self._selection(off + s, off + e, word_fmt))
+        self.text.setExtraSelections(sels)
+        cur = self.text.textCursor()
+        cur.setPosition(off + a)
+        self.text.setTextCursor(cur)
+        # scroll once the layout knows the viewport's size
+        QTimer.singleShot(0, self._scroll_to_passage)
+
+    def _scroll_to_passage(self) -> None:
+        if self.doc is None:
+            return
+        self.text.centerCursor()
+        # put the passage's first line a little below the top rather than dead centre
+        cur = self.text.textCursor()
+        rect = self.text.cursorRect(cur)
+        bar = self.text.verticalScrollBar()
+        lines_above = max(0, rect.top() // max(1, self.text.fontMetrics().lineSpacing()) - 3)
+        if lines_above > 0 and bar.value() < bar.maximum():
+            bar.setValue(min(bar.maximum(), bar.value() + lines_above))
+
+    def _selection(self, start: int, end: int, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
+        sel = QTextEdit.ExtraSelection()
+        cur = QTextCursor(self.text.document())
+        n = self.text.document().characterCount() - 1
+        cur.setPosition(max(0, min(start, n)))
+        cur.setPosition(max(0, min(end, n)), QTextCursor.MoveMode.KeepAnchor)
+        sel.cursor = cur
+        sel.format = fmt
+        return sel
+
+    def passage_visible(self) -> bool:
+        """Whether the highlighted passage's start is inside the viewport (tests use it)."""
+        if self.doc is None:
+            return False
+        rect = self.text.cursorRect(self.text.textCursor())
+        return self.text.viewport().rect().intersects(rect)

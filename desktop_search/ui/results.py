@@ -1,0 +1,371 @@
+"""The results list: a model of ``Hit``s and a delegate that paints one file per row.
+
+File content is data, never markup: snippets are HTML-escaped before the highlights
+are wrapped around them, and names and folders are drawn as plain text.
+"""
+from __future__ import annotations
+
+import html
+import os
+from datetime import datetime
+
+from PySide6.QtCore import (QAbstractListModel, QDateTime, QLocale, QModelIndex, QPersistentModelIndex,
+                            QRect, QRectF, QSize, Qt, Signal)
+from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QIcon,
+                           QPainter, QPainterPath, QPalette, QPen, QPixmap, QTextDocument)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStyle,
+                               QStyledItemDelegate, QStyleOptionViewItem)
+
+from desktop_search.core.search import Hit
+
+HitRole = Qt.ItemDataRole.UserRole + 1
+SNIPPET_LINES = 2
+ICON_SIZE = 32
+
+
+def mix(a: QColor, b: QColor, t: float) -> QColor:
+    """a blended towards b by t (0..1): palette-derived colours for light and dark."""
+    return QColor(round(a.red() + (b.red() - a.red()) * t),
+                  round(a.green() + (b.green() - a.green()) * t),
+                  round(a.blue() + (b.blue() - a.blue()) * t))
+
+
+def snippet_html(snippet: str, spans: list[tuple[int, int]], *, mark_style: str) -> str:
+    """The snippet as HTML with the spans wrapped; every piece of text is escaped."""
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted(spans):
+        if a < pos or b <= a or b > len(snippet):
+            continue
+        out.append(html.escape(snippet[pos:a]))
+        out.append(f'<span style="{mark_style}">{html.escape(snippet[a:b])}</span>')
+        pos = b
+    out.append(html.escape(snippet[pos:]))
+    return "".join(out)
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows text literally (Qt guesses rich text otherwise)."""
+    return "<p style='white-space:pre'>" + html.escape(text) + "</p>"
+
+
+def relative_when(ts: float, now: float | None = None) -> str:
+    """Short modified date: today's time, this year's day, else the full date."""
+    if not ts:
+        return ""
+    dt = QDateTime.fromSecsSinceEpoch(int(ts))
+    now_dt = QDateTime.fromSecsSinceEpoch(int(now)) if now else QDateTime.currentDateTime()
+    loc = QLocale()
+    if dt.date() == now_dt.date():
+        return loc.toString(dt.time(), QLocale.FormatType.ShortFormat)
+    if dt.date().year() == now_dt.date().year():
+        return loc.toString(dt.date(), "d MMM")
+    return loc.toString(dt.date(), QLocale.FormatType.ShortFormat)
+
+
+# -- type icons ------------------------------------------------------------------------
+_KIND_COLOURS = {
+    "pdf": "#d9443a", "docx": "#2f6ad0", "odt": "#2f6ad0", "doc": "#2f6ad0",
+    "pptx": "#d8782a", "odp": "#d8782a", "html": "#2c9a5c", "markdown": "#6b5fc8",
+    "rst": "#6b5fc8", "code": "#8a4fb3", "data": "#3d8d97", "csv": "#3f9a48",
+    "text": "#6f7780",
+}
+_icon_cache: dict[tuple[str, str, int], QIcon] = {}
+
+
+def _label_for(path: str, kind: str | None) -> str:
+    ext = os.path.splitext(path)[1].lstrip(".").upper()
+    if not ext or len(ext) > 4:
+        ext = (kind or "file")[:4].upper()
+    return ext
+
+
+def type_icon(path: str, kind: str | None, size: int = ICON_SIZE) -> QIcon:
+    """An icon for the file's type, drawn here: no disk access, same on every desktop."""
+    label = _label_for(path, kind)
+    key = (label, kind or "", size)
+    icon = _icon_cache.get(key)
+    if icon is not None:
+        return icon
+    colour = QColor(_KIND_COLOURS.get(kind or "", "#6f7780"))
+    icon = QIcon()
+    for scale in (1, 2):
+        pm = QPixmap(size * scale, size * scale)
+        pm.setDevicePixelRatio(scale)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w = size * 0.78
+        x0 = (size - w) / 2
+        fold = w * 0.3
+        page = QPainterPath()
+        page.moveTo(x0 + 2, 1)
+        page.lineTo(x0 + w - fold, 1)
+        page.lineTo(x0 + w, 1 + fold)
+        page.lineTo(x0 + w, size - 3)
+        page.quadTo(x0 + w, size - 1, x0 + w - 2, size - 1)
+        page.lineTo(x0 + 2, size - 1)
+        page.quadTo(x0, size - 1, x0, size - 3)
+        page.lineTo(x0, 3)
+        page.quadTo(x0, 1, x0 + 2, 1)
+        p.setPen(QPen(colour.darker(130), 1))
+        p.setBrush(QColor("#fbfbfc"))
+        p.drawPath(page)
+        corner = QPainterPath()
+        corner.moveTo(x0 + w - fold, 1)
+        corner.lineTo(x0 + w - fold, 1 + fold)
+        corner.lineTo(x0 + w, 1 + fold)
+        corner.closeSubpath()
+        p.setBrush(colour.lighter(160))
+        p.drawPath(corner)
+        band = QRectF(x0 - 3, size * 0.52, w + 6, size * 0.34)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawRoundedRect(band, 3, 3)
+        f = QFont(QApplication.font())
+        f.setBold(True)
+        f.setPixelSize(max(7, int(size * (0.27 if len(label) <= 3 else 0.22))))
+        p.setFont(f)
+        p.setPen(QColor("white"))
+        p.drawText(band, Qt.AlignmentFlag.AlignCenter, label)
+        p.end()
+        icon.addPixmap(pm)
+    _icon_cache[key] = icon
+    return icon
+
+
+# -- model -------------------------------------------------------------------------------
+class ResultsModel(QAbstractListModel):
+    """The current answer: a list of hits for one query."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.hits: list[Hit] = []
+        self.query = ""
+        self.dense = False
+        self.generation = 0        # bumps on every new answer (tests and latency use it)
+        self.top_score = 0.0
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.hits)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self.hits)):
+            return None
+        hit = self.hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(hit.path)
+        if role == HitRole:
+            return hit
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = f"page {hit.page}" if hit.page else (f"line {hit.line}" if hit.line else "")
+            return plain_tooltip(hit.path + (f"\n{where}" if where else ""))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{os.path.basename(hit.path)} in {os.path.dirname(hit.path)}: {hit.snippet}"
+        return None
+
+    def set_hits(self, hits: list[Hit], query: str, dense: bool) -> None:
+        self.beginResetModel()
+        self.hits = list(hits)
+        self.query = query
+        self.dense = dense
+        self.top_score = max((h.score for h in self.hits), default=0.0)
+        self.generation += 1
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_hits([], "", self.dense)
+
+    def hit(self, row: int) -> Hit | None:
+        return self.hits[row] if 0 <= row < len(self.hits) else None
+
+    def row_of(self, path: str) -> int:
+        for i, h in enumerate(self.hits):
+            if h.path == path:
+                return i
+        return -1
+
+
+# -- delegate ----------------------------------------------------------------------------
+class ResultDelegate(QStyledItemDelegate):
+    """One row: type icon | name, date, relevance bar / folder / best passage."""
+
+    PAD = 8
+    BAR_W = 44
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._doc = QTextDocument()
+        self._doc.setDocumentMargin(0)
+        self._doc.setUndoRedoEnabled(False)
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        base = QFont(option.font)
+        name = QFont(base)
+        name.setBold(True)
+        name.setPointSizeF(base.pointSizeF() * 1.08 if base.pointSizeF() > 0 else 10)
+        small = QFont(base)
+        if base.pointSizeF() > 0:
+            small.setPointSizeF(base.pointSizeF() * 0.92)
+        return name, small, base
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802
+        name, small, base = self._fonts(option)
+        h = (self.PAD + QFontMetrics(name).height() + 2 + QFontMetrics(small).height() + 4
+             + SNIPPET_LINES * QFontMetrics(base).lineSpacing() + self.PAD)
+        return QSize(320, h)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        hit: Hit | None = index.data(HitRole)
+        if hit is None:
+            return super().paint(painter, option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        opt.icon = QIcon()
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        pal: QPalette = opt.palette
+        group = (QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active
+                 else QPalette.ColorGroup.Inactive)
+        text_c = pal.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        base_c = pal.color(group, QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+        muted_c = mix(text_c, base_c, 0.38)
+        accent = pal.color(group, QPalette.ColorRole.Highlight)
+
+        name_f, small_f, base_f = self._fonts(opt)
+        r = opt.rect.adjusted(self.PAD, self.PAD, -self.PAD, -self.PAD)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+
+        # icon
+        icon = type_icon(hit.path, hit.kind, ICON_SIZE)
+        icon.paint(painter, QRect(r.left(), r.top() + 2, ICON_SIZE, ICON_SIZE))
+        x = r.left() + ICON_SIZE + self.PAD + 2
+        right = r.right()
+
+        # line 1: name ... date  [bar]
+        fm_name = QFontMetrics(name_f)
+        fm_small = QFontMetrics(small_f)
+        y = r.top()
+        bar_rect = QRect(right - self.BAR_W, y + (fm_name.height() - 6) // 2, self.BAR_W, 6)
+        date_txt = relative_when(hit.modified)
+        date_w = fm_small.horizontalAdvance(date_txt)
+        date_rect = QRect(bar_rect.left() - 10 - date_w, y, date_w, fm_name.height())
+        painter.setFont(small_f)
+        painter.setPen(muted_c)
+        painter.drawText(date_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, date_txt)
+        self._paint_bar(painter, bar_rect, hit, index, text_c, base_c, accent, selected)
+
+        name_w = max(10, date_rect.left() - 12 - x)
+        name = os.path.basename(hit.path)
+        where = f"  p. {hit.page}" if hit.page else ""
+        painter.setFont(name_f)
+        painter.setPen(text_c)
+        painter.drawText(QRect(x, y, name_w, fm_name.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm_name.elidedText(name, Qt.TextElideMode.ElideMiddle, name_w))
+        if where:
+            used = min(name_w, fm_name.horizontalAdvance(name))
+            painter.setFont(small_f)
+            painter.setPen(muted_c)
+            painter.drawText(QRect(x + used, y, max(0, name_w - used), fm_name.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             fm_small.elidedText(where, Qt.TextElideMode.ElideRight, max(0, name_w - used)))
+
+        # line 2: folder
+        y += fm_name.height() + 2
+        folder = _short_folder(os.path.dirname(hit.path))
+        w = right - x
+        painter.setFont(small_f)
+        painter.setPen(muted_c)
+        painter.drawText(QRect(x, y, w, fm_small.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm_small.elidedText(folder, Qt.TextElideMode.ElideMiddle, w))
+
+        # lines 3+: the best passage, query words highlighted
+        y += fm_small.height() + 4
+        self._paint_snippet(painter, QRect(x, y, w, r.bottom() - y + 1), hit, base_f,
+                            text_c, base_c, accent, selected)
+        painter.restore()
+
+    def _paint_bar(self, painter, rect, hit, index, text_c, base_c, accent, selected) -> None:
+        model = index.model()
+        top = getattr(model, "top_score", 0.0) or 0.0
+        frac = max(0.04, min(1.0, hit.score / top)) if top > 0 else 0.0
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(mix(base_c, text_c, 0.16))
+        painter.drawRoundedRect(QRectF(rect), 3, 3)
+        fill = QRectF(rect)
+        fill.setWidth(rect.width() * frac)
+        painter.setBrush(text_c if selected else accent)
+        painter.drawRoundedRect(fill, 3, 3)
+
+    def _paint_snippet(self, painter, rect, hit, font, text_c, base_c, accent, selected) -> None:
+        mark_bg = mix(base_c, accent, 0.45 if selected else 0.28)
+        style = f"font-weight:600; background-color:{mark_bg.name()}"
+        doc = self._doc
+        doc.setDefaultFont(font)
+        doc.setHtml(snippet_html(hit.snippet, hit.highlights, mark_style=style))
+        doc.setTextWidth(rect.width())
+        # show whole lines only: clip at the bottom of the last line that fits
+        limit = rect.height()
+        clip_h = 0.0
+        block = doc.begin()
+        done = False
+        while block.isValid() and not done:
+            layout = block.layout()
+            top = doc.documentLayout().blockBoundingRect(block).top()
+            for i in range(layout.lineCount()):
+                line = layout.lineAt(i)
+                bottom = top + line.rect().bottom()
+                if bottom > limit + 0.5:
+                    done = True
+                    break
+                clip_h = bottom
+            block = block.next()
+        painter.save()
+        painter.translate(rect.topLeft())
+        clip = QRectF(0, 0, rect.width(), clip_h)
+        painter.setClipRect(clip)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        ctx.palette.setColor(QPalette.ColorRole.Text, text_c)
+        ctx.clip = clip
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+
+
+def _short_folder(path: str) -> str:
+    home = os.path.expanduser("~")
+    if home and home != "/" and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path
+
+
+class ResultsView(QListView):
+    """The list; reports when it has painted (tests and the latency harness wait on it)."""
+
+    painted = Signal(int)    # the model generation it just painted
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setItemDelegate(ResultDelegate(self))
+        self.setMouseTracking(True)
+        self.setAlternatingRowColors(False)
+        self.last_painted_generation = -1
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().paintEvent(event)
+        model = self.model()
+        gen = getattr(model, "generation", 0)
+        if gen != self.last_painted_generation:
+            self.last_painted_generation = gen
+            self.painted.emit(gen)

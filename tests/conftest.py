@@ -1,0 +1,73 @@
+"""Shared fixtures: private data folders, the real packaged model, a fast fake embedder."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class HashEmbedder:
+    """Bag of words hashed into 64 buckets: fast, deterministic, word-overlap similarity.
+
+    Only for tests of logic around the model (counting embed calls, bookkeeping); the
+    product's behaviour is proven with the real model.
+    """
+
+    model_id = "test/hash-64"
+    dim = 64
+    loaded = True
+
+    def __init__(self) -> None:
+        self.embed_calls = 0
+        self.texts: list[str] = []
+
+    def load(self):
+        return self
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for w in re.findall(r"\w+", text.lower()):
+            h = int(hashlib.md5(w.encode()).hexdigest(), 16)
+            v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        if n == 0:
+            v[0] = 1.0
+            n = 1.0
+        return v / n
+
+    def embed_documents(self, texts):
+        self.embed_calls += len(texts)
+        self.texts.extend(texts)
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text):
+        return self._vec(text)
+
+
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The real packaged model, loaded once per test session."""
+    from desktop_search.core.embed import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")
+    emb.load()
+    return emb
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A private data folder; the user's own is never read or written."""
+    d = tmp_path / "data"
+    monkeypatch.setenv("DESKTOP_SEARCH_HOME", str(d))
+    return d

@@ -1,0 +1,148 @@
+"""A real watchdog observer, end to end: the index follows the folder while it runs."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+
+import pytest
+
+from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.watcher import Change, ChangeQueue
+
+
+def eventually(pred, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        tick.wait(0.05)
+    return pred()
+
+
+def found(eng, words):
+    """Files whose indexed text has these words (the word index, no ranking noise)."""
+    return [h.path for h in eng.search(words, dense=False, k=10)]
+
+
+def indexed_paths(eng):
+    rows = eng.catalog._conn().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
+    return {r[0] for r in rows}
+
+
+def test_queue_coalesces_editor_save():
+    q = ChangeQueue(debounce=0.0)
+    q.put(Change("upsert", "/d/.doc.txt.swp"))
+    q.put(Change("upsert", "/d/.doc.txt.swp"))
+    q.put(Change("move", "/d/doc.txt", src="/d/.doc.txt.swp"))
+    q.put(Change("upsert", "/d/doc.txt"))
+    assert q.pop_ready(0) == Change("upsert", "/d/doc.txt")
+    assert q.pop_ready(0) is None
+
+
+def test_queue_debounces():
+    q = ChangeQueue(debounce=0.3)
+    q.put(Change("upsert", "/d/a"))
+    assert q.pop_ready(0) is None
+    assert q.pop_ready(2.0) == Change("upsert", "/d/a")
+
+
+@pytest.fixture
+def service(data_dir, hash_embedder, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "first.txt").write_text("The first document talks about apples.")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    svc = IndexService(eng, debounce=0.2)
+    svc.start(watch=True)
+    assert svc.wait_idle(30)
+    yield eng, svc, docs
+    svc.stop()
+    eng.close()
+
+
+def test_create_modify_delete_followed(service, hash_embedder):
+    eng, svc, docs = service
+    new = docs / "new.txt"
+    new.write_text("Bananas are yellow and sweet.")
+    assert eventually(lambda: str(new) in indexed_paths(eng) and eng.catalog.count_unembedded() == 0)
+    assert eng.search("yellow bananas", k=1)[0].path == str(new)
+
+    new.write_text("Cherries are small and red.")
+    assert eventually(lambda: found(eng, "cherries") == [str(new)]
+                      and eng.catalog.count_unembedded() == 0)
+    assert found(eng, "bananas") == []
+    new.unlink()
+    assert eventually(lambda: str(new) not in indexed_paths(eng))
+    assert eventually(lambda: eng.doctor()["ok"])
+
+
+def test_editor_save_reindexes_once(service, hash_embedder):
+    eng, svc, docs = service
+    target = docs / "first.txt"
+    before = hash_embedder.embed_calls
+    # what many editors do: write a temp file, then rename it over the original
+    tmp = docs / ".first.txt.tmp"
+    for i in range(5):
+        tmp.write_text(f"The first document now talks about pears, draft {i}.")
+    os.replace(tmp, target)
+    assert eventually(lambda: found(eng, "pears") == [str(target)]
+                      and eng.catalog.count_unembedded() == 0)
+    assert hash_embedder.embed_calls == before + 1
+    assert str(tmp) not in indexed_paths(eng)
+
+
+def test_folder_move_and_rename_keep_vectors(service, hash_embedder):
+    eng, svc, docs = service
+    sub = docs / "projects"
+    sub.mkdir()
+    for i in range(5):
+        (sub / f"p{i}.txt").write_text(f"Project {i} is about oranges number {i}.")
+    assert eventually(lambda: len(indexed_paths(eng)) == 6 and eng.catalog.count_unembedded() == 0)
+    calls = hash_embedder.embed_calls
+    shutil.move(str(sub), str(docs / "archive"))
+    assert eventually(lambda: all(p.startswith(str(docs / "archive")) or p.endswith("first.txt")
+                                  for p in indexed_paths(eng)) and len(indexed_paths(eng)) == 6)
+    os.rename(docs / "archive" / "p0.txt", docs / "archive" / "renamed.txt")
+    assert eventually(lambda: str(docs / "archive" / "renamed.txt") in indexed_paths(eng))
+    assert hash_embedder.embed_calls == calls
+    assert eventually(lambda: eng.doctor()["ok"])
+
+
+def test_reconcile_at_start_catches_offline_changes(data_dir, hash_embedder, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("alpha words")
+    (docs / "b.txt").write_text("beta words")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    IndexService(eng).run_until_idle()
+    eng.close()
+    # while the app is closed
+    (docs / "a.txt").unlink()
+    (docs / "c.txt").write_text("gamma words")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    svc = IndexService(eng)
+    svc.start(watch=True)
+    assert svc.wait_idle(30)
+    assert eventually(lambda: indexed_paths(eng) == {str(docs / "b.txt"), str(docs / "c.txt")})
+    svc.stop()
+    eng.close()
+
+
+def test_real_model_through_the_watcher(data_dir, minilm, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    eng = Engine(data_dir, embedder=minilm)
+    eng.add_root(docs)
+    svc = IndexService(eng, debounce=0.2)
+    svc.start(watch=True)
+    (docs / "holiday.md").write_text("# Trip\n\nWe flew to Lisbon and walked along the beach for a week.")
+    (docs / "taxes.txt").write_text("File the annual income statement before April.")
+    assert eventually(lambda: len(indexed_paths(eng)) == 2 and eng.catalog.count_unembedded() == 0, 60)
+    assert eng.search("vacation by the sea", k=1)[0].path == str(docs / "holiday.md")
+    svc.stop()
+    eng.close()

@@ -1,0 +1,146 @@
+"""The CLI contract the benchmarks and checks rely on, through real processes."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+DOCS = {
+    "felines.txt": "Cats spend the afternoon dozing in a warm patch of sunlight.",
+    "money.md": "# Finance\n\nRevenue rose twelve percent while expenses declined.",
+    "rust.txt": "Iron oxidizes when exposed to water and air over many months.",
+}
+
+
+def cli(*args, data_dir, check=True, timeout=300):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    env.pop("DESKTOP_SEARCH_HOME", None)
+    p = subprocess.run([sys.executable, "-m", "desktop_search", "--data-dir", str(data_dir), *args],
+                       capture_output=True, text=True, timeout=timeout, env=env)
+    if check and p.returncode != 0:
+        raise AssertionError(f"exit {p.returncode}\nstdout: {p.stdout}\nstderr: {p.stderr}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    data = root / "data"
+    p = cli("index", str(docs), data_dir=data)
+    return data, docs, p
+
+
+def test_index_prints_one_summary_line(indexed):
+    _, _, p = indexed
+    lines = p.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert "indexed 3 files" in lines[0] and "chunks" in lines[0]
+
+
+def test_search_json_shape_and_persistence_across_processes(indexed):
+    data, docs, _ = indexed
+    p = cli("search", "--json", "-k", "2", "pets napping", data_dir=data)
+    hits = json.loads(p.stdout)
+    assert isinstance(hits, list) and len(hits) == 2
+    for h in hits:
+        assert {"path", "score", "snippet", "page", "line"} <= set(h)
+        assert h["page"] is None
+    assert hits[0]["path"] == str(docs / "felines.txt")
+    assert hits[0]["score"] >= hits[1]["score"]
+
+
+def test_search_queries_file(indexed, tmp_path):
+    data, docs, _ = indexed
+    qf = tmp_path / "q.tsv"
+    qf.write_text("q1\tmetal corrosion\nq2\tcompany earnings\nprofit and loss\n", encoding="utf-8")
+    p = cli("search", "--queries", str(qf), "-k", "3", "--json", data_dir=data)
+    rows = [json.loads(l) for l in p.stdout.strip().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2", "3"]
+    for r in rows:
+        assert set(r) >= {"id", "query", "took_ms", "hits"}
+        assert r["took_ms"] >= 0 and len(r["hits"]) == 3
+    assert rows[0]["hits"][0]["path"] == str(docs / "rust.txt")
+    assert rows[1]["hits"][0]["path"] == str(docs / "money.md")
+
+
+def test_status_json(indexed):
+    data, docs, _ = indexed
+    st = json.loads(cli("status", "--json", data_dir=data).stdout)
+    assert st["files"] == 3 and st["chunks"] >= 3 and st["pending"] == 0
+    assert [r["path"] for r in st["roots"]] == [str(docs)]
+    assert st["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert st["failed"] == [] and st["size_bytes"] > 0
+    human = cli("status", data_dir=data).stdout
+    assert "files:" in human and str(docs) in human
+
+
+def test_doctor_finds_and_repairs_a_damaged_vector_index(indexed, tmp_path):
+    import shutil
+
+    data, _, _ = indexed
+    copy = tmp_path / "data-copy"
+    shutil.copytree(data, copy)
+    assert json.loads(cli("doctor", "--json", data_dir=copy).stdout)["ok"]
+    # drop the sidecar and truncate the vectors: the engine rebuilds from the catalog on open
+    with open(copy / "vectors.usearch", "r+b") as f:
+        f.truncate(100)
+    rep = json.loads(cli("doctor", "--json", data_dir=copy).stdout)
+    assert rep["ok"] and rep["vectors"] == rep["chunks_with_vectors"]
+
+
+def test_index_again_is_incremental(indexed, tmp_path):
+    data, docs, _ = indexed
+    p = cli("index", "--json", str(docs), data_dir=data)
+    s = json.loads(p.stdout)
+    assert s["indexed"] == 0 and s["unchanged"] == 0 and s["chunks_embedded"] == 0
+
+
+def test_remove_root(indexed, tmp_path):
+    import shutil
+
+    data, docs, _ = indexed
+    copy = tmp_path / "data-copy"
+    shutil.copytree(data, copy)
+    cli("remove", str(docs), data_dir=copy)
+    st = json.loads(cli("status", "--json", data_dir=copy).stdout)
+    assert st["roots"] == [] and st["files"] == 0
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["index", "/no/such/folder"], "no such folder"),
+    (["search"], "give a query"),
+    (["search", "--queries", "/no/such/file", "x"], "no such file"),
+    (["remove", "/not/indexed"], "not an indexed folder"),
+    (["search", "-k", "0", "x"], "-k must be positive"),
+])
+def test_user_mistakes_print_one_line(tmp_path, args, needle):
+    p = cli(*args, data_dir=tmp_path / "d", check=False)
+    assert p.returncode != 0
+    err = p.stderr.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_unknown_model_is_one_clear_line(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("hello")
+    p = cli("--model", "no-such-org/no-such-model", "index", str(docs), data_dir=tmp_path / "d",
+            check=False)
+    assert p.returncode != 0 and "Traceback" not in p.stderr
+    assert "cannot load model" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def test_unusable_data_dir(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    p = cli("status", data_dir=f / "sub", check=False)
+    assert p.returncode != 0 and "cannot use data folder" in p.stderr
+    assert "Traceback" not in p.stderr

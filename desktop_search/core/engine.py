@@ -232,6 +232,7 @@ class Engine:
         try:
             self.save()
         finally:
+            self.indexer.close()
             self.catalog.close()
 
 

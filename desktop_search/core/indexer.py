@@ -22,6 +22,7 @@ from desktop_search.config import Settings
 from desktop_search.core import extract as ex
 from desktop_search.core.catalog import FAILED, INDEXED, SKIPPED, Catalog, NewChunk
 from desktop_search.core.chunk import chunk_text, heading_for
+from desktop_search.core.sandbox import SandboxedExtractor
 from desktop_search.core.scan import Rules, file_digest, is_under, norm, walk
 from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, TooLarge,
                                    UnsupportedFile)
@@ -56,8 +57,11 @@ class Indexer:
 
     def __init__(self, *, catalog: Catalog, settings: Settings, vectors_getter: Callable,
                  embedder_getter: Callable,
-                 on_file_failed: Callable[[str, str], None] | None = None) -> None:
+                 on_file_failed: Callable[[str, str], None] | None = None,
+                 extractor: Callable | None = None) -> None:
         self.catalog = catalog
+        # Untrusted parsing runs in a child process with time and memory limits.
+        self.extractor = extractor or SandboxedExtractor(timeout_s=settings.extract_timeout_s)
         self.settings = settings
         self._vectors = vectors_getter      # () -> VectorIndex (loads the model if needed)
         self._embedder = embedder_getter    # () -> Embedder
@@ -167,7 +171,7 @@ class Indexer:
 
     def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> str:
         try:
-            doc = ex.extract(path, max_bytes=self.settings.max_file_bytes)
+            doc = self.extractor(path, max_bytes=self.settings.max_file_bytes)
         except FileVanished:
             return self.delete_path(path)
         except (TooLarge, BinaryFile, UnsupportedFile) as exc:
@@ -192,6 +196,11 @@ class Indexer:
         self._drop_vectors(dropped)
         self.counters.chunks_added += len(new)
         return "indexed"
+
+    def close(self) -> None:
+        close = getattr(self.extractor, "close", None)
+        if close is not None:
+            close()
 
     def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> str:
         dropped = self.catalog.put_failure(

@@ -157,12 +157,16 @@ class PreviewPane(QWidget):
             return
         self.text.centerCursor()
         # put the passage's first line a little below the top rather than dead centre
-        cur = self.text.textCursor()
-        rect = self.text.cursorRect(cur)
         bar = self.text.verticalScrollBar()
-        lines_above = max(0, rect.top() // max(1, self.text.fontMetrics().lineSpacing()) - 3)
-        if lines_above > 0 and bar.value() < bar.maximum():
-            bar.setValue(min(bar.maximum(), bar.value() + lines_above))
+        context = 3 * max(1, self.text.fontMetrics().lineSpacing())
+        for _ in range(200):
+            top = self.text.cursorRect(self.text.textCursor()).top()
+            if top <= context or bar.value() >= bar.maximum():
+                break
+            bar.setValue(bar.value() + 1)
+            if self.text.cursorRect(self.text.textCursor()).top() < 0:
+                bar.setValue(bar.value() - 1)
+                break
 
     def _selection(self, start: int, end: int, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
         sel = QTextEdit.ExtraSelection()

@@ -1,0 +1,138 @@
+"""Run untrusted parsing where it can be cut off: a child process with time and memory limits.
+
+A PDF that makes a reader spin forever or a document that unpacks into gigabytes must
+cost one failed file, never a stuck or dead indexer. The child is started once and
+reused; when it overruns its time it is killed and replaced, and the file is marked.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing as mp
+import os
+import threading
+from multiprocessing.connection import Connection
+
+from desktop_search import errors
+from desktop_search.errors import ExtractError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TARGET = "desktop_search.core.extract:extract"
+DEFAULT_MEMORY_MB = 2048
+
+
+class ReaderTimeout(ExtractError):
+    """The reader took too long."""
+
+
+class ReaderCrashed(ExtractError):
+    """The reader process died (out of memory, a crash in a native library)."""
+
+
+def _resolve(target: str):
+    mod, _, fn = target.partition(":")
+    return getattr(importlib.import_module(mod), fn)
+
+
+def _child(conn: Connection, target: str, memory_mb: int) -> None:
+    try:
+        import resource
+
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        pass
+    fn = _resolve(target)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        path, max_bytes = job
+        try:
+            conn.send(("ok", fn(path, max_bytes=max_bytes)))
+        except ExtractError as exc:
+            conn.send(("err", type(exc).__name__, str(exc)))
+        except MemoryError:
+            conn.send(("err", "TooLarge", "needs more memory than allowed to read"))
+        except RecursionError:
+            conn.send(("err", "CorruptFile", "document nested too deeply"))
+        except BaseException as exc:  # noqa: BLE001 - report, never die silently
+            conn.send(("err", "ExtractError", f"reader error: {type(exc).__name__}: {exc}"[:300]))
+
+
+class SandboxedExtractor:
+    """``extract(path, max_bytes=...)`` in a child process. Thread-safe (one job at a time)."""
+
+    def __init__(self, *, timeout_s: float = 60.0, memory_mb: int = DEFAULT_MEMORY_MB,
+                 target: str = DEFAULT_TARGET) -> None:
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.target = target
+        self._ctx = mp.get_context("spawn")   # never fork a process holding torch threads
+        self._proc = None
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+        self.restarts = 0
+
+    def _ensure(self) -> Connection:
+        if self._proc is not None and self._proc.is_alive() and self._conn is not None:
+            return self._conn
+        self._kill()
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_child, args=(child, self.target, self.memory_mb),
+                                 name="desktop-search-reader", daemon=True)
+        proc.start()
+        child.close()
+        self._proc, self._conn = proc, parent
+        return parent
+
+    def _kill(self) -> None:
+        if self._proc is not None:
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc.join(5)
+            self.restarts += 1
+        if self._conn is not None:
+            self._conn.close()
+        self._proc = self._conn = None
+
+    def __call__(self, path: str, *, max_bytes: int):
+        with self._lock:
+            conn = self._ensure()
+            try:
+                conn.send((os.fspath(path), max_bytes))
+                # the first job also pays for the child's start-up and imports
+                ready = conn.poll(self.timeout_s + (10 if self.restarts == 0 else 0))
+            except (BrokenPipeError, OSError):
+                self._kill()
+                raise ReaderCrashed("the reader stopped unexpectedly") from None
+            if not ready:
+                self._kill()
+                raise ReaderTimeout(f"reading took longer than {self.timeout_s:.0f} s; skipped")
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                self._kill()
+                raise ReaderCrashed("the reader crashed on this file (out of memory?)") from None
+        if msg[0] == "ok":
+            return msg[1]
+        cls = getattr(errors, msg[1], None)
+        if not (isinstance(cls, type) and issubclass(cls, ExtractError)):
+            cls = ExtractError
+        raise cls(msg[2])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.send(None)
+                except OSError:
+                    pass
+            if self._proc is not None:
+                self._proc.join(2)
+            self._kill()
+            self.restarts = 0

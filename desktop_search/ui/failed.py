@@ -1,0 +1,88 @@
+"""Files that could not be indexed, each with its reason, and a retry."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+
+from desktop_search.ui.controller import SearchController
+from desktop_search.ui.results import plain_tooltip
+
+
+class FailedFilesDialog(QDialog):
+    def __init__(self, controller: SearchController, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Files Not Indexed")
+        self.controller = controller
+        self.failed: list[tuple[str, str, str]] = []
+
+        self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["File", "Reason", "Folder"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        h = self.tree.header()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        h.setStretchLastSection(False)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+
+        self.retry_button = QPushButton("Retry Selected")
+        self.retry_all_button = QPushButton("Retry All")
+        self.retry_button.clicked.connect(self._on_retry_clicked)
+        self.retry_all_button.clicked.connect(self._on_retry_all_clicked)
+        for b in (self.retry_button, self.retry_all_button):
+            b.setAutoDefault(False)
+        row = QHBoxLayout()
+        row.addWidget(self.retry_button)
+        row.addWidget(self.retry_all_button)
+        row.addStretch(1)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.tree, 1)
+        lay.addLayout(row)
+        lay.addWidget(box)
+        self.resize(760, 380)
+        controller.failed_loaded.connect(self.set_failed)
+        self.set_failed([])
+
+    def set_failed(self, failed: list[tuple[str, str, str]]) -> None:
+        self.failed = list(failed)
+        self.tree.clear()
+        for path, reason, state in failed:
+            item = QTreeWidgetItem([os.path.basename(path) or path, reason or "unknown reason",
+                                    os.path.dirname(path)])
+            item.setData(0, Qt.ItemDataRole.UserRole, path)
+            item.setToolTip(0, plain_tooltip(path))
+            item.setToolTip(1, plain_tooltip(reason or ""))
+            self.tree.addTopLevelItem(item)
+        n = len(failed)
+        self.summary.setText("Every file was indexed." if n == 0 else
+                             f"{n} file{'s' if n != 1 else ''} could not be indexed. "
+                             "Fix the file (or the setting) and retry.")
+        self._update_buttons()
+
+    def reasons(self) -> dict[str, str]:
+        return {p: r for p, r, _ in self.failed}
+
+    def _update_buttons(self) -> None:
+        self.retry_button.setEnabled(bool(self.tree.selectedItems()))
+        self.retry_all_button.setEnabled(bool(self.failed))
+
+    def _on_retry_clicked(self) -> None:
+        paths = [i.data(0, Qt.ItemDataRole.UserRole) for i in self.tree.selectedItems()]
+        self.controller.retry(paths)
+
+    def _on_retry_all_clicked(self) -> None:
+        self.controller.retry([p for p, _, _ in self.failed])

@@ -1,0 +1,154 @@
+"""The folders dialog: what is indexed, how far along, add / remove / pause."""
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
+                               QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+
+from desktop_search.core.engine import Progress
+from desktop_search.core.scan import is_under
+from desktop_search.ui.controller import SearchController
+from desktop_search.ui.results import plain_tooltip
+
+BUSY_STATES = ("scanning", "indexing", "embedding", "loading-model")
+
+
+def when_text(ts: float | None) -> str:
+    if not ts:
+        return "never"
+    d = time.time() - ts
+    if d < 60:
+        return "just now"
+    if d < 3600:
+        return f"{int(d // 60)} min ago"
+    if d < 86400:
+        return f"{int(d // 3600)} h ago"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def root_state(root: dict, progress: Progress, paused: bool) -> str:
+    if paused:
+        return "Paused"
+    busy = progress.state in BUSY_STATES
+    if busy and progress.current and is_under(progress.current, root["path"]):
+        return "Indexing"
+    if not root.get("last_scan"):
+        return "Waiting to scan" if busy else "Not scanned yet"
+    if busy:
+        return "Watching (indexing elsewhere)" if progress.state != "embedding" else "Reading passages"
+    return "Up to date, watching"
+
+
+class FoldersDialog(QDialog):
+    def __init__(self, controller: SearchController, *, choose_folder: Callable[[], str | None],
+                 confirm: Callable[[str], bool] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Folders")
+        self.controller = controller
+        self._choose_folder = choose_folder
+        self._confirm = confirm or (lambda path: True)
+        self.roots: list[dict] = []
+
+        intro = QLabel("These folders are indexed and watched for changes. "
+                       "You can also drop folders onto the main window.")
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        intro.setWordWrap(True)
+
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels(["Folder", "Files", "State", "Last scan"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        h = self.tree.header()
+        h.setStretchLastSection(False)
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+
+        self.add_button = QPushButton("Add Folder…")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Forget this folder's index (the files themselves are untouched)")
+        self.pause_button = QPushButton("Pause Indexing")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip("Pause or resume indexing of all folders")
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        for b in (self.add_button, self.remove_button, self.pause_button):
+            b.setAutoDefault(False)
+
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        row.addWidget(self.pause_button)
+
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(intro)
+        lay.addWidget(self.tree, 1)
+        lay.addLayout(row)
+        lay.addWidget(box)
+        self.resize(720, 360)
+
+        controller.roots_loaded.connect(self.set_roots)
+        controller.progress_changed.connect(self._on_controller_progress)
+        self._update_buttons()
+
+    def set_roots(self, roots: list[dict]) -> None:
+        selected = self.selected_path()
+        self.roots = list(roots)
+        self.tree.clear()
+        progress, paused = self.controller.progress, self.controller.paused
+        for r in roots:
+            item = QTreeWidgetItem([r["path"], f"{r['files']:,}", root_state(r, progress, paused),
+                                    when_text(r.get("last_scan"))])
+            item.setToolTip(0, plain_tooltip(r["path"]))
+            item.setData(0, Qt.ItemDataRole.UserRole, r["path"])
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.tree.addTopLevelItem(item)
+            if r["path"] == selected:
+                item.setSelected(True)
+        self._update_buttons()
+
+    def selected_path(self) -> str | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def _on_controller_progress(self, progress: Progress) -> None:
+        paused = self.controller.paused
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if i < len(self.roots):
+                item.setText(2, root_state(self.roots[i], progress, paused))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.remove_button.setEnabled(self.selected_path() is not None)
+        paused = self.controller.paused
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume Indexing" if paused else "Pause Indexing")
+        self.pause_button.blockSignals(False)
+
+    def _on_add_clicked(self) -> None:
+        path = self._choose_folder()
+        if path:
+            self.controller.add_folder(path)
+
+    def _on_remove_clicked(self) -> None:
+        path = self.selected_path()
+        if path and self._confirm(path):
+            self.controller.remove_folder(path)
+
+    def _on_pause_toggled(self, checked: bool) -> None:
+        self.controller.set_paused(checked)
+        self._update_buttons()

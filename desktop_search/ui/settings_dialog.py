@@ -1,0 +1,129 @@
+"""Settings: model, exclusions, size cap, launch behaviour."""
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from desktop_search.config import DEFAULT_MODEL, Settings
+from desktop_search.errors import ConfigError
+
+SUGGESTED_MODELS = (
+    DEFAULT_MODEL,
+    "sentence-transformers/all-MiniLM-L12-v2",
+    "sentence-transformers/all-mpnet-base-v2",
+    "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2",
+    "BAAI/bge-small-en-v1.5",
+)
+
+
+def _note(text: str) -> QLabel:
+    lbl = QLabel(text)
+    lbl.setTextFormat(Qt.TextFormat.PlainText)
+    lbl.setWordWrap(True)
+    lbl.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return lbl
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, *, tray_available: bool, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._original = settings
+
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.addItems(list(SUGGESTED_MODELS))
+        self.model.setCurrentText(settings.model)
+        self.model.setMinimumContentsLength(28)
+        self.model.setToolTip("A sentence-transformers model name, or a folder holding one")
+        browse = QPushButton("Folder…")
+        browse.setAutoDefault(False)
+        browse.clicked.connect(self._on_browse_clicked)
+        model_row = QHBoxLayout()
+        model_row.setContentsMargins(0, 0, 0, 0)
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        model_w = QWidget()
+        model_w.setLayout(model_row)
+
+        self.excludes = QPlainTextEdit()
+        self.excludes.setPlaceholderText("*.log\nbuild/\nprivate/**")
+        self.excludes.setPlainText("\n".join(settings.exclude_patterns))
+        self.excludes.setTabChangesFocus(True)
+        fm = self.excludes.fontMetrics()
+        self.excludes.setFixedHeight(fm.lineSpacing() * 5 + 12)
+
+        self.size_cap = QDoubleSpinBox()
+        self.size_cap.setRange(0.1, 10_000)
+        self.size_cap.setDecimals(1)
+        self.size_cap.setSuffix(" MB")
+        self.size_cap.setValue(settings.max_file_mb)
+
+        self.close_to_tray = QCheckBox("Keep indexing in the tray when the window closes")
+        self.close_to_tray.setChecked(settings.close_to_tray)
+        self.start_minimized = QCheckBox("Start minimized to the tray")
+        self.start_minimized.setChecked(settings.start_minimized)
+        if not tray_available:
+            for cb in (self.close_to_tray, self.start_minimized):
+                cb.setToolTip("This desktop has no system tray")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("Model:", model_w)
+        form.addRow("", _note("Changing the model re-reads every passage in the background; "
+                              "search by words keeps working meanwhile."))
+        form.addRow("Exclude:", self.excludes)
+        form.addRow("", _note("One pattern a line, as in .gitignore. Hidden files and folders "
+                              "like .git and node_modules are always skipped."))
+        form.addRow("Skip files over:", self.size_cap)
+        form.addRow("When closed:", self.close_to_tray)
+        form.addRow("At login:", self.start_minimized)
+
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: palette(link);")
+        self.error.hide()
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._on_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(self.buttons)
+        self.result_settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        """The edited settings (validated); raises ConfigError when one is invalid."""
+        patterns = [l.strip() for l in self.excludes.toPlainText().splitlines() if l.strip()]
+        s = dataclasses.replace(self._original,
+                                model=self.model.currentText().strip(),
+                                exclude_patterns=patterns,
+                                exclude_dirs=list(self._original.exclude_dirs),
+                                max_file_mb=float(self.size_cap.value()),
+                                close_to_tray=self.close_to_tray.isChecked(),
+                                start_minimized=self.start_minimized.isChecked())
+        s.validate()
+        return s
+
+    def _on_accepted(self) -> None:
+        try:
+            self.result_settings = self.settings()
+        except ConfigError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        self.accept()
+
+    def _on_browse_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Model folder")
+        if path:
+            self.model.setCurrentText(path)

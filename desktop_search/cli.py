@@ -116,7 +116,7 @@ def cmd_index(args) -> int:
             raise ConfigError(f"no such folder: {p}" if not os.path.exists(p) else f"not a folder: {p}")
     eng = _engine(args)
     try:
-        _check_model(eng)
+        # the model loads after extraction, so words are searchable while it loads
         roots = [eng.add_root(p) for p in args.paths]
         svc = IndexService(eng)
         bar = _ProgressBar(enabled=sys.stderr.isatty() and not args.json)

@@ -403,6 +403,8 @@ class Catalog:
                     stored.append(int(cid))
             if stored:
                 self._bump_generation(c)
+                c.execute("INSERT INTO meta(key, value) VALUES('vectors_stored', ?) ON CONFLICT(key) "
+                          "DO UPDATE SET value=CAST(value AS INTEGER) + ?", (len(stored), len(stored)))
         return stored
 
     def clear_vectors(self) -> None:

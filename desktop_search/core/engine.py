@@ -38,6 +38,7 @@ class Engine:
         self.settings_path = self.data_dir / "settings.json"
         self.settings = settings if settings is not None else Settings.load(self.settings_path)
         self.settings.validate()
+        _remove_stale_temp_files(self.data_dir)
         self.catalog = Catalog(self.data_dir / "catalog.sqlite3")
         self._embedder = embedder
         self._vectors: VectorIndex | None = None
@@ -236,6 +237,15 @@ class Engine:
             self.catalog.close()
 
 
+def _remove_stale_temp_files(data_dir: Path) -> None:
+    """Half-written temp files of a save that was killed: never read, safe to drop."""
+    for f in data_dir.glob("*.tmp"):
+        try:
+            f.unlink()
+        except OSError:
+            pass
+
+
 # ---------------------------------------------------------------------------------------
 @dataclass
 class Progress:
@@ -288,6 +298,7 @@ class IndexService:
         self.embed_batch = EMBED_BATCH
         self._model_checked = False
         self._changed = False
+        self.fatal: ModelError | None = None
         engine.indexer.on_file_failed = self._on_file_failed
 
     # -- control -------------------------------------------------------------------------
@@ -366,6 +377,8 @@ class IndexService:
             if not self._step(timeout=0.0):
                 break
         self._finish_idle()
+        if self.fatal is not None:
+            raise self.fatal
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -465,8 +478,7 @@ class IndexService:
             try:
                 self.engine.vectors()
             except ModelError as exc:
-                self.listener.file_failed("", str(exc))
-                self._stop.set()
+                self._fail_model(exc)
                 return False
             self._model_checked = True
         if self.engine.catalog.count_unembedded() == 0:
@@ -479,8 +491,7 @@ class IndexService:
             with self.engine.indexer.lock:
                 n = self.engine.indexer.embed_backlog(self.embed_batch)
         except ModelError as exc:
-            self.listener.file_failed("", str(exc))
-            self._stop.set()
+            self._fail_model(exc)
             return False
         if n:
             p.state = "embedding"
@@ -491,6 +502,12 @@ class IndexService:
                 self._last_save = now
             self._emit()
         return n > 0
+
+    def _fail_model(self, exc: ModelError) -> None:
+        """Without a model nothing more can be embedded: stop, and tell the user."""
+        self.fatal = exc
+        self.listener.file_failed("", str(exc))
+        self._stop.set()
 
     def _finish_idle(self) -> None:
         self.engine.save()

@@ -6,8 +6,10 @@ the delivery, so every slot runs on the GUI thread.
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import logging
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -17,6 +19,44 @@ from PySide6.QtCore import QObject, Signal
 from desktop_search.core.engine import Progress
 
 log = logging.getLogger(__name__)
+
+
+def _emit_steals_a_reference() -> bool:
+    """PySide6 6.12 on Python < 3.12: ``SignalInstance.emit`` returns ``True`` without
+    taking a reference, so every emit from Python lowers True's refcount by one and the
+    interpreter aborts ("deallocating True or False") after a few thousand signals.
+    Detect it once; ``emit`` below gives the reference back."""
+    if sys.version_info >= (3, 12):       # True is immortal there
+        return False
+
+    class _Probe(QObject):
+        probed = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(16):
+        probe.probed.emit()
+    return sys.getrefcount(True) - before <= -16
+
+
+_EMIT_STEALS = _emit_steals_a_reference()
+if _EMIT_STEALS:
+    # the probe above took 16 references; give them back
+    for _ in range(16):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+
+
+def emit(signal, *args) -> None:
+    """Emit a Qt signal from Python, from any thread (always use this, never ``.emit``).
+
+    A receiver that is gone (the window closed while a worker finished) is not an error.
+    """
+    try:
+        result = signal.emit(*args)
+    except RuntimeError:
+        return
+    if _EMIT_STEALS and isinstance(result, bool):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 
 class IndexerBridge(QObject):
@@ -29,13 +69,13 @@ class IndexerBridge(QObject):
     # -- Listener protocol: called on the indexer's thread -----------------------------
     def progress_changed_cb(self, progress: Progress) -> None:
         # the service mutates its Progress in place: hand the GUI a snapshot
-        _emit(self.progress_changed, dataclasses.replace(progress))
+        emit(self.progress_changed, dataclasses.replace(progress))
 
     def file_failed_cb(self, path: str, reason: str) -> None:
-        _emit(self.file_failed, path, reason)
+        emit(self.file_failed, path, reason)
 
     def index_changed_cb(self) -> None:
-        _emit(self.index_changed)
+        emit(self.index_changed)
 
     def listener(self) -> "_Listener":
         return _Listener(self)
@@ -84,9 +124,9 @@ class TaskRunner(QObject):
             except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
                 if on_error is None:
                     log.exception("%s task failed", self.name)
-                _emit(self._finished, on_error, None, exc)
+                emit(self._finished, on_error, None, exc)
             else:
-                _emit(self._finished, on_done, result, None)
+                emit(self._finished, on_done, result, None)
 
         try:
             self._pool.submit(job)
@@ -110,10 +150,3 @@ class TaskRunner(QObject):
     def on_worker_thread() -> bool:
         return threading.current_thread() is not threading.main_thread()
 
-
-def _emit(signal, *args) -> None:
-    try:
-        signal.emit(*args)
-    except RuntimeError:
-        # the receiving QObject is gone (the window closed while a worker finished)
-        pass

@@ -87,7 +87,9 @@ class SettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: palette(link);")
+        f = self.error.font()
+        f.setBold(True)
+        self.error.setFont(f)
         self.error.hide()
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

@@ -1,0 +1,194 @@
+"""The application: QApplication, crash reporting, wiring the controller to the window.
+
+``run_app`` shows the window before anything slow happens: the engine opens on a task
+thread and the model loads on its own thread (importing torch takes seconds).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from desktop_search import paths
+from desktop_search.config import Settings
+from desktop_search.errors import DesktopSearchError
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Desktop Search"
+WINDOW_STATE_FILE = "window.ini"
+LOG_FILE = "desktop-search.log"
+
+
+class CrashReporter(QObject):
+    """Uncaught exceptions (any thread) go to the log file and, on the GUI thread, a dialog."""
+
+    crashed = Signal(str)
+
+    def __init__(self, log_path: Path | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.log_path = log_path
+        self.crashed.connect(self._on_crashed)
+        self._showing = False
+        self._prev_hook = sys.excepthook
+        self._prev_thread_hook = threading.excepthook
+
+    def install(self) -> None:
+        sys.excepthook = self._excepthook
+        threading.excepthook = self._thread_excepthook
+
+    def uninstall(self) -> None:
+        sys.excepthook = self._prev_hook
+        threading.excepthook = self._prev_thread_hook
+
+    def _excepthook(self, etype, value, tb) -> None:
+        if issubclass(etype, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        self._report("".join(traceback.format_exception(etype, value, tb)))
+
+    def _thread_excepthook(self, args) -> None:
+        if args.exc_type is SystemExit:
+            return
+        self._report(f"in thread {getattr(args.thread, 'name', '?')}:\n"
+                     + "".join(traceback.format_exception(args.exc_type, args.exc_value,
+                                                          args.exc_traceback)))
+
+    def _report(self, text: str) -> None:
+        log.error("unexpected error: %s", text)
+        try:
+            self.crashed.emit(text)      # queued to the GUI thread when raised elsewhere
+        except RuntimeError:
+            pass
+
+    def _on_crashed(self, text: str) -> None:
+        if self._showing:
+            return
+        self._showing = True
+        try:
+            box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
+                              "Something went wrong inside Desktop Search. Your index is safe; "
+                              "you can keep working or restart the app.")
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            where = f"\n\nThe details were written to {self.log_path}." if self.log_path else ""
+            box.setInformativeText("Please report this error." + where)
+            box.setDetailedText(text)
+            box.exec()
+        finally:
+            self._showing = False
+
+
+def _setup_logging(data_dir: Path) -> Path | None:
+    path = data_dir / LOG_FILE
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    return path
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    from desktop_search.ui.resources import app_icon
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName("desktop-search")
+    app.setDesktopFileName("desktop-search")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedder=None):
+    """``Settings -> Engine`` for the controller; runs on the task thread."""
+    first = [save_settings_first]
+
+    def make(settings: Settings):
+        from desktop_search.core.engine import Engine
+
+        emb = embedder
+        if emb is not None and getattr(emb, "model_id", None) is not None:
+            from desktop_search.core.embed import resolve_model
+
+            try:
+                if resolve_model(settings.model)[1] != emb.model_id:
+                    emb = None          # another model was chosen: load that one
+            except DesktopSearchError:
+                emb = None
+        eng = Engine(data_dir, settings=settings, embedder=emb)
+        if first[0]:
+            first[0] = False
+            settings.save(eng.settings_path)
+        return eng
+
+    return make
+
+
+def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = None,
+            argv: list[str] | None = None) -> int:
+    """Open the window; returns the exit code once the user quits."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    app = make_application(argv)
+    try:
+        data = paths.ensure_data_dir(Path(data_dir) if data_dir else None)
+    except DesktopSearchError as exc:
+        _fatal(str(exc))
+        return 1
+    log_path = _setup_logging(data)
+    reporter = CrashReporter(log_path)
+    reporter.install()
+
+    settings_error = None
+    try:
+        settings = Settings.load(data / "settings.json")
+    except DesktopSearchError as exc:
+        settings, settings_error = Settings(), str(exc)
+    if model:
+        settings.model = model
+        try:
+            settings.validate()
+        except DesktopSearchError as exc:
+            _fatal(str(exc))
+            return 1
+
+    from desktop_search.ui.controller import SearchController
+    from desktop_search.ui.window import SearchWindow
+
+    controller = SearchController(settings=settings,
+                                  make_engine=engine_factory(data, save_settings_first=bool(model)))
+    window = SearchWindow(controller, window_state_path=data / WINDOW_STATE_FILE)
+    app.setQuitOnLastWindowClosed(False)
+    window.quit_requested.connect(app.quit)
+    tray_ok = window.tray is not None and QSystemTrayIcon.isSystemTrayAvailable()
+    if not (settings.start_minimized and tray_ok):
+        window.show()
+        window.search_edit.setFocus()
+    controller.start()
+    if settings_error:
+        window.show_error(f"{settings_error} (using the defaults)")
+    try:
+        rc = app.exec()
+    finally:
+        window.hide()
+        controller.shutdown()
+        reporter.uninstall()
+    return int(rc)
+
+
+def _fatal(message: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, message)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()

@@ -29,6 +29,18 @@ from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 20.0
+ROOT_CHECK_S = 2.0
+
+
+def _disk_full(exc: BaseException) -> bool:
+    import errno
+    import sqlite3
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
+        return True
+    return isinstance(exc.__cause__, BaseException) and _disk_full(exc.__cause__)
 
 
 class Engine:
@@ -39,13 +51,52 @@ class Engine:
         self.settings = settings if settings is not None else Settings.load(self.settings_path)
         self.settings.validate()
         _remove_stale_temp_files(self.data_dir)
-        self.catalog = Catalog(self.data_dir / "catalog.sqlite3")
+        #: a message for the user about something the engine had to repair at start
+        self.notice: str | None = None
+        self.catalog = self._open_catalog()
         self._embedder = embedder
         self._vectors: VectorIndex | None = None
         self._model_lock = threading.RLock()
         self.model_error: str | None = None
         self.indexer = Indexer(catalog=self.catalog, settings=self.settings,
                                vectors_getter=self.vectors, embedder_getter=self.embedder)
+
+    def _open_catalog(self) -> Catalog:
+        """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
+        path = self.data_dir / "catalog.sqlite3"
+        try:
+            return Catalog(path)
+        except IndexCorrupt as exc:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            for suffix in ("", "-wal", "-shm"):
+                f = Path(str(path) + suffix)
+                if f.exists():
+                    os.replace(f, Path(f"{path}{suffix}.damaged-{stamp}"))
+            for f in (self.data_dir / "vectors.usearch", self.data_dir / "vectors.json"):
+                f.unlink(missing_ok=True)
+            log.warning("%s; set it aside and rebuilding the index", exc)
+            cat = Catalog(path)
+            for root in self._saved_roots():
+                cat.add_root(root)
+            self.notice = (f"The index was damaged ({exc}); it was set aside and is being "
+                           "rebuilt from your folders.")
+            return cat
+
+    def _saved_roots(self) -> list[str]:
+        import json
+
+        try:
+            return list(json.loads((self.data_dir / "roots.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return []
+
+    def _save_roots(self) -> None:
+        import json
+
+        from desktop_search.config import atomic_write_text
+
+        atomic_write_text(self.data_dir / "roots.json",
+                          json.dumps([r["path"] for r in self.catalog.roots()]))
 
     # -- model and vectors ---------------------------------------------------------------
     def _model(self):
@@ -133,6 +184,7 @@ class Engine:
                     c.execute("UPDATE files SET root_id=(SELECT id FROM roots WHERE path=?) "
                               "WHERE root_id=?", (root, r["id"]))
                     c.execute("DELETE FROM roots WHERE id=?", (r["id"],))
+        self._save_roots()
         return root
 
     def remove_root(self, path: str | os.PathLike) -> int:
@@ -140,6 +192,7 @@ class Engine:
         if self.catalog.root_id(root) is None:
             raise ConfigError(f"{path} is not an indexed folder")
         dropped = self.catalog.remove_root(root)
+        self._save_roots()
         if dropped and self.catalog.get_meta("model_id") is not None:
             self.vectors().remove(dropped)
             self.save()
@@ -299,6 +352,8 @@ class IndexService:
         self._model_checked = False
         self._changed = False
         self.fatal: ModelError | None = None
+        self._rescan_on_resume = False
+        self.missing_roots: set[str] = set()
         engine.indexer.on_file_failed = self._on_file_failed
 
     # -- control -------------------------------------------------------------------------
@@ -328,6 +383,10 @@ class IndexService:
         self._emit(force=True)
 
     def resume(self) -> None:
+        if self._rescan_on_resume:
+            self._rescan_on_resume = False
+            for r in self.engine.roots():
+                self.scan(r["path"])
         self._running.set()
         self.queue.wake()
 
@@ -381,19 +440,31 @@ class IndexService:
             raise self.fatal
 
     def _loop(self) -> None:
+        last_check = 0.0
         while not self._stop.is_set():
             if not self._running.is_set():
                 self._running.wait(0.5)
                 continue
+            now = time.monotonic()
+            if self.watcher is not None and now - last_check > ROOT_CHECK_S:
+                last_check = now
+                self._check_roots()
             try:
                 worked = self._step(timeout=0.25)
+                if not worked and not self._idle.is_set():
+                    self._finish_idle()
             except Exception as exc:  # noqa: BLE001 - the worker must survive anything
-                log.exception("indexing step failed")
-                self.listener.file_failed("", f"indexing error: {exc}")
-                worked = False
-                time.sleep(0.5)
-            if not worked and not self._idle.is_set():
-                self._finish_idle()
+                worked = True
+                if _disk_full(exc):
+                    # keep the last good state; go on once the user has made room
+                    self.listener.file_failed("", "the disk is full: indexing paused; free some "
+                                              "space and resume")
+                    self.pause()
+                    self._rescan_on_resume = True
+                else:
+                    log.exception("indexing step failed")
+                    self.listener.file_failed("", f"indexing error: {exc}")
+                    self._stop.wait(0.5)
 
     def _step(self, timeout: float) -> bool:
         """Do one unit of work. False when there is nothing to do right now."""
@@ -411,9 +482,28 @@ class IndexService:
             return True  # changes are waiting out their debounce: not idle yet
         return False
 
+    def _check_roots(self) -> None:
+        """A watched folder that vanished keeps its index (an unplugged drive, a folder
+        being restored) and is watched again, and reconciled, when it comes back."""
+        for r in self.engine.roots():
+            root = r["path"]
+            present = os.path.isdir(root) and os.access(root, os.R_OK | os.X_OK)
+            if not present and root not in self.missing_roots:
+                self.missing_roots.add(root)
+                self.watcher.unwatch(root)
+                self.listener.file_failed(root, "folder is missing or unreadable; keeping its "
+                                          "index until it is back")
+            elif present and root in self.missing_roots:
+                self.missing_roots.discard(root)
+                self.watcher.unwatch(root)
+                self._watch(root)
+                self.scan(root)
+
     def _apply(self, change: Change) -> None:
         idx = self.engine.indexer
         p = self._progress
+        if change.op == "delete" and any(change.path == r["path"] for r in self.engine.roots()):
+            return  # a root itself vanished: handled by _check_roots, its index is kept
         if change.op == "scan":
             if change.path.startswith("\0remove\0"):
                 self.engine.remove_root(change.path[len("\0remove\0"):])

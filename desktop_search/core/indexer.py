@@ -101,8 +101,8 @@ class Indexer:
         for path, st in walk(root, self.rules_for(root)):
             if not ex.is_supported(path):
                 continue
-            seen.add(path)
-            row = known.get(path)
+            seen.add(catalog_path(path))
+            row = known.get(catalog_path(path))
             if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
                 continue
             todo.append((path, st))
@@ -113,6 +113,8 @@ class Indexer:
     def index_file(self, path: str, *, force: bool = False) -> str:
         """Bring one path up to date. Returns what happened (a Counters field name)."""
         path = norm(path)
+        if catalog_path(path) != path:
+            return self._bad_name(path)
         owner = self.wanted(path)
         try:
             st = os.stat(path) if self.settings.follow_symlinks else os.lstat(path)
@@ -202,6 +204,20 @@ class Indexer:
         if close is not None:
             close()
 
+    def _bad_name(self, path: str) -> str:
+        """A name that is not valid text (undecodable bytes) cannot be stored or shown
+        faithfully: record it under a readable spelling with the reason."""
+        owner = self.wanted(path)
+        shown = catalog_path(path)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return self.delete_path(shown)
+        if owner is None or not stat.S_ISREG(st.st_mode):
+            return "unchanged"
+        return self._fail(shown, owner[1], st, None, SKIPPED,
+                          "the file name is not valid text; rename the file to index it")
+
     def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> str:
         dropped = self.catalog.put_failure(
             path=path, root_id=root_id, size=st.st_size if st else 0,
@@ -218,7 +234,7 @@ class Indexer:
 
     def delete_path(self, path: str) -> str:
         """A file or a whole folder is gone."""
-        path = norm(path)
+        path = catalog_path(norm(path))
         dropped = self.catalog.delete_file(path)
         n = 1 if dropped or self.catalog.get_file(path) is None else 0
         under = self.catalog.paths_under(path)
@@ -229,7 +245,10 @@ class Indexer:
 
     def move_path(self, src: str, dest: str) -> str:
         """A rename or move seen by the watcher: re-point, never re-embed unchanged bytes."""
-        src, dest = norm(src), norm(dest)
+        src, dest = catalog_path(norm(src)), norm(dest)
+        if catalog_path(dest) != dest:
+            self.delete_path(src)
+            return self._bad_name(dest)
         owner = self.wanted(dest, is_dir=os.path.isdir(dest))
         if os.path.isdir(dest):
             moved = 0
@@ -275,6 +294,16 @@ class Indexer:
                                 np.asarray(vecs[keep], dtype=np.float16))
         self.counters.chunks_embedded += len(stored)
         return len(rows)
+
+
+def catalog_path(path: str) -> str:
+    """The path as the catalog stores it: itself, or for a name with undecodable bytes
+    a readable spelling (those bytes as \\xNN escapes)."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _with_positions(doc, chunks) -> list[NewChunk]:

@@ -23,6 +23,15 @@ DTYPE = "f16"
 EXACT_BELOW = 20_000
 
 
+def _low_space(folder: Path, need: int) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < need * 2
+    except OSError:
+        return False
+
+
 class VectorIndex:
     def __init__(self, path: Path, *, ndim: int) -> None:
         from usearch.index import Index
@@ -66,13 +75,20 @@ class VectorIndex:
     def save(self, generation: int) -> None:
         with self._lock:
             tmp = self.path.with_name(self.path.name + ".tmp")
-            self._index.save(str(tmp))
-            fd = os.open(tmp, os.O_RDONLY)
             try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
+                self._index.save(str(tmp))
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(tmp, self.path)
+            except BaseException as exc:
+                # the last good file stays; the catalog still has every vector
+                tmp.unlink(missing_ok=True)
+                if not isinstance(exc, OSError) and _low_space(self.path.parent, len(self._index) * self.ndim * 2):
+                    raise OSError(28, "No space left on device", str(self.path)) from exc
+                raise
             atomic_write_text(self.meta_path, json.dumps(
                 {"generation": generation, "count": len(self._index), "ndim": self.ndim,
                  "dtype": DTYPE}))

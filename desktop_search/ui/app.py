@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from desktop_search import paths
 from desktop_search.config import Settings
 from desktop_search.errors import DesktopSearchError
+from desktop_search.ui.bridge import emit
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class CrashReporter(QObject):
     def _report(self, text: str) -> None:
         log.error("unexpected error: %s", text)
         try:
-            self.crashed.emit(text)      # queued to the GUI thread when raised elsewhere
+            emit(self.crashed, text)      # queued to the GUI thread when raised elsewhere
         except RuntimeError:
             pass
 

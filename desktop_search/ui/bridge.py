@@ -6,10 +6,8 @@ the delivery, so every slot runs on the GUI thread.
 """
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import logging
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -21,42 +19,13 @@ from desktop_search.core.engine import Progress
 log = logging.getLogger(__name__)
 
 
-def _emit_steals_a_reference() -> bool:
-    """PySide6 6.12 on Python < 3.12: ``SignalInstance.emit`` returns ``True`` without
-    taking a reference, so every emit from Python lowers True's refcount by one and the
-    interpreter aborts ("deallocating True or False") after a few thousand signals.
-    Detect it once; ``emit`` below gives the reference back."""
-    if sys.version_info >= (3, 12):       # True is immortal there
-        return False
-
-    class _Probe(QObject):
-        probed = Signal()
-
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(16):
-        probe.probed.emit()
-    return sys.getrefcount(True) - before <= -16
-
-
-_EMIT_STEALS = _emit_steals_a_reference()
-if _EMIT_STEALS:
-    # the probe above took 16 references; give them back
-    for _ in range(16):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-
-
 def emit(signal, *args) -> None:
-    """Emit a Qt signal from Python, from any thread (always use this, never ``.emit``).
-
-    A receiver that is gone (the window closed while a worker finished) is not an error.
-    """
+    """Emit a Qt signal from any thread; a receiver that is gone (the window closed
+    while a worker finished) is not an error."""
     try:
-        result = signal.emit(*args)
+        signal.emit(*args)
     except RuntimeError:
-        return
-    if _EMIT_STEALS and isinstance(result, bool):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+        pass
 
 
 class IndexerBridge(QObject):

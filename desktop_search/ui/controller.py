@@ -26,7 +26,7 @@ from desktop_search.config import Settings
 from desktop_search.core.catalog import query_terms
 from desktop_search.core.engine import Engine, IndexService, Progress
 from desktop_search.core.search import Filters, Hit, highlight_spans
-from desktop_search.ui.bridge import IndexerBridge, TaskRunner
+from desktop_search.ui.bridge import IndexerBridge, TaskRunner, emit
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class SearchController(QObject):
         self.model.submit(lambda: _load_model(engine),
                           lambda _: self._on_model_loaded(gen),
                           lambda exc: self._on_model_failed(gen, exc))
-        self.engine_ready.emit()
+        emit(self.engine_ready)
         self.refresh_catalog()
         if self._pending_search is not None:
             seq, query, filters = self._pending_search
@@ -139,8 +139,8 @@ class SearchController(QObject):
     def _on_open_failed(self, exc: BaseException) -> None:
         msg = str(exc) or type(exc).__name__
         log.error("cannot open the index: %s", msg)
-        self.engine_failed.emit(msg)
-        self.error_reported.emit(f"Cannot open the index: {msg}")
+        emit(self.engine_failed, msg)
+        emit(self.error_reported, f"Cannot open the index: {msg}")
 
     def _on_model_loaded(self, gen: int) -> None:
         if gen != self._generation:
@@ -151,11 +151,11 @@ class SearchController(QObject):
         if gen != self._generation:
             return
         self._set_model_state("failed", f"Searching by words only: {exc}")
-        self.error_reported.emit(f"The language model could not be loaded: {exc}")
+        emit(self.error_reported, f"The language model could not be loaded: {exc}")
 
     def _set_model_state(self, state: str, message: str) -> None:
         self.model_state, self.model_message = state, message
-        self.model_state_changed.emit(state, message)
+        emit(self.model_state_changed, state, message)
 
     def shutdown(self) -> None:
         """Stop indexing and close the index; blocks (call once the window is gone)."""
@@ -196,7 +196,7 @@ class SearchController(QObject):
         self._seq += 1
         seq = self._seq
         if self.engine is None or not self.model_ready:
-            self.error_reported.emit("“More like this” needs the language model: it is still loading.")
+            emit(self.error_reported, "“More like this” needs the language model: it is still loading.")
             return seq
         engine, k = self.engine, self.results_k
 
@@ -218,13 +218,13 @@ class SearchController(QObject):
     def _deliver(self, seq: int, query: str, hits, dense: bool) -> None:
         if hits is None or seq != self._seq:
             return                   # an answer to an older question: drop it
-        self.results_ready.emit(seq, query, hits, dense)
+        emit(self.results_ready, seq, query, hits, dense)
 
     def _search_error(self, seq: int, exc: BaseException) -> None:
         if seq != self._seq or self._closed:
             return
         log.warning("search failed: %s", exc)
-        self.search_failed.emit(seq, str(exc) or type(exc).__name__)
+        emit(self.search_failed, seq, str(exc) or type(exc).__name__)
 
     # -- preview -------------------------------------------------------------------------
     def load_preview(self, hit: Hit, query: str) -> int:
@@ -245,7 +245,7 @@ class SearchController(QObject):
 
     def _deliver_preview(self, seq: int, doc) -> None:
         if seq == self._preview_seq:
-            self.preview_ready.emit(seq, doc)
+            emit(self.preview_ready, seq, doc)
 
     # -- catalog reads -------------------------------------------------------------------
     def refresh_catalog(self) -> None:
@@ -262,25 +262,25 @@ class SearchController(QObject):
 
         def done(res):
             roots, kinds, failed = res
-            self.roots_loaded.emit(roots)
-            self.kinds_loaded.emit(kinds)
-            self.failed_loaded.emit(failed)
+            emit(self.roots_loaded, roots)
+            emit(self.kinds_loaded, kinds)
+            emit(self.failed_loaded, failed)
 
         self.queries.submit(job, done, lambda exc: None)
 
     # -- folders -------------------------------------------------------------------------
     def add_folder(self, path: str) -> None:
         if self.service is None:
-            self.error_reported.emit("The index is still opening; try again in a moment.")
+            emit(self.error_reported, "The index is still opening; try again in a moment.")
             return
         service = self.service
 
         def done(root: str) -> None:
-            self.folder_added.emit(root)
+            emit(self.folder_added, root)
             self.refresh_catalog()
 
         self.tasks.submit(lambda: service.add_root(path), done,
-                          lambda exc: self.error_reported.emit(f"Cannot add {path}: {exc}"))
+                          lambda exc: emit(self.error_reported, f"Cannot add {path}: {exc}"))
 
     def remove_folder(self, path: str) -> None:
         if self.service is None:
@@ -288,11 +288,11 @@ class SearchController(QObject):
         service = self.service
 
         def done(_):
-            self.folder_removed.emit(path)
+            emit(self.folder_removed, path)
             self.refresh_catalog()
 
         self.tasks.submit(lambda: service.remove_root(path), done,
-                          lambda exc: self.error_reported.emit(f"Cannot remove {path}: {exc}"))
+                          lambda exc: emit(self.error_reported, f"Cannot remove {path}: {exc}"))
 
     def retry(self, paths: list[str]) -> None:
         if self.service is None:
@@ -319,7 +319,7 @@ class SearchController(QObject):
 
     def _on_bridge_progress(self, progress: Progress) -> None:
         self.progress = progress
-        self.progress_changed.emit(progress)
+        emit(self.progress_changed, progress)
 
     # -- settings ------------------------------------------------------------------------
     def apply_settings(self, new: Settings) -> None:
@@ -344,7 +344,7 @@ class SearchController(QObject):
 
         def done(pair):
             self.settings = new
-            self.settings_saved.emit(new)
+            emit(self.settings_saved, new)
             if pair is not None:
                 self.engine = self.service = None
                 self._on_opened(pair)

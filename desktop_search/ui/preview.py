@@ -16,6 +16,7 @@ from desktop_search.core.search import Hit
 from desktop_search.ui.controller import PreviewDoc
 from desktop_search.ui.results import mix, relative_when
 from desktop_search.ui.widgets import ElidedLabel
+from desktop_search.ui.bridge import emit
 
 
 class PreviewPane(QWidget):
@@ -45,9 +46,9 @@ class PreviewPane(QWidget):
         for b in (self.open_button, self.reveal_button, self.like_button):
             b.setAutoDefault(False)
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.open_button.clicked.connect(lambda: self.hit and self.open_requested.emit(self.hit))
-        self.reveal_button.clicked.connect(lambda: self.hit and self.reveal_requested.emit(self.hit))
-        self.like_button.clicked.connect(lambda: self.hit and self.like_requested.emit(self.hit))
+        self.open_button.clicked.connect(lambda: self.hit and emit(self.open_requested, self.hit))
+        self.reveal_button.clicked.connect(lambda: self.hit and emit(self.reveal_requested, self.hit))
+        self.like_button.clicked.connect(lambda: self.hit and emit(self.like_requested, self.hit))
 
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStyl
                                QStyledItemDelegate, QStyleOptionViewItem)
 
 from desktop_search.core.search import Hit
+from desktop_search.ui.bridge import emit
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 SNIPPET_LINES = 2
@@ -368,4 +369,4 @@ class ResultsView(QListView):
         gen = getattr(model, "generation", 0)
         if gen != self.last_painted_generation:
             self.last_painted_generation = gen
-            self.painted.emit(gen)
+            emit(self.painted, gen)

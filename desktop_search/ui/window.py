@@ -28,6 +28,7 @@ from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsModel, ResultsView, plain_tooltip
 from desktop_search.ui.settings_dialog import SettingsDialog
 from desktop_search.ui.widgets import ElidedLabel, EmptyState
+from desktop_search.ui.bridge import emit
 
 DEBOUNCE_MS = 120
 PREVIEW_DELAY_MS = 60
@@ -870,7 +871,7 @@ class SearchWindow(QMainWindow):
     def quit(self) -> None:
         self._quitting = True
         self.close()
-        self.quit_requested.emit()
+        emit(self.quit_requested)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.save_window_state()
@@ -889,7 +890,7 @@ class SearchWindow(QMainWindow):
         if self.tray is not None:
             self.tray.hide()
         event.accept()
-        self.quit_requested.emit()
+        emit(self.quit_requested)
 
     # ------------------------------------------------------------------------ persistence
     def _qsettings(self) -> QSettings | None:
@@ -923,4 +924,4 @@ class SearchWindow(QMainWindow):
         qs.setValue("window/splitter", self.splitter.saveState())
         qs.setValue("filters/date", self.date_combo.currentIndex())
         qs.sync()
-        self.state_saved.emit()
+        emit(self.state_saved)

@@ -48,8 +48,8 @@ def to_run(records: list[dict], folder: Path) -> tuple[dict[str, list[str]], dic
     docs_dir = os.path.realpath(folder / "docs")
     run: dict[str, list[str]] = {}
     checks = dict(hits=0, unmapped=0, outside_folder=0, duplicate_paths=0, empty_snippet=0,
-                  markup_in_snippet=0, no_position=0, score_not_sorted=0, relative_path=0,
-                  empty_result_queries=0, examples=[])
+                  markup_in_snippet=0, score_not_sorted=0, relative_path=0,
+                  empty_result_queries=0, examples=[], no_position_by_ext={})
 
     def example(kind: str, detail: str) -> None:
         if sum(1 for e in checks["examples"] if e.startswith(kind)) < 3:
@@ -86,8 +86,8 @@ def to_run(records: list[dict], folder: Path) -> tuple[dict[str, list[str]], dic
                 checks["markup_in_snippet"] += 1
                 example("markup_in_snippet", f"{os.path.basename(path)}: {snip}")
             if h.get("page") is None and h.get("line") is None:
-                checks["no_position"] += 1
-                example("no_position", os.path.basename(path))
+                ext = os.path.splitext(path)[1].lstrip(".")
+                checks["no_position_by_ext"][ext] = checks["no_position_by_ext"].get(ext, 0) + 1
             doc = names.get(os.path.basename(path))
             if doc is None:
                 checks["unmapped"] += 1
@@ -118,8 +118,14 @@ def chunk_texts(data_dir: Path) -> list[str]:
     return [f"{h}\n{t}" if h and not t.startswith(h) else t for h, t in rows]
 
 
-def raw_encode_rate(texts: list[str], model, batch_size: int = 32) -> dict:
-    """model.encode over the product's chunk texts, in one call (the model's best case)."""
+def raw_encode_rate(texts: list[str], model, batch_size: int = 32, limit: int | None = None) -> dict:
+    """model.encode over the product's chunk texts, in one call (the model's best case).
+
+    ``limit`` takes an evenly spaced sample (the quick run only).
+    """
+    if limit and len(texts) > limit:
+        step = len(texts) / limit
+        texts = [texts[int(i * step)] for i in range(limit)]
     model.encode(texts[:64], batch_size=batch_size)     # warm-up
     t = time.perf_counter()
     model.encode(texts, batch_size=batch_size)

@@ -521,6 +521,9 @@ class IndexService:
                 result = idx.delete_path(change.path)
             else:
                 result = idx.move_path(change.src, change.path)
+                if os.path.isdir(change.path):
+                    # files that were still queued under the old name are found here
+                    self.queue.put(Change("scan", change.path))
         setattr(idx.counters, result, getattr(idx.counters, result) + 1)
         if p.state in ("idle", "scanning", "embedding"):
             p.state = "indexing"
@@ -545,10 +548,7 @@ class IndexService:
             self.listener.file_failed(root, "folder is missing or unreadable; keeping its index")
             return
         self._watch(root)
-        todo, gone = idx.plan(root, root_id)
-        if path != root:
-            todo = [t for t in todo if is_under(t[0], path)]
-            gone = [g for g in gone if is_under(g, path)]
+        todo, gone = idx.plan(root, root_id, under=path)
         for f, _ in todo:          # new and changed first: a rename is seen as a move
             self.queue.put(Change("upsert", f), delay=0)
         for g in gone:

@@ -93,12 +93,20 @@ class Indexer:
             return None
         return owner
 
-    def plan(self, root: str, root_id: int) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
-        """Compare a root with the catalog: (files to look at, catalog paths now gone)."""
+    def plan(self, root: str, root_id: int, under: str | None = None
+             ) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
+        """Compare a root (or one folder in it) with the catalog:
+        (files to look at, catalog paths now gone)."""
         known = self.catalog.files_of_root(root_id)
+        if under is not None and under != root:
+            known = {p: r for p, r in known.items() if is_under(p, under)}
         todo: list[tuple[str, os.stat_result]] = []
         seen: set[str] = set()
-        for path, st in walk(root, self.rules_for(root)):
+        start = under or root
+        rules = self.rules_for(root)
+        if start != root and rules.excluded(start, is_dir=True):
+            return [], list(known)
+        for path, st in walk(start, rules):
             if not ex.is_supported(path):
                 continue
             seen.add(catalog_path(path))
@@ -249,10 +257,12 @@ class Indexer:
         if catalog_path(dest) != dest:
             self.delete_path(src)
             return self._bad_name(dest)
-        owner = self.wanted(dest, is_dir=os.path.isdir(dest))
-        if os.path.isdir(dest):
+        under = self.catalog.paths_under(src)
+        if under or os.path.isdir(dest):
+            # a folder moved: re-point what was under it (events are applied in order, so
+            # a folder moved again meanwhile is re-pointed again by the next event)
             moved = 0
-            for old in self.catalog.paths_under(src):
+            for old in under:
                 new = dest + old[len(src):]
                 o = self.wanted(new)
                 if o is None:
@@ -261,6 +271,7 @@ class Indexer:
                     self.catalog.move_file(old, new, root_id=o[1])
                     moved += 1
             return "moved" if moved else "unchanged"
+        owner = self.wanted(dest)
         row = self.catalog.get_file(src)
         if row is None or owner is None:
             if row is not None:

@@ -44,12 +44,18 @@ class ChangeQueue:
             else:
                 key = ("file", change.path)
                 if change.op == "move" and change.src is not None:
-                    pending = self._items.pop(("file", change.src), None)
-                    if pending is not None and pending[0].op == "upsert":
-                        # a temp file renamed into place: just index the destination
-                        change = Change("upsert", change.path)
-                    elif pending is not None and pending[0].op == "move":
-                        change = Change("move", change.path, pending[0].src)
+                    before = self._items.pop(("file", change.src), None)
+                    if before is not None and before[0].op == "move":
+                        # renamed twice before either was applied: one move from the first name
+                        change = Change("move", change.path, before[0].src)
+                pending = self._items.get(key)
+                if pending is not None and pending[0].op == "move" and pending[0].src is not None:
+                    first = pending[0].src
+                    if change.op == "upsert":
+                        change = pending[0]  # the move re-indexes its destination if it changed
+                    elif change.src != first and ("file", first) not in self._items:
+                        # moved here, then deleted or replaced: the first name must go too
+                        self._items[("file", first)] = (Change("delete", first), ready)
             self._items.pop(key, None)
             self._items[key] = (change, ready)
             self._cond.notify_all()

@@ -85,7 +85,7 @@ class CrashReporter(QObject):
             self._showing = False
 
 
-def _setup_logging(data_dir: Path) -> Path | None:
+def _setup_logging(data_dir: Path) -> logging.FileHandler | None:
     path = data_dir / LOG_FILE
     try:
         handler = logging.FileHandler(path, encoding="utf-8")
@@ -93,11 +93,8 @@ def _setup_logging(data_dir: Path) -> Path | None:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.setLevel(logging.INFO)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
-        root.setLevel(logging.INFO)
-    return path
+    logging.getLogger().addHandler(handler)   # warnings and crashes (root level decides)
+    return handler
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -148,8 +145,8 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
     except DesktopSearchError as exc:
         _fatal(str(exc))
         return 1
-    log_path = _setup_logging(data)
-    reporter = CrashReporter(log_path)
+    log_handler = _setup_logging(data)
+    reporter = CrashReporter(Path(log_handler.baseFilename) if log_handler else None)
     reporter.install()
 
     settings_error = None
@@ -186,6 +183,10 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
         window.hide()
         controller.shutdown()
         reporter.uninstall()
+        app.setQuitOnLastWindowClosed(True)
+        if log_handler is not None:
+            logging.getLogger().removeHandler(log_handler)
+            log_handler.close()
     return int(rc)
 
 

@@ -14,8 +14,11 @@ through ``IndexerBridge``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -114,6 +117,7 @@ class SearchController(QObject):
         engine = self._make_engine(settings)
         service = IndexService(engine, listener=self.bridge.listener())
         service.start(watch=self._watch)
+        lower_priority(indexer_thread(service))
         return engine, service
 
     def _on_opened(self, pair: tuple[Engine, IndexService]) -> None:
@@ -129,6 +133,8 @@ class SearchController(QObject):
                           lambda _: self._on_model_loaded(gen),
                           lambda exc: self._on_model_failed(gen, exc))
         emit(self.engine_ready)
+        if getattr(self.engine, "notice", None):
+            emit(self.error_reported, self.engine.notice)
         self.refresh_catalog()
         if self._pending_search is not None:
             seq, query, filters = self._pending_search
@@ -145,6 +151,9 @@ class SearchController(QObject):
     def _on_model_loaded(self, gen: int) -> None:
         if gen != self._generation:
             return
+        # torch and transformers leave about a million long-lived objects: keep them out of
+        # the collector, or each full collection stops every thread for ~0.5 s
+        gc.freeze()
         self._set_model_state("ready", "Searching by meaning")
 
     def _on_model_failed(self, gen: int, exc: BaseException) -> None:
@@ -165,7 +174,7 @@ class SearchController(QObject):
         self._seq += 1
         self.queries.shutdown(wait=True)
         self.tasks.shutdown(wait=True)      # finishes an open/restart in progress
-        self.model.shutdown(wait=False)
+        self.model.shutdown(wait=True)      # a model still loading (the process waits anyway)
         if self.engine is not None:
             _close(self.engine, self.service)
         self.engine = self.service = None
@@ -358,8 +367,36 @@ class SearchController(QObject):
 
 
 def _load_model(engine: Engine) -> None:
+    lower_priority(threading.current_thread())
     engine.embedder()
     engine.vectors()
+
+
+def indexer_thread(service: IndexService) -> threading.Thread | None:
+    th = getattr(service, "_thread", None)
+    if isinstance(th, threading.Thread):
+        return th
+    return next((t for t in threading.enumerate() if t.name == "desktop-search-indexer"), None)
+
+
+def lower_priority(thread: threading.Thread | None, *, by: int = 10) -> bool:
+    """Make a background thread yield the CPU to the GUI thread (Linux: per-thread nice).
+
+    On a machine with few cores, embedding (torch's threads), the reader process and the
+    GUI thread compete for the CPU; at equal priority the GUI thread can wait tens of ms
+    for a turn. Threads and processes started later by this thread inherit its niceness.
+    """
+    if thread is None or not sys.platform.startswith("linux"):
+        return False
+    tid = getattr(thread, "native_id", None)
+    if tid is None:
+        return False
+    try:
+        now = os.getpriority(os.PRIO_PROCESS, tid)
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, now + by))
+    except OSError:
+        return False
+    return True
 
 
 def _close(engine: Engine, service: IndexService | None) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import os
-from datetime import datetime
+from collections import OrderedDict
 
 from PySide6.QtCore import (QAbstractListModel, QDateTime, QLocale, QModelIndex, QPersistentModelIndex,
                             QRect, QRectF, QSize, Qt, Signal)
@@ -196,9 +196,8 @@ class ResultDelegate(QStyledItemDelegate):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._doc = QTextDocument()
-        self._doc.setDocumentMargin(0)
-        self._doc.setUndoRedoEnabled(False)
+        # laid-out snippets by (chunk, text, width, selected, colours): a repaint only draws
+        self._docs: OrderedDict[tuple, tuple[QTextDocument, float]] = OrderedDict()
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         base = QFont(option.font)
@@ -306,11 +305,36 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(fill, 3, 3)
 
     def _paint_snippet(self, painter, rect, hit, font, text_c, base_c, accent, selected) -> None:
-        mark_bg = mix(base_c, accent, 0.45 if selected else 0.28)
-        style = f"font-weight:600; background-color:{mark_bg.name()}"
-        doc = self._doc
+        mark_bg = mix(base_c, text_c, 0.22) if selected else mix(base_c, accent, 0.28)
+        key = (hit.chunk_id, hit.snippet, tuple(hit.highlights), rect.width(), rect.height(),
+               selected, font.key(), text_c.rgba(), mark_bg.rgba())
+        cached = self._docs.get(key)
+        if cached is None:
+            cached = self._layout_snippet(hit, font, rect, mark_bg)
+            self._docs[key] = cached
+            if len(self._docs) > 256:
+                self._docs.popitem(last=False)
+        else:
+            self._docs.move_to_end(key)
+        doc, clip_h = cached
+        painter.save()
+        painter.translate(rect.topLeft())
+        clip = QRectF(0, 0, rect.width(), clip_h)
+        painter.setClipRect(clip)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        ctx.palette.setColor(QPalette.ColorRole.Text, text_c)
+        ctx.clip = clip
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+
+    @staticmethod
+    def _layout_snippet(hit, font, rect, mark_bg) -> tuple[QTextDocument, float]:
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setUndoRedoEnabled(False)
         doc.setDefaultFont(font)
-        doc.setHtml(snippet_html(hit.snippet, hit.highlights, mark_style=style))
+        doc.setHtml(snippet_html(hit.snippet, hit.highlights,
+                                 mark_style=f"font-weight:600; background-color:{mark_bg.name()}"))
         doc.setTextWidth(rect.width())
         # show whole lines only: clip at the bottom of the last line that fits
         limit = rect.height()
@@ -321,22 +345,13 @@ class ResultDelegate(QStyledItemDelegate):
             layout = block.layout()
             top = doc.documentLayout().blockBoundingRect(block).top()
             for i in range(layout.lineCount()):
-                line = layout.lineAt(i)
-                bottom = top + line.rect().bottom()
+                bottom = top + layout.lineAt(i).rect().bottom()
                 if bottom > limit + 0.5:
                     done = True
                     break
                 clip_h = bottom
             block = block.next()
-        painter.save()
-        painter.translate(rect.topLeft())
-        clip = QRectF(0, 0, rect.width(), clip_h)
-        painter.setClipRect(clip)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        ctx.palette.setColor(QPalette.ColorRole.Text, text_c)
-        ctx.clip = clip
-        doc.documentLayout().draw(painter, ctx)
-        painter.restore()
+        return doc, clip_h
 
 
 def _short_folder(path: str) -> str:

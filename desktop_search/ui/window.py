@@ -100,6 +100,12 @@ def progress_text(p: Progress, *, paused: bool) -> str:
     return ""
 
 
+def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
+    return len(a) == len(b) and all(
+        x.path == y.path and x.chunk_id == y.chunk_id and x.score == y.score
+        and x.modified == y.modified for x, y in zip(a, b))
+
+
 class SearchWindow(QMainWindow):
     """Search field on top, results left, preview right, indexing in the status bar."""
 
@@ -140,6 +146,7 @@ class SearchWindow(QMainWindow):
 
         self.folders_dialog: FoldersDialog | None = None
         self.failed_dialog: FailedFilesDialog | None = None
+        self.settings_window: SettingsDialog | None = None
 
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -418,6 +425,8 @@ class SearchWindow(QMainWindow):
 
     def _on_controller_results_ready(self, seq: int, query: str, hits: list, dense: bool) -> None:
         keep = self.results_model.query == query
+        if keep and dense == self.results_model.dense and _same_hits(hits, self.results_model.hits):
+            return      # a refresh that changed nothing: no reset, no repaint
         current = self.current_hit()
         keep_path = current.path if (keep and current is not None) else None
         self.results_model.set_hits(hits, query, dense)
@@ -815,10 +824,22 @@ class SearchWindow(QMainWindow):
         return SettingsDialog(self.controller.settings,
                               tray_available=QSystemTrayIcon.isSystemTrayAvailable(), parent=self)
 
-    def show_settings(self) -> None:
+    def show_settings(self) -> SettingsDialog:
+        """Open the settings dialog (window-modal, not blocking); OK applies and saves."""
+        if self.settings_window is not None:
+            self.settings_window.raise_()
+            return self.settings_window
         dlg = self.settings_dialog()
-        if dlg.exec() and dlg.result_settings is not None:
-            self.controller.apply_settings(dlg.result_settings)
+        self.settings_window = dlg
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: dlg.result_settings is not None
+                             and self.controller.apply_settings(dlg.result_settings))
+        dlg.finished.connect(self._on_settings_finished)
+        dlg.open()
+        return dlg
+
+    def _on_settings_finished(self, _result: int) -> None:
+        self.settings_window = None
 
     def show_about(self) -> None:
         from desktop_search import __version__

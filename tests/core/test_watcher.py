@@ -38,8 +38,19 @@ def test_queue_coalesces_editor_save():
     q.put(Change("upsert", "/d/.doc.txt.swp"))
     q.put(Change("move", "/d/doc.txt", src="/d/.doc.txt.swp"))
     q.put(Change("upsert", "/d/doc.txt"))
-    assert q.pop_ready(0) == Change("upsert", "/d/doc.txt")
+    assert q.pop_ready(0) == Change("move", "/d/doc.txt", src="/d/.doc.txt.swp")
     assert q.pop_ready(0) is None
+
+
+def test_queue_keeps_first_name_of_a_chain_of_renames():
+    q = ChangeQueue(debounce=0.0)
+    q.put(Change("upsert", "/d/a"))
+    q.put(Change("move", "/d/b", src="/d/a"))
+    q.put(Change("move", "/d/c", src="/d/b"))
+    assert q.pop_ready(0) == Change("move", "/d/c", src="/d/a")
+    q.put(Change("move", "/d/y", src="/d/x"))
+    q.put(Change("delete", "/d/y"))
+    assert {q.pop_ready(0), q.pop_ready(0)} == {Change("delete", "/d/x"), Change("delete", "/d/y")}
 
 
 def test_queue_debounces():

@@ -1,0 +1,630 @@
+"""The same sentence-transformers model on ONNX Runtime: faster, and no torch at start-up.
+
+The model's transformer is exported once (torch, only then) into the cache folder; later
+starts load the graph with onnxruntime and tokenize with the model's own ``tokenizers``
+file, then apply the model's pooling and L2-normalize, as sentence-transformers does.
+
+fp32 vectors match the torch backend's (cosine > 0.9999), so they share its model id.
+int8 (dynamic quantization) vectors differ slightly (cosine ~0.99) and depend a little on
+what else is in the batch, so int8 gets its own model id (``<id>+int8``): the catalog
+never mixes them with fp32 or torch vectors.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from glob import escape as glob_escape
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from desktop_search.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: bump when the export recipe changes: cached graphs under another recipe are rebuilt
+EXPORT_RECIPE = "1"
+FP32_FILE = "model.onnx"
+INT8_FILE = "model_int8.onnx"
+MANIFEST_FILE = "manifest.json"
+INT8_SUFFIX = "+int8"
+#: sentence-transformers modules this backend reproduces; any other means "use torch"
+_SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize"}
+_QUERY_CACHE_SIZE = 256
+_STALE_TMP_S = 3600.0
+
+
+class OnnxUnsupported(ModelError):
+    """This model cannot run on the ONNX backend (the torch backend still can)."""
+
+
+# --------------------------------------------------------------------------- model folder
+
+
+def _read_json(path: Path) -> dict | list | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise OnnxUnsupported(f"cannot read {path.name} of the model: {exc}") from None
+
+
+class ModelSpec:
+    """What the ONNX backend needs to know from a sentence-transformers model folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        if not (folder / "tokenizer.json").is_file():
+            raise OnnxUnsupported(f"{folder} has no tokenizer.json (a fast tokenizer)")
+        modules = _read_json(folder / "modules.json")
+        self.transformer_path = folder
+        self.pooling_path: Path | None = None
+        if isinstance(modules, list):
+            for m in modules:
+                kind = str(m.get("type", "")).rsplit(".", 1)[-1]
+                if kind not in _SUPPORTED_MODULES:
+                    raise OnnxUnsupported(f"the ONNX backend has no {kind} module")
+                if kind == "Transformer":
+                    self.transformer_path = folder / m.get("path", "")
+                elif kind == "Pooling":
+                    self.pooling_path = folder / m.get("path", "")
+        st_cfg = _read_json(folder / "sentence_bert_config.json") or {}
+        cfg = _read_json(self.transformer_path / "config.json") or _read_json(folder / "config.json") or {}
+        tok_cfg = _read_json(folder / "tokenizer_config.json") or {}
+        max_len = st_cfg.get("max_seq_length")
+        if not max_len:
+            candidates = [tok_cfg.get("model_max_length"), cfg.get("max_position_embeddings")]
+            candidates = [int(c) for c in candidates if isinstance(c, (int, float)) and c < 100_000]
+            max_len = min(candidates) if candidates else 512
+        self.max_seq_length = int(max_len)
+        self.do_lower_case = bool(st_cfg.get("do_lower_case", False))
+        self.hidden_size = int(cfg.get("hidden_size") or cfg.get("dim") or 0)
+        self.num_heads = int(cfg.get("num_attention_heads") or cfg.get("n_heads") or 0)
+        self.model_type = str(cfg.get("model_type", ""))
+        pool = (_read_json(self.pooling_path / "config.json") if self.pooling_path else None) or {}
+        self.pooling = _pooling_mode(pool)
+        if pool.get("include_prompt") is False:
+            raise OnnxUnsupported("pooling without the prompt tokens is not supported")
+        if pool.get("word_embedding_dimension"):
+            self.hidden_size = int(pool["word_embedding_dimension"])
+        st = _read_json(folder / "config_sentence_transformers.json") or {}
+        prompts = st.get("prompts") or {}
+        default = prompts.get(st.get("default_prompt_name") or "", "")
+        self.query_prompt = prompts.get("query", default) or ""
+        self.document_prompt = next(
+            (prompts[k] for k in ("document", "passage", "corpus") if k in prompts), default) or ""
+
+
+def _pooling_mode(cfg: dict) -> str:
+    mode = cfg.get("pooling_mode")
+    if isinstance(mode, str):
+        mode = {"mean_tokens": "mean", "cls_token": "cls", "max_tokens": "max"}.get(mode, mode)
+    else:
+        modes = [m for m in ("cls_token", "mean_tokens", "max_tokens", "mean_sqrt_len_tokens",
+                             "weightedmean_tokens", "lasttoken")
+                 if cfg.get(f"pooling_mode_{m}")]
+        if len(modes) > 1:
+            raise OnnxUnsupported("concatenated pooling modes are not supported")
+        mode = {"cls_token": "cls", "mean_tokens": "mean", "max_tokens": "max",
+                "mean_sqrt_len_tokens": "mean_sqrt_len"}.get(modes[0] if modes else "mean_tokens")
+    if mode not in ("mean", "cls", "max", "mean_sqrt_len"):
+        raise OnnxUnsupported(f"pooling {mode!r} is not supported by the ONNX backend")
+    return mode
+
+
+def model_fingerprint(folder: Path) -> str:
+    """Hash of the model files' names, sizes and mtimes: a changed model re-exports."""
+    h = hashlib.sha256(f"recipe={EXPORT_RECIPE}".encode())
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if not p.is_file() or rel.startswith(".") or "/." in rel:
+            continue
+        st = p.stat()
+        h.update(f"\0{rel}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def graph_dir(model_id: str, source: str | Path, cache_root: Path) -> Path:
+    """``<cache>/onnx/<safe model id>-<fingerprint>``: one folder per model version."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id).strip("._")[-80:] or "model"
+    return Path(cache_root) / "onnx" / f"{safe}-{model_fingerprint(Path(source))}"
+
+
+def onnx_available() -> bool:
+    """Whether the runtime pieces are installed (without importing them: that is slow)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None
+               for m in ("onnxruntime", "onnx", "tokenizers"))
+
+
+def is_exported(out_dir: Path, *, quantize: bool = False) -> bool:
+    out_dir = Path(out_dir)
+    return ((out_dir / MANIFEST_FILE).is_file() and (out_dir / FP32_FILE).is_file()
+            and (not quantize or (out_dir / INT8_FILE).is_file()))
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_onnx(model_source: str | Path, out_dir: str | Path, *, quantize: bool = False) -> Path:
+    """Export the model's transformer to ``out_dir/model.onnx`` (and ``model_int8.onnx``).
+
+    Needs torch and transformers (imported here only). The folder appears complete or not
+    at all: everything is written to a temporary sibling and renamed into place, so a kill
+    mid-export never leaves a half graph; a concurrent exporter's folder wins the race.
+    The int8 file, when asked for later, is added atomically too (it needs only onnx).
+    """
+    source = Path(model_source)
+    out_dir = Path(out_dir)
+    if not is_exported(out_dir):
+        _sweep_stale_tmp(out_dir.parent)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{threading.get_ident()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        try:
+            manifest = _export_fp32(source, tmp)
+            if quantize:
+                _quantize(tmp / FP32_FILE, tmp / INT8_FILE)
+            (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            _fsync_tree(tmp)
+            if out_dir.exists() and not is_exported(out_dir):
+                shutil.rmtree(out_dir, ignore_errors=True)  # a broken leftover, not ours to keep
+            try:
+                os.rename(tmp, out_dir)
+            except OSError:
+                if not is_exported(out_dir):
+                    raise
+                log.info("another process exported %s first; using its graph", out_dir)
+            else:
+                _prune_older_versions(out_dir)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if quantize and not (out_dir / INT8_FILE).is_file():
+        part = out_dir / f".{INT8_FILE}.tmp-{os.getpid()}-{threading.get_ident()}"
+        try:
+            _quantize(out_dir / FP32_FILE, part)
+            with open(part, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(part, out_dir / INT8_FILE)
+        finally:
+            if part.exists():
+                part.unlink()
+    return out_dir
+
+
+def _export_fp32(source: Path, tmp: Path) -> dict:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    spec = ModelSpec(source)
+    t0 = time.perf_counter()
+    import warnings
+
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise OnnxUnsupported(f"exporting to ONNX needs torch and transformers: {exc}") from None
+    try:
+        # eager attention traces to the pattern onnxruntime fuses into its Attention op
+        model = AutoModel.from_pretrained(str(spec.transformer_path), attn_implementation="eager")
+    except Exception as exc:  # noqa: BLE001 - any load failure means "not exportable"
+        raise OnnxUnsupported(f"cannot load the model for export: {str(exc)[:300]}") from None
+    model.eval()
+    import inspect
+
+    names = ["input_ids", "attention_mask"]
+    if "token_type_ids" in inspect.signature(model.forward).parameters:
+        names.append("token_type_ids")
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args):
+            return self.inner(**dict(zip(names, args))).last_hidden_state
+
+    # padding in the example, so the masking path is traced with a real mask
+    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 6251, 2007, 2062, 102],
+                        [101, 2460, 102, 0, 0, 0, 0, 0, 0]], dtype=torch.long)
+    ids = ids.clamp(max=int(getattr(model.config, "vocab_size", 30000)) - 1)
+    mask = (ids != 0).long()
+    example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+    args = tuple(example[n] for n in names)
+    # the reference the exported graph must reproduce: varied lengths, right padding
+    check_ids = torch.tensor([[101, 7592, 2088, 1010, 2023, 2003, 1037, 2936, 6251, 102],
+                              [101, 2460, 3160, 102, 0, 0, 0, 0, 0, 0],
+                              [101, 102, 0, 0, 0, 0, 0, 0, 0, 0]], dtype=torch.long)
+    check_ids = check_ids.clamp(max=int(getattr(model.config, "vocab_size", 30000)) - 1)
+    check = {"input_ids": check_ids, "attention_mask": (check_ids != 0).long(),
+             "token_type_ids": torch.zeros_like(check_ids)}
+    with torch.no_grad():
+        expected = model(**{n: check[n] for n in names}).last_hidden_state.numpy()
+    wrapper = _Hidden(model).eval()  # a fresh Module trains: export would restore dropout on
+    raw = tmp / "raw.onnx"
+    dyn = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.onnx.export(wrapper, args, str(raw), input_names=names,
+                              output_names=["last_hidden_state"], dynamic_axes=dyn,
+                              opset_version=17, do_constant_folding=True, dynamo=False)
+        except TypeError:  # a torch without the TorchScript exporter: needs onnxscript
+            torch.onnx.export(wrapper, args, str(raw), input_names=names,
+                              output_names=["last_hidden_state"],
+                              dynamic_shapes={n: {0: "batch", 1: "sequence"} for n in names},
+                              opset_version=18, dynamo=True)
+    feeds = {n: check[n].numpy() for n in names}
+    export_s = time.perf_counter() - t0
+
+    # onnxruntime's transformer fusions (Attention, EmbedLayerNormalization, ...) make the
+    # graph faster on every provider; keep them only if the graph still gives the same
+    # numbers, else keep the plain export (always correct, a little slower).
+    fused = False
+    final = tmp / FP32_FILE
+    try:
+        from onnxruntime.transformers import optimizer
+
+        with warnings.catch_warnings(), _quiet_fusion_logs():
+            warnings.simplefilter("ignore")
+            opt = optimizer.optimize_model(str(raw), model_type="bert", num_heads=spec.num_heads,
+                                           hidden_size=spec.hidden_size, opt_level=0)
+            opt.save_model_to_file(str(final))
+        err = _max_error(final, feeds, expected)
+        fused = err < 1e-3
+        if not fused:
+            log.warning("fused ONNX graph differs from torch by %.2g: keeping the plain one", err)
+    except Exception as exc:  # noqa: BLE001 - the fusion is an optimization only
+        log.warning("onnxruntime transformer fusion failed (%s): keeping the plain graph", exc)
+    if not fused:
+        os.replace(raw, final)
+        err = _max_error(final, feeds, expected)
+        if err >= 1e-3:
+            raise OnnxUnsupported(f"the exported ONNX graph differs from torch by {err:.2g}")
+    elif raw.exists():
+        raw.unlink()
+    return {
+        "recipe": EXPORT_RECIPE,
+        "source": str(source),
+        "inputs": names,
+        "fused": fused,
+        "max_abs_error": float(err),
+        "export_s": round(time.perf_counter() - t0, 2),
+        "trace_s": round(export_s, 2),
+        "torch": torch.__version__,
+    }
+
+
+@contextlib.contextmanager
+def _quiet_fusion_logs():
+    """onnxruntime.transformers logs every fusion at INFO under top-level module names."""
+    import sys
+
+    import onnxruntime.transformers as ort_tf
+
+    root = os.path.dirname(ort_tf.__file__)
+    saved = {}
+    for name, mod in list(sys.modules.items()):
+        if (getattr(mod, "__file__", None) or "").startswith(root):
+            lg = logging.getLogger(name)
+            saved[name] = lg.level
+            lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _max_error(path: Path, feeds: dict, expected: np.ndarray) -> float:
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = sess.run(None, feeds)[0]
+    mask = feeds["attention_mask"].astype(bool)
+    return float(np.abs(got[mask] - expected[mask]).max())
+
+
+def _quantize(src: Path, dst: Path) -> None:
+    """Dynamic int8: per-channel weights keep cosine to fp32 ~0.99 (per-tensor: ~0.93)."""
+    import warnings
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    hush = _DropQuantizerAdvice()
+    root.addFilter(hush)  # it logs "consider pre-processing" on the root logger
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
+                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.removeFilter(hush)
+
+
+class _DropQuantizerAdvice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname
+
+
+def _fsync_tree(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    for p in folder.iterdir():
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune_older_versions(out_dir: Path) -> None:
+    """Graphs of earlier versions of the same model (other fingerprints) are dead weight."""
+    prefix, _, _ = out_dir.name.rpartition("-")
+    for p in out_dir.parent.glob(f"{glob_escape(prefix)}-*"):
+        rest = p.name[len(prefix) + 1:]
+        if p != out_dir and p.is_dir() and re.fullmatch(r"[0-9a-f]{16}", rest):
+            log.info("removing the ONNX graph of an earlier model version: %s", p)
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _sweep_stale_tmp(parent: Path) -> None:
+    """Remove temp folders of exports killed long ago (a live one is younger)."""
+    if not parent.is_dir():
+        return
+    now = time.time()
+    for p in parent.glob(".*.tmp-*"):
+        try:
+            if now - p.stat().st_mtime > _STALE_TMP_S:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------- embedder
+
+
+class OnnxEmbedder:
+    """The Embedder protocol on onnxruntime; exports the graph on first use if needed."""
+
+    def __init__(self, model: str = "all-MiniLM-L6-v2", *, cache_dir: Path | None = None,
+                 device: str = "auto", batch_size: int = 32, quantize: bool = False,
+                 allow_export: bool = True, threads: int | None = None,
+                 fallback: Callable[[], object] | None = None) -> None:
+        """``fallback`` builds the embedder to use when the graph cannot be exported or
+        loaded (backend "auto": the torch one). fp32 only: its vectors are torch's, so the
+        model id stays true whichever runs; int8 vectors are not, so int8 has no fallback."""
+        from desktop_search.core.embed import resolve_model
+
+        if quantize and fallback is not None:
+            raise ValueError("int8 has its own model id: it cannot fall back to torch")
+
+        self._source, base_id, offline = resolve_model(model)
+        if not offline:
+            raise OnnxUnsupported(f"the ONNX backend needs a local model folder, not {model!r}")
+        self._spec = ModelSpec(Path(self._source))
+        self._model_id = base_id + (INT8_SUFFIX if quantize else "")
+        self._quantize = quantize
+        self._cache_root = Path(cache_dir) if cache_dir is not None else None
+        self._device_pref = device
+        self._batch_size = max(1, int(batch_size))
+        self._allow_export = allow_export
+        self._threads = threads or os.cpu_count() or 1
+        self._session = None
+        self._input_names: list[str] = []
+        self._tokenizer_json: str | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
+        self._fallback = fallback
+        self._delegate = None  # the fallback embedder, once it took over
+        self.device: str | None = None
+        self.graph_path: Path | None = None
+        self.exported = False  # True when this instance had to export (not just load)
+        self.embed_calls = 0  # number of texts embedded: tests count work with it
+
+    # -- protocol ---------------------------------------------------------------------
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        return self._spec.hidden_size
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None or self._delegate is not None
+
+    @property
+    def backend(self) -> str:
+        """"onnx", or "torch" once the fallback took over."""
+        return "torch" if self._delegate is not None else "onnx"
+
+    @property
+    def max_seq_length(self) -> int:
+        return self._spec.max_seq_length
+
+    def load(self):
+        if self._session is not None:
+            return self._session
+        if self._delegate is not None:
+            return self._delegate.load()
+        with self._lock:
+            if self._session is not None:
+                return self._session
+            if self._delegate is not None:
+                return self._delegate.load()
+            try:
+                self._session = self._load_session()
+                return self._session
+            except OnnxUnsupported as exc:
+                if self._fallback is None:
+                    raise
+                log.warning("the ONNX backend cannot run %s (%s): using torch", self._model_id, exc)
+                delegate = self._fallback()
+                model = delegate.load()
+                self._delegate = delegate
+                self.device = getattr(delegate, "device", None)
+                return model
+
+    def _load_session(self):
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise OnnxUnsupported(f"onnxruntime is not installed: {exc}") from None
+        out = graph_dir(self._model_id.removesuffix(INT8_SUFFIX), self._source,
+                        self._resolve_cache_root())
+        for attempt in (1, 2):
+            if not is_exported(out, quantize=self._quantize):
+                if not self._allow_export:
+                    raise OnnxUnsupported(f"no exported ONNX graph in {out}")
+                log.info("exporting %s to ONNX in %s (once)", self._model_id, out)
+                try:
+                    export_onnx(self._source, out, quantize=self._quantize)
+                except ModelError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - exporter bugs: torch stays usable
+                    raise OnnxUnsupported(f"ONNX export failed: {str(exc)[:300]}") from exc
+                self.exported = True
+            path = out / (INT8_FILE if self._quantize else FP32_FILE)
+            try:
+                sess = self._new_session(ort, path)
+                break
+            except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt once
+                if attempt == 2 or not self._allow_export:
+                    raise OnnxUnsupported(f"cannot load the ONNX graph {path}: "
+                                          f"{str(exc)[:300]}") from None
+                log.warning("the cached ONNX graph %s is damaged (%s): exporting again", out, exc)
+                shutil.rmtree(out, ignore_errors=True)
+        self._tokenizer_json = (self._spec.folder / "tokenizer.json").read_text(encoding="utf-8")
+        self._input_names = [i.name for i in sess.get_inputs()]
+        self.device = "cuda" if sess.get_providers()[0] == "CUDAExecutionProvider" else "cpu"
+        self.graph_path = path
+        return sess
+
+    def _new_session(self, ort, path: Path):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self._threads
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3
+        # idle workers sleep instead of spinning: a desktop app shares the CPU, and on a
+        # busy 2-core machine spinning doubled query latency at equal throughput
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        providers = ["CPUExecutionProvider"]
+        if self._device_pref in ("auto", "cuda") or self._device_pref.startswith("cuda:"):
+            if "CUDAExecutionProvider" in ort.get_available_providers():
+                providers.insert(0, "CUDAExecutionProvider")
+        return ort.InferenceSession(str(path), so, providers=providers)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        sess = self.load()
+        if self._delegate is not None:
+            return self._delegate.embed_documents(texts)
+        if not len(texts):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prompt = self._spec.document_prompt
+        out = self._encode(sess, [prompt + t for t in texts] if prompt else list(texts))
+        self.embed_calls += len(texts)
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._qlock:
+            hit = self._qcache.get(text)
+            if hit is not None:
+                self._qcache.move_to_end(text)
+                return hit
+        sess = self.load()
+        if self._delegate is not None:
+            return self._delegate.embed_query(text)
+        vec = self._encode(sess, [self._spec.query_prompt + text])[0]
+        vec.setflags(write=False)
+        with self._qlock:
+            self._qcache[text] = vec
+            while len(self._qcache) > _QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vec
+
+    # -- internals --------------------------------------------------------------------
+
+    def _resolve_cache_root(self) -> Path:
+        if self._cache_root is None:
+            from desktop_search import paths
+
+            self._cache_root = paths.cache_dir(paths.default_data_dir())
+        return self._cache_root
+
+    def _tokenizer(self):
+        """One tokenizer per thread: a shared one raises "Already borrowed" under threads."""
+        tok = getattr(self._local, "tok", None)
+        if tok is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_str(self._tokenizer_json)
+            tok.no_padding()  # tokenizer.json may pad to a fixed length; we pad per batch
+            tok.enable_truncation(max_length=self._spec.max_seq_length)
+            self._local.tok = tok
+        return tok
+
+    def _encode(self, sess, texts: list[str]) -> np.ndarray:
+        if self._spec.do_lower_case:
+            texts = [t.lower() for t in texts]
+        encs = self._tokenizer().encode_batch(texts)
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        # longest first, as sentence-transformers does: batches of similar lengths pad less
+        order = np.argsort(-lengths, kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        want_types = "token_type_ids" in self._input_names
+        for start in range(0, len(texts), self._batch_size):
+            idx = order[start:start + self._batch_size]
+            width = int(lengths[idx].max())
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64) if want_types else None
+            for row, i in enumerate(idx):
+                e = encs[i]
+                n = len(e.ids)
+                ids[row, :n] = e.ids
+                mask[row, :n] = 1
+                if types is not None:
+                    types[row, :n] = e.type_ids
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if types is not None:
+                feeds["token_type_ids"] = types
+            hidden = sess.run(None, {k: v for k, v in feeds.items() if k in self._input_names})[0]
+            out[idx] = _pool(hidden, mask, self._spec.pooling)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.maximum(norms, 1e-12)
+        return out
+
+
+def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
+    m = mask[..., None].astype(hidden.dtype)
+    if mode == "cls":
+        return hidden[:, 0]
+    if mode == "max":
+        return np.where(m > 0, hidden, -1e9).max(axis=1)
+    summed = (hidden * m).sum(axis=1)
+    count = np.maximum(m.sum(axis=1), 1e-9)
+    return summed / (np.sqrt(count) if mode == "mean_sqrt_len" else count)

@@ -1,0 +1,96 @@
+"""The window never freezes: a 10 ms heartbeat on the GUI thread while ~200 files index."""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import threading
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Qt
+
+SUBJECTS = ["The harbour committee", "Our research group", "The night shift", "A small bakery",
+            "The city library", "My grandmother", "The football club", "An old lighthouse keeper",
+            "The orchestra", "A software team", "The village council", "Two hikers"]
+VERBS = ["discussed", "repaired", "documented", "celebrated", "measured", "postponed",
+         "photographed", "rebuilt", "studied", "painted", "recorded", "planned"]
+OBJECTS = ["the leaking roof", "a new budget", "the spring festival", "migrating birds",
+           "the broken clock tower", "a fleet of fishing boats", "the winter timetable",
+           "an ancient map", "the solar panels", "a recipe for plum cake", "the river bridge",
+           "the election results"]
+DETAILS = ["after a long debate.", "despite the heavy rain.", "before the deadline.",
+           "with help from volunteers.", "for the third time this year.", "using borrowed tools.",
+           "while the town slept.", "to everyone's surprise."]
+
+
+def cpu_wait(tid: int) -> float:
+    """Seconds this thread has waited on a run queue for a CPU (Linux schedstat)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def make_files(folder: Path, n: int, seed: int = 7) -> Path:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        sentences = [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} "
+                     f"{rng.choice(DETAILS)}" for _ in range(rng.randint(2, 6))]
+        ext = ".md" if i % 3 == 0 else ".txt"
+        body = (f"# Note {i}\n\n" if ext == ".md" else "") + " ".join(sentences)
+        (folder / f"note-{i:03d}{ext}").write_text(body + "\n", encoding="utf-8")
+    return folder
+
+
+def test_heartbeat_stays_under_50ms_while_indexing(harness, tmp_path, qtbot):
+    folder = make_files(tmp_path / "notes", 200)
+    w = harness.open_window()
+    c = w.controller
+    # a query is on screen, so results refresh (and repaint) while files arrive
+    w.search_edit.setText("repairing the roof")
+    gaps: list[float] = []
+    beats: list[tuple[float, float, float, str]] = []   # wall, GUI CPU, waiting for a CPU, state
+    last = [time.perf_counter()]
+    tid = threading.get_native_id()
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        beats.append((now, time.thread_time(), cpu_wait(tid), c.progress.state))
+        last[0] = now
+
+    states: set[str] = set()
+    c.progress_changed.connect(lambda p: states.add(p.state))
+    heart = QTimer()
+    heart.setTimerType(Qt.TimerType.PreciseTimer)
+    heart.setInterval(10)
+    heart.timeout.connect(beat)
+    heart.start()
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(c.folder_added, timeout=30_000):
+        w.add_folders([str(folder)])
+    qtbot.waitUntil(lambda: c.service.wait_idle(0) and c.progress.state == "idle", timeout=120_000)
+    heart.stop()
+    took = time.perf_counter() - t0
+    assert c.engine.catalog.stats()["files_indexed"] == 200
+    assert {"indexing", "embedding"} <= states, states
+    # A gap has two causes: the GUI thread could not run our code (busy with it, or
+    # waiting for the GIL), or the OS gave its CPU to someone else. The second is counted
+    # from the kernel's run-queue wait: on a shared 2-core machine other programs take it.
+    blocked = [(b[0] - a[0]) - (b[2] - a[2]) for a, b in zip(beats, beats[1:])]
+    slow = [f"{(b[0] - a[0]) * 1000:.0f} ms (GUI thread ran {(b[1] - a[1]) * 1000:.1f} ms, "
+            f"waited {(b[2] - a[2]) * 1000:.1f} ms for a CPU, {b[3]})"
+            for a, b in zip(beats, beats[1:]) if b[0] - a[0] > 0.030]
+    summary = (f"{len(gaps)} beats in {took:.1f} s; median {statistics.median(gaps) * 1000:.1f} ms, "
+               f"worst {[round(g * 1000, 1) for g in sorted(gaps)[-5:]]} ms, worst not explained "
+               f"by the OS {max(blocked) * 1000:.1f} ms; load {os.getloadavg()[0]:.1f}; "
+               f"gaps over 30 ms: {slow}")
+    print(summary)
+    assert max(blocked) < 0.050, summary
+    if os.getloadavg()[0] < (os.cpu_count() or 2):     # a quiet machine: the raw gaps too
+        assert max(gaps) < 0.050, summary
+    # the results followed the indexing without a restart
+    qtbot.waitUntil(lambda: bool(w.results_model.hits), timeout=10_000)

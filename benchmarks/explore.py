@@ -1,6 +1,6 @@
 """Exploration, not the product: other fusions and passage-to-file aggregations, offline.
 
-  python3 benchmarks/explore.py [--collections cranfield,med,msmarco]
+  python3 benchmarks/explore.py [--collections cranfield,med,msmarco] [--into-report]
 
 Uses the same candidate pools as the product's `rank()` (the engine's vector index and
 the catalog's FTS5 BM25, 800 chunks each for k=100) on an index run.py built, and
@@ -131,6 +131,8 @@ def main() -> None:
     ap.add_argument("--collections", default=None)
     ap.add_argument("--variant", default="txt")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--into-report", action="store_true",
+                    help="add the results to benchmarks/report.json and re-render REPORT.md")
     a = ap.parse_args()
     names = a.collections.split(",") if a.collections else sorted(
         p.parent.name for p in WORK.glob(f"*/data-{a.variant}/catalog.sqlite3"))
@@ -148,6 +150,18 @@ def main() -> None:
         sys.stdout.flush()
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
+    if a.into_report:
+        import time
+
+        import run as R
+
+        rj = R.BENCH / "report.json"
+        rep = json.loads(rj.read_text())
+        ex = rep.setdefault("exploration", {})
+        for r in res:
+            ex[r["collection"]] = dict(rows=r["rows"], measured_at=time.strftime("%Y-%m-%d %H:%M"))
+        rj.write_text(json.dumps(rep, indent=1))
+        (R.BENCH / "REPORT.md").write_text(R.render(rep), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python benchmarks/onnx_speed.py                    # 500 Cranfield passages, 3 rounds
     python benchmarks/onnx_speed.py --docs 200 --rounds 2 --json .bench/onnx_speed.json
+    python benchmarks/onnx_speed.py --skip-speed --ndcg cranfield,med   # quality per backend
 
 Not a test: prints a table (and optionally JSON). The machine may be shared, so the
 backends are interleaved chunk by chunk (rotating who goes first) and the figures quoted
@@ -11,7 +12,9 @@ are medians and per-chunk ratios, not single runs. Measures:
 - start-up: a fresh process importing the backend, loading it and answering one query;
 - documents/s at batch size 32 on real passages (title + text);
 - single-query latency, median and p95 of ``--queries`` short queries, caches bypassed;
-- cosine of each backend's document and query vectors to torch's (min and mean).
+- cosine of each backend's document and query vectors to torch's (min and mean);
+- with ``--ndcg``: the raw model's nDCG@10 over whole documents (as ``baselines.dense``)
+  for ONNX fp32 and int8 (torch too with ``--ndcg-torch``; fp32 vectors equal torch's).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,6 +92,43 @@ def startup(backend: str, cache: Path) -> float:
     return float(secs)
 
 
+def ndcg(collections: list[str], cache: Path, batch_size: int, with_torch: bool) -> dict:
+    """Raw model over whole documents, exact cosine (as baselines.dense), per backend."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import benchlib
+    from baselines import dense
+
+    from desktop_search.core import embed
+    from desktop_search.core.onnx_embed import OnnxEmbedder
+
+    class Adapter:
+        def __init__(self, e) -> None:
+            self.e = e
+
+        def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+            return self.e.embed_documents(texts)
+
+    makers = {"onnx": lambda: OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=cache, device="cpu",
+                                           batch_size=batch_size),
+              "int8": lambda: OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=cache, device="cpu",
+                                           batch_size=batch_size, quantize=True)}
+    if with_torch:
+        makers["torch"] = lambda: embed.SentenceTransformerEmbedder(
+            "all-MiniLM-L6-v2", device="cpu", batch_size=batch_size)
+    out: dict = {}
+    for name in collections:
+        coll = benchlib.load_collection(benchlib.IR_DIR / name)
+        qids = coll.judged_queries
+        out[name] = {"reference_dense": coll.reference.get("dense")}
+        for b, make in makers.items():
+            run, info = dense(coll, qids, Adapter(make()))
+            m = benchlib.evaluate(run, coll)
+            out[name][b] = {"ndcg10": m["ndcg10"], "recall100": m["recall100"],
+                            "mrr10": m["mrr10"], "docs_per_s": info["docs_per_s"]}
+            print(f"nDCG {name} {b}: {out[name][b]}", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=500)
@@ -98,6 +139,11 @@ def main() -> None:
     ap.add_argument("--startup-reps", type=int, default=3)
     ap.add_argument("--busy-queries", type=int, default=15,
                     help="queries timed while another thread embeds documents (0: skip)")
+    ap.add_argument("--ndcg", default="",
+                    help="comma-separated collections: raw-model nDCG@10 per backend")
+    ap.add_argument("--ndcg-torch", action="store_true",
+                    help="also run torch for --ndcg (fp32 ONNX vectors equal torch's)")
+    ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
@@ -110,9 +156,6 @@ def main() -> None:
                     "docs": len(docs), "queries": len(queries), "batch_size": args.batch_size}
 
     from desktop_search.core import embed, onnx_embed
-    from desktop_search.core.onnx_embed import OnnxEmbedder
-
-    import onnxruntime
 
     # ---- export (cold, in this process: includes importing torch + transformers)
     src, _, _ = embed.resolve_model("all-MiniLM-L6-v2")
@@ -130,6 +173,25 @@ def main() -> None:
                         "int8_mb": round((out / onnx_embed.INT8_FILE).stat().st_size / 2**20, 1)}
     print(f"export: fp32 {export_fp32:.1f} s (cold, incl. torch import), "
           f"int8 quantize {export_int8:.1f} s", flush=True)
+
+    if not args.skip_speed:
+        speed(args, docs, queries, cache, result)
+    if args.ndcg:
+        result["ndcg"] = ndcg([c for c in args.ndcg.split(",") if c], cache, args.batch_size,
+                              args.ndcg_torch)
+    result["machine"]["loadavg_end"] = os.getloadavg()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2))
+        print(f"\nwrote {args.json}")
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def speed(args, docs: list[str], queries: list[str], cache: Path, result: dict) -> None:
+    import onnxruntime
+
+    from desktop_search.core import embed
+    from desktop_search.core.onnx_embed import OnnxEmbedder
 
     # ---- start-up in fresh processes, interleaved
     ups: dict[str, list[float]] = {b: [] for b in BACKENDS}
@@ -260,13 +322,6 @@ def main() -> None:
               f"{r.get('query_ms_median_while_indexing', '-')} | "
               f"{r['doc_cos_min']} / {r['doc_cos_mean']} | {r['query_cos_min']} / "
               f"{r['query_cos_mean']} | {result['startup_s'][b]} |")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(result, indent=2))
-        print(f"\nwrote {args.json}")
-    import shutil
-
-    shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":

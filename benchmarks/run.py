@@ -357,6 +357,22 @@ def render(rep: dict) -> str:
         L.append("- **Keystroke to painted results at 100k chunks: TODO (UI engineer) — slot reserved.**\n")
         L.append(_targets(rep))
 
+    ex = rep.get("exploration")
+    if ex:
+        L.append("## Exploration: other fusions and aggregations (benchmarks/explore.py; not the product)\n")
+        L.append("Same candidate pools as the product's `rank()` (800 passages from the vector index and 800 "
+                 "from FTS5 BM25), re-scored offline. nDCG@10 x 100; `product formula` re-implements the "
+                 "current one (it must equal the sweep).\n")
+        names = list(ex)
+        variants = [r["variant"] for r in ex[names[0]]["rows"]]
+        L.append("| variant | " + " | ".join(names) + " | mean |")
+        L.append("| --- | " + " | ".join("---:" for _ in names) + " | ---: |")
+        for v in variants:
+            vals = [next((r["ndcg10"] for r in ex[n]["rows"] if r["variant"] == v), None) for n in names]
+            ok = [x for x in vals if x is not None]
+            L.append(f"| {v} | " + " | ".join(f1(x, 2) for x in vals)
+                     + f" | {f1(sum(ok) / len(ok) if ok else None, 2)} |")
+        L.append("")
     L.append("## Oddities seen in the product's output\n")
     any_odd = False
     for name, c in colls.items():
@@ -385,6 +401,10 @@ def render(rep: dict) -> str:
         L.append("- none detected by the automatic checks.")
     L.append("")
     L.append("Raw per-query results: `.bench/<collection>/search-*.jsonl`; per-query nDCG in report.json.\n")
+    notes = BENCH / "NOTES.md"
+    if notes.exists():
+        L.append("## Analysis (hand-written in benchmarks/NOTES.md; check its date against the numbers above)\n")
+        L.append(notes.read_text(encoding="utf-8").strip() + "\n")
     return "\n".join(L)
 
 

@@ -46,7 +46,10 @@ class ChangeQueue:
                 if change.op == "move" and change.src is not None:
                     before = self._items.pop(("file", change.src), None)
                     if before is not None and before[0].op == "move":
-                        # renamed twice before either was applied: one move from the first name
+                        # renamed twice before either was applied: one move from the first
+                        # name; the middle name may have had its own entry (an editor saved
+                        # over it), which must go
+                        self._items[("file", change.src)] = (Change("delete", change.src), ready)
                         change = Change("move", change.path, before[0].src)
                 pending = self._items.get(key)
                 if pending is not None and pending[0].op == "move" and pending[0].src is not None:

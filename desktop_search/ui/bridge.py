@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_search.core.engine import Progress
 
 log = logging.getLogger(__name__)
+DEBUG_SENT = []
 
 
 def emit(signal, *args) -> None:
@@ -38,7 +39,9 @@ class IndexerBridge(QObject):
     # -- Listener protocol: called on the indexer's thread -----------------------------
     def progress_changed_cb(self, progress: Progress) -> None:
         # the service mutates its Progress in place: hand the GUI a snapshot
-        emit(self.progress_changed, dataclasses.replace(progress))
+        snap = dataclasses.replace(progress)
+        DEBUG_SENT.append((threading.current_thread().name, snap.state, snap.files_done, __import__("time").monotonic()))
+        emit(self.progress_changed, snap)
 
     def file_failed_cb(self, path: str, reason: str) -> None:
         emit(self.file_failed, path, reason)

@@ -32,6 +32,7 @@ from desktop_search.core.search import Filters, Hit, highlight_spans
 from desktop_search.ui.bridge import IndexerBridge, TaskRunner, emit
 
 log = logging.getLogger(__name__)
+DEBUG_RECV = []
 
 EngineFactory = Callable[[Settings], Engine]
 
@@ -327,6 +328,7 @@ class SearchController(QObject):
             self._on_bridge_progress(p)
 
     def _on_bridge_progress(self, progress: Progress) -> None:
+        DEBUG_RECV.append((progress.state, progress.files_done, __import__("time").monotonic()))
         self.progress = progress
         emit(self.progress_changed, progress)
 

@@ -47,6 +47,7 @@ def test_queue_keeps_first_name_of_a_chain_of_renames():
     q.put(Change("upsert", "/d/a"))
     q.put(Change("move", "/d/b", src="/d/a"))
     q.put(Change("move", "/d/c", src="/d/b"))
+    assert q.pop_ready(0) == Change("delete", "/d/b")
     assert q.pop_ready(0) == Change("move", "/d/c", src="/d/a")
     q.put(Change("move", "/d/y", src="/d/x"))
     q.put(Change("delete", "/d/y"))

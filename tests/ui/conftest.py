@@ -158,6 +158,9 @@ class Harness:
                   "unembedded", c.engine.catalog.count_unembedded() if c.engine else None,
                   file=sys.stderr)
             faulthandler.dump_traceback(file=sys.stderr)
+            from desktop_search.ui import bridge, controller
+            print("SENT", bridge.DEBUG_SENT[-8:], file=sys.stderr)
+            print("RECV", controller.DEBUG_RECV[-8:], file=sys.stderr)
             raise
         # the window hears about it through the catalog refresh
         self.qtbot.waitUntil(lambda: bool(window.roots) and window.roots[0]["files"] > 0,

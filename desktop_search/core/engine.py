@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 20.0
 ROOT_CHECK_S = 2.0
+RECONCILE_EVERY_S = 15 * 60.0
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -353,6 +354,7 @@ class IndexService:
         self._changed = False
         self.fatal: ModelError | None = None
         self._rescan_on_resume = False
+        self._last_reconcile = time.monotonic()
         self.missing_roots: set[str] = set()
         engine.indexer.on_file_failed = self._on_file_failed
 
@@ -449,6 +451,12 @@ class IndexService:
             if self.watcher is not None and now - last_check > ROOT_CHECK_S:
                 last_check = now
                 self._check_roots()
+                if self._idle.is_set() and now - self._last_reconcile > RECONCILE_EVERY_S:
+                    # a safety net under the watcher (an overflowed event queue, a network
+                    # folder without events): compare every root with the catalog again
+                    self._last_reconcile = now
+                    for r in self.engine.roots():
+                        self.scan(r["path"])
             try:
                 worked = self._step(timeout=0.25)
                 if not worked and not self._idle.is_set():

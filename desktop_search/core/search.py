@@ -112,12 +112,12 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
             lex_best[row.file_id] = cid
     scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
-    terms = query_terms(query)
+    pattern = term_pattern(query_terms(query))
     hits = []
     for fid, score in ranked:
         cid = best_chunk[fid][1] if fid in best_chunk else lex_best[fid]
         row = rows[cid]
-        snippet, hl, offset_in_chunk = make_snippet(row.text, terms)
+        snippet, hl, offset_in_chunk = make_snippet(row.text, pattern)
         line = row.line
         if line is not None:
             line += row.text.count("\n", 0, offset_in_chunk)
@@ -132,42 +132,49 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
 
 
 _SENT_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
-def _stem_match(word: str, terms: Iterable[str]) -> bool:
-    w = word.lower()
+def term_pattern(terms: Iterable[str]) -> re.Pattern | None:
+    """One regex for the query's words and their inflections (a shared stem of >= 4
+    letters: "watering" finds "watered", "waters")."""
+    alts = set()
     for t in terms:
-        if w == t:
-            return True
-        n = min(len(w), len(t))
-        if n >= 4 and w[:max(4, n - 2)] == t[:max(4, n - 2)]:
-            return True
-    return False
+        if len(t) >= 4:
+            alts.add(re.escape(t[:max(4, len(t) - 2)]) + r"\w*")
+        else:
+            alts.add(re.escape(t) + r"\b")
+    if not alts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(sorted(alts, key=len, reverse=True)) + ")", re.IGNORECASE)
 
 
-def highlight_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+def highlight_spans(text: str, terms: list[str] | re.Pattern | None) -> list[tuple[int, int]]:
     """Where the query's words (or forms with the same stem) occur in text."""
-    if not terms:
+    pat = terms if isinstance(terms, re.Pattern) or terms is None else term_pattern(terms)
+    if pat is None:
         return []
-    return [(m.start(), m.end()) for m in _WORD_RE.finditer(text) if _stem_match(m.group(), terms)]
+    return [(m.start(), m.end()) for m in pat.finditer(text)]
 
 
-def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS
+def make_snippet(text: str, terms: list[str] | re.Pattern | None, width: int = SNIPPET_CHARS
                  ) -> tuple[str, list[tuple[int, int]], int]:
     """Trim a passage around its sentence richest in query words.
 
     Returns (snippet, highlight spans within it, offset of the snippet in text).
     """
+    pat = terms if isinstance(terms, re.Pattern) or terms is None else term_pattern(terms)
     text_len = len(text)
-    best_start, best_hits = 0, -1
-    for m in _SENT_RE.finditer(text):
-        hits = len({w.lower() for w in _WORD_RE.findall(m.group()) if _stem_match(w, terms)})
-        if hits > best_hits:
-            best_start, best_hits = m.start(), hits
     if text_len <= width:
         start, end = 0, text_len
     else:
+        best_start = 0
+        if pat is not None:
+            matches = [(m.start(), m.group().lower()) for m in pat.finditer(text)]
+            best_hits = 0
+            for sm in _SENT_RE.finditer(text):
+                distinct = {w for pos, w in matches if sm.start() <= pos < sm.end()}
+                if len(distinct) > best_hits:
+                    best_start, best_hits = sm.start(), len(distinct)
         start = max(0, min(best_start - 40, text_len - width))
         end = min(text_len, start + width)
         # snap to word boundaries
@@ -177,22 +184,11 @@ def make_snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS
         if end < text_len:
             sp = text.rfind(" ", end - 30, end)
             end = sp if sp != -1 else end
-    raw = text[start:end]
-    # collapse whitespace while keeping a map to original offsets for highlights
-    out_chars, in_ws = [], False
-    for ch in raw:
-        if ch.isspace():
-            if not in_ws:
-                out_chars.append(" ")
-            in_ws = True
-        else:
-            out_chars.append(ch)
-            in_ws = False
-    snippet = "".join(out_chars).strip()
-    prefix = ("… " if start > 0 else "")
-    suffix = (" …" if end < text_len else "")
+    snippet = " ".join(text[start:end].split())
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < text_len else ""
     snippet = prefix + snippet + suffix
-    return snippet, highlight_spans(snippet, terms), start
+    return snippet, highlight_spans(snippet, pat), start
 
 
 def timed(fn, *args, **kwargs):

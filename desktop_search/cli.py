@@ -99,6 +99,11 @@ def _engine(args):
     eng = Engine(data_dir, settings=settings)
     if args.model:
         settings.save(eng.settings_path)
+    if eng.notice:
+        print(f"desktop-search: {eng.notice}", file=sys.stderr)
+    if getattr(eng._model(), "needs_download", False) and sys.stderr.isatty():
+        print(f"desktop-search: model {settings.model!r} is not on this computer: it will be "
+              "downloaded once from the Hugging Face hub", file=sys.stderr)
     return eng
 
 

@@ -234,7 +234,7 @@ def speed(args, docs: list[str], queries: list[str], cache: Path, result: dict) 
     qvecs = {b: {} for b in BACKENDS}
     step = 0
     for r in range(args.rounds):
-        for ci, chunk in enumerate(chunks):
+        for chunk in chunks:
             order = BACKENDS[step % 3:] + BACKENDS[:step % 3]
             step += 1
             took = {}

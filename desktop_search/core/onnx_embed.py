@@ -115,8 +115,9 @@ def _pooling_mode(cfg: dict) -> str:
                  if cfg.get(f"pooling_mode_{m}")]
         if len(modes) > 1:
             raise OnnxUnsupported("concatenated pooling modes are not supported")
+        first = modes[0] if modes else "mean_tokens"
         mode = {"cls_token": "cls", "mean_tokens": "mean", "max_tokens": "max",
-                "mean_sqrt_len_tokens": "mean_sqrt_len"}.get(modes[0] if modes else "mean_tokens")
+                "mean_sqrt_len_tokens": "mean_sqrt_len"}.get(first, first)
     if mode not in ("mean", "cls", "max", "mean_sqrt_len"):
         raise OnnxUnsupported(f"pooling {mode!r} is not supported by the ONNX backend")
     return mode

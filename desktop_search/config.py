@@ -23,8 +23,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     #: "auto" picks CUDA, then MPS, then CPU
     device: str = "auto"
-    #: embedding backend: "auto" (ONNX when available for the model, else torch), "torch", "onnx"
-    backend: str = "torch"
+    #: embedding backend: "auto" (ONNX Runtime when the model can be exported, else torch),
+    #: "torch", "onnx", "onnx-int8" (quantized: faster, slightly different vectors)
+    backend: str = "auto"
     #: files larger than this are skipped with a reason
     max_file_mb: float = 50.0
     #: glob patterns (gitignore syntax) excluded in addition to the defaults
@@ -52,8 +53,8 @@ class Settings:
             raise ConfigError("max_file_mb must be positive")
         if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):
             raise ConfigError(f"unknown device {self.device!r}: use auto, cpu, cuda or mps")
-        if self.backend not in ("auto", "torch", "onnx"):
-            raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch or onnx")
+        if self.backend not in ("auto", "torch", "onnx", "onnx-int8"):
+            raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch, onnx or onnx-int8")
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

@@ -36,8 +36,21 @@ def ensure_data_dir(path: Path | None = None) -> Path:
     return path
 
 
-def cache_dir(data_dir: Path) -> Path:
-    """Derived artefacts (exported model graphs) that can always be rebuilt."""
-    p = data_dir / "cache"
+ENV_CACHE = "DESKTOP_SEARCH_CACHE"
+
+
+def cache_dir(data_dir: Path | None = None) -> Path:
+    """Derived artefacts that can always be rebuilt (exported model graphs).
+
+    Shared by every data folder of the user (an exported model does not depend on
+    the index): the platform's cache folder, or DESKTOP_SEARCH_CACHE.
+    """
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        p = Path(env).expanduser()
+    else:
+        import platformdirs
+
+        p = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     p.mkdir(parents=True, exist_ok=True, mode=0o700)
     return p

@@ -10,6 +10,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One exported model graph for the whole session (and the CLI processes it starts),
+# never the user's own cache.
+if "DESKTOP_SEARCH_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["DESKTOP_SEARCH_CACHE"] = tempfile.mkdtemp(prefix="ds-test-cache-")
 
 
 class HashEmbedder:

@@ -105,7 +105,8 @@ class Engine:
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = make_embedder(self.settings.model, device=self.settings.device,
-                                               backend=self.settings.backend)
+                                               backend=self.settings.backend,
+                                               cache_dir=paths.cache_dir())
             return self._embedder
 
     def embedder(self):

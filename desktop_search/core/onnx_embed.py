@@ -215,6 +215,9 @@ def _export_fp32(source: Path, tmp: Path) -> dict:
     try:
         import torch
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     except ImportError as exc:
         raise OnnxUnsupported(f"exporting to ONNX needs torch and transformers: {exc}") from None
     try:
@@ -573,7 +576,7 @@ class OnnxEmbedder:
         if self._cache_root is None:
             from desktop_search import paths
 
-            self._cache_root = paths.cache_dir(paths.default_data_dir())
+            self._cache_root = paths.cache_dir()
         return self._cache_root
 
     def _tokenizer(self):

@@ -15,8 +15,11 @@ _TOKEN_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _PARA_RE = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", re.DOTALL)
 _SENT_END_RE = re.compile(r"(?<=[.!?;。！？])\s+|\n")
 
-DEFAULT_MAX_TOKENS = 180
-DEFAULT_OVERLAP_TOKENS = 30
+# Measured on the dev collections (dense only, max-pooled per file, nDCG@10):
+# cranfield 35.3 at 180 -> 36.5 at 256; med 79.0 -> 80.2. The estimate runs ~1.1-1.2x
+# the real word-piece count, so 256 estimated pieces stay inside MiniLM's 256 window.
+DEFAULT_MAX_TOKENS = 256
+DEFAULT_OVERLAP_TOKENS = 40
 
 
 @dataclass(frozen=True, slots=True)

@@ -459,9 +459,16 @@ class IndexService:
                     for r in self.engine.roots():
                         self.scan(r["path"])
             try:
-                worked = self._step(timeout=0.25)
-                if not worked and not self._idle.is_set():
+                if self._step(timeout=0.25):
+                    self._idle.clear()
+                elif not self._idle.is_set():
                     self._finish_idle()
+                else:
+                    # idle: sleep until the watcher (or the user) brings a change
+                    change = self.queue.pop_ready(0.25)
+                    if change is not None:
+                        self._idle.clear()
+                        self._apply(change)
             except Exception as exc:  # noqa: BLE001 - the worker must survive anything
                 worked = True
                 if _disk_full(exc):

@@ -114,7 +114,7 @@ def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedde
     """``Settings -> Engine`` for the controller; runs on the task thread."""
     first = [save_settings_first]
 
-    def make(settings: Settings):
+    def make(settings: Settings, embedder=embedder):
         from desktop_search.core.engine import Engine
 
         emb = embedder

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -17,7 +16,6 @@ from PySide6.QtCore import QObject, Signal
 from desktop_search.core.engine import Progress
 
 log = logging.getLogger(__name__)
-DEBUG_SENT = []
 
 
 def emit(signal, *args) -> None:
@@ -39,9 +37,7 @@ class IndexerBridge(QObject):
     # -- Listener protocol: called on the indexer's thread -----------------------------
     def progress_changed_cb(self, progress: Progress) -> None:
         # the service mutates its Progress in place: hand the GUI a snapshot
-        snap = dataclasses.replace(progress)
-        DEBUG_SENT.append((threading.current_thread().name, snap.state, snap.files_done, __import__("time").monotonic()))
-        emit(self.progress_changed, snap)
+        emit(self.progress_changed, dataclasses.replace(progress))
 
     def file_failed_cb(self, path: str, reason: str) -> None:
         emit(self.file_failed, path, reason)
@@ -117,8 +113,4 @@ class TaskRunner(QObject):
     def shutdown(self, *, wait: bool = True) -> None:
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
-
-    @staticmethod
-    def on_worker_thread() -> bool:
-        return threading.current_thread() is not threading.main_thread()
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_search.config import Settings
 from desktop_search.core.catalog import query_terms
@@ -32,12 +32,16 @@ from desktop_search.core.search import Filters, Hit, highlight_spans
 from desktop_search.ui.bridge import IndexerBridge, TaskRunner, emit
 
 log = logging.getLogger(__name__)
-DEBUG_RECV = []
 
-EngineFactory = Callable[[Settings], Engine]
+#: ``make(settings)`` or ``make(settings, embedder=...)`` (a model already loaded) -> Engine
+EngineFactory = Callable[..., Engine]
 
 #: how much of a file the preview shows around the passage (characters)
 PREVIEW_CHARS = 60_000
+
+#: how long a busy indexer may stay silent before we check whether it is done
+SETTLE_MS = 1500
+_BUSY = ("scanning", "indexing", "embedding", "loading-model")
 
 #: settings whose change needs the engine restarted (the indexer caches its rules)
 _ENGINE_FIELDS = ("model", "device", "backend", "max_file_mb", "exclude_patterns",
@@ -99,6 +103,11 @@ class SearchController(QObject):
         self._pending_search: tuple[int, str, Filters | None] | None = None
         self._generation = 0          # bumps on every engine (re)open
         self._closed = False
+        self._progress_count = 0
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._on_settle_timeout)
 
     # -- lifecycle -----------------------------------------------------------------------
     @property
@@ -114,8 +123,9 @@ class SearchController(QObject):
         settings = self.settings
         self.tasks.submit(lambda: self._open(settings), self._on_opened, self._on_open_failed)
 
-    def _open(self, settings: Settings) -> tuple[Engine, IndexService]:
-        engine = self._make_engine(settings)
+    def _open(self, settings: Settings, embedder=None) -> tuple[Engine, IndexService]:
+        engine = (self._make_engine(settings) if embedder is None
+                  else self._make_engine(settings, embedder=embedder))
         service = IndexService(engine, listener=self.bridge.listener())
         service.start(watch=self._watch)
         lower_priority(indexer_thread(service))
@@ -173,6 +183,7 @@ class SearchController(QObject):
             return
         self._closed = True
         self._seq += 1
+        self._settle.stop()
         self.queries.shutdown(wait=True)
         self.tasks.shutdown(wait=True)      # finishes an open/restart in progress
         self.model.shutdown(wait=True)      # a model still loading (the process waits anyway)
@@ -328,16 +339,68 @@ class SearchController(QObject):
             self._on_bridge_progress(p)
 
     def _on_bridge_progress(self, progress: Progress) -> None:
-        DEBUG_RECV.append((progress.state, progress.files_done, __import__("time").monotonic()))
         self.progress = progress
+        self._progress_count += 1
+        if progress.state in _BUSY:
+            self._settle.start()
+        else:
+            self._settle.stop()
         emit(self.progress_changed, progress)
+
+    def _on_settle_timeout(self) -> None:
+        """Busy, and no word from the indexer for a while: has it finished?
+
+        Works around the engine not reporting "idle" (nor ``index_changed``) after work
+        that arrives while it is already idle (a watched change, a scan racing the end of
+        the previous run): its idle flag is set again before that work starts.
+        """
+        engine, service = self.engine, self.service
+        if engine is None or service is None or self.progress.state not in _BUSY:
+            return
+        seen = self._progress_count
+
+        def job() -> bool:
+            return (not service.paused and len(service.queue) == 0
+                    and engine.catalog.count_unembedded() == 0)
+
+        def done(settled: bool) -> None:
+            if self._progress_count != seen or self.progress.state not in _BUSY:
+                return              # the indexer spoke meanwhile: it is not done
+            if not settled:
+                self._settle.start()
+                return
+            log.debug("indexer went quiet with nothing left to do: idle")
+            self._on_bridge_progress(Progress(state="idle", failed=self.progress.failed))
+            emit(self.index_changed)
+
+        self.queries.submit(job, done, lambda exc: None)
 
     # -- settings ------------------------------------------------------------------------
     def apply_settings(self, new: Settings) -> None:
-        """Save settings; restart the engine in the background if indexing depends on them."""
+        """Save settings; restart the engine in the background if indexing depends on them.
+
+        A new model is loaded first, while the current index keeps answering; a model
+        that cannot be loaded is reported and nothing changes.
+        """
         new.validate()
         old = self.settings
         restart = any(getattr(old, f) != getattr(new, f) for f in _ENGINE_FIELDS)
+        model_changed = (old.model, old.device, old.backend) != (new.model, new.device, new.backend)
+        if model_changed and self.engine is not None:
+            self._set_model_state("loading", f"Loading the model {new.model}…")
+            self.model.submit(lambda: _load_embedder(new),
+                              lambda emb: self._switch(new, restart=True, embedder=emb),
+                              self._on_new_model_failed)
+            return
+        self._switch(new, restart=restart)
+
+    def _on_new_model_failed(self, exc: BaseException) -> None:
+        # the current model and index stay as they were
+        self._set_model_state("ready" if self.engine is not None and self.engine.model_ready
+                              else "failed", "Searching by meaning")
+        emit(self.error_reported, f"The model was not changed: {exc}")
+
+    def _switch(self, new: Settings, *, restart: bool, embedder=None) -> None:
         engine, service = self.engine, self.service
 
         def job():
@@ -351,7 +414,7 @@ class SearchController(QObject):
                         setattr(engine.settings, f.name, getattr(new, f.name))
                 return None
             _close(engine, service)
-            return self._open(new)
+            return self._open(new, embedder)
 
         def done(pair):
             self.settings = new
@@ -366,6 +429,16 @@ class SearchController(QObject):
             self.service = None
             self._set_model_state("loading", "Applying the new settings…")
         self.tasks.submit(job, done, self._on_open_failed)
+
+
+def _load_embedder(settings: Settings):
+    """Load a model the user chose (before switching to it). Runs on the model thread."""
+    from desktop_search.core.embed import make_embedder
+
+    emb = make_embedder(settings.model, device=settings.device, backend=settings.backend)
+    if hasattr(emb, "load"):
+        emb.load()
+    return emb
 
 
 def _load_model(engine: Engine) -> None:

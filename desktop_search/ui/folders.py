@@ -1,7 +1,6 @@
 """The folders dialog: what is indexed, how far along, add / remove / pause."""
 from __future__ import annotations
 
-import os
 import time
 from typing import Callable
 

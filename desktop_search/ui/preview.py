@@ -8,15 +8,15 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QFont, QPalette, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtGui import QFont, QPalette, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QStackedWidget,
                                QTextEdit, QVBoxLayout, QWidget)
 
 from desktop_search.core.search import Hit
-from desktop_search.ui.controller import PreviewDoc
-from desktop_search.ui.results import mix, relative_when
-from desktop_search.ui.widgets import ElidedLabel
 from desktop_search.ui.bridge import emit
+from desktop_search.ui.controller import PreviewDoc
+from desktop_search.ui.results import mix, relative_when, short_folder
+from desktop_search.ui.widgets import ElidedLabel
 
 
 class PreviewPane(QWidget):
@@ -57,6 +57,7 @@ class PreviewPane(QWidget):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.text.setCenterOnScroll(False)
+        self.text.document().setDocumentMargin(10)
 
         self.placeholder = QLabel("Select a result to see it in context.")
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
@@ -108,8 +109,13 @@ class PreviewPane(QWidget):
     def show_hit(self, hit: Hit) -> None:
         """Header at once; the text follows when the query thread has read it."""
         self.hit = hit
+        if self.doc is not None and self.doc.hit.chunk_id != hit.chunk_id:
+            # never show one file's name over another file's text
+            self.doc = None
+            self.text.setExtraSelections([])
+            self.text.clear()
         self.title.setText(os.path.basename(hit.path))
-        bits = [os.path.dirname(hit.path)]
+        bits = [short_folder(os.path.dirname(hit.path))]
         if hit.page:
             bits.append(f"page {hit.page}")
         elif hit.line:

@@ -9,7 +9,7 @@ import html
 import os
 from collections import OrderedDict
 
-from PySide6.QtCore import (QAbstractListModel, QDateTime, QLocale, QModelIndex, QPersistentModelIndex,
+from PySide6.QtCore import (QAbstractListModel, QDateTime, QLocale, QModelIndex,
                             QRect, QRectF, QSize, Qt, Signal)
 from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QIcon,
                            QPainter, QPainterPath, QPalette, QPen, QPixmap, QTextDocument)
@@ -226,6 +226,15 @@ class ResultDelegate(QStyledItemDelegate):
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
+        if not opt.state & QStyle.StateFlag.State_Selected:
+            # a hairline between files
+            painter.save()
+            pal0 = opt.palette
+            painter.setPen(QPen(mix(pal0.color(QPalette.ColorRole.Base),
+                                    pal0.color(QPalette.ColorRole.Text), 0.09), 1))
+            y = opt.rect.bottom()
+            painter.drawLine(opt.rect.left() + self.PAD, y, opt.rect.right() - self.PAD, y)
+            painter.restore()
 
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         pal: QPalette = opt.palette
@@ -278,7 +287,7 @@ class ResultDelegate(QStyledItemDelegate):
 
         # line 2: folder
         y += fm_name.height() + 2
-        folder = _short_folder(os.path.dirname(hit.path))
+        folder = short_folder(os.path.dirname(hit.path))
         w = right - x
         painter.setFont(small_f)
         painter.setPen(muted_c)
@@ -354,7 +363,8 @@ class ResultDelegate(QStyledItemDelegate):
         return doc, clip_h
 
 
-def _short_folder(path: str) -> str:
+def short_folder(path: str) -> str:
+    """A folder as people write it: the home folder as ~."""
     home = os.path.expanduser("~")
     if home and home != "/" and (path == home or path.startswith(home + os.sep)):
         return "~" + path[len(home):]

@@ -82,7 +82,7 @@ class SettingsDialog(QDialog):
                               "like .git and node_modules are always skipped."))
         form.addRow("Skip files over:", self.size_cap)
         form.addRow("When closed:", self.close_to_tray)
-        form.addRow("At login:", self.start_minimized)
+        form.addRow("At start:", self.start_minimized)
 
         self.error = QLabel()
         self.error.setTextFormat(Qt.TextFormat.PlainText)
@@ -97,6 +97,7 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self._on_accepted)
         self.buttons.rejected.connect(self.reject)
 
+        self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.error)

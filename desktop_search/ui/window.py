@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, QTimer, QUrl, Qt, Signal
-from PySide6.QtGui import (QAction, QDesktopServices, QFont, QGuiApplication, QIcon, QKeySequence,
-                           QPalette)
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QMainWindow, QMenu, QMessageBox, QProgressBar, QSplitter, QStackedWidget,
-                               QStyle, QSystemTrayIcon, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
+                               QMenu, QMessageBox, QProgressBar, QSplitter, QStackedWidget,
+                               QSystemTrayIcon, QToolButton, QVBoxLayout, QWidget)
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Progress
 from desktop_search.core.search import Filters, Hit
+from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import PreviewDoc, SearchController, folder_label
 from desktop_search.ui.failed import FailedFilesDialog
 from desktop_search.ui.folders import BUSY_STATES, FoldersDialog
@@ -28,7 +28,6 @@ from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsModel, ResultsView, plain_tooltip
 from desktop_search.ui.settings_dialog import SettingsDialog
 from desktop_search.ui.widgets import ElidedLabel, EmptyState
-from desktop_search.ui.bridge import emit
 
 DEBOUNCE_MS = 120
 PREVIEW_DELAY_MS = 60
@@ -678,6 +677,10 @@ class SearchWindow(QMainWindow):
 
     def _update_status(self, p: Progress) -> None:
         paused = self.controller.paused
+        if p.state == "loading-model" and not p.chunks_pending and not p.files_total:
+            # the indexer checking the model at start, with nothing to index: the model
+            # label says it; the status bar stays calm
+            p = Progress(state="idle", failed=p.failed)
         text = progress_text(p, paused=paused)
         busy = p.state in BUSY_STATES and not paused
         if not text:
@@ -762,7 +765,7 @@ class SearchWindow(QMainWindow):
         self.failed_button.setVisible(n > 0)
 
     def _on_controller_folder_added(self, root: str) -> None:
-        self.statusBar().showMessage(f"Added {root}", 4000)
+        self._update_empty_state()
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
         self.statusBar().showMessage("Settings saved", 3000)
@@ -792,10 +795,9 @@ class SearchWindow(QMainWindow):
             self.add_folders([path])
 
     def add_folders(self, paths: list[str]) -> None:
+        """Index these folders (the status bar then shows the progress)."""
         for p in paths:
             self.controller.add_folder(p)
-        if paths:
-            self.statusBar().showMessage(f"Adding {', '.join(paths)}…", 3000)
 
     def rescan(self) -> None:
         svc = self.controller.service

@@ -104,7 +104,7 @@ class Harness:
         self.windows: list = []
 
     def open_window(self, *, embedder=None, watch: bool = True, wait_model: bool = True,
-                    debounce_ms: int | None = None):
+                    debounce_ms: int | None = None, use_tray: bool = False):
         from desktop_search.config import Settings
         from desktop_search.ui.app import engine_factory
         from desktop_search.ui.controller import SearchController
@@ -119,7 +119,7 @@ class Harness:
         window = SearchWindow(controller, opener=self.opened.append, revealer=self.revealed.append,
                               window_state_path=self.data_dir / "window.ini",
                               choose_folder=lambda: None, confirm_remove=lambda path: True,
-                              use_tray=False, **kwargs)
+                              use_tray=use_tray, **kwargs)
         self.qtbot.addWidget(window, before_close_func=lambda w: w.controller.shutdown())
         self.windows.append(window)
         window.show()
@@ -158,9 +158,6 @@ class Harness:
                   "unembedded", c.engine.catalog.count_unembedded() if c.engine else None,
                   file=sys.stderr)
             faulthandler.dump_traceback(file=sys.stderr)
-            from desktop_search.ui import bridge, controller
-            print("SENT", bridge.DEBUG_SENT[-8:], file=sys.stderr)
-            print("RECV", controller.DEBUG_RECV[-8:], file=sys.stderr)
             raise
         # the window hears about it through the catalog refresh
         self.qtbot.waitUntil(lambda: bool(window.roots) and window.roots[0]["files"] > 0,

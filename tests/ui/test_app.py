@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from tests.ui.conftest import CORPUS
@@ -94,3 +94,62 @@ def test_run_app_opens_the_window_and_quits(tmp_path, qtbot, monkeypatch, embedd
     assert seen == {"focus": True, "title": "Desktop Search", "icon": True,
                     "empty": "Add a folder to start"}
     assert (tmp_path / "data" / "window.ini").exists()
+
+
+def test_tray_keeps_watching_when_the_window_closes(harness, qtbot, monkeypatch):
+    """With "close to tray" on, closing hides the window and indexing goes on; the tray's
+    menu shows the window, pauses indexing and quits."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from desktop_search.ui import window as window_mod
+
+    monkeypatch.setattr(window_mod.QSystemTrayIcon, "isSystemTrayAvailable",
+                        staticmethod(lambda: True))
+    harness.data_dir.mkdir(parents=True, exist_ok=True)
+    (harness.data_dir / "settings.json").write_text(json.dumps({"close_to_tray": True}))
+    w = harness.open_window(use_tray=True)
+    assert isinstance(w.tray, QSystemTrayIcon)
+    quits = []
+    w.quit_requested.connect(lambda: quits.append(1))
+    w.close()
+    assert not w.isVisible() and quits == []
+    assert w.controller.service is not None          # still indexing and watching
+    actions = {a.text(): a for a in w.tray.contextMenu().actions() if a.text()}
+    assert set(actions) == {"Show Desktop Search", "Pause Indexing", "Quit"}
+    actions["Pause Indexing"].trigger()
+    assert w.controller.paused
+    actions["Pause Indexing"].trigger()
+    assert not w.controller.paused
+    actions["Show Desktop Search"].trigger()
+    qtbot.waitUntil(w.isVisible)
+    actions["Quit"].trigger()
+    assert quits and not w.isVisible()
+
+
+def test_changing_the_model(harness, corpus, qtbot):
+    """A model that cannot load changes nothing; a good one is loaded while the current
+    index keeps answering, then the engine switches to it."""
+    w = harness.open_window()
+    harness.add_folder_and_wait(w, corpus)
+    c = w.controller
+    errors = []
+    c.error_reported.connect(errors.append)
+    dlg = w.show_settings()
+    dlg.model.setCurrentText("/no/such/model-folder")
+    dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: bool(errors), timeout=15_000)
+    assert "model" in errors[-1] and c.model_ready
+    assert c.settings.model == "all-MiniLM-L6-v2"
+    assert not (harness.data_dir / "settings.json").exists()
+    assert harness.search(w, "pets napping")[0].path == str(corpus / "cats.txt")
+    # another name for the packaged model: loaded in the background, then switched to
+    dlg = w.show_settings()
+    dlg.model.setCurrentText("default")
+    old_engine = c.engine
+    with qtbot.waitSignals([c.settings_saved, c.engine_ready], timeout=60_000):
+        dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert c.engine is old_engine       # the current index answers while it loads
+    assert json.loads((harness.data_dir / "settings.json").read_text())["model"] == "default"
+    qtbot.waitUntil(lambda: c.model_ready, timeout=60_000)
+    w.search_edit.clear()
+    assert harness.search(w, "music lessons")[0].path == str(corpus / "guitar.txt")

@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer, Qt
 
 SUBJECTS = ["The harbour committee", "Our research group", "The night shift", "A small bakery",
@@ -94,3 +95,25 @@ def test_heartbeat_stays_under_50ms_while_indexing(harness, tmp_path, qtbot):
         assert max(gaps) < 0.050, summary
     # the results followed the indexing without a restart
     qtbot.waitUntil(lambda: bool(w.results_model.hits), timeout=10_000)
+
+
+def thread_cpu(tid: int) -> float:
+    with open(f"/proc/self/task/{tid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="Linux /proc needed")
+def test_idle_indexer_leaves_the_cpu_alone(harness, corpus, qtbot):
+    """An idle, watching indexer must not poll in a loop: that costs a core and, through
+    the GIL, slows every search several-fold."""
+    from desktop_search.ui.controller import indexer_thread
+
+    w = harness.open_window()
+    harness.add_folder_and_wait(w, corpus)
+    tid = indexer_thread(w.controller.service).native_id
+    before = thread_cpu(tid)
+    qtbot.wait(1500)
+    used = thread_cpu(tid) - before
+    assert used < 0.3, f"idle indexer used {used:.2f} s of CPU in 1.5 s"
+    assert os.getpriority(os.PRIO_PROCESS, tid) >= 10     # it yields to the GUI thread

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import time
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QTextDocument
 
@@ -31,6 +30,8 @@ def test_first_start_offers_to_add_a_folder(harness, qtbot):
 
 
 def test_add_folder_shows_progress_then_finds_by_meaning(harness, corpus, qtbot):
+    two_years_ago = time.time() - 2 * 365 * 86400
+    os.utime(corpus / "cats.txt", (two_years_ago, two_years_ago))
     w = harness.open_window()
     states, texts = [], []
     w.controller.progress_changed.connect(lambda p: (states.append(p.state),
@@ -59,6 +60,12 @@ def test_add_folder_shows_progress_then_finds_by_meaning(harness, corpus, qtbot)
                     and all(h.kind == "markdown" for h in w.results_model.hits))
     w.type_combo.setCurrentIndex(0)
     qtbot.waitUntil(lambda: len(w.results_model.hits) > 1)
+    hits = harness.search(w, "pets napping")
+    assert names(hits)[0] == "cats.txt"
+    w.date_combo.setCurrentIndex(w.date_combo.findText("Past year"))
+    qtbot.waitUntil(lambda: bool(w.results_model.hits) and "cats.txt" not in names(w.results_model.hits))
+    w.date_combo.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: names(w.results_model.hits)[:1] == ["cats.txt"])
 
 
 def test_typing_fast_shows_only_the_last_query(harness, corpus, qtbot):

@@ -1,0 +1,247 @@
+"""Keystroke-to-painted-results latency of the real window on a large index.
+
+    python -m desktop_search.ui.latency [--chunks 12000] [--queries 50] [--json]
+
+Fills a fresh data folder with real files whose passages are stored straight into the
+catalog (embedding 10,000+ passages would take minutes here): each passage is a few
+sentences from a pool embedded with the real model, its vector the normalized sum of
+theirs, so meaning search behaves. Queries are embedded for real, as the window does.
+
+For each query the field already holds all but its last character (and shows that
+query's results); the clock starts when the last key event is sent and stops when the
+results list has painted the new rows. Measured twice: with the window's debounce
+(what a user feels) and with it set to 0 (the cost of search + delivery + paint).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SUBJECTS = ["the harbour committee", "our research group", "the night shift", "a small bakery",
+            "the city library", "my grandmother", "the football club", "the lighthouse keeper",
+            "the orchestra", "a software team", "the village council", "two hikers",
+            "the school board", "a local farmer", "the museum curator", "the fire brigade"]
+VERBS = ["discussed", "repaired", "documented", "celebrated", "measured", "postponed",
+         "photographed", "rebuilt", "studied", "painted", "recorded", "planned", "cancelled",
+         "inspected", "funded", "translated"]
+OBJECTS = ["the leaking roof", "a new budget", "the spring festival", "migrating birds",
+           "the broken clock tower", "a fleet of fishing boats", "the winter timetable",
+           "an ancient map", "the solar panels", "a recipe for plum cake", "the river bridge",
+           "the election results", "the flooded basement", "a vintage motorcycle",
+           "the school playground", "the apple harvest", "a rare orchid", "the train station"]
+DETAILS = ["after a long debate.", "despite the heavy rain.", "before the deadline.",
+           "with help from volunteers.", "for the third time this year.", "using borrowed tools.",
+           "while the town slept.", "to everyone's surprise.", "on a shoestring budget.",
+           "during the summer holidays."]
+
+QUERIES = [
+    "fixing a roof that leaks", "money plan for next year", "birds flying south", "clock repair",
+    "boats used for fishing", "train timetable changes", "old maps", "solar energy on the roof",
+    "cake recipe with plums", "bridge over the river", "who won the vote", "water in the cellar",
+    "old motorbike restoration", "kids play area", "harvesting apples", "exotic flowers",
+    "railway station works", "orchestra concert", "library opening hours", "firefighters training",
+    "farm produce", "museum exhibition", "school governors meeting", "hiking in the mountains",
+    "festival in spring", "volunteers helping out", "work done at night", "bakery bread",
+    "council decisions", "lighthouse by the sea", "software project planning", "football match",
+    "grandmother stories", "funding for repairs", "translation of documents", "inspection report",
+    "cancelled events", "photographs of the town", "measuring the rainfall", "painting walls",
+    "recording music", "postponed meeting", "celebration party", "studying wildlife",
+    "rebuilding after the storm", "tight budget", "summer holiday plans", "heavy rain damage",
+    "deadline approaching", "borrowed tools for the job",
+]
+
+
+def _sentence_pool(rng: random.Random, n: int) -> list[str]:
+    seen: set[str] = set()
+    while len(seen) < n:
+        seen.add(f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(VERBS)} {rng.choice(OBJECTS)} "
+                 f"{rng.choice(DETAILS)}")
+    return sorted(seen)
+
+
+def build_index(data_dir: Path, docs_dir: Path, *, n_chunks: int, embedder, per_file: int = 10,
+                seed: int = 1) -> dict:
+    """Real files on disk whose passages and vectors go straight into the catalog."""
+    import numpy as np
+
+    from desktop_search.core.catalog import NewChunk
+    from desktop_search.core.engine import Engine
+
+    rng = random.Random(seed)
+    pool = _sentence_pool(rng, 600)
+    t = time.perf_counter()
+    pool_vecs = np.asarray(embedder.embed_documents(pool), dtype=np.float32)
+    embed_s = time.perf_counter() - t
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    eng = Engine(data_dir, embedder=embedder)
+    try:
+        root = eng.add_root(docs_dir)
+        rid = eng.catalog.root_id(root)
+        ids: list[int] = []
+        vecs: list[np.ndarray] = []
+        n_files = (n_chunks + per_file - 1) // per_file
+        for i in range(n_files):
+            texts, chunk_vecs = [], []
+            for _ in range(per_file):
+                picks = rng.sample(range(len(pool)), rng.randint(3, 6))
+                texts.append(" ".join(pool[j] for j in picks))
+                v = pool_vecs[picks].sum(axis=0)
+                chunk_vecs.append(v / (np.linalg.norm(v) or 1.0))
+            body = "\n\n".join(texts) + "\n"
+            path = docs_dir / f"minutes-{i:05d}.txt"
+            path.write_text(body, encoding="utf-8")
+            st = path.stat()
+            chunks, pos, line = [], 0, 1
+            for text in texts:
+                chunks.append(NewChunk(pos, pos + len(text), None, line, text))
+                pos += len(text) + 2
+                line += 2
+            _, _ = eng.catalog.put_file(path=str(path), root_id=rid, size=st.st_size,
+                                        mtime_ns=st.st_mtime_ns, digest=None, kind="text",
+                                        title=None, heading=path.stem, chunks=chunks)
+            vecs.extend(chunk_vecs)
+        rows = eng.catalog._conn().execute("SELECT id FROM chunks ORDER BY id").fetchall()
+        ids = [r[0] for r in rows]
+        eng.catalog.set_vectors(ids, np.asarray(vecs, dtype=np.float16))
+        eng.catalog.mark_root_scanned(rid)
+        eng.vectors()          # records the model, builds and saves the vector index
+        eng.save()
+        stats = eng.catalog.stats()
+    finally:
+        eng.close()
+    return dict(files=n_files, chunks=stats["chunks"], pool_embed_s=round(embed_s, 1))
+
+
+def _wait(app, predicate, timeout: float = 20.0) -> bool:
+    """Run the event loop (sleeping between events) until predicate() holds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if predicate():
+        return True
+    loop = QEventLoop()
+    tick = QTimer()
+    tick.setInterval(2)
+    tick.timeout.connect(lambda: predicate() and loop.quit())
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    tick.start()
+    deadline.start(int(timeout * 1000))
+    loop.exec()
+    tick.stop()
+    deadline.stop()
+    return bool(predicate())
+
+
+def measure(app, window, queries: list[str]) -> list[float]:
+    """Milliseconds from the last key event to the results list painted with its answer."""
+    from PySide6.QtTest import QTest
+
+    view, model, edit = window.results_view, window.results_model, window.search_edit
+    painted_at: dict[int, float] = {}
+    view.painted.connect(lambda gen: painted_at.__setitem__(gen, time.perf_counter()))
+    out = []
+    for q in queries:
+        edit.setText(q[:-1])
+        if not _wait(app, lambda: model.query == q[:-1].strip()
+                     and view.last_painted_generation == model.generation):
+            raise RuntimeError(f"no answer for {q[:-1]!r}")
+        _wait(app, lambda: False, 0.05)       # let the machine settle
+        t0 = time.perf_counter()
+        QTest.keyClick(edit, q[-1])
+        if not _wait(app, lambda: model.query == q and view.last_painted_generation == model.generation):
+            raise RuntimeError(f"no answer for {q!r}")
+        out.append((painted_at[model.generation] - t0) * 1000)
+    return out
+
+
+def summary(ms: list[float]) -> dict:
+    s = sorted(ms)
+    p95 = s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+    return dict(n=len(s), median_ms=round(statistics.median(s), 1), p95_ms=round(p95, 1),
+                max_ms=round(s[-1], 1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--chunks", type=int, default=12_000)
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--dir", help="work folder (default: a temporary one)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+    from desktop_search.config import Settings
+    from desktop_search.core.embed import SentenceTransformerEmbedder
+    from desktop_search.ui.app import engine_factory, make_application
+    from desktop_search.ui.controller import SearchController
+    from desktop_search.ui.window import SearchWindow
+
+    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="ds-latency-"))
+    data_dir, docs_dir = work / "data", work / "docs"
+    embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")
+    embedder.load()
+    t = time.perf_counter()
+    if (data_dir / "catalog.sqlite3").exists() and args.dir:
+        from desktop_search.core.catalog import Catalog
+
+        cat = Catalog(data_dir / "catalog.sqlite3")
+        st = cat.stats()
+        cat.close()
+        built = dict(files=st["files_indexed"], chunks=st["chunks"], reused=True)
+    else:
+        built = build_index(data_dir, docs_dir, n_chunks=args.chunks, embedder=embedder)
+    built["build_s"] = round(time.perf_counter() - t, 1)
+
+    app = make_application()
+    controller = SearchController(settings=Settings.load(data_dir / "settings.json"),
+                                  make_engine=engine_factory(data_dir, embedder=embedder))
+    window = SearchWindow(controller, window_state_path=data_dir / "window.ini", use_tray=False,
+                          opener=lambda hit: None, revealer=lambda hit: None)
+    window.resize(1120, 720)
+    window.show()
+    controller.start()
+    if not _wait(app, lambda: controller.model_ready, 120):
+        raise RuntimeError("the model did not load")
+    _wait(app, lambda: controller.progress.state == "idle" and bool(window.roots), 120)
+    queries = (QUERIES * (args.queries // len(QUERIES) + 1))[:args.queries]
+    measure(app, window, ["warm up query", "another warm up"])
+    with_debounce = measure(app, window, queries)
+    debounce_ms = window.debounce.interval()
+    window.debounce.setInterval(0)
+    # new spellings so the query-vector cache does not help
+    no_debounce = measure(app, window, [q + "s" if not q.endswith("s") else q + "e" for q in queries])
+    engine_ms = []
+    for q in queries:
+        t = time.perf_counter()
+        controller.engine.search(q + " now", k=controller.results_k)
+        engine_ms.append((time.perf_counter() - t) * 1000)
+    report = dict(index=built, chunks_in_index=built["chunks"], platform=app.platformName(),
+                  cpus=os.cpu_count(), debounce_ms=debounce_ms,
+                  keystroke_to_paint=summary(with_debounce),
+                  keystroke_to_paint_without_debounce=summary(no_debounce),
+                  engine_search_only=summary(engine_ms))
+    window.close()
+    controller.shutdown()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"index: {built['chunks']:,} passages in {built['files']:,} files "
+              f"(built in {built['build_s']} s); {os.cpu_count()} CPUs; platform {report['platform']}")
+        for name in ("keystroke_to_paint", "keystroke_to_paint_without_debounce", "engine_search_only"):
+            r = report[name]
+            print(f"{name:38s} median {r['median_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   "
+                  f"max {r['max_ms']:7.1f} ms   (n={r['n']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

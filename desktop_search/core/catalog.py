@@ -213,6 +213,11 @@ class Catalog:
         return [dict(id=r[0], path=r[1], added_at=r[2], paused=bool(r[3]), last_scan=r[4],
                      files=r[5]) for r in rows]
 
+    def root_paths(self) -> list[tuple[int, str, bool]]:
+        """(id, path, paused) of every root: cheap, for per-file decisions."""
+        return [(r[0], r[1], bool(r[2])) for r in self._conn().execute(
+            "SELECT id, path, paused FROM roots")]
+
     def root_id(self, path: str) -> int | None:
         row = self._conn().execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()
         return row[0] if row else None

@@ -397,6 +397,17 @@ class IndexService:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def pause_root(self, path: str, paused: bool = True) -> None:
+        """Stop (or restart) indexing one folder; its index keeps answering."""
+        root = norm(path)
+        self.engine.catalog.set_root_paused(root, paused)
+        if not paused:
+            self.scan(root)
+
+    def _paused_root(self, path: str) -> bool:
+        return any(paused and is_under(path, rpath)
+                   for _, rpath, paused in self.engine.catalog.root_paths())
+
     def add_root(self, path: str) -> str:
         root = self.engine.add_root(path)
         self._watch(root)
@@ -501,8 +512,7 @@ class IndexService:
     def _check_roots(self) -> None:
         """A watched folder that vanished keeps its index (an unplugged drive, a folder
         being restored) and is watched again, and reconciled, when it comes back."""
-        for r in self.engine.roots():
-            root = r["path"]
+        for _, root, _ in self.engine.catalog.root_paths():
             present = os.path.isdir(root) and os.access(root, os.R_OK | os.X_OK)
             if not present and root not in self.missing_roots:
                 self.missing_roots.add(root)
@@ -518,7 +528,8 @@ class IndexService:
     def _apply(self, change: Change) -> None:
         idx = self.engine.indexer
         p = self._progress
-        if change.op == "delete" and any(change.path == r["path"] for r in self.engine.roots()):
+        if change.op == "delete" and any(change.path == rpath for _, rpath, _ in
+                                         self.engine.catalog.root_paths()):
             return  # a root itself vanished: handled by _check_roots, its index is kept
         if change.op == "scan":
             if change.path.startswith("\0remove\0"):
@@ -527,6 +538,8 @@ class IndexService:
                 return
             self._plan(change.path)
             return
+        if self._paused_root(change.path):
+            return  # caught up by the scan when the folder is resumed
         p.current = change.path
         with idx.lock:
             if change.op == "upsert" and change.path.startswith("\0force\0"):
@@ -556,7 +569,7 @@ class IndexService:
         p.state = "scanning"
         self._emit(force=True)
         owner = idx.root_of(path)
-        if owner is None:
+        if owner is None or self._paused_root(path):
             return
         root, root_id = owner
         if not os.path.isdir(root):

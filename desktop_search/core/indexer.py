@@ -79,9 +79,9 @@ class Indexer:
 
     def root_of(self, path: str) -> tuple[str, int] | None:
         best = None
-        for r in self.catalog.roots():
-            if is_under(path, r["path"]) and (best is None or len(r["path"]) > len(best[0])):
-                best = (r["path"], r["id"])
+        for rid, rpath, _ in self.catalog.root_paths():
+            if is_under(path, rpath) and (best is None or len(rpath) > len(best[0])):
+                best = (rpath, rid)
         return best
 
     def wanted(self, path: str, *, is_dir: bool = False) -> tuple[str, int] | None:

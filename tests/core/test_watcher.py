@@ -158,3 +158,16 @@ def test_real_model_through_the_watcher(data_dir, minilm, tmp_path):
     assert eng.search("vacation by the sea", k=1)[0].path == str(docs / "holiday.md")
     svc.stop()
     eng.close()
+
+
+def test_paused_folder_is_left_alone_until_resumed(service):
+    eng, svc, docs = service
+    svc.pause_root(str(docs))
+    (docs / "while-paused.txt").write_text("written while the folder was paused")
+    (docs / "first.txt").unlink()
+    tick = threading.Event()
+    tick.wait(1.5)
+    assert str(docs / "while-paused.txt") not in indexed_paths(eng)
+    assert str(docs / "first.txt") in indexed_paths(eng), "its index keeps answering"
+    svc.pause_root(str(docs), False)
+    assert eventually(lambda: indexed_paths(eng) == {str(docs / "while-paused.txt")})

@@ -259,6 +259,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # C0/C1 control characters that do not occur in real text (tab, newlines, form feed
 # and ESC for ANSI colours do), plus the replacement character.
 _BAD_CHARS = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffd]")
+_BAD_C0 = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f\ufffd]")
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -286,7 +287,9 @@ def _decode(data: bytes, *, strict: bool = False, partial: bool = False) -> str:
             text = codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
         else:
             text = data.decode("utf-8")
-        return _checked(text, strict)
+        # valid UTF-8 may carry C1 controls (text encoded twice: "Ã\x82Â¸"); that is
+        # damaged text, not binary
+        return _checked(text, strict, c1_ok=True)
     except UnicodeDecodeError:
         pass
     mostly_utf8 = _mostly_utf8(data)
@@ -350,10 +353,10 @@ def _western_cp1252(data: bytes) -> str | None:
     return text if all_accented <= 0.1 * len(accented) else None
 
 
-def _checked(text: str, strict: bool) -> str:
+def _checked(text: str, strict: bool, *, c1_ok: bool = False) -> str:
     """Reject decoded "text" full of control characters: it was binary after all."""
     sample = text[: 2**20]
-    bad = len(_BAD_CHARS.findall(sample))
+    bad = len((_BAD_C0 if c1_ok else _BAD_CHARS).findall(sample))
     if bad > len(sample) * (0.005 if strict else 0.02):
         raise BinaryFile(_NOT_TEXT)
     return text

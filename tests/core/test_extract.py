@@ -522,3 +522,13 @@ def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, name: str) -> 
     assert isinstance(ex.text, str)
     if ex.has_lines:
         assert "\ufeff" not in ex.text[:1]
+
+
+def test_text_encoded_twice_is_text_not_binary(tmp_path):
+    """Valid UTF-8 full of C1 controls (mojibake from encoding twice) is still text."""
+    thai = "The flag of Thailand (Thai: ธงไตรรงค์, Thong Trairong) shows five stripes. " * 5
+    twice = thai.encode("utf-8").decode("latin-1").encode("utf-8")
+    p = tmp_path / "mojibake.txt"
+    p.write_bytes(twice)
+    doc = extract(p)
+    assert "five stripes" in doc.text and doc.has_lines

@@ -25,7 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 IR_DIR = SHARED / "data" / "ir"
 BEIR_TO_FOLDER = SHARED / "tools" / "beir_to_folder.py"
-WORK = REPO / ".bench"            # gitignored (/.bench/ in .gitignore)
+# work files: .bench/ at the repository root (gitignored); a quick run with --out works
+# under that folder instead, so a test's run never meets another run's files
+WORK = Path(os.environ.get("DESKTOP_SEARCH_BENCH_WORK") or REPO / ".bench")
 BENCH = REPO / "benchmarks"
 
 # nDCG@10 x 100 from ../shared/data/ir/README.md (measured on a 2-core machine).
@@ -199,15 +201,58 @@ def summary_ms(values: list[float]) -> dict:
 # -- the product's CLI -----------------------------------------------------------------------
 def cli(*args: str, check: bool = True, timeout: float | None = None,
         env: dict | None = None) -> tuple[subprocess.CompletedProcess, float]:
-    """Run `desktop-search ARGS` in a subprocess; returns (process, wall seconds)."""
+    """Run `desktop-search ARGS` in a subprocess; returns (process, wall seconds).
+
+    The process also gets ``cpu_s``: the child's user + system CPU seconds (all its
+    threads), which other jobs on a shared machine disturb far less than wall time.
+    """
+    import resource
+
     cmd = [sys.executable, "-m", "desktop_search", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                        env={**os.environ, **(env or {})})
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p.cpu_s = round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2)
     if check and p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stderr[-3000:]}")
     return p, wall
+
+
+def product_fingerprint() -> dict:
+    """Which product code was measured: a hash of desktop_search/**/*.py and its newest file."""
+    files = sorted((REPO / "desktop_search").rglob("*.py"))
+    h = hashlib.sha1()
+    newest = 0.0
+    for f in files:
+        h.update(str(f.relative_to(REPO)).encode())
+        h.update(f.read_bytes())
+        newest = max(newest, f.stat().st_mtime)
+    return dict(sha1=h.hexdigest()[:12], newest_file=time.strftime("%Y-%m-%d %H:%M", time.localtime(newest)))
+
+
+_BACKEND_PROBE = """
+import json
+from desktop_search.config import Settings
+from desktop_search.core.embed import make_embedder
+s = Settings()
+kw = {k: getattr(s, k) for k in ("device", "backend") if hasattr(s, k)}
+e = make_embedder(s.model, **kw)
+getattr(e, "load", lambda: None)()
+print(json.dumps(dict(setting=getattr(s, "backend", None), backend=getattr(e, "backend", "torch"),
+                      model_id=e.model_id, cls=type(e).__name__)))
+"""
+
+
+def product_backend() -> dict:
+    """The embedding backend the product's default settings give (ONNX or torch)."""
+    p = subprocess.run([sys.executable, "-c", _BACKEND_PROBE], capture_output=True, text=True)
+    try:
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return dict(error=(p.stderr or p.stdout)[-300:])
 
 
 # -- the machine ------------------------------------------------------------------------------

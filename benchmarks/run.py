@@ -34,8 +34,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baselines as B  # noqa: E402
 import product as P  # noqa: E402
-from benchlib import (BENCH, IR_DIR, REPO, WORK, available_collections, cli, evaluate,  # noqa: E402
-                      load_collection, log, machine, make_quick_subset, summary_ms, write_folder)
+import benchlib as BL  # noqa: E402
+from benchlib import (BENCH, IR_DIR, REPO, available_collections, cli, evaluate,  # noqa: E402
+                      load_collection, log, machine, make_quick_subset, product_backend,
+                      product_fingerprint, summary_ms, write_folder)
 from mixed import write_mixed  # noqa: E402
 
 NOW = lambda: time.strftime("%Y-%m-%d %H:%M")  # noqa: E731
@@ -44,12 +46,14 @@ NOW = lambda: time.strftime("%Y-%m-%d %H:%M")  # noqa: E731
 # -- quality --------------------------------------------------------------------------------
 def quality(name: str, src: Path, args, model) -> dict:
     coll = load_collection(src, name)
-    base = WORK / name
+    base = BL.WORK / name
     base.mkdir(parents=True, exist_ok=True)
     qids = coll.judged_queries
     out: dict = dict(collection=name, documents=len(coll.corpus), queries=len(qids),
                      measured_at=NOW(), reference=coll.reference)
     t_coll = time.perf_counter()
+    fp0 = product_fingerprint()
+    out["product_code"] = dict(**fp0, embedder=product_backend())
 
     # the product on plain text files
     folder = write_folder(coll, base / "txt", "txt")
@@ -70,6 +74,9 @@ def quality(name: str, src: Path, args, model) -> dict:
     out["raw_encode"] = P.raw_encode_rate(texts, model.model, limit=128 if args.quick else None)
     cps = out["index"].get("chunks_per_s")
     out["raw_encode"]["product_over_raw"] = round(cps / out["raw_encode"]["chunks_per_s"], 3) if cps else None
+    ccps = out["index"].get("chunks_per_cpu_s")
+    out["raw_encode"]["product_over_raw_cpu"] = (round(ccps / out["raw_encode"]["chunks_per_cpu_s"], 3)
+                                                 if ccps else None)
     log(f"{name}: product {cps} chunks/s, raw encode {out['raw_encode']['chunks_per_s']} chunks/s")
 
     # baselines
@@ -91,6 +98,9 @@ def quality(name: str, src: Path, args, model) -> dict:
             why = f"recoll failed: {exc}"[:500]
     if why:
         out["recoll_unavailable"] = why
+    runs_path = base / "runs.json"     # top 100 of every system, for later analysis
+    runs_path.write_text(json.dumps({"product": {q: r[:100] for q, r in prod["run"].items()},
+                                     **{k: {q: r[:100] for q, r in v.items()} for k, v in runs.items()}}))
     out["baselines"] = {}
     for k, run in runs.items():
         ev = evaluate(run, coll)
@@ -121,6 +131,10 @@ def quality(name: str, src: Path, args, model) -> dict:
         except Exception as exc:  # noqa: BLE001 - the sweep uses internal API that may move
             out["sweep"] = dict(error=f"{type(exc).__name__}: {exc}"[:300])
     out["seconds"] = round(time.perf_counter() - t_coll, 1)
+    fp1 = product_fingerprint()
+    if fp1["sha1"] != fp0["sha1"]:
+        out["product_code"]["changed_during_run"] = fp1
+        log(f"{name}: WARNING the product's code changed while it was measured ({fp0} -> {fp1})")
     return out
 
 
@@ -142,8 +156,8 @@ def scale_queries(n: int = 110) -> Path:
         p = IR_DIR / name / "queries.jsonl"
         if p.exists():
             qs += [" ".join(json.loads(l)["text"].split()) for l in open(p, encoding="utf-8") if l.strip()]
-    path = WORK / "scale_queries.txt"
-    WORK.mkdir(exist_ok=True)
+    path = BL.WORK / "scale_queries.txt"
+    BL.WORK.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(qs[:n]) + "\n", encoding="utf-8")
     return path
 
@@ -154,7 +168,7 @@ def speed(sizes: list[int], args, startup_at: int) -> dict:
     warmup = "5" if args.quick else "10"
     out: dict = dict(measured_at=NOW(), sizes={})
     for n in sizes:
-        d = WORK / "scale" / str(n)
+        d = BL.WORK / "scale" / str(n)
         built = d / "bench_build.json"
         if args.rebuild_scale or not built.exists():
             if d.exists():
@@ -179,7 +193,7 @@ def speed(sizes: list[int], args, startup_at: int) -> dict:
             continue
         out["sizes"][str(n)] = dict(build=build, query=json.loads(p.stdout.strip().splitlines()[-1]))
     # start-up: process start to first query answered (the CLI), on the startup_at index
-    d = WORK / "scale" / str(startup_at)
+    d = BL.WORK / "scale" / str(startup_at)
     if (d / "bench_build.json").exists():
         q = "effects of high blood pressure on the heart"
         walls = []
@@ -254,6 +268,20 @@ def render(rep: dict) -> str:
                 f"{f1(b.get(s, {}).get('ndcg10'))} / {f1(ref.get(s))}" for s in ("bm25", "dense", "rrf", "recoll"))
                 + " |")
         L.append("")
+        L.append("Product code measured (hash of desktop_search/**/*.py; embedding backend of its default "
+                 "settings):\n")
+        for name, c in colls.items():
+            pc = c.get("product_code")
+            if not pc:
+                L.append(f"- {name}: not recorded")
+                continue
+            e = pc.get("embedder", {})
+            line = (f"- {name}: code {pc['sha1']} (newest file {pc['newest_file']}), embedder "
+                    f"{e.get('backend', '?')} ({e.get('cls', '?')}, setting {e.get('setting')!r})")
+            if pc.get("changed_during_run"):
+                line += f" — **the code changed while this collection was measured** (now {pc['changed_during_run']['sha1']})"
+            L.append(line)
+        L.append("")
         L.append("Targets: issue 2 wants the product >= raw MiniLM on cranfield and med; issue 5 wants it "
                  "above the best baseline on every collection, and no drop on mixed formats.\n")
         for name, c in colls.items():
@@ -285,20 +313,25 @@ def render(rep: dict) -> str:
         L.append("`product` = chunks_embedded / seconds from `index --json` (the model load before it "
                  "is not counted; wall time of the whole process is shown too). `raw` = "
                  "`SentenceTransformer.encode` (batch 32, one call, sorted by length internally) on the same "
-                 "chunk texts the product embedded (heading + text), in the same run, right after.\n")
+                 "chunk texts the product embedded (heading + text), in the same run, right after. "
+                 "Because other jobs share the machine, the same rates are also given per CPU-second "
+                 "(user + system time of all threads; for the CLI minus the CPU time of `index` on an empty "
+                 "folder, i.e. interpreter, imports and model load): far less disturbed by the load.\n")
         L.append("| collection | files | chunks | index s | process wall s | files/s | product chunks/s | "
-                 "raw encode chunks/s | ratio |")
-        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+                 "raw chunks/s | ratio (wall) | product chunks/CPU-s | raw chunks/CPU-s | ratio (CPU) |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, c in colls.items():
             i, r = c["index"], c["raw_encode"]
             L.append(f"| {name} (txt) | {i.get('indexed')} | {i.get('chunks')} | {f1(i.get('seconds'))} | "
                      f"{f1(i.get('wall_s'))} | {f1(i.get('files_per_s'))} | {f1(i.get('chunks_per_s'))} | "
-                     f"{f1(r.get('chunks_per_s'))} | {f1(r.get('product_over_raw'), 2)} |")
+                     f"{f1(r.get('chunks_per_s'))} | {f1(r.get('product_over_raw'), 2)} | "
+                     f"{f1(i.get('chunks_per_cpu_s'))} | {f1(r.get('chunks_per_cpu_s'))} | "
+                     f"{f1(r.get('product_over_raw_cpu'), 2)} |")
             if c.get("mixed"):
                 mi = c["mixed"]["index"]
                 L.append(f"| {name} (mixed) | {mi.get('indexed')} | {mi.get('chunks')} | {f1(mi.get('seconds'))} | "
                          f"{f1(mi.get('wall_s'))} | {f1(mi.get('files_per_s'))} | {f1(mi.get('chunks_per_s'))} | "
-                         f"– | – |")
+                         f"– | – | {f1(mi.get('chunks_per_cpu_s'))} | – | – |")
         L.append("")
         rec = [(n, c["baseline_info"].get("recoll")) for n, c in colls.items() if c["baseline_info"].get("recoll")]
         if rec:
@@ -418,11 +451,13 @@ def _targets(rep: dict) -> str:
         L.append(f"- Engine part of a query at 100k chunks, p95 <= 20 ms: p95 {c['p95']:.1f} ms "
                  f"({'met' if c['p95'] <= 20 else 'missed by ' + format(c['p95'] - 20, '.1f') + ' ms'}); with the query "
                  f"embedding (a new query) p95 {t['p95']:.1f} ms.")
-    ratios = [(n, c["raw_encode"].get("product_over_raw")) for n, c in rep.get("quality", {}).items()]
-    for n, r in ratios:
+    for n, c in rep.get("quality", {}).items():
+        r, rc = c["raw_encode"].get("product_over_raw"), c["raw_encode"].get("product_over_raw_cpu")
         if r is not None:
-            L.append(f"- Indexing >= 0.9 x raw model throughput ({n}): {r:.2f} x "
-                     f"({'met' if r >= 0.9 else f'missed by {0.9 - r:.2f}'}).")
+            L.append(f"- Indexing >= 0.9 x raw model throughput ({n}): {r:.2f} x by wall time "
+                     f"({'met' if r >= 0.9 else f'missed by {0.9 - r:.2f}'})"
+                     + (f", {rc:.2f} x by CPU time ({'met' if rc >= 0.9 else f'missed by {0.9 - rc:.2f}'})"
+                        if rc is not None else "") + ".")
     st = sp.get("startup")
     if st and st.get("chunks") == 100000:
         L.append(f"- First answer within 2 s of start on a persisted 100k-chunk index (CLI proxy): "
@@ -433,6 +468,30 @@ def _targets(rep: dict) -> str:
 
 def _label(k: str) -> str:
     return dict(bm25="BM25", dense="MiniLM", rrf="RRF", recoll="Recoll").get(k, k)
+
+
+def _lock(path: Path) -> bool:
+    """One run at a time: two runs would rewrite each other's folders and report."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            pid = int(path.read_text().strip() or 0)
+            os.kill(pid, 0)
+        except PermissionError:
+            pass                                 # alive, another user's
+        except (ValueError, ProcessLookupError, OSError):
+            path.unlink(missing_ok=True)        # stale: its run is gone
+            return _lock(path)
+        print(f"run.py: another benchmark run (pid {pid}) is using {BL.WORK}; wait for it "
+              f"(or remove {path} if that is wrong)", file=sys.stderr)
+        return False
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    import atexit
+
+    atexit.register(lambda: path.unlink(missing_ok=True))
+    return True
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -453,9 +512,14 @@ def main() -> int:
     ap.add_argument("--fresh", action="store_true", help="drop results kept from earlier runs")
     args = ap.parse_args()
 
-    out_dir = Path(args.out) if args.out else (WORK / "quick" if args.quick else BENCH)
+    if args.quick and args.out:
+        BL.WORK = Path(args.out).resolve() / "work"
+        os.environ["DESKTOP_SEARCH_BENCH_WORK"] = str(BL.WORK)
+    out_dir = Path(args.out) if args.out else (BL.WORK / "quick" if args.quick else BENCH)
     out_dir.mkdir(parents=True, exist_ok=True)
-    WORK.mkdir(exist_ok=True)
+    BL.WORK.mkdir(parents=True, exist_ok=True)
+    if not _lock(BL.WORK / ("quick.lock" if args.quick else "run.lock")):
+        return 3
     report_json = out_dir / "report.json"
     rep: dict = {}
     if report_json.exists() and not args.fresh and not args.quick:

@@ -10,11 +10,13 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from tests.reliability.corpus import write_corpus
 
 SEED = int(os.environ.get("KILL_SEED", "20261128"))
 KILLS = int(os.environ.get("KILLS", "20"))
-N_FILES = int(os.environ.get("KILL_FILES", "1500"))
+N_FILES = int(os.environ.get("KILL_FILES", "1200"))
 
 
 def cli_cmd(data, *args):
@@ -44,11 +46,15 @@ QUERIES = ["growing vegetables at home", "company money and accounts", "a trip t
            "baking bread", "software and servers", "staying fit and well"]
 
 
+@pytest.mark.timeout(1800)
 def test_kill9_at_random_moments(tmp_path):
     rng = random.Random(SEED)
     docs = tmp_path / "docs"
     write_corpus(docs, N_FILES)
     data = tmp_path / "data"
+    # the model's one-off export to the shared cache happens here, not inside the kills
+    (tmp_path / "empty").mkdir()
+    run(tmp_path / "warm", "index", str(tmp_path / "empty"))
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     log = []
     kills = 0

@@ -23,6 +23,18 @@ DTYPE = "f16"
 EXACT_BELOW = 20_000
 
 
+def _usearch_index():
+    """usearch's Index class. onnxruntime is imported first when installed: importing it
+    after usearch.index crashes the process (segfault, onnxruntime 1.32 + usearch 2.26)."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        pass
+    from usearch.index import Index
+
+    return Index
+
+
 def _low_space(folder: Path, need: int) -> bool:
     import shutil
 
@@ -34,8 +46,7 @@ def _low_space(folder: Path, need: int) -> bool:
 
 class VectorIndex:
     def __init__(self, path: Path, *, ndim: int) -> None:
-        from usearch.index import Index
-
+        Index = _usearch_index()
         self.path = Path(path)
         self.meta_path = self.path.with_suffix(".json")
         self.ndim = ndim
@@ -49,7 +60,7 @@ class VectorIndex:
     # -- persistence ---------------------------------------------------------------------
     def load(self) -> bool:
         """Restore from disk; False when missing or unusable (the caller rebuilds)."""
-        from usearch.index import Index
+        Index = _usearch_index()
 
         with self._lock:
             if not self.path.exists() or not self.meta_path.exists():

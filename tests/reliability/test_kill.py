@@ -17,6 +17,7 @@ from tests.reliability.corpus import write_corpus
 SEED = int(os.environ.get("KILL_SEED", "20261128"))
 KILLS = int(os.environ.get("KILLS", "20"))
 N_FILES = int(os.environ.get("KILL_FILES", "1200"))
+WAVE = 300
 
 
 def cli_cmd(data, *args):
@@ -57,17 +58,21 @@ def test_kill9_at_random_moments(tmp_path):
     run(tmp_path / "warm", "index", str(tmp_path / "empty"))
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     log = []
-    kills = 0
-    while kills < KILLS:
+    kills = waves = 0
+    for attempt in range(KILLS * 4):
+        if kills >= KILLS:
+            break
         mode = "watch" if kills % 4 == 3 else "index"
-        # start-up (imports, model) takes seconds: spread the kills over start-up,
-        # extraction, embedding and saving
-        delay = rng.uniform(0.5, 12.0)
+        # spread the kills over start-up, extraction, embedding and saving
+        delay = rng.uniform(0.2, 3.0)
         p = subprocess.Popen(cli_cmd(data, mode, str(docs)), stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, env=env)
         try:
             p.wait(delay)
             log.append((mode, round(delay, 2), "finished"))
+            # all caught up: new files arrive, so the next kills land in real work
+            waves += 1
+            write_corpus(docs / f"wave{waves}", WAVE, seed=SEED + waves)
         except subprocess.TimeoutExpired:
             p.send_signal(signal.SIGKILL)
             p.wait()
@@ -75,6 +80,7 @@ def test_kill9_at_random_moments(tmp_path):
             log.append((mode, round(delay, 2), "killed"))
         finally:
             p.stderr.close()
+    assert kills >= KILLS, log
     print(f"seed {SEED}: {kills} kills: {log}")
 
     summary = json.loads(run(data, "index", "--json", str(docs)))
@@ -87,7 +93,7 @@ def test_kill9_at_random_moments(tmp_path):
     run(clean, "index", str(docs))
     files, chunks, stored = snapshot(data)
     cfiles, cchunks, cstored = snapshot(clean)
-    assert len(files) == N_FILES
+    assert len(files) == N_FILES + WAVE * waves
     assert files == cfiles, "the same files, none lost, none twice"
     assert chunks == cchunks, "the same chunks"
     # every committed vector survived its kill: nothing stored twice

@@ -77,3 +77,17 @@ def data_dir(tmp_path, monkeypatch):
     d = tmp_path / "data"
     monkeypatch.setenv("DESKTOP_SEARCH_HOME", str(d))
     return d
+
+
+def eventually(pred, timeout=30.0):
+    """Poll pred until true or timeout (for changes made by background threads)."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        tick.wait(0.05)
+    return pred()

@@ -92,30 +92,27 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
     lex_chunks = catalog.lexical(query, pool) if (use_lexical and query.strip()) else []
     rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks})
 
-    best_chunk: dict[int, tuple[float, int]] = {}   # file -> (score, chunk) of its best passage
-    dense_file: dict[int, float] = {}
-    lex_file: dict[int, float] = {}
-    lex_best: dict[int, int] = {}
-    for cid, s in dense_chunks:
-        row = rows.get(cid)
-        if row is None or row.file_id == exclude_file or not filters.keep(row):
-            continue
-        if s > dense_file.get(row.file_id, -1e9):
-            dense_file[row.file_id] = s
-            best_chunk[row.file_id] = (s, cid)
-    for cid, s in lex_chunks:
-        row = rows.get(cid)
-        if row is None or row.file_id == exclude_file or not filters.keep(row):
-            continue
-        if s > lex_file.get(row.file_id, -1e9):
-            lex_file[row.file_id] = s
-            lex_best[row.file_id] = cid
+    def pool(chunks: list[tuple[int, float]]) -> tuple[dict[int, float], dict[int, int]]:
+        """Per file: the score of its best passage, and that passage."""
+        best: dict[int, float] = {}
+        where: dict[int, int] = {}
+        for cid, s in chunks:
+            row = rows.get(cid)
+            if row is None or row.file_id == exclude_file or not filters.keep(row):
+                continue
+            if s > best.get(row.file_id, -1e9):
+                best[row.file_id] = s
+                where[row.file_id] = cid
+        return best, where
+
+    dense_file, dense_best = pool(dense_chunks)
+    lex_file, lex_best = pool(lex_chunks)
     scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
     pattern = term_pattern(query_terms(query))
     hits = []
     for fid, score in ranked:
-        cid = best_chunk[fid][1] if fid in best_chunk else lex_best[fid]
+        cid = dense_best[fid] if fid in dense_best else lex_best[fid]
         row = rows[cid]
         snippet, hl, offset_in_chunk = make_snippet(row.text, pattern)
         line = row.line

@@ -9,17 +9,8 @@ import time
 import pytest
 
 from desktop_search.core.engine import Engine, IndexService
+from tests.conftest import eventually
 from desktop_search.core.watcher import Change, ChangeQueue
-
-
-def eventually(pred, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    tick = threading.Event()
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        tick.wait(0.05)
-    return pred()
 
 
 def found(eng, words):

@@ -12,16 +12,7 @@ import time
 import pytest
 
 from desktop_search.core.engine import Engine, IndexService
-
-
-def eventually(pred, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    tick = threading.Event()
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        tick.wait(0.05)
-    return pred()
+from tests.conftest import eventually
 
 
 class Recorder:

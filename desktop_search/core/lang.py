@@ -1,0 +1,62 @@
+"""Which language a text is in (py3langid: 97 languages, its model ships in the wheel).
+
+Used to pick a stemmer for the word index, to tell whether a collection or a query is
+mostly English (the default model's only language), and to trust words more when the
+model does not know the query's language.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+# Below this many letters a guess is noise: "tsunami" is not Quechua.
+MIN_LETTERS = 12
+SURE = 0.8
+
+_lock = threading.Lock()
+_identifier = None
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str          # ISO 639-1, e.g. "en", "pt", "zh"; "und" when unknown
+    confidence: float  # 0..1 (normalised probability); 0 when the text is too short
+
+    @property
+    def sure(self) -> bool:
+        return self.code != "und" and self.confidence >= SURE
+
+
+UNKNOWN = Language("und", 0.0)
+
+
+def _model():
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            import py3langid.langid as langid
+
+            _identifier = langid.LanguageIdentifier.from_modelpath(
+                langid.MODEL_DIR / langid.MODEL_FILE, norm_probs=True)
+        return _identifier
+
+
+def letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+def detect(text: str, *, min_letters: int = MIN_LETTERS) -> Language:
+    """The most likely language of text, or UNKNOWN when there is too little to tell."""
+    sample = text[:4000]
+    n = letters(sample)
+    # CJK scripts carry a word in one or two characters: a short text still tells.
+    if n < min_letters and not any(_is_cjk(ch) for ch in sample):
+        return UNKNOWN
+    code, prob = _model().classify(sample)
+    return Language(str(code), float(prob))
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF
+            or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF)

@@ -1,12 +1,13 @@
-"""The catalog: SQLite (WAL) holding roots, files, chunks, their vectors and a BM25 index.
+"""The catalog: SQLite (WAL) holding roots, files, chunks and their vectors.
 
-The catalog is the truth. The USearch index is a fast copy of the vectors stored here and
-can be rebuilt from it at any time, so a kill at any moment leaves a consistent state:
-each file's change is one transaction.
+The catalog is the truth. The USearch index (vectors) and the word index
+(``words.WordIndex``, BM25) are fast copies of what is stored here and can be rebuilt
+from it at any time, so a kill at any moment leaves a consistent state: each file's
+change is one transaction, and the catalog feeds the word index right after it commits.
 """
 from __future__ import annotations
 
-import re
+import logging
 import sqlite3
 import threading
 import time
@@ -17,7 +18,17 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from desktop_search.core import lang as _lang
+from desktop_search.core import query as _query
+from desktop_search.core.query import QueryWord, STOPWORDS, query_terms  # noqa: F401 (re-exported)
+from desktop_search.core.words import Source, WordIndex
 from desktop_search.errors import IndexCorrupt
+
+log = logging.getLogger(__name__)
+
+# Below this many passages the word index is rebuilt or caught up before the catalog
+# opens (milliseconds); above, on a background thread while queries are answered.
+SYNC_WORDS_LIMIT = 50000
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +51,7 @@ CREATE TABLE IF NOT EXISTS files(
     kind TEXT,
     title TEXT,
     heading TEXT NOT NULL DEFAULT '',
+    lang TEXT,
     state TEXT NOT NULL,
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -62,9 +74,6 @@ CREATE TABLE IF NOT EXISTS chunks(
 );
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS chunks_unembedded ON chunks(id) WHERE vector IS NULL;
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    heading, body, tokenize='porter unicode61 remove_diacritics 2'
-);
 """
 
 # file states
@@ -121,7 +130,7 @@ _FILE_COLS = "id, path, root_id, size, mtime_ns, hash, kind, title, state, error
 class Catalog:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, words_folder: Path | None = None) -> None:
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
@@ -139,6 +148,104 @@ class Catalog:
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
         if self.get_meta("schema") is None:
             self.set_meta("schema", str(SCHEMA_VERSION))
+        self._migrate()
+        self.words = WordIndex(folder=words_folder or self.path.parent / "words")
+        self._words_stop = threading.Event()
+        self._words_thread: threading.Thread | None = None
+        self._open_words()
+
+    def _migrate(self) -> None:
+        """Catalogs written before the word index moved out of SQLite."""
+        conn = self._conn()
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
+        with self.transaction() as c:
+            if "lang" not in cols:
+                c.execute("ALTER TABLE files ADD COLUMN lang TEXT")
+            if c.execute("SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone():
+                c.execute("DROP TABLE chunks_fts")
+
+    # -- the word index ------------------------------------------------------------------
+    def _open_words(self) -> None:
+        """Load the word index's snapshot and bring it level with the catalog, or rebuild
+        it; big gaps are closed on a background thread (queries see what is there)."""
+        loaded = self.words.load()
+        conn = self._conn()
+        if loaded:
+            gap = conn.execute("SELECT COUNT(*) FROM chunks WHERE id > ?",
+                               (self.words.max_id,)).fetchone()[0]
+            small = gap < SYNC_WORDS_LIMIT and len(self.words) < SYNC_WORDS_LIMIT
+            job = self._words_catch_up
+        else:
+            small = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] < SYNC_WORDS_LIMIT
+            job = self._words_rebuild
+        if small:
+            job()
+        else:
+            self._words_thread = threading.Thread(target=self._words_job, args=(job,),
+                                                  name="word-index", daemon=True)
+            self._words_thread.start()
+
+    def _words_job(self, job) -> None:
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - a failed rebuild leaves words missing, not the app
+            if not self._words_stop.is_set():
+                log.exception("word index: catching up with the catalog failed")
+
+    def _words_catch_up(self) -> None:
+        with self._write_lock:
+            self.words.catch_up(newer=self._word_sources, ids_upto=self._ids_upto,
+                                count_upto=self._count_upto)
+        self.words.save()
+
+    def _words_rebuild(self) -> None:
+        with self._write_lock:
+            self.words.rebuild(self._word_sources(0))
+
+    def _ids_upto(self, max_id: int) -> np.ndarray:
+        rows = self._conn().execute("SELECT id FROM chunks WHERE id <= ?", (max_id,)).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _count_upto(self, max_id: int) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM chunks WHERE id <= ?",
+                                    (max_id,)).fetchone()[0]
+
+    def _word_sources(self, after: int, batch: int = 20000) -> Iterator[list[Source]]:
+        """Passages with an id above ``after``, as the word index needs them, in id order."""
+        conn = self._conn()
+        last = after
+        while not self._words_stop.is_set():
+            rows = conn.execute(
+                "SELECT c.id, c.text, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, f.lang "
+                "FROM chunks c JOIN files f ON f.id=c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                (last, batch)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [Source(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def _words_changed(self, added: list[Source], dropped: Sequence[int]) -> None:
+        """After a commit (still holding the write lock): the word index follows."""
+        if dropped:
+            self.words.remove(dropped)
+        if added:
+            self.words.add(added)
+
+    def rebuild_words(self) -> None:
+        """Rebuild the word index from the catalog now (doctor --repair)."""
+        self._words_rebuild()
+
+    def words_ready(self, timeout: float | None = None) -> bool:
+        """Whether the word index holds the whole catalog (waits up to ``timeout``)."""
+        t = self._words_thread
+        if t is not None:
+            t.join(timeout)
+            return not t.is_alive()
+        return True
+
+    def save_words(self) -> None:
+        if self._words_thread is None or not self._words_thread.is_alive():
+            self.words.save()
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -156,6 +263,16 @@ class Catalog:
         return conn
 
     def close(self) -> None:
+        stop = getattr(self, "_words_stop", None)
+        if stop is not None:
+            stop.set()
+            t = self._words_thread
+            if t is not None:
+                t.join(30.0)
+            try:
+                self.save_words()
+            except OSError as exc:
+                log.warning("could not save the word index: %s", exc)
         with self._conns_lock:
             for c in self._conns:
                 try:
@@ -170,6 +287,8 @@ class Catalog:
         with self._write_lock:
             conn = self._conn()
             conn.execute("BEGIN IMMEDIATE")
+            self._tx_added: list[Source] = []
+            self._tx_dropped: list[int] = []
             try:
                 yield conn
             except BaseException:
@@ -177,6 +296,12 @@ class Catalog:
                 raise
             else:
                 conn.execute("COMMIT")
+                added, dropped = self._tx_added, self._tx_dropped
+                self._tx_added, self._tx_dropped = [], []
+                if added or dropped:
+                    self._words_changed(added, dropped)
+        if added or dropped:
+            self.words.maintain()
 
     # -- meta ----------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -276,18 +401,21 @@ class Catalog:
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
-            c.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({marks})", part)
             c.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
+        self._tx_dropped.extend(int(i) for i in ids)
         self._bump_generation(c)
 
     def put_file(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
                  digest: str | None, kind: str | None, title: str | None, heading: str,
-                 chunks: Sequence[NewChunk]) -> tuple[int, list[int]]:
+                 chunks: Sequence[NewChunk], lang: str | None = None) -> tuple[int, list[int]]:
         """Replace a file's chunks in one transaction. Returns (file id, dropped chunk ids).
 
         New chunks have no vector yet: they are searchable by words at once and the
-        embedder fills their vectors from the backlog (``unembedded``).
+        embedder fills their vectors from the backlog (``unembedded``). ``lang`` (ISO
+        639-1) picks the word index's stemmer; guessed from the text when not given.
         """
+        if lang is None:
+            lang = text_language(chunks)
         with self.transaction() as c:
             old = c.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
             dropped: list[int] = []
@@ -296,21 +424,21 @@ class Catalog:
                 self._drop_chunks(c, dropped)
                 c.execute(
                     "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, title=?, heading=?, "
-                    "state='indexed', error=NULL, attempts=0, indexed_at=?, n_chunks=? WHERE id=?",
-                    (root_id, size, mtime_ns, digest, kind, title, heading, time.time(), len(chunks), old[0]))
+                    "lang=?, state='indexed', error=NULL, attempts=0, indexed_at=?, n_chunks=? WHERE id=?",
+                    (root_id, size, mtime_ns, digest, kind, title, heading, lang, time.time(),
+                     len(chunks), old[0]))
                 file_id = old[0]
             else:
                 file_id = c.execute(
-                    "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
-                    "indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
-                    (path, root_id, size, mtime_ns, digest, kind, title, heading, time.time(),
+                    "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, lang, "
+                    "state, indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
+                    (path, root_id, size, mtime_ns, digest, kind, title, heading, lang, time.time(),
                      len(chunks))).lastrowid
             for i, ch in enumerate(chunks):
                 cid = c.execute(
                     "INSERT INTO chunks(file_id, ord, start, end, page, line, text) VALUES(?,?,?,?,?,?,?)",
                     (file_id, i, ch.start, ch.end, ch.page, ch.line, ch.text)).lastrowid
-                c.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES(?,?,?)",
-                          (cid, heading if i == 0 else "", ch.text))
+                self._tx_added.append(Source(cid, ch.text, heading if i == 0 else "", lang))
             return file_id, dropped
 
     def put_failure(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
@@ -337,14 +465,14 @@ class Catalog:
                    mtime_ns: int) -> list[int] | None:
         """Copy a file's chunks (vectors included) to a new path with the same bytes."""
         with self.transaction() as c:
-            src = c.execute("SELECT hash, kind, title, heading, n_chunks FROM files WHERE id=? "
+            src = c.execute("SELECT hash, kind, title, heading, n_chunks, lang FROM files WHERE id=? "
                             "AND state='indexed'", (src_id,)).fetchone()
             if not src or c.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone():
                 return None
             fid = c.execute(
-                "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
-                "indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
-                (path, root_id, size, mtime_ns, src[0], src[1], src[2], src[3], time.time(),
+                "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, lang, "
+                "state, indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
+                (path, root_id, size, mtime_ns, src[0], src[1], src[2], src[3], src[5], time.time(),
                  src[4])).lastrowid
             new_ids = []
             rows = c.execute("SELECT ord, start, end, page, line, text, vector FROM chunks "
@@ -352,8 +480,7 @@ class Catalog:
             for r in rows:
                 cid = c.execute("INSERT INTO chunks(file_id, ord, start, end, page, line, text, vector) "
                                 "VALUES(?,?,?,?,?,?,?,?)", (fid, *r)).lastrowid
-                c.execute("INSERT INTO chunks_fts(rowid, heading, body) VALUES(?,?,?)",
-                          (cid, src[3] if r[0] == 0 else "", r[5]))
+                self._tx_added.append(Source(cid, r[5], src[3] if r[0] == 0 else "", src[5]))
                 new_ids.append(cid)
             self._bump_generation(c)
             return new_ids
@@ -473,18 +600,21 @@ class Catalog:
             "WHERE c.file_id=? ORDER BY c.ord", (file_id,)).fetchall()
         return [ChunkRow(*r) for r in rows]
 
-    def lexical(self, query: str, limit: int) -> list[tuple[int, float]]:
+    def query_words(self, query: str) -> tuple[list[QueryWord], list[str]]:
+        """The query's words with the forms to look up, and the languages they were
+        stemmed for (those of the indexed text, and the query's own when it is clear)."""
+        langs = self.words.index_languages()
+        guess = _lang.detect(query)
+        if guess.sure and _query.has_stemmer(guess.code) and guess.code not in langs:
+            langs.append(guess.code)
+        return _query.query_words(query, languages=langs), langs
+
+    def lexical(self, query: str, limit: int, *,
+                words: list[QueryWord] | None = None) -> list[tuple[int, float]]:
         """BM25 over chunks: (chunk id, score, higher is better)."""
-        expr = fts_query(query)
-        if not expr:
-            return []
-        try:
-            rows = self._conn().execute(
-                "SELECT rowid, -bm25(chunks_fts, 2.0, 1.0) FROM chunks_fts WHERE chunks_fts MATCH ? "
-                "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?", (expr, limit)).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [(r[0], r[1]) for r in rows]
+        if words is None:
+            words, _ = self.query_words(query)
+        return self.words.search(words, limit)
 
     # -- status --------------------------------------------------------------------------
     def stats(self) -> dict:
@@ -500,19 +630,13 @@ class Catalog:
             "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
 
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
-STOPWORDS = frozenset("""a an and are as at be but by for from has have if in into is it its of on or
-such that the their then there these they this to was were what when where which who will with
-how do does did can could should would about i you we he she them our your my me us not no""".split())
-
-
-def query_terms(query: str) -> list[str]:
-    words = [w.lower() for w in _WORD_RE.findall(query)]
-    kept = [w for w in words if w not in STOPWORDS]
-    return kept or words
-
-
-def fts_query(query: str) -> str:
-    """A safe FTS5 expression: every word quoted, OR-ed (BM25 ranks the overlap)."""
-    terms = query_terms(query)
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+def text_language(chunks: Sequence[NewChunk]) -> str | None:
+    """The language of a file's text (its first few thousand characters), or None."""
+    sample, n = [], 0
+    for ch in chunks:
+        sample.append(ch.text)
+        n += len(ch.text)
+        if n >= 2000:
+            break
+    guess = _lang.detect(" ".join(sample))
+    return guess.code if guess.code != "und" and guess.confidence >= 0.5 else None

@@ -163,10 +163,11 @@ class Engine:
             return vi
 
     def save(self) -> None:
-        """Persist the vector index if it changed (atomic)."""
+        """Persist the vector index and the word index if they changed (atomic)."""
         with self._model_lock:
             if self._vectors is not None and self._vectors.dirty:
                 self._vectors.save(self.catalog.vector_generation())
+        self.catalog.save_words()
 
     # -- roots ---------------------------------------------------------------------------
     def add_root(self, path: str | os.PathLike) -> str:
@@ -262,22 +263,14 @@ class Engine:
             "SELECT COUNT(*) FROM (SELECT path FROM files GROUP BY path HAVING COUNT(*) > 1)").fetchone()[0]
         if dup:
             problems.append(f"{dup} files listed twice")
-        orphans = self.catalog._conn().execute(
-            "SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)").fetchone()[0]
-        if orphans:
-            problems.append(f"{orphans} word-index entries without a passage")
-        missing_fts = self.catalog._conn().execute(
-            "SELECT COUNT(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)").fetchone()[0]
-        if missing_fts:
-            problems.append(f"{missing_fts} passages missing from the word index")
+        if self.catalog.words_ready(timeout=0):
+            n_words, n_chunks = len(self.catalog.words), self.catalog.stats()["chunks"]
+            if n_words != n_chunks:
+                problems.append(f"the word index holds {n_words} passages, the catalog {n_chunks}")
         repaired = False
         if repair and problems:
             vi.sync_from(self.catalog)
-            with self.catalog.transaction() as c:
-                c.execute("DELETE FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)")
-                c.execute("INSERT INTO chunks_fts(rowid, heading, body) SELECT c.id, "
-                          "CASE WHEN c.ord=0 THEN f.heading ELSE '' END, c.text FROM chunks c "
-                          "JOIN files f ON f.id=c.file_id WHERE c.id NOT IN (SELECT rowid FROM chunks_fts)")
+            self.catalog.rebuild_words()
             vi.save(self.catalog.vector_generation())
             repaired = True
         return dict(ok=not problems, problems=problems, repaired=repaired,

@@ -14,7 +14,8 @@ from typing import Iterable
 
 import numpy as np
 
-from desktop_search.core.catalog import Catalog, ChunkRow, query_terms
+from desktop_search.core.catalog import Catalog, ChunkRow
+from desktop_search.core.query import Matcher, matcher
 
 SNIPPET_CHARS = 260
 
@@ -89,7 +90,8 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
     dense_chunks: list[tuple[int, float]] = []
     if query_vec is not None and vectors is not None and len(vectors):
         dense_chunks = vectors.search(query_vec, pool)
-    lex_chunks = catalog.lexical(query, pool) if (use_lexical and query.strip()) else []
+    words, langs = catalog.query_words(query)
+    lex_chunks = catalog.lexical(query, pool, words=words) if (use_lexical and query.strip()) else []
     rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks})
 
     def pool(chunks: list[tuple[int, float]]) -> tuple[dict[int, float], dict[int, int]]:
@@ -109,7 +111,7 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
     lex_file, lex_best = pool(lex_chunks)
     scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
-    pattern = term_pattern(query_terms(query))
+    pattern = Matcher(words, langs)
     hits = []
     for fid, score in ranked:
         cid = dense_best[fid] if fid in dense_best else lex_best[fid]
@@ -128,45 +130,32 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
     return hits
 
 
-_SENT_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+_SENT_RE = re.compile(r"[^.!?\n\u3002\uff01\uff1f]+(?:[.!?\u3002\uff01\uff1f]+|\n|$)")
 
 
-def term_pattern(terms: Iterable[str]) -> re.Pattern | None:
-    """One regex for the query's words and their inflections (a shared stem of >= 4
-    letters: "watering" finds "watered", "waters")."""
-    alts = set()
-    for t in terms:
-        if len(t) >= 4:
-            alts.add(re.escape(t[:max(4, len(t) - 2)]) + r"\w*")
-        else:
-            alts.add(re.escape(t) + r"\b")
-    if not alts:
-        return None
-    return re.compile(r"\b(?:" + "|".join(sorted(alts, key=len, reverse=True)) + ")", re.IGNORECASE)
-
-
-def highlight_spans(text: str, terms: list[str] | re.Pattern | None) -> list[tuple[int, int]]:
-    """Where the query's words (or forms with the same stem) occur in text."""
-    pat = terms if isinstance(terms, re.Pattern) or terms is None else term_pattern(terms)
-    if pat is None:
+def highlight_spans(text: str, terms: "Matcher | str | None") -> list[tuple[int, int]]:
+    """Where the query's words occur in text, in any of their indexed forms (the spans
+    are the original text's, accents and all)."""
+    m = matcher(terms) if isinstance(terms, str) else terms
+    if not m:
         return []
-    return [(m.start(), m.end()) for m in pat.finditer(text)]
+    return m.spans(text)
 
 
-def make_snippet(text: str, terms: list[str] | re.Pattern | None, width: int = SNIPPET_CHARS
+def make_snippet(text: str, terms: "Matcher | str | None", width: int = SNIPPET_CHARS
                  ) -> tuple[str, list[tuple[int, int]], int]:
     """Trim a passage around its sentence richest in query words.
 
     Returns (snippet, highlight spans within it, offset of the snippet in text).
     """
-    pat = terms if isinstance(terms, re.Pattern) or terms is None else term_pattern(terms)
+    pat = matcher(terms) if isinstance(terms, str) else (terms or None)
     text_len = len(text)
     if text_len <= width:
         start, end = 0, text_len
     else:
         best_start = 0
         if pat is not None:
-            matches = [(m.start(), m.group().lower()) for m in pat.finditer(text)]
+            matches = [(start, key) for start, _, key in pat.finditer(text)]
             best_hits = 0
             for sm in _SENT_RE.finditer(text):
                 distinct = {w for pos, w in matches if sm.start() <= pos < sm.end()}

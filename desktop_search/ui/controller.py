@@ -26,7 +26,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_search.config import Settings
-from desktop_search.core.catalog import query_terms
+from desktop_search.core.query import Matcher
 from desktop_search.core.engine import Engine, IndexService, Progress
 from desktop_search.core.search import Filters, Hit, highlight_spans
 from desktop_search.ui.bridge import IndexerBridge, TaskRunner, emit
@@ -530,7 +530,8 @@ def build_preview(engine: Engine, hit: Hit, query: str, *, limit: int = PREVIEW_
         end_prev = max(end_prev or 0, c.end)
     text = "".join(parts)
     a, b = passage
-    terms = query_terms(query) if query and not query.startswith("like:") else []
+    terms = Matcher(*engine.catalog.query_words(query)) \
+        if query and not query.startswith("like:") else None
     words = [(a + s, a + e) for s, e in highlight_spans(text[a:b], terms)]
     return PreviewDoc(hit=hit, text=text, passage=passage, words=words,
                       truncated_before=lo > 0, truncated_after=hi < len(chunks) - 1)

@@ -1,0 +1,244 @@
+"""Words: how a text and a query become index terms, and how a match maps back onto text.
+
+One analyzer for the index, the query and the highlights, so that what is found is what
+is highlighted:
+
+- words are runs of letters, digits and combining marks (a Hindi vowel sign or an Arabic
+  vowel mark does not split a word); Chinese and Japanese, written without spaces, are
+  cut into overlapping character pairs (bigrams), so a word inside a sentence is found
+  without a dictionary (Lucene's CJK analyzer does the same);
+- lower case (casefold) and diacritics folded (``ação`` = ``acao``: OCR and hurried typing
+  drop accents), Arabic vowel marks and tatweel dropped, alef forms unified;
+- stop words and the Snowball stemmer of the language the text is in, and of that
+  language only: an English stemmer never touches a Portuguese text. A query's language
+  cannot be trusted (three words), so a query word is looked up as itself and as its
+  stem in each language the index holds.
+
+Every term keeps the span of the original text it came from; highlights are those spans.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import regex
+
+# Han, kana (and the iteration/prolonged-sound marks) are written without spaces.
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u30fc\u3005"
+_TOKEN_RE = regex.compile(rf"[{_CJK}]+|[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]+", regex.V1)
+_CJK_RUN = regex.compile(rf"[{_CJK}]")
+MAX_TERM_CHARS = 40          # longer "words" are hashes, base64, URLs: not worth a posting
+
+# Combining marks that are accents on Latin/Greek/Cyrillic letters, Arabic harakat,
+# Hebrew points. Indic vowel signs and the Japanese (han)dakuten are letters' own parts
+# and are kept (folding カ/ガ or कि/क would merge different words).
+_FOLD_MARKS = regex.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    "\u0591-\u05c7\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_ARABIC_MAP = str.maketrans({"\u0671": "\u0627"})   # alef wasla -> alef (the rest: NFKD)
+
+# ISO 639-1 -> Snowball algorithm (PyStemmer)
+STEMMERS = {
+    "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech",
+    "da": "danish", "nl": "dutch", "en": "english", "eo": "esperanto", "et": "estonian",
+    "fi": "finnish", "fr": "french", "de": "german", "el": "greek", "hi": "hindi",
+    "hu": "hungarian", "id": "indonesian", "ga": "irish", "it": "italian",
+    "lt": "lithuanian", "ne": "nepali", "no": "norwegian", "nb": "norwegian",
+    "nn": "norwegian", "fa": "persian", "pl": "polish", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sr": "serbian", "es": "spanish", "sv": "swedish",
+    "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}
+# ISO 639-1 -> the stop-word list of bm25s (the NLTK/Snowball lists)
+_STOP_LISTS = {
+    "en": "STOPWORDS_EN_PLUS", "de": "STOPWORDS_GERMAN", "nl": "STOPWORDS_DUTCH",
+    "fr": "STOPWORDS_FRENCH", "es": "STOPWORDS_SPANISH", "pt": "STOPWORDS_PORTUGUESE",
+    "it": "STOPWORDS_ITALIAN", "ru": "STOPWORDS_RUSSIAN", "sv": "STOPWORDS_SWEDISH",
+    "no": "STOPWORDS_NORWEGIAN", "nb": "STOPWORDS_NORWEGIAN", "da": "STOPWORDS_DANISH",
+    "tr": "STOPWORDS_TURKISH",
+}
+
+_lock = threading.Lock()
+_stemmers: dict[str, object] = {}
+
+
+def fold(word: str) -> str:
+    """Lower case, accents and Arabic vowel marks dropped, compatibility forms unified."""
+    if word.isascii():
+        return word.lower()
+    w = unicodedata.normalize("NFKD", word.casefold())
+    w = _FOLD_MARKS.sub("", w).translate(_ARABIC_MAP)
+    return unicodedata.normalize("NFC", w)
+
+
+def _stemmer(lang: str):
+    algo = STEMMERS.get(lang)
+    if algo is None:
+        return None
+    st = _stemmers.get(lang)
+    if st is None:
+        import Stemmer
+
+        with _lock:
+            st = _stemmers.get(lang)
+            if st is None:
+                st = Stemmer.Stemmer(algo)
+                _stemmers[lang] = st
+    return st
+
+
+@functools.lru_cache(maxsize=64)
+def stopwords(lang: str) -> frozenset[str]:
+    """The language's stop words, folded (empty when we have no list for it)."""
+    name = _STOP_LISTS.get(lang)
+    if name is None:
+        return frozenset()
+    import bm25s.stopwords as lists
+
+    return frozenset(fold(w) for w in getattr(lists, name))
+
+
+def has_stemmer(lang: str) -> bool:
+    return lang in STEMMERS
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    word: str       # folded form
+    cjk: bool       # a character pair (or a lone character) of Chinese/Japanese
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The words of text with their spans; Chinese/Japanese runs as character pairs."""
+    for m in _TOKEN_RE.finditer(text):
+        s, w = m.start(), m.group()
+        if _CJK_RUN.match(w):
+            if len(w) == 1:
+                yield Token(s, s + 1, w, True)
+            else:
+                for i in range(len(w) - 1):
+                    yield Token(s + i, s + i + 2, fold(w[i:i + 2]), True)
+        elif len(w) <= MAX_TERM_CHARS:
+            yield Token(s, m.end(), fold(w), False)
+
+
+def analyze(text: str, lang: str | None) -> list[str]:
+    """Index terms of text written in ``lang`` (ISO 639-1; None/"und" when unknown)."""
+    stops = stopwords(lang) if lang else frozenset()
+    words = [t.word for t in tokens(text)]
+    if stops:
+        words = [w for w in words if w not in stops]
+    st = _stemmer(lang) if lang else None
+    if st is not None and words:
+        words = st.stemWords(words)
+    return words
+
+
+def _stem(word: str, lang: str) -> str:
+    st = _stemmer(lang)
+    return st.stemWord(word) if st is not None else word
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+_QUERY_STOP = frozenset("""a an and are as at be but by for from has have if in into is it its of on or
+such that the their then there these they this to was were what when where which who will with
+how do does did can could should would about i you we he she them our your my me us not no""".split())
+STOPWORDS = _QUERY_STOP  # kept for callers that imported it from the catalog
+
+
+def query_terms(query: str) -> list[str]:
+    """The query's words, folded, without the common English function words (unless the
+    query is nothing else)."""
+    words = [t.word for t in tokens(query)]
+    kept = [w for w in words if w not in _QUERY_STOP]
+    return kept or words
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    word: str                   # as typed, folded
+    forms: tuple[str, ...]      # the index terms it may have become (itself, its stems)
+
+
+def query_words(query: str, *, languages: Iterable[str] = ()) -> list[QueryWord]:
+    """Each distinct query word with the forms to look up: itself and its stem in each of
+    ``languages`` (those of the indexed text); a language's stop words are not looked up
+    in that language."""
+    langs = [l for l in dict.fromkeys(languages) if l]
+    out: list[QueryWord] = []
+    seen: set[str] = set()
+    all_tokens = list(tokens(query))
+    plain = [t for t in all_tokens if t.cjk or t.word not in _QUERY_STOP] or all_tokens
+    for t in plain:
+        if t.word in seen:
+            continue
+        seen.add(t.word)
+        forms = [t.word]
+        if not t.cjk:
+            for lang in langs:
+                if t.word in stopwords(lang):
+                    continue
+                forms.append(_stem(t.word, lang))
+        out.append(QueryWord(t.word, tuple(dict.fromkeys(forms))))
+    return out
+
+
+class Matcher:
+    """Finds a query's words in any text: a text word matches when its folded form or its
+    stem (in one of the index's languages) is a form of a query word."""
+
+    def __init__(self, words: list[QueryWord], languages: Iterable[str] = ()) -> None:
+        self.languages = [l for l in dict.fromkeys(languages) if has_stemmer(l)]
+        self._key: dict[str, str] = {}
+        for qw in words:
+            for f in (qw.word, *qw.forms):
+                self._key.setdefault(f, qw.word)
+        self._stem_cache: dict[str, str | None] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._key)
+
+    def _which(self, word: str) -> str | None:
+        key = self._key.get(word)
+        if key is not None:
+            return key
+        hit = self._stem_cache.get(word, "")
+        if hit != "":
+            return hit
+        found = None
+        for lang in self.languages:
+            key = self._key.get(_stem(word, lang))
+            if key is not None:
+                found = key
+                break
+        self._stem_cache[word] = found
+        return found
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, query word) of each match, in order; adjacent CJK pairs merge."""
+        last: list | None = None
+        for t in tokens(text):
+            key = self._which(t.word)
+            if key is None:
+                continue
+            if last is not None and t.cjk and last[3] and t.start < last[1]:
+                last[1] = max(last[1], t.end)
+                continue
+            if last is not None:
+                yield last[0], last[1], last[2]
+            last = [t.start, t.end, key, t.cjk]
+        if last is not None:
+            yield last[0], last[1], last[2]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [(s, e) for s, e, _ in self.finditer(text)]
+
+
+def matcher(query: str, *, languages: Iterable[str] = ("en",)) -> Matcher:
+    langs = list(languages)
+    return Matcher(query_words(query, languages=langs), langs)

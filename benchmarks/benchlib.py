@@ -22,7 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+
+
+def _shared() -> Path:
+    """../shared beside the checkout (a worktree may sit one level deeper)."""
+    env = os.environ.get("DESKTOP_SEARCH_SHARED")
+    if env:
+        return Path(env)
+    for up in REPO.parents:
+        if (up / "shared" / "data" / "ir").is_dir():
+            return up / "shared"
+    return REPO.parent / "shared"
+
+
+SHARED = _shared()
 IR_DIR = SHARED / "data" / "ir"
 BEIR_TO_FOLDER = SHARED / "tools" / "beir_to_folder.py"
 # work files: .bench/ at the repository root (gitignored); a quick run with --out works

@@ -19,6 +19,7 @@ Every term keeps the span of the original text it came from; highlights are thos
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -198,7 +199,13 @@ class Matcher:
         for qw in words:
             for f in (qw.word, *qw.forms):
                 self._key.setdefault(f, qw.word)
-        self._stem_cache: dict[str, str | None] = {}
+        self._cache: dict[str, str | None] = {}
+        # ASCII text (most text) is scanned by one regex for the few words that may be
+        # a query word (a stem keeps its word's first letters), then each is checked.
+        heads = sorted({f[:3] for f in self._key if f.isascii()}, key=len, reverse=True)
+        self._ascii_re = re.compile(
+            r"(?<![a-z0-9])(?:" + "|".join(re.escape(h) for h in heads) + r")[a-z0-9]*") \
+            if heads else None
 
     def __bool__(self) -> bool:
         return bool(self._key)
@@ -207,31 +214,57 @@ class Matcher:
         key = self._key.get(word)
         if key is not None:
             return key
-        hit = self._stem_cache.get(word, "")
-        if hit != "":
-            return hit
-        found = None
         for lang in self.languages:
             key = self._key.get(_stem(word, lang))
             if key is not None:
-                found = key
-                break
-        self._stem_cache[word] = found
-        return found
+                return key
+        return None
+
+    def _raw(self, raw: str) -> str | None:
+        """The query word a text word (as written) stands for; cached per spelling."""
+        try:
+            return self._cache[raw]
+        except KeyError:
+            pass
+        key = self._which(fold(raw)) if len(raw) <= MAX_TERM_CHARS else None
+        self._cache[raw] = key
+        return key
 
     def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, query word) of each match, in order; adjacent CJK pairs merge."""
+        if not self._key:
+            return
+        raw = self._raw
+        if text.isascii():
+            if self._ascii_re is None:
+                return
+            for m in self._ascii_re.finditer(text.lower()):
+                key = raw(m.group())
+                if key is not None:
+                    yield m.start(), m.end(), key
+            return
+        for m in _TOKEN_RE.finditer(text):
+            w = m.group()
+            if ord(w[0]) >= 0x3005 and _CJK_RUN.match(w):
+                yield from self._cjk(w, m.start())
+                continue
+            key = raw(w)
+            if key is not None:
+                yield m.start(), m.end(), key
+
+    def _cjk(self, run: str, at: int) -> Iterator[tuple[int, int, str]]:
+        pairs = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
         last: list | None = None
-        for t in tokens(text):
-            key = self._which(t.word)
+        for i, p in enumerate(pairs):
+            key = self._which(fold(p))
             if key is None:
                 continue
-            if last is not None and t.cjk and last[3] and t.start < last[1]:
-                last[1] = max(last[1], t.end)
+            if last is not None and at + i < last[1]:
+                last[1] = at + i + len(p)
                 continue
             if last is not None:
                 yield last[0], last[1], last[2]
-            last = [t.start, t.end, key, t.cjk]
+            last = [at + i, at + i + len(p), key]
         if last is not None:
             yield last[0], last[1], last[2]
 

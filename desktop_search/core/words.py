@@ -457,6 +457,8 @@ class WordIndex:
         """Open the saved snapshot; False when there is none or it is unusable."""
         if self.folder is None:
             return False
+        if not (self.folder / "manifest.json").exists():
+            return False
         try:
             manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format") != FORMAT:

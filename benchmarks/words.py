@@ -1,0 +1,99 @@
+"""The word index alone, in process: nDCG@10 and query time of the product's word index
+beside the SQLite FTS5 index it replaced (porter unicode61, OR of the query's words), on
+the same passages in the same run.
+
+  python3 benchmarks/words.py                       # every collection in shared/data/ir
+  python3 benchmarks/words.py --collections pira-pt
+
+Documents are chunked as the indexer chunks a .txt file (title line, blank line, text);
+the heading is the title. Ranking is per file (its best passage), words only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import IR_DIR, available_collections, evaluate, load_collection, summary_ms  # noqa: E402
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_OLD_STOP = frozenset("""a an and are as at be but by for from has have if in into is it its of on or
+such that the their then there these they this to was were what when where which who will with
+how do does did can could should would about i you we he she them our your my me us not no""".split())
+
+
+def old_fts_query(query: str) -> str:
+    words = [w.lower() for w in _WORD_RE.findall(query)]
+    terms = [w for w in words if w not in _OLD_STOP] or words
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))
+
+
+def run(name: str, depth: int = 100) -> dict:
+    from desktop_search.core.catalog import Catalog, NewChunk
+    from desktop_search.core.chunk import chunk_text
+    from desktop_search.core.search import rank
+
+    coll = load_collection(IR_DIR / name)
+    tmp = Path(tempfile.mkdtemp(prefix=f"words-{name}-"))
+    cat = Catalog(tmp / "catalog.sqlite3")
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE f USING fts5(heading, body, "
+                "tokenize='porter unicode61 remove_diacritics 2')")
+    doc_of: dict[int, str] = {}
+    t = time.perf_counter()
+    for did, (title, text) in coll.corpus.items():
+        full = f"{title}\n\n{text}\n" if title else f"{text}\n"
+        chunks = [NewChunk(c.start, c.end, None, None, c.text) for c in chunk_text(full)]
+        fid, _ = cat.put_file(path=f"/c/{did}.txt", root_id=None, size=len(full), mtime_ns=0,
+                              digest=None, kind="text", title=None, heading=title or did,
+                              chunks=chunks)
+        doc_of[fid] = did
+        for row in cat.chunks_of_file(fid):
+            fts.execute("INSERT INTO f(rowid, heading, body) VALUES(?,?,?)",
+                        (row.id, (title or did) if row.ord == 0 else "", row.text))
+    index_s = time.perf_counter() - t
+    file_of = {}
+    for fid, did in doc_of.items():
+        for row in cat.chunks_of_file(fid):
+            file_of[row.id] = did
+    qids = coll.judged_queries
+    new_run, old_run, new_ms, old_ms = {}, {}, [], []
+    for q in qids:
+        text = coll.queries[q]
+        a = time.perf_counter()
+        hits = rank(catalog=cat, query=text, query_vec=None, vectors=None, k=depth)
+        new_ms.append((time.perf_counter() - a) * 1000)
+        new_run[q] = [doc_of[h.file_id] for h in hits]
+        a = time.perf_counter()
+        expr = old_fts_query(text)
+        rows = fts.execute("SELECT rowid, -bm25(f, 2.0, 1.0) FROM f WHERE f MATCH ? "
+                           "ORDER BY bm25(f, 2.0, 1.0) LIMIT ?", (expr, 200)).fetchall() if expr else []
+        best: dict[str, float] = {}
+        for cid, s in rows:
+            d = file_of[cid]
+            best[d] = max(best.get(d, -1e9), s)
+        old_ms.append((time.perf_counter() - a) * 1000)
+        old_run[q] = sorted(best, key=lambda d: -best[d])[:depth]
+    langs = dict(cat.words.languages)
+    cat.close()
+    return dict(collection=name, passages=len(file_of), index_s=round(index_s, 1),
+                languages=langs, words=evaluate(new_run, coll), fts5=evaluate(old_run, coll),
+                words_rank_ms=summary_ms(new_ms), fts5_ms=summary_ms(old_ms))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--collections", default=",".join(available_collections()))
+    a = ap.parse_args()
+    for name in a.collections.split(","):
+        print(json.dumps(run(name)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

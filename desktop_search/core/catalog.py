@@ -169,6 +169,8 @@ class Catalog:
         """Load the word index's snapshot and bring it level with the catalog, or rebuild
         it; big gaps are closed on a background thread (queries see what is there)."""
         loaded = self.words.load()
+        #: how the word index opened: from its snapshot, or rebuilt from the catalog
+        self.words_opened_from = "snapshot" if loaded else "rebuilt"
         conn = self._conn()
         if loaded:
             gap = conn.execute("SELECT COUNT(*) FROM chunks WHERE id > ?",

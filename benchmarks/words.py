@@ -4,6 +4,8 @@ the same passages in the same run.
 
   python3 benchmarks/words.py                       # every collection in shared/data/ir
   python3 benchmarks/words.py --collections pira-pt
+  python3 benchmarks/words.py --scale .bench/scale/100000 --queries .bench/scale_queries.txt
+      (a scale.py index: the word index's query time beside FTS5 built on the same passages)
 
 Documents are chunked as the indexer chunks a .txt file (title line, blank line, text);
 the heading is the title. Ranking is per file (its best passage), words only.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -87,10 +90,64 @@ def run(name: str, depth: int = 100) -> dict:
                 words_rank_ms=summary_ms(new_ms), fts5_ms=summary_ms(old_ms))
 
 
+def scale(data_dir: Path, queries: list[str], *, fts5: bool = True) -> dict:
+    """Query time of the word index on a big data folder, and of FTS5 on the same text."""
+    from desktop_search.core.catalog import Catalog
+
+    t = time.perf_counter()
+    cat = Catalog(data_dir / "catalog.sqlite3")
+    open_s = time.perf_counter() - t
+    ready = cat.words_ready(timeout=600)
+    out: dict = dict(passages=len(cat.words), open_s=round(open_s, 2), words_ready=ready,
+                     opened_from=cat.words_opened_from, segments=len(cat.words._segments))
+    for q in queries[:10]:
+        cat.lexical(q, 200)
+    ms = []
+    for q in queries:
+        a = time.perf_counter()
+        cat.lexical(q, 200)
+        ms.append((time.perf_counter() - a) * 1000)
+    out["words_lexical_pool200_ms"] = summary_ms(ms)
+    if fts5:
+        tmp = Path(tempfile.mkdtemp(prefix="fts5-"))
+        fts = sqlite3.connect(tmp / "fts.sqlite3")
+        fts.execute("CREATE VIRTUAL TABLE f USING fts5(heading, body, "
+                    "tokenize='porter unicode61 remove_diacritics 2')")
+        t = time.perf_counter()
+        conn = cat._conn()
+        fts.execute("BEGIN")
+        for r in conn.execute("SELECT c.id, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, c.text "
+                              "FROM chunks c JOIN files f ON f.id=c.file_id"):
+            fts.execute("INSERT INTO f(rowid, heading, body) VALUES(?,?,?)", r)
+        fts.execute("COMMIT")
+        out["fts5_build_s"] = round(time.perf_counter() - t, 1)
+        ms = []
+        for q in queries[:10]:
+            fts.execute("SELECT rowid FROM f WHERE f MATCH ? ORDER BY bm25(f, 2.0, 1.0) LIMIT 200",
+                        (old_fts_query(q),)).fetchall()
+        for q in queries:
+            a = time.perf_counter()
+            fts.execute("SELECT rowid, -bm25(f, 2.0, 1.0) FROM f WHERE f MATCH ? "
+                        "ORDER BY bm25(f, 2.0, 1.0) LIMIT 200", (old_fts_query(q),)).fetchall()
+            ms.append((time.perf_counter() - a) * 1000)
+        out["fts5_pool200_ms"] = summary_ms(ms)
+        fts.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    cat.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--collections", default=",".join(available_collections()))
+    ap.add_argument("--scale", help="a data folder built by scale.py")
+    ap.add_argument("--queries", help="with --scale: queries, one a line")
+    ap.add_argument("--no-fts5", action="store_true")
     a = ap.parse_args()
+    if a.scale:
+        qs = [l.rstrip("\n").split("\t")[-1] for l in open(a.queries, encoding="utf-8") if l.strip()]
+        print(json.dumps(scale(Path(a.scale), qs, fts5=not a.no_fts5)), flush=True)
+        return
     for name in a.collections.split(","):
         print(json.dumps(run(name)), flush=True)
 

@@ -213,18 +213,31 @@ class Catalog:
                                     (max_id,)).fetchone()[0]
 
     def _word_sources(self, after: int, batch: int = 20000) -> Iterator[list[Source]]:
-        """Passages with an id above ``after``, as the word index needs them, in id order."""
+        """Passages with an id above ``after``, as the word index needs them, in id order.
+        Files from before languages were recorded get theirs now (from their first passage)."""
         conn = self._conn()
         last = after
         while not self._words_stop.is_set():
             rows = conn.execute(
-                "SELECT c.id, c.text, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, f.lang "
+                "SELECT c.id, c.text, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, f.lang, f.id "
                 "FROM chunks c JOIN files f ON f.id=c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?",
                 (last, batch)).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
-            yield [Source(r[0], r[1], r[2], r[3]) for r in rows]
+            guessed: dict[int, str] = {}
+            out = []
+            for cid, text, heading, lang, fid in rows:
+                if lang is None:
+                    lang = guessed.get(fid)
+                    if lang is None:
+                        lang = guessed[fid] = text_language([NewChunk(0, 0, None, None, text)])
+                out.append(Source(cid, text, heading, lang))
+            if guessed:
+                with self.transaction() as c:
+                    c.executemany("UPDATE files SET lang=? WHERE id=?",
+                                  [(l, f) for f, l in guessed.items()])
+            yield out
 
     def _words_changed(self, added: list[Source], dropped: Sequence[int]) -> None:
         """After a commit (still holding the write lock): the word index follows."""
@@ -632,8 +645,9 @@ class Catalog:
             "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
 
 
-def text_language(chunks: Sequence[NewChunk]) -> str | None:
-    """The language of a file's text (its first few thousand characters), or None."""
+def text_language(chunks: Sequence[NewChunk]) -> str:
+    """The language of a file's text (its first few thousand characters), "und" when
+    it cannot be told."""
     sample, n = [], 0
     for ch in chunks:
         sample.append(ch.text)
@@ -641,4 +655,4 @@ def text_language(chunks: Sequence[NewChunk]) -> str | None:
         if n >= 2000:
             break
     guess = _lang.detect(" ".join(sample))
-    return guess.code if guess.code != "und" and guess.confidence >= 0.5 else None
+    return guess.code if guess.code != "und" and guess.confidence >= 0.5 else "und"

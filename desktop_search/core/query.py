@@ -129,6 +129,7 @@ def tokens(text: str) -> Iterator[Token]:
 
 def analyze(text: str, lang: str | None) -> list[str]:
     """Index terms of text written in ``lang`` (ISO 639-1; None/"und" when unknown)."""
+    lang = lang if lang and lang != "und" else None
     stops = stopwords(lang) if lang else frozenset()
     words = [t.word for t in tokens(text)]
     if stops:

@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from desktop_search.core.query import QueryWord, analyze
+from desktop_search.core.query import QueryWord, analyze, has_stemmer
 
 log = logging.getLogger(__name__)
 
@@ -397,12 +397,15 @@ class WordIndex:
             return sum(e - a for a, e in (s.postings(b) for s in self._segments)) + \
                 len(self._buf_post.get(form, ()))
 
-    def index_languages(self, *, min_share: float = 0.02) -> list[str]:
-        """Languages of at least ``min_share`` of the passages, most common first."""
+    def index_languages(self, *, min_share: float = 0.01, min_passages: int = 20,
+                        most: int = 6) -> list[str]:
+        """Languages with a stemmer that enough passages are in, most common first: a
+        query word is looked up in each one's stemmed form."""
         with self._lock:
             total = sum(self.languages.values())
-            return [l for l, c in self.languages.most_common()
-                    if l != "und" and total and c >= min_share * total]
+            langs = [l for l, c in self.languages.most_common()
+                     if l != "und" and has_stemmer(l) and (c >= min_passages or c >= min_share * total)]
+        return langs[:most]
 
     # -- persistence ---------------------------------------------------------------------
     def save(self) -> None:

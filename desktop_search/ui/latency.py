@@ -1,6 +1,8 @@
 """Keystroke-to-painted-results latency of the real window on a large index.
 
     python -m desktop_search.ui.latency [--chunks 12000] [--queries 50] [--json]
+    python -m desktop_search.ui.latency --data-dir D --queries-file Q   # an index built
+        by `benchmarks/scale.py build --n N --dir D` (100k, 1M passages), queries one a line
 
 Fills a fresh data folder with real files whose passages are stored straight into the
 catalog (embedding 10,000+ passages would take minutes here): each passage is a few
@@ -169,12 +171,26 @@ def summary(ms: list[float]) -> dict:
                 max_ms=round(s[-1], 1))
 
 
+def _rss_mb() -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chunks", type=int, default=12_000)
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--dir", help="work folder (default: a temporary one)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--data-dir", help="an existing data folder (e.g. benchmarks/scale.py's); "
+                                       "opened with its own model settings, nothing built")
+    ap.add_argument("--queries-file", help="queries, one a line (a TSV's last column)")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -187,10 +203,21 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="ds-latency-"))
     data_dir, docs_dir = work / "data", work / "docs"
-    embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")
-    embedder.load()
+    embedder = None
+    if args.data_dir:
+        data_dir = Path(args.data_dir)
+    else:
+        embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")
+        embedder.load()
     t = time.perf_counter()
-    if (data_dir / "catalog.sqlite3").exists() and args.dir:
+    if args.data_dir:
+        from desktop_search.core.catalog import Catalog
+
+        cat = Catalog(data_dir / "catalog.sqlite3")
+        st = cat.stats()
+        cat.close()
+        built = dict(files=st["files_indexed"], chunks=st["chunks"], reused=True)
+    elif (data_dir / "catalog.sqlite3").exists() and args.dir:
         from desktop_search.core.catalog import Catalog
 
         cat = Catalog(data_dir / "catalog.sqlite3")
@@ -212,7 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     if not _wait(app, lambda: controller.model_ready, 120):
         raise RuntimeError("the model did not load")
     _wait(app, lambda: controller.progress.state == "idle" and bool(window.roots), 120)
-    queries = (QUERIES * (args.queries // len(QUERIES) + 1))[:args.queries]
+    pool = QUERIES
+    if args.queries_file:
+        pool = [l.rstrip("\n").split("\t")[-1] for l in open(args.queries_file, encoding="utf-8")
+                if l.strip()]
+        pool = [q for q in pool if len(q) > 3]
+    queries = (pool * (args.queries // len(pool) + 1))[:args.queries]
     measure(app, window, ["warm up query", "another warm up"])
     with_debounce = measure(app, window, queries)
     debounce_ms = window.debounce.interval()
@@ -229,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                   keystroke_to_paint=summary(with_debounce),
                   keystroke_to_paint_without_debounce=summary(no_debounce),
                   engine_search_only=summary(engine_ms))
+    report["rss_mb"] = _rss_mb()
     window.close()
     controller.shutdown()
     if args.json:

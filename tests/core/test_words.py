@@ -157,3 +157,26 @@ def test_segments_merge_and_tombstones(tmp_path, monkeypatch):
     assert again.load()
     for w in vocab[:10]:
         assert idx.search(query_words(w), 20) == pytest.approx(again.search(query_words(w), 20))
+
+
+def test_catalog_from_before_the_word_index_is_upgraded(data_dir, hash_embedder, docs):
+    """An FTS5-era catalog (no languages recorded) opens, learns its languages, finds."""
+    import sqlite3
+
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    run_index(eng)
+    eng.close()
+    conn = sqlite3.connect(data_dir / "catalog.sqlite3")
+    conn.execute("ALTER TABLE files DROP COLUMN lang")
+    conn.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(heading, body)")
+    conn.commit()
+    conn.close()
+    shutil.rmtree(data_dir / "words")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    assert found(eng, "mudanca") == ["ocean.txt"]           # stemmed as Portuguese again
+    langs = dict(eng.catalog._conn().execute("SELECT path, lang FROM files").fetchall())
+    assert langs[str(docs / "ocean.txt")] == "pt"
+    assert not eng.catalog._conn().execute(
+        "SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone()
+    eng.close()

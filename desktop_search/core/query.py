@@ -23,6 +23,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import regex
@@ -96,9 +97,23 @@ def stopwords(lang: str) -> frozenset[str]:
     name = _STOP_LISTS.get(lang)
     if name is None:
         return frozenset()
-    import bm25s.stopwords as lists
+    return frozenset(fold(w) for w in getattr(_stop_lists(), name))
 
-    return frozenset(fold(w) for w in getattr(lists, name))
+
+@functools.lru_cache(maxsize=1)
+def _stop_lists():
+    """bm25s's stopwords module (plain tuples) without importing bm25s itself, which
+    pulls in scipy (0.2 s) on the way to the first answer."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("bm25s")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("bm25s is required for the stop-word lists")
+    path = Path(next(iter(spec.submodule_search_locations))) / "stopwords.py"
+    mod_spec = importlib.util.spec_from_file_location("_desktop_search_stopwords", path)
+    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(mod)
+    return mod
 
 
 def has_stemmer(lang: str) -> bool:

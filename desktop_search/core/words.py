@@ -68,7 +68,7 @@ class _Segment:
     """Immutable postings of a set of passages (alive flags aside)."""
 
     __slots__ = ("terms", "indptr", "rows", "tf", "ids", "dl", "alive", "n_dead", "name",
-                 "dead_saved", "_dl_sum")
+                 "dead_saved", "_dl_sum", "_k")
 
     def __init__(self, terms, indptr, rows, tf, ids, dl, name=None) -> None:
         self.terms = terms          # S bytes, sorted (utf-8 keeps code point order)
@@ -82,6 +82,7 @@ class _Segment:
         self.name = name            # folder name once saved
         self.dead_saved = 0         # n_dead at the last save
         self._dl_sum: tuple[int, float] | None = None
+        self._k: tuple[float, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -209,7 +210,6 @@ class WordIndex:
         self.rebuilding = False
         self._rebuild_thread: threading.Thread | None = None
         self._merging = False
-        self._k_cache: dict[int, tuple[float, np.ndarray]] = {}
         self.dirty = False
 
     # -- feeding -------------------------------------------------------------------------
@@ -279,7 +279,6 @@ class WordIndex:
                     merged.kill(np.sort(np.asarray(late, dtype=np.int64)))
                 keep = [s for s in self._segments if all(s is not v for v in victims)]
                 self._segments = keep + [merged]
-                self._k_cache.clear()
                 self.dirty = True
         finally:
             with self._lock:
@@ -305,11 +304,11 @@ class WordIndex:
 
     def _norm(self, seg: _Segment, avgdl: float) -> np.ndarray:
         """k1 * (1 - b + b * dl / avgdl) per row, cached while avgdl stays put."""
-        hit = self._k_cache.get(id(seg))
+        hit = seg._k
         if hit is not None and abs(hit[0] - avgdl) <= 0.01 * avgdl:
             return hit[1]
         k = (K1 * (1 - B + B * np.asarray(seg.dl) / avgdl)).astype(np.float32)
-        self._k_cache[id(seg)] = (avgdl, k)
+        seg._k = (avgdl, k)
         return k
 
     # -- search --------------------------------------------------------------------------

@@ -137,13 +137,77 @@ def scale(data_dir: Path, queries: list[str], *, fts5: bool = True) -> dict:
     return out
 
 
+def synthetic(n: int, queries: list[str], folder: Path) -> dict:
+    """The word index alone on n synthetic passages made as scale.py makes them (70-word
+    windows of the collections' text, a 3-word heading on every tenth): build (as a
+    rebuild from the catalog would), save, reopen memory-mapped in a fresh index, query."""
+    import numpy as np
+
+    from benchlib import rss_mb
+    from scale import CHUNKS_PER_FILE, WORDS_PER_CHUNK, corpus_words
+
+    from desktop_search.core.query import query_words
+    from desktop_search.core.words import Source, WordIndex
+
+    gen = np.random.default_rng(0)
+    W = np.array(corpus_words(), dtype=object)
+
+    def batches():
+        for lo in range(0, n, 20000):
+            out = []
+            for i in range(lo, min(n, lo + 20000)):
+                s = int(gen.integers(0, len(W) - WORDS_PER_CHUNK))
+                heading = " ".join(W[gen.integers(0, len(W), 3)]) if i % CHUNKS_PER_FILE == 0 else ""
+                out.append(Source(i + 1, " ".join(W[s:s + WORDS_PER_CHUNK]), heading, "en"))
+            yield out
+
+    idx = WordIndex(folder=folder)
+    t, c = time.perf_counter(), time.process_time()
+    idx.rebuild(batches())
+    build_s, build_cpu_s = time.perf_counter() - t, time.process_time() - c
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    del idx
+    rss0 = rss_mb()
+    t = time.perf_counter()
+    idx = WordIndex(folder=folder)
+    assert idx.load()
+    load_s = time.perf_counter() - t
+    langs = ["en"]
+    for q in queries[:10]:
+        idx.search(query_words(q, languages=langs), 200)
+    ms = []
+    for q in queries:
+        a = time.perf_counter()
+        idx.search(query_words(q, languages=langs), 200)
+        ms.append((time.perf_counter() - a) * 1000)
+    cpu = []
+    for q in queries:
+        c = time.process_time()
+        idx.search(query_words(q, languages=langs), 200)
+        cpu.append((time.process_time() - c) * 1000)
+    return dict(passages=n, build_s=round(build_s, 1), build_cpu_s=round(build_cpu_s, 1),
+                passages_per_cpu_s=round(n / build_cpu_s), search_pool200_cpu_ms=summary_ms(cpu),
+                disk_mb=round(size / 2**20, 1), segments=len(idx._segments),
+                load_s=round(load_s, 3), rss_after_queries_over_start_mb=round((rss_mb() or 0) - (rss0 or 0), 1),
+                search_pool200_ms=summary_ms(ms))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--collections", default=",".join(available_collections()))
     ap.add_argument("--scale", help="a data folder built by scale.py")
     ap.add_argument("--queries", help="with --scale: queries, one a line")
     ap.add_argument("--no-fts5", action="store_true")
+    ap.add_argument("--synthetic", type=int, help="the word index alone on N synthetic passages")
     a = ap.parse_args()
+    if a.synthetic:
+        qs = [l.rstrip("\n").split("\t")[-1] for l in open(a.queries, encoding="utf-8") if l.strip()]
+        folder = Path(tempfile.mkdtemp(prefix="words-synth-"))
+        try:
+            print(json.dumps(synthetic(a.synthetic, qs, folder / "words")), flush=True)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     if a.scale:
         qs = [l.rstrip("\n").split("\t")[-1] for l in open(a.queries, encoding="utf-8") if l.strip()]
         print(json.dumps(scale(Path(a.scale), qs, fts5=not a.no_fts5)), flush=True)

@@ -32,6 +32,7 @@ import regex
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u30fc\u3005"
 _TOKEN_RE = regex.compile(rf"[{_CJK}]+|[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]+", regex.V1)
 _CJK_RUN = regex.compile(rf"[{_CJK}]")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 MAX_TERM_CHARS = 40          # longer "words" are hashes, base64, URLs: not worth a posting
 
 # Combining marks that are accents on Latin/Greek/Cyrillic letters, Arabic harakat,
@@ -146,7 +147,10 @@ def analyze(text: str, lang: str | None) -> list[str]:
     """Index terms of text written in ``lang`` (ISO 639-1; None/"und" when unknown)."""
     lang = lang if lang and lang != "und" else None
     stops = stopwords(lang) if lang else frozenset()
-    words = [t.word for t in tokens(text)]
+    if text.isascii():      # most text: the same words, 4x faster
+        words = [w for w in _ASCII_WORD.findall(text.lower()) if len(w) <= MAX_TERM_CHARS]
+    else:
+        words = [t.word for t in tokens(text)]
     if stops:
         words = [w for w in words if w not in stops]
     st = _stemmer(lang) if lang else None

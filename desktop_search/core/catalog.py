@@ -246,10 +246,6 @@ class Catalog:
         if added:
             self.words.add(added)
 
-    def rebuild_words(self) -> None:
-        """Rebuild the word index from the catalog now (doctor --repair)."""
-        self._words_rebuild()
-
     def words_ready(self, timeout: float | None = None) -> bool:
         """Whether the word index holds the whole catalog (waits up to ``timeout``)."""
         t = self._words_thread
@@ -344,6 +340,13 @@ class Catalog:
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
             return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
+
+    def absorb_root(self, inner: str, *, into: str) -> None:
+        """A new root that contains an older one takes over its files."""
+        with self.transaction() as c:
+            c.execute("UPDATE files SET root_id=(SELECT id FROM roots WHERE path=?) "
+                      "WHERE root_id=(SELECT id FROM roots WHERE path=?)", (into, inner))
+            c.execute("DELETE FROM roots WHERE path=?", (inner,))
 
     def roots(self) -> list[dict]:
         rows = self._conn().execute(
@@ -630,6 +633,26 @@ class Catalog:
         if words is None:
             words, _ = self.query_words(query)
         return self.words.search(words, limit)
+
+    # -- checks and repair (core.doctor) ---------------------------------------------------
+    def count_duplicate_paths(self) -> int:
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM (SELECT path FROM files GROUP BY path HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
+
+    def word_index_mismatch(self) -> tuple[int, int]:
+        """(word-index entries without a passage, passages missing from the word index);
+        (0, 0) while the word index is still being built."""
+        if not self.words_ready(timeout=0):
+            return 0, 0
+        with self._write_lock:
+            have = self.words.live_ids()
+            want = self._ids_upto(2**62)
+        return int(len(np.setdiff1d(have, want))), int(len(np.setdiff1d(want, have)))
+
+    def repair_word_index(self) -> None:
+        """Rebuild the word index from the catalog."""
+        self._words_rebuild()
 
     # -- status --------------------------------------------------------------------------
     def stats(self) -> dict:

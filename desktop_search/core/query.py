@@ -15,6 +15,8 @@ is highlighted:
   stem in each language the index holds.
 
 Every term keeps the span of the original text it came from; highlights are those spans.
+
+Also the snippet: a passage trimmed around its sentence richest in the query's words.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u30fc\u3005"
 _TOKEN_RE = regex.compile(rf"[{_CJK}]+|[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]+", regex.V1)
 _CJK_RUN = regex.compile(rf"[{_CJK}]")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+SNIPPET_CHARS = 260
 MAX_TERM_CHARS = 40          # longer "words" are hashes, base64, URLs: not worth a posting
 
 # Combining marks that are accents on Latin/Greek/Cyrillic letters, Arabic harakat,
@@ -295,3 +298,52 @@ class Matcher:
 def matcher(query: str, *, languages: Iterable[str] = ("en",)) -> Matcher:
     langs = list(languages)
     return Matcher(query_words(query, languages=langs), langs)
+
+
+# -- snippets ----------------------------------------------------------------------------
+
+_SENT_RE = re.compile(r"[^.!?\n\u3002\uff01\uff1f]+(?:[.!?\u3002\uff01\uff1f]+|\n|$)")
+
+
+def highlight_spans(text: str, terms: "Matcher | str | None") -> list[tuple[int, int]]:
+    """Where the query's words occur in text, in any of their indexed forms (the spans
+    are the original text's, accents and all)."""
+    m = matcher(terms) if isinstance(terms, str) else terms
+    if not m:
+        return []
+    return m.spans(text)
+
+
+def make_snippet(text: str, terms: "Matcher | str | None", width: int = SNIPPET_CHARS
+                 ) -> tuple[str, list[tuple[int, int]], int]:
+    """Trim a passage around its sentence richest in query words.
+
+    Returns (snippet, highlight spans within it, offset of the snippet in text).
+    """
+    pat = matcher(terms) if isinstance(terms, str) else (terms or None)
+    text_len = len(text)
+    if text_len <= width:
+        start, end = 0, text_len
+    else:
+        best_start = 0
+        if pat is not None:
+            matches = [(start, key) for start, _, key in pat.finditer(text)]
+            best_hits = 0
+            for sm in _SENT_RE.finditer(text):
+                distinct = {w for pos, w in matches if sm.start() <= pos < sm.end()}
+                if len(distinct) > best_hits:
+                    best_start, best_hits = sm.start(), len(distinct)
+        start = max(0, min(best_start - 40, text_len - width))
+        end = min(text_len, start + width)
+        # snap to word boundaries
+        if start > 0:
+            sp = text.find(" ", start, start + 30)
+            start = sp + 1 if sp != -1 else start
+        if end < text_len:
+            sp = text.rfind(" ", end - 30, end)
+            end = sp if sp != -1 else end
+    snippet = " ".join(text[start:end].split())
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < text_len else ""
+    snippet = prefix + snippet + suffix
+    return snippet, highlight_spans(snippet, pat), start

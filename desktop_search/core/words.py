@@ -390,6 +390,14 @@ class WordIndex:
         top = top[np.argsort(-sc[top], kind="stable")]
         return [(int(ids[t]), float(sc[t])) for t in top]
 
+    def live_ids(self) -> np.ndarray:
+        """Every chunk id the index holds (for checks)."""
+        with self._lock:
+            parts = [np.asarray(s.ids)[s.alive] for s in self._segments]
+            parts.append(np.array([i for i in self._buf_ids if i not in self._buf_dead],
+                                  dtype=np.int64))
+        return np.sort(np.concatenate(parts))
+
     def df(self, form: str) -> int:
         with self._lock:
             b = form.encode("utf-8")

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from desktop_search.core import words as words_mod
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 from desktop_search.core.query import query_words
 from desktop_search.core.words import Source, WordIndex
 
@@ -90,7 +91,8 @@ KILLED = textwrap.dedent("""
         sys.path.insert(0, {tests!r})
         from conftest import HashEmbedder
         from desktop_search.core.catalog import NewChunk
-        from desktop_search.core.engine import Engine, IndexService
+        from desktop_search.core.engine import Engine
+        from desktop_search.core.indexing import IndexService
         data, docs = Path(sys.argv[1]), Path(sys.argv[2])
         eng = Engine(data, embedder=HashEmbedder())
         eng.add_root(docs)

@@ -197,6 +197,7 @@ class WordIndex:
     def __init__(self, *, folder: Path | None) -> None:
         self.folder = Path(folder) if folder is not None else None
         self._lock = threading.RLock()
+        self._save_lock = threading.Lock()      # one save at a time
         self._segments: list[_Segment] = []
         # the buffer: passages not yet in a segment
         self._buf_ids: list[int] = []
@@ -419,6 +420,10 @@ class WordIndex:
         """Write new segments and tombstones, then the manifest (atomically)."""
         if self.folder is None or self.rebuilding:
             return
+        with self._save_lock:
+            self._save()
+
+    def _save(self) -> None:
         with self._lock:
             if not self.dirty:
                 return

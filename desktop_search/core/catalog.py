@@ -597,15 +597,18 @@ class Catalog:
         return np.asarray(out_ids, dtype=np.uint64), np.stack(out_vecs)
 
     # -- search --------------------------------------------------------------------------
-    def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
+    def chunks(self, ids: Sequence[int], *, text: bool = True) -> dict[int, ChunkRow]:
+        """Rows of these chunks; ``text=False`` leaves their text empty (ranking hundreds of
+        candidates needs only where each one is)."""
         out: dict[int, ChunkRow] = {}
         conn = self._conn()
         ids = [int(i) for i in ids]
+        col = "c.text" if text else "''"
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
             for r in conn.execute(
-                    "SELECT c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, c.text, "
+                    f"SELECT c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, {col}, "
                     f"f.kind, f.title, f.mtime_ns, f.size FROM chunks c JOIN files f ON f.id=c.file_id "
                     f"WHERE c.id IN ({marks})", part):
                 out[r[0]] = ChunkRow(*r)

@@ -88,7 +88,8 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
         dense_chunks = vectors.search(query_vec, pool)
     words, langs = catalog.query_words(query)
     lex_chunks = catalog.lexical(query, pool, words=words) if (use_lexical and query.strip()) else []
-    rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks})
+    rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks},
+                          text=False)
 
     def pool(chunks: list[tuple[int, float]]) -> tuple[dict[int, float], dict[int, int]]:
         """Per file: the score of its best passage, and that passage."""
@@ -108,9 +109,11 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
     scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0)
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
     pattern = Matcher(words, langs)
+    best = {fid: dense_best[fid] if fid in dense_best else lex_best[fid] for fid, _ in ranked}
+    rows = catalog.chunks(list(best.values()))          # now with their text
     hits = []
     for fid, score in ranked:
-        cid = dense_best[fid] if fid in dense_best else lex_best[fid]
+        cid = best[fid]
         row = rows[cid]
         snippet, hl, offset_in_chunk = make_snippet(row.text, pattern)
         line = row.line

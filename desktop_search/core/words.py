@@ -43,9 +43,10 @@ FORMAT = 1
 FLUSH_CHUNKS = 5000          # buffered passages before they become a segment
 MAX_SEGMENTS = 8             # more than this and the smallest ones are merged
 HEADING_BOOST = 2            # a file's heading counts twice in its first passage
-# A query word in more than this share of passages barely moves BM25 (idf < 0.7) but
-# costs the most to score: skipped unless the query has nothing else.
+# In a big index a query word in more than this share of passages barely moves BM25
+# (idf < 0.7) but costs the most to score: skipped unless the query has nothing else.
 COMMON_SHARE = 0.4
+COMMON_MIN_PASSAGES = 10000
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,7 +331,8 @@ class WordIndex:
             spans = [[s.postings(b) for s in segs] for b, _ in forms]
             df = [sum(e - a for a, e in sp) + len(self._buf_post.get(f, ()))
                   for sp, (_, f) in zip(spans, forms)]
-            keep = [i for i, d in enumerate(df) if d and d <= COMMON_SHARE * n]
+            common = COMMON_SHARE * n if n >= COMMON_MIN_PASSAGES else n
+            keep = [i for i, d in enumerate(df) if d and d <= common]
             if not keep:
                 keep = [i for i, d in enumerate(df) if d]
             if not keep:

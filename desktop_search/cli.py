@@ -490,6 +490,13 @@ def cmd_doctor(args) -> int:
             own.release()
 
 
+def _launcher_data_dir(args) -> str | None:
+    """The data folder a launcher must name: only one other than the default."""
+    from desktop_search.paths import ENV_HOME
+
+    return args.data_dir or os.environ.get(ENV_HOME) or None
+
+
 def cmd_install_desktop(args) -> int:
     from desktop_search.core import desktop
 
@@ -497,7 +504,7 @@ def cmd_install_desktop(args) -> int:
         gone = desktop.uninstall_desktop_entry()
         print("removed " + ", ".join(map(str, gone)) if gone else "nothing was installed")
         return 0
-    written = desktop.install_desktop_entry(data_dir=args.data_dir)
+    written = desktop.install_desktop_entry(data_dir=_launcher_data_dir(args))
     print("Desktop Search is in your applications menu:")
     for p in written:
         print(f"  {p}")
@@ -508,7 +515,7 @@ def cmd_autostart(args) -> int:
     from desktop_search.core import desktop
 
     if args.state != "status":
-        desktop.set_start_at_login(enabled=args.state == "on", data_dir=args.data_dir)
+        desktop.set_start_at_login(enabled=args.state == "on", data_dir=_launcher_data_dir(args))
     on = desktop.start_at_login_enabled()
     where = desktop.autostart_path()
     print(f"start at login: {'on' if on else 'off'}" + (f" ({where})" if on and where else ""))

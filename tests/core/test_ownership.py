@@ -104,3 +104,45 @@ def test_a_wrong_key_is_refused_and_the_owner_keeps_answering(tmp_path):
     finally:
         own.release()
     assert not (tmp_path / "owner.sock").exists()
+
+
+def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
+    """search/status/doctor next to an owner: no vector save, no clean-up, no model switch."""
+    from desktop_search.core.engine import Engine, IndexService
+    from desktop_search.errors import ConfigError
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "cats.txt").write_text("Cats sleep most of the day.")
+    data = tmp_path / "data"
+    eng = Engine(data, embedder=hash_embedder)
+    eng.add_root(docs)
+    IndexService(eng).run_until_idle()
+    eng.close()
+    (data / "vectors.usearch").unlink()           # the owner has not saved yet, say
+    (data / "vectors.json").unlink()
+    (data / "vectors.usearch.tmp").write_bytes(b"the owner is writing this")
+    before = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.is_file()}
+
+    reader = Engine(data, embedder=hash_embedder, read_only=True)
+    hits = reader.search("cats sleeping", k=1)
+    assert hits and hits[0].path.endswith("cats.txt")   # caught up in memory
+    assert reader.doctor()["ok"]
+    reader.close()
+    after = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.is_file()}
+    assert not (data / "vectors.usearch").exists()
+    assert (data / "vectors.usearch.tmp").read_bytes() == b"the owner is writing this"
+    assert {k: v for k, v in after.items() if not k.startswith("catalog")} == \
+        {k: v for k, v in before.items() if not k.startswith("catalog")}
+
+    class OtherModel(type(hash_embedder)):
+        model_id = "test/another-model"
+
+    other = Engine(data, embedder=OtherModel(), read_only=True)
+    with pytest.raises(ConfigError, match="made with the model test/hash-64"):
+        other.search("cats", k=1)
+    other.close()
+    again = Engine(data, embedder=hash_embedder, read_only=True)
+    assert again.catalog.get_meta("model_id") == "test/hash-64"     # not switched
+    assert again.catalog.count_unembedded() == 0                     # nothing cleared
+    again.close()

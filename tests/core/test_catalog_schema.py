@@ -122,3 +122,19 @@ def test_a_newer_catalog_is_refused_untouched(tmp_path):
     with pytest.raises(CatalogTooNew, match="newer desktop-search"):
         Catalog(path)
     assert path.read_bytes() == before
+
+
+def test_a_reader_upgrades_only_when_nobody_owns_the_folder(tmp_path, hash_embedder):
+    from desktop_search.core.engine import Engine
+    from desktop_search.core.ownership import DataFolderBusy, Ownership
+
+    data = tmp_path / "data"
+    data.mkdir()
+    make_v1(data / "catalog.sqlite3")
+    with Ownership.acquire(data, kind="window"):
+        with pytest.raises(DataFolderBusy, match="in use by the Desktop Search window"):
+            Engine(data, embedder=hash_embedder, read_only=True)
+    eng = Engine(data, embedder=hash_embedder, read_only=True)
+    assert eng.catalog.schema_version() == SCHEMA_VERSION
+    assert [r["path"] for r in eng.roots()] == ["/docs"]
+    eng.close()

@@ -108,7 +108,8 @@ def test_a_wrong_key_is_refused_and_the_owner_keeps_answering(tmp_path):
 
 def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     """search/status/doctor next to an owner: no vector save, no clean-up, no model switch."""
-    from desktop_search.core.engine import Engine, IndexService
+    from desktop_search.core.engine import Engine
+    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     docs = tmp_path / "docs"

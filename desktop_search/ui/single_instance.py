@@ -18,6 +18,8 @@ from desktop_search.core.ownership import (DataFolderBusy, HandOffError, Ownersh
 from desktop_search.ui.bridge import emit
 
 ACCEPTS = ("show", "add", "remove")
+#: owners that finish by themselves: the window waits for them instead of giving up
+SHORT_LIVED = ("index", "remove", "doctor", "upgrade")
 
 
 class InstanceServer(QObject):
@@ -78,3 +80,43 @@ def can_show_dialogs() -> bool:
 def say(message: str) -> None:
     if sys.stderr is not None:
         print(f"desktop-search: {message}", file=sys.stderr, flush=True)
+
+
+def wait_for_owner(data_dir: Path, server: InstanceServer, busy: DataFolderBusy,
+                   *, poll_ms: int = 250) -> Ownership | None:
+    """A short CLI command (``index``, ``remove``, ...) holds the folder: wait until it
+    is done, saying so, then own the folder. None when the user cancels."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    what = busy.owner.describe() if busy.owner else "another process"
+    say(f"waiting for {what} to finish with {data_dir}")
+    loop = QEventLoop()
+    got: list[Ownership] = []
+
+    def poll() -> None:
+        try:
+            got.append(claim(data_dir, server))
+        except DataFolderBusy:
+            return
+        loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(poll_ms)
+    timer.timeout.connect(poll)
+    box = None
+    if can_show_dialogs():
+        box = QMessageBox(QMessageBox.Icon.Information, "Desktop Search",
+                          f"Waiting for {what} to finish updating the index…")
+        box.setInformativeText("The window opens as soon as it is done.")
+        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _result: loop.quit())
+        box.show()
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if box is not None:
+        box.finished.disconnect()
+        box.close()
+        box.deleteLater()
+    return got[0] if got else None

@@ -43,10 +43,10 @@ def test_a_second_window_raises_the_first_and_hands_it_its_folders(qtbot, tmp_pa
 def test_a_window_next_to_a_cli_writer_stops_naming_it(qtbot, tmp_path, capfd):
     data = tmp_path / "data"
     data.mkdir()
-    with Ownership.acquire(data, kind="index"):
+    with Ownership.acquire(data, kind="watch"):      # it never finishes by itself
         rc = run_app(data_dir=data)
     assert rc == 3
-    assert f"in use by `desktop-search index` (pid {os.getpid()}" in capfd.readouterr().err
+    assert f"in use by `desktop-search watch` (pid {os.getpid()}" in capfd.readouterr().err
 
 
 def test_a_folder_that_does_not_exist_is_refused_by_the_window(qtbot, tmp_path):
@@ -80,3 +80,34 @@ def test_settings_start_at_login_and_menu_entry(qtbot, tmp_path, monkeypatch):
     again.start_at_login.setChecked(False)
     again.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert not autostart.exists()
+
+
+def test_the_window_waits_for_a_short_cli_command_then_opens(qtbot, tmp_path, monkeypatch,
+                                                            embedder, capfd):
+    """`desktop-search index` holds the folder: the window waits, then opens and owns it."""
+    from PySide6.QtCore import QTimer
+
+    from desktop_search.ui import app
+
+    real_factory = app.engine_factory
+    monkeypatch.setattr(app, "engine_factory",
+                        lambda data_dir, **kw: real_factory(data_dir, **kw, embedder=embedder))
+    data = tmp_path / "data"
+    data.mkdir()
+    cli_index = Ownership.acquire(data, kind="index")
+    QTimer.singleShot(400, cli_index.release)        # the CLI command finishes
+    seen = {}
+
+    def poke():
+        wins = [w for w in _windows() if w.isVisible()]
+        if not wins or not wins[0].controller.ready:
+            QTimer.singleShot(20, poke)
+            return
+        seen["owner"] = current_owner(data).kind
+        wins[0].quit()
+
+    QTimer.singleShot(0, poke)
+    rc = run_app(data_dir=data)
+    assert rc == 0 and seen == {"owner": "window"}
+    assert "waiting for `desktop-search index`" in capfd.readouterr().err
+    assert current_owner(data) is None

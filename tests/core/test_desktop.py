@@ -169,10 +169,3 @@ def test_gui_without_the_xcb_libraries_says_what_to_install(tmp_path):
     assert f"sudo apt install {' '.join(dict.fromkeys(missing.values()))}" in p.stderr
     assert "could not load the Qt platform plugin" not in p.stderr   # we spoke before Qt
 
-
-def test_desktop_and_ownership_need_no_qt():
-    code = ("import sys; sys.modules['PySide6'] = None; "
-            "import desktop_search.core.desktop, desktop_search.core.ownership, desktop_search.cli; "
-            "print(desktop_search.core.desktop.window_problem() is None or 'checked')")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0 and p.stdout.strip() in ("True", "checked"), p.stderr

@@ -145,17 +145,29 @@ def _own(args, kind: str, *, hint: str, handler=None, accepts: tuple[str, ...] =
                              hint=hint)
 
 
-def _hand_off(busy, command: str, paths: list[str]) -> str | None:
-    """Give the work to the running owner when it takes it; its answer, else None."""
-    from desktop_search.core.ownership import HandOffError, Request, hand_off
+def _own_or_hand_off(args, kind: str, *, hint: str, command: str | None, paths: list[str]):
+    """(our ownership, None), or (None, (owner, what it said)) when the running owner took
+    the work; raises DataFolderBusy when it takes no such work."""
+    from desktop_search.core.ownership import (DataFolderBusy, HandOffError, Request,
+                                               current_owner, hand_off)
 
-    owner = busy.owner
-    if owner is None or command not in owner.accepts:
-        return None
-    reply = hand_off(owner, Request(command, tuple(paths)))
-    if not reply.ok:
-        raise HandOffError(f"{owner.describe()} refused: {reply.message}")
-    return f"handed to {owner.describe()}: {reply.message}"
+    for attempt in range(2):
+        try:
+            return _own(args, kind, hint=hint), None
+        except DataFolderBusy as busy:
+            owner = busy.owner
+            if command is None or owner is None or command not in owner.accepts:
+                raise
+            try:
+                reply = hand_off(owner, Request(command, tuple(paths)))
+            except HandOffError:
+                if attempt or current_owner(_data_dir(args)) is not None:
+                    raise
+                continue    # it ended between our two steps: the folder is free now
+            if not reply.ok:
+                raise HandOffError(f"{owner.describe()} refused: {reply.message}") from None
+            return None, (owner, f"handed to {owner.describe()}: {reply.message}")
+    raise AssertionError("unreachable")
 
 
 def _engine(args, *, read_only: bool = False):
@@ -187,20 +199,17 @@ def cmd_index(args) -> int:
     from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
-    from desktop_search.core.ownership import DataFolderBusy
-
     for p in args.paths:
         if not os.path.isdir(p):
             raise ConfigError(f"no such folder: {p}" if not os.path.exists(p) else f"not a folder: {p}")
-    try:
-        own = _own(args, "index", hint="wait for it to finish, then run this again")
-    except DataFolderBusy as busy:
-        said = None if args.model else _hand_off(busy, "add", [os.path.abspath(p) for p in args.paths])
-        if said is None:
-            raise
+    folders = [os.path.abspath(p) for p in args.paths]
+    # another model cannot be handed over: the owner runs its own
+    own, handed = _own_or_hand_off(args, "index", hint="wait for it to finish, then run this again",
+                                   command=None if args.model else "add", paths=folders)
+    if handed is not None:
+        owner, said = handed
         if args.json:
-            print(json.dumps(dict(handed_to=dict(pid=busy.owner.pid, kind=busy.owner.kind),
-                                  roots=[os.path.abspath(p) for p in args.paths])))
+            print(json.dumps(dict(handed_to=dict(pid=owner.pid, kind=owner.kind), roots=folders)))
         else:
             print(f"{said}; `desktop-search status` shows its progress")
         return 0
@@ -443,15 +452,10 @@ class _PrintListener:
 
 
 def cmd_remove(args) -> int:
-    from desktop_search.core.ownership import DataFolderBusy
-
-    try:
-        own = _own(args, "remove", hint="wait for it to finish, then run this again")
-    except DataFolderBusy as busy:
-        said = _hand_off(busy, "remove", [os.path.abspath(args.path)])
-        if said is None:
-            raise
-        print(said)
+    own, handed = _own_or_hand_off(args, "remove", hint="wait for it to finish, then run this again",
+                                   command="remove", paths=[os.path.abspath(args.path)])
+    if handed is not None:
+        print(handed[1])
         return 0
     try:
         eng = _engine(args)

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -159,13 +160,30 @@ def test_missing_libraries_match_what_the_loader_reports():
 
 
 def test_gui_without_the_xcb_libraries_says_what_to_install(tmp_path):
-    missing = desktop.missing_xcb_libraries()
-    if not missing:
-        pytest.skip("every library the xcb plugin needs is installed here")
+    """Whatever this machine has: one library the loader cannot find (a name no system has)
+    stands for the missing ones, through the real check and the real CLI."""
+    code = textwrap.dedent(f"""
+        import sys
+        from desktop_search.core import desktop
+        desktop.XCB_LIBRARIES["libdesktop-search-absent.so.9"] = "libdesktop-search-absent9"
+        from desktop_search import cli
+        sys.exit(cli.main(["--data-dir", {str(tmp_path / "d")!r}, "gui"]))
+    """)
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", DISPLAY=":0")
-    p = subprocess.run([sys.executable, "-m", "desktop_search", "--data-dir", str(tmp_path / "d"),
-                        "gui"], capture_output=True, text=True, env=env, timeout=120)
-    assert p.returncode == 1 and "Traceback" not in p.stderr
-    assert f"sudo apt install {' '.join(dict.fromkeys(missing.values()))}" in p.stderr
-    assert "could not load the Qt platform plugin" not in p.stderr   # we spoke before Qt
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+    missing = desktop.missing_xcb_libraries()
+    packages = [*dict.fromkeys(missing.values()), "libdesktop-search-absent9"]
+    assert f"sudo apt install {' '.join(packages)}" in p.stderr, p.stderr
+    assert "libdesktop-search-absent.so.9" in p.stderr
+    assert "could not load the Qt platform plugin" not in p.stderr
 
+
+def test_no_check_when_qt_is_told_another_platform(monkeypatch):
+    monkeypatch.setitem(desktop.XCB_LIBRARIES, "libdesktop-search-absent.so.9", "x")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert desktop.window_problem() is None
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert "libdesktop-search-absent.so.9" in desktop.window_problem()

@@ -147,8 +147,12 @@ def test_a_second_window_hands_over_to_the_first(tmp_path):
                           60), window.seen
         assert eventually(lambda: [r["path"] for r in status(data)["roots"]] == [str(a)], 60)
 
-        second = cli("gui", str(b), data_dir=data, check=False,
-                     env_extra={"QT_QPA_PLATFORM": "offscreen"})
+        # through the desktop-search-gui entry point (the Windows launcher without a console)
+        code = ("import sys; from desktop_search.cli import gui_main; "
+                f"sys.argv = ['desktop-search-gui', '--data-dir', {str(data)!r}, {str(b)!r}]; "
+                "sys.exit(gui_main())")
+        second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                timeout=120, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
         assert second.returncode == 0, second.stderr
         assert (f"already open (the Desktop Search window (pid {window.p.pid}" in second.stderr
                 and f"handed it {b}" in second.stderr)

@@ -293,7 +293,7 @@ class _HandOffServer:
             pass
 
 
-def hand_off(owner: OwnerInfo, request: Request, *, timeout: float = 15.0) -> Reply:
+def hand_off(owner: OwnerInfo, request: Request, *, timeout: float = 30.0) -> Reply:
     """Send a request to the running owner and return its answer."""
     if not owner.address or not owner.authkey or request.command not in owner.accepts:
         raise HandOffError(f"{owner.describe()} does not take '{request.command}' requests")

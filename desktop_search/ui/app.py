@@ -158,20 +158,17 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
         if said is not None:
             single_instance.say(said)
             return 0
-        if busy.owner is not None and busy.owner.kind in single_instance.SHORT_LIVED:
-            ownership = single_instance.wait_for_owner(data, instances, busy)
-            if ownership is None:
-                return 3
-            try:
-                return _run_window(app, data, model, folders, instances)
-            finally:
-                ownership.release()
-        single_instance.say(str(busy))
-        if single_instance.can_show_dialogs():
-            _fatal(f"The index in {data} is being updated by "
-                   f"{busy.owner.describe() if busy.owner else 'another process'}.\n\n"
-                   "Open the window again when it has finished (or stop it).")
-        return 3
+        if busy.owner is None or busy.owner.kind not in single_instance.SHORT_LIVED:
+            single_instance.say(str(busy))
+            if single_instance.can_show_dialogs():
+                _fatal(f"The index in {data} is being updated by "
+                       f"{busy.owner.describe() if busy.owner else 'another process'}.\n\n"
+                       "Open the window again when it has stopped.")
+            return 3
+        # a short CLI command (index, remove, doctor --repair): wait for it, then open
+        ownership = single_instance.wait_for_owner(data, instances, busy)
+        if ownership is None:
+            return 3
     try:
         return _run_window(app, data, model, folders, instances)
     finally:

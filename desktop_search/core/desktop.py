@@ -64,7 +64,11 @@ def _escape_value(text: str) -> str:
 
 def desktop_entry(*, command: list[str], autostart: bool = False) -> str:
     """The text of ``desktop-search.desktop`` for this installation."""
-    template = (resources_dir() / f"{APP_ID}.desktop").read_text(encoding="utf-8")
+    try:
+        template = (resources_dir() / f"{APP_ID}.desktop").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"the desktop entry template is missing from this installation "
+                          f"({exc.filename})") from None
     exec_line = " ".join(_exec_quote(a) for a in command)
     text = template.replace("@EXEC@", _escape_value(exec_line)).replace(
         "@TRYEXEC@", _escape_value(command[0]))

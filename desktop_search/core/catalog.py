@@ -22,7 +22,7 @@ from desktop_search.core import lang as _lang
 from desktop_search.core import query as _query
 from desktop_search.core.query import QueryWord, STOPWORDS, query_terms  # noqa: F401 (re-exported)
 from desktop_search.core.words import Source, WordIndex
-from desktop_search.errors import IndexCorrupt
+from desktop_search.errors import DesktopSearchError, IndexCorrupt
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,18 @@ log = logging.getLogger(__name__)
 # opens (milliseconds); above, on a background thread while queries are answered.
 SYNC_WORDS_LIMIT = 50000
 
-SCHEMA_VERSION = 1
+#: The catalog's layout version, kept in ``PRAGMA user_version`` (readable before any
+#: table, and what sqlite3's own tools show). Version 1 kept it only in ``meta``;
+#: version 3 moved the word index out of SQLite (FTS5) and records each file's language.
+SCHEMA_VERSION = 3
+
+
+class CatalogTooNew(DesktopSearchError):
+    """The catalog was written by a newer desktop-search: this one must not touch it."""
+
+
+class CatalogNeedsUpgrade(DesktopSearchError):
+    """The catalog is older than this code and was opened without permission to migrate."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -75,6 +86,41 @@ CREATE TABLE IF NOT EXISTS chunks(
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS chunks_unembedded ON chunks(id) WHERE vector IS NULL;
 """
+
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, to run inside one transaction (executescript
+    would commit first)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _v1_to_v2(c: sqlite3.Connection) -> None:
+    """Version 2 keeps the layout version in PRAGMA user_version (set by the caller);
+    the tables are unchanged, so this step only brings any missing v1 object in."""
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+def _v2_to_v3(c: sqlite3.Connection) -> None:
+    """The word index left SQLite (``words.WordIndex``, rebuilt from the chunks at the
+    next open); files record their language, detected then for the files already there."""
+    cols = {r[1] for r in c.execute("PRAGMA table_info(files)")}
+    if "lang" not in cols:
+        c.execute("ALTER TABLE files ADD COLUMN lang TEXT")
+    c.execute("DROP TABLE IF EXISTS chunks_fts")
+
+
+#: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
+#: transaction that also sets the new version, so a failure leaves the old file as it was.
+MIGRATIONS: list = [_v1_to_v2, _v2_to_v3]
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # file states
 INDEXED = "indexed"   # text extracted and chunked (vectors may still be pending)
@@ -130,7 +176,12 @@ _FILE_COLS = "id, path, root_id, size, mtime_ns, hash, kind, title, state, error
 class Catalog:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
 
-    def __init__(self, path: Path, *, words_folder: Path | None = None) -> None:
+    def __init__(self, path: Path, *, migrate: bool = True,
+                 words_folder: Path | None = None) -> None:
+        """Open (or create) the catalog. With ``migrate=False`` an older layout raises
+        ``CatalogNeedsUpgrade`` instead of being upgraded (a reader must not write while
+        another process owns the data folder), and the word index is kept in memory
+        only (its snapshot is the owner's to write)."""
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
@@ -138,31 +189,24 @@ class Catalog:
         self._conns_lock = threading.Lock()
         try:
             conn = self._conn()
-            conn.executescript(_SCHEMA)
             ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if ok == "ok":
+                self._check_version(migrate=migrate)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {exc}") from None
+        except DesktopSearchError:
+            self.close()
+            raise
         if ok != "ok":
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
-        if self.get_meta("schema") is None:
-            self.set_meta("schema", str(SCHEMA_VERSION))
-        self._migrate()
-        self.words = WordIndex(folder=words_folder or self.path.parent / "words")
+        self.read_only = not migrate
+        self.words = WordIndex(folder=words_folder or self.path.parent / "words",
+                               read_only=self.read_only)
         self._words_stop = threading.Event()
         self._words_thread: threading.Thread | None = None
         self._open_words()
-
-    def _migrate(self) -> None:
-        """Catalogs written before the word index moved out of SQLite."""
-        conn = self._conn()
-        cols = {r[1] for r in conn.execute("PRAGMA table_info(files)")}
-        with self.transaction() as c:
-            if "lang" not in cols:
-                c.execute("ALTER TABLE files ADD COLUMN lang TEXT")
-            if c.execute("SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone():
-                c.execute("DROP TABLE chunks_fts")
 
     # -- the word index ------------------------------------------------------------------
     def _open_words(self) -> None:
@@ -233,7 +277,7 @@ class Catalog:
                     if lang is None:
                         lang = guessed[fid] = text_language([NewChunk(0, 0, None, None, text)])
                 out.append(Source(cid, text, heading, lang))
-            if guessed:
+            if guessed and not self.read_only:
                 with self.transaction() as c:
                     c.executemany("UPDATE files SET lang=? WHERE id=?",
                                   [(l, f) for f, l in guessed.items()])
@@ -257,6 +301,51 @@ class Catalog:
     def save_words(self) -> None:
         if self._words_thread is None or not self._words_thread.is_alive():
             self.words.save()
+
+    # -- schema version --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The version on disk: ``user_version``, else the v1 ``meta`` row, else 0 (empty)."""
+        conn = self._conn()
+        v = conn.execute("PRAGMA user_version").fetchone()[0]
+        if v:
+            return int(v)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row:
+                return int(row[0])
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='files'").fetchone():
+                return 1
+        return 0
+
+    def _check_version(self, *, migrate: bool) -> None:
+        """A new file gets the current layout; an older one is migrated, step by step, in
+        one transaction (all or nothing); a newer one is refused before anything is written."""
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise CatalogTooNew(
+                f"the catalog {self.path} was written by a newer desktop-search (layout "
+                f"version {version}; this one knows up to {SCHEMA_VERSION}): upgrade "
+                "desktop-search, or point --data-dir at another folder")
+        if version and not migrate:
+            raise CatalogNeedsUpgrade(f"the catalog {self.path} has layout version {version} "
+                                      f"and needs an upgrade to {SCHEMA_VERSION}")
+        with self.transaction() as c:
+            now = self.schema_version()   # another process may have done it meanwhile
+            if now == 0:
+                for stmt in _statements(_SCHEMA):
+                    c.execute(stmt)
+            else:
+                for step in MIGRATIONS[now - 1:SCHEMA_VERSION - 1]:
+                    step(c)
+            c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.set_meta("schema", str(SCHEMA_VERSION), conn=c)
+        if version:
+            import logging
+
+            logging.getLogger(__name__).warning("catalog %s upgraded from layout %d to %d",
+                                                self.path, version, SCHEMA_VERSION)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:

@@ -195,8 +195,9 @@ def merge_segments(segs: Sequence[_Segment]) -> _Segment:
 class WordIndex:
     """BM25 over passages (chunk ids), thread-safe; ``folder=None`` keeps it in memory."""
 
-    def __init__(self, *, folder: Path | None) -> None:
+    def __init__(self, *, folder: Path | None, read_only: bool = False) -> None:
         self.folder = Path(folder) if folder is not None else None
+        self.read_only = read_only          # loads the snapshot, never writes one
         self._lock = threading.RLock()
         self._save_lock = threading.Lock()      # one save at a time
         self._segments: list[_Segment] = []
@@ -420,7 +421,7 @@ class WordIndex:
     # -- persistence ---------------------------------------------------------------------
     def save(self) -> None:
         """Write new segments and tombstones, then the manifest (atomically)."""
-        if self.folder is None or self.rebuilding:
+        if self.folder is None or self.rebuilding or self.read_only:
             return
         with self._save_lock:
             self._save()

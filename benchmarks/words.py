@@ -189,10 +189,14 @@ def synthetic(n: int, queries: list[str], folder: Path) -> dict:
         c = time.process_time()
         idx.search(query_words(q, languages=langs), 200)
         cpu.append((time.process_time() - c) * 1000)
+    rss_queried = rss_mb()
+    idx.release_pages()
+    rss_released = rss_mb()
     return dict(passages=n, build_s=round(build_s, 1), build_cpu_s=round(build_cpu_s, 1),
+                rss_after_release_over_start_mb=round((rss_released or 0) - (rss0 or 0), 1),
                 passages_per_cpu_s=round(n / build_cpu_s), search_pool200_cpu_ms=summary_ms(cpu),
                 disk_mb=round(size / 2**20, 1), segments=len(idx._segments),
-                load_s=round(load_s, 3), rss_after_queries_over_start_mb=round((rss_mb() or 0) - (rss0 or 0), 1),
+                load_s=round(load_s, 3), rss_after_queries_over_start_mb=round((rss_queried or 0) - (rss0 or 0), 1),
                 search_pool200_ms=summary_ms(ms))
 
 

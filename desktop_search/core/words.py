@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import mmap
 import os
 import shutil
 import threading
@@ -47,6 +48,7 @@ HEADING_BOOST = 2            # a file's heading counts twice in its first passag
 # (idf < 0.7) but costs the most to score: skipped unless the query has nothing else.
 COMMON_SHARE = 0.4
 COMMON_MIN_PASSAGES = 10000
+RELEASE_AFTER_S = 2.0        # after a query, mapped pages read are handed back this much later
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,7 @@ class WordIndex:
         self.rebuilding = False
         self._rebuild_thread: threading.Thread | None = None
         self._merging = False
+        self._release_timer: threading.Timer | None = None
         self.dirty = False
 
     # -- feeding -------------------------------------------------------------------------
@@ -386,6 +389,7 @@ class WordIndex:
             if items:
                 cands_ids.append(np.array([c for c, _ in items], dtype=np.int64))
                 cands_sc.append(np.array([v for _, v in items], dtype=np.float32))
+        self._schedule_release()
         if not cands_ids:
             return []
         ids = np.concatenate(cands_ids)
@@ -401,6 +405,24 @@ class WordIndex:
             parts.append(np.array([i for i in self._buf_ids if i not in self._buf_dead],
                                   dtype=np.int64))
         return np.sort(np.concatenate(parts))
+
+    def release_pages(self) -> None:
+        """Drop the mapped posting pages queries have read (see ``_drop_pages``)."""
+        with self._lock:
+            segs = list(self._segments)
+            self._release_timer = None
+        for seg in segs:
+            for arr in (seg.rows, seg.tf, seg.terms, seg.indptr, seg.ids):
+                _drop_pages(arr)
+
+    def _schedule_release(self) -> None:
+        with self._lock:
+            if self._release_timer is not None or self.folder is None:
+                return
+            t = threading.Timer(RELEASE_AFTER_S, self.release_pages)
+            t.daemon = True
+            self._release_timer = t
+        t.start()
 
     def df(self, form: str) -> int:
         with self._lock:
@@ -547,6 +569,19 @@ class WordIndex:
         self.save()
         if on_done is not None:
             on_done()
+
+
+def _drop_pages(arr) -> None:
+    """Let the kernel take back the pages of a memory-mapped array we read (they stay in
+    the page cache: the next query that needs them maps them again for the cost of a minor
+    fault). Keeps an idle process's resident memory to what it holds, not what it read."""
+    mm = getattr(arr, "_mmap", None)
+    if mm is None or not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    try:
+        mm.madvise(mmap.MADV_DONTNEED)
+    except (OSError, ValueError):
+        pass
 
 
 def _bm25(tf: np.ndarray, k: np.ndarray, idf: float) -> np.ndarray:

@@ -344,7 +344,7 @@ class WordIndex:
             idf = {i: math.log(1.0 + (n - df[i] + 0.5) / (df[i] + 0.5)) for i in keep}
             buf = None
             if self._buf_ids:
-                buf = ([self._buf_post.get(forms[i][1], []) for i in keep],
+                buf = ([list(self._buf_post.get(forms[i][1], ())) for i in keep],
                        list(self._buf_ids), list(self._buf_dl), set(self._buf_dead))
             norms = [self._norm(s, avgdl) for s in segs]
         cands_ids: list[np.ndarray] = []

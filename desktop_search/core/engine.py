@@ -261,7 +261,10 @@ class Engine:
                     for f in self.catalog.failed_files()],
             model=self.catalog.get_meta("model_id") or self.settings.model,
             dim=int(self.catalog.get_meta("dim") or 0) or None,
-            size_bytes=size)
+            size_bytes=size,
+            word_index=dict(passages=len(self.catalog.words),
+                            catching_up=not self.catalog.words_ready(timeout=0),
+                            languages=self.catalog.words.index_languages()))
 
     def doctor(self, *, repair: bool = False) -> dict:
         """Check that the catalog, the word index and the vector index agree."""

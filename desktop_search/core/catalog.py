@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # Below this many passages the word index is rebuilt or caught up before the catalog
 # opens (milliseconds); above, on a background thread while queries are answered.
 SYNC_WORDS_LIMIT = 50000
+# query text and index languages -> its words and languages (the results list, the
+# preview and "search again" ask for the same query; language identification is ~1 ms)
+_QUERY_CACHE: dict[tuple[str, tuple[str, ...]], tuple[tuple[QueryWord, ...], tuple[str, ...]]] = {}
 
 #: The catalog's layout version, kept in ``PRAGMA user_version`` (readable before any
 #: table, and what sqlite3's own tools show). Version 1 kept it only in ``meta``;
@@ -714,10 +717,18 @@ class Catalog:
         """The query's words with the forms to look up, and the languages they were
         stemmed for (those of the indexed text, and the query's own when it is clear)."""
         langs = self.words.index_languages()
+        key = (query, tuple(langs))
+        hit = _QUERY_CACHE.get(key)
+        if hit is not None:
+            return list(hit[0]), list(hit[1])
         guess = _lang.detect(query)
         if guess.sure and _query.has_stemmer(guess.code) and guess.code not in langs:
             langs.append(guess.code)
-        return _query.query_words(query, languages=langs), langs
+        words = _query.query_words(query, languages=langs)
+        if len(_QUERY_CACHE) > 512:
+            _QUERY_CACHE.clear()
+        _QUERY_CACHE[key] = (tuple(words), tuple(langs))
+        return words, langs
 
     def lexical(self, query: str, limit: int, *,
                 words: list[QueryWord] | None = None) -> list[tuple[int, float]]:

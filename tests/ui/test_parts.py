@@ -1,4 +1,5 @@
-"""The window's parts on their own: escaping, preview text, status wording, the Qt guard."""
+"""The window's parts on their own: escaping, status wording, the Qt guard (the preview's
+text is tested without Qt in tests/core/test_preview.py)."""
 from __future__ import annotations
 
 import sys
@@ -7,13 +8,9 @@ import pytest
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QTextDocument
 
-from desktop_search.core.catalog import NewChunk
-from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import Snapshot, State
-from desktop_search.core.search import Hit
-from desktop_search.ui.controller import build_preview
 from desktop_search.ui.results import snippet_html, type_icon
-from desktop_search.ui.window import human_duration, progress_text
+from desktop_search.ui.status_bar import human_duration, progress_text
 
 
 def test_snippet_is_escaped_and_highlighted():
@@ -30,33 +27,6 @@ def test_snippet_is_escaped_and_highlighted():
 def test_snippet_ignores_bad_spans():
     assert snippet_html("abc", [(5, 9), (2, 1), (0, 1), (0, 2)], mark_style="x") == \
         '<span style="x">a</span>bc'
-
-
-def test_preview_joins_overlapping_chunks_and_marks_the_passage(tmp_path):
-    text = "First paragraph about ships.\n\nSecond paragraph about harbours and cranes. " \
-           "Third sentence here."
-    # overlapping chunks, exact spans of the text, as the chunker makes them
-    spans = [(0, 28), (30, 73), (60, len(text))]
-    eng = Engine(tmp_path / "data", embedder=object())
-    try:
-        root = tmp_path / "docs"
-        root.mkdir()
-        rid = eng.catalog.add_root(str(root))
-        fid, _ = eng.catalog.put_file(
-            path=str(root / "f.txt"), root_id=rid, size=len(text), mtime_ns=0, digest="x",
-            kind="text", title=None, heading="f", chunks=[NewChunk(a, b, None, 1, text[a:b])
-                                                         for a, b in spans])
-        chunks = eng.catalog.chunks_of_file(fid)
-        hit = Hit(path=str(root / "f.txt"), score=1.0, snippet="", highlights=[], page=None,
-                  line=3, kind="text", title=None, modified=0.0, size=len(text), file_id=fid,
-                  chunk_id=chunks[1].id, passage_start=30, passage_end=73)
-        doc = build_preview(eng, hit, "harbour cranes")
-        assert doc.text == text
-        a, b = doc.passage
-        assert doc.text[a:b] == text[30:73]
-        assert [doc.text[s:e] for s, e in doc.words] == ["harbours", "cranes"]
-    finally:
-        eng.close()
 
 
 def test_progress_wording():

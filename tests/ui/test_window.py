@@ -111,7 +111,9 @@ def test_typing_fast_latest_query_wins(harness, corpus, qtbot):
     assert [r.text for r in delivered] == ["pets napping"], delivered
     # the field emptied once (backspaces) and the stale "b" answer was never shown
     assert painted == ["", "pets napping"], painted
-    assert [r.text for r in seen["calls"]] == ["b", "pets napping"]
+    # "b" went at once (the engine skips it if a newer question came before it started);
+    # nothing between "b" and the last query was ever asked
+    assert [r.text for r in seen["calls"]] in (["b", "pets napping"], ["pets napping"])
     assert seen["most"] == 1
     # requests sent back to back: only the last is answered on screen
     delivered.clear()

@@ -11,32 +11,29 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.config import Settings
 from desktop_search.core.indexing import Snapshot
 from desktop_search.core.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
-from desktop_search.ui import desktop_open
+from desktop_search.ui import desktop_open, questions
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.failed import FailedFilesDialog
 from desktop_search.ui.folders import FoldersDialog
+from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
 from desktop_search.ui.search_bar import SearchBar
 from desktop_search.ui.settings_dialog import SettingsDialog
-from desktop_search.ui.status_bar import StatusBar, human_duration, progress_text  # noqa: F401
+from desktop_search.ui.status_bar import StatusBar
 from desktop_search.ui.tray import Tray, tray_available
 
 Opener = Callable[[Hit], None]
-
-# kept importable from here for callers of the old single-module window
-open_with_system = desktop_open.open_with_system
-reveal_with_system = desktop_open.reveal_with_system
 
 
 class SearchWindow(QMainWindow):
@@ -54,8 +51,8 @@ class SearchWindow(QMainWindow):
         self.controller = controller
         self.opener: Opener = opener or desktop_open.open_with_system
         self.revealer: Opener = revealer or desktop_open.reveal_with_system
-        self.choose_folder = choose_folder or self._choose_folder_dialog
-        self._confirm_remove = confirm_remove or self._confirm_remove_dialog
+        self.choose_folder = choose_folder or (lambda: questions.choose_folder(self))
+        self._confirm_remove = confirm_remove or (lambda path: questions.confirm_remove(self, path))
         self._state_path = Path(window_state_path) if window_state_path else None
         self._quitting = False
         self.roots: list[dict] = []
@@ -116,8 +113,12 @@ class SearchWindow(QMainWindow):
         sb.request_changed.connect(self._on_search_bar_request_changed)
         sb.folders_clicked.connect(self.show_folders)
         sb.settings_clicked.connect(self.show_settings)
-        sb.search_edit.installEventFilter(self)
-        rp.view.installEventFilter(self)
+        self.keys = ResultKeys(field=sb.search_edit, results=rp.view, answered=self._answered,
+                               has_hit=lambda: self.current_hit() is not None, parent=self)
+        self.keys.move_requested.connect(rp.move_selection)
+        self.keys.open_requested.connect(self._on_keys_open_requested)
+        self.keys.copy_requested.connect(lambda: self.copy_path(self.current_hit()))
+        self.keys.clear_requested.connect(self._on_keys_clear_requested)
         rp.view.selectionModel().currentChanged.connect(self._on_results_current_changed)
         rp.view.doubleClicked.connect(self._on_results_double_clicked)
         rp.view.customContextMenuRequested.connect(self._on_results_context_menu)
@@ -315,40 +316,12 @@ class SearchWindow(QMainWindow):
         self.search_bar.set_like(hit)
 
     # ------------------------------------------------------------------------ keys
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.KeyPress and obj in (self.search_edit, self.results_view):
-            return self._handle_key(obj, event)
-        return super().eventFilter(obj, event)
+    def _on_keys_open_requested(self, reveal: bool) -> None:
+        (self.reveal_hit if reveal else self.open_hit)(self.current_hit())
 
-    def _handle_key(self, obj, event) -> bool:
-        key, mods = event.key(), event.modifiers()
-        ctrl = bool(mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier))
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and not ctrl:
-            if obj is self.search_edit:
-                self.results.move_selection(key)
-                return True
-            return False
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if obj is self.search_edit and not self._answered():
-                # Enter right after typing: the answer is on its way; open on the next Enter
-                return True
-            if ctrl:
-                self.reveal_hit(self.current_hit())
-            else:
-                self.open_hit(self.current_hit())
-            return True
-        if event.matches(QKeySequence.StandardKey.Copy):
-            if obj is self.search_edit and self.search_edit.hasSelectedText():
-                return False
-            if self.current_hit() is not None:
-                self.copy_path(self.current_hit())
-                return True
-            return False
-        if key == Qt.Key.Key_Escape:
-            self.search_bar.clear()
-            self.search_edit.setFocus()
-            return True
-        return False
+    def _on_keys_clear_requested(self) -> None:
+        self.search_bar.clear()
+        self.search_edit.setFocus()
 
     # ------------------------------------------------------------------------ engine events
     def _on_controller_engine_failed(self, message: str) -> None:
@@ -397,20 +370,6 @@ class SearchWindow(QMainWindow):
         self.statusBar().showMessage(message, 10000)
 
     # ------------------------------------------------------------------------ folders
-    def _choose_folder_dialog(self) -> str | None:
-        path = QFileDialog.getExistingDirectory(self, "Add a Folder to Search", str(Path.home()))
-        return path or None
-
-    def _confirm_remove_dialog(self, path: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove Folder",
-                          f"Stop searching {path}?", parent=self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText("Its index is deleted. The files themselves are not touched.")
-        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        box.exec()
-        return box.clickedButton() is remove
-
     def add_folder_from_dialog(self) -> None:
         path = self.choose_folder()
         if path:
@@ -463,16 +422,7 @@ class SearchWindow(QMainWindow):
         self.settings_window = None
 
     def show_about(self) -> None:
-        from desktop_search import __version__
-
-        box = QMessageBox(self)
-        box.setWindowTitle("About Desktop Search")
-        box.setIconPixmap(app_icon().pixmap(64, 64))
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"Desktop Search {__version__}")
-        box.setInformativeText("Finds the files on this computer that mean what you type. "
-                               "Private and offline: nothing leaves this computer.")
-        box.exec()
+        questions.show_about(self)
 
     # ------------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -143,8 +143,9 @@ class SearchController(EngineHost):
 
     def refresh(self) -> None:
         """Ask the question on screen again (the index or the model changed)."""
-        if self.request is not None:
-            self.search(self.request)
+        if self.request is None or (isinstance(self.request, SimilarTo) and not self.model_ready):
+            return                   # "more like this" waits for the model, quietly
+        self.search(self.request)
 
     def cancel_search(self) -> None:
         """Forget the question (the query was cleared)."""

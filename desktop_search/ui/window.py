@@ -209,8 +209,8 @@ class SearchWindow(QMainWindow):
         return self.search_bar.current_filters()
 
     def _answered(self) -> bool:
-        """The results on screen answer the question the search bar asks now."""
-        return self.results_model.request == self.search_bar.request()
+        """The results on screen answer the question asked last."""
+        return self.results_model.request == self.controller.request
 
     def _on_controller_results_ready(self, seq: int, request: SearchRequest, hits: list,
                                      dense: bool) -> None:
@@ -233,10 +233,9 @@ class SearchWindow(QMainWindow):
         if self.results_model.hits:
             self.results.setCurrentWidget(self.results_view)
             return
-        request = self.search_bar.request()
         filtered = self.search_bar.current_filters() is not None
         title, message, action = empty_state_text(
-            opening=not self.controller.ready, roots=self.roots, request=request,
+            opening=not self.controller.ready, roots=self.roots, request=self.controller.request,
             answered=self._answered(), filtered=filtered, busy=self.controller.progress.busy)
         self._empty_action = {"Add a Folder…": "add", "Clear Filters": "clear-filters"}.get(action or "")
         self.results.show_empty(title, message, action)

@@ -57,3 +57,65 @@ def test_none_and_true_survive_pyside_reference_leaks(qapp):
     for _ in range(20_000):
         idx.data()
     assert sys.getrefcount(None) > 20_000 or before - sys.getrefcount(None) < 100
+
+
+def test_latest_wins_keeps_one_in_flight_and_only_the_newest_waiting(qtbot):
+    import threading
+
+    from desktop_search.ui.bridge import TaskRunner
+    from desktop_search.ui.controller import LatestWins
+
+    runner = TaskRunner("test")
+    engine = object()
+    opened = [None]                      # the engine is not open yet
+    stream = LatestWins(runner, lambda: opened[0])
+    gate = threading.Event()
+    ran, done = [], []
+
+    def job(name, hold=False):
+        def fn(eng):
+            assert eng is engine
+            if hold:
+                gate.wait(10)
+            ran.append(name)
+            return name
+        return fn
+
+    try:
+        stream.put(job("a", hold=True), done.append, done.append)
+        assert stream.waiting and stream.sent == 0       # waits for the engine
+        opened[0] = engine
+        stream.pump()
+        assert stream.in_flight and stream.sent == 1
+        stream.put(job("b"), done.append, done.append)
+        stream.put(job("c"), done.append, done.append)   # replaces "b"
+        assert stream.sent == 1 and stream.waiting
+        gate.set()
+        qtbot.waitUntil(lambda: done == ["a", "c"])
+        assert ran == ["a", "c"] and stream.sent == 2
+        assert not stream.in_flight and not stream.waiting
+    finally:
+        gate.set()
+        runner.shutdown()
+
+
+def test_empty_state_wording():
+    from desktop_search.core.search import Filters, SimilarTo, TextQuery
+    from desktop_search.ui.results import empty_state_text
+
+    roots = [{"path": "/d", "files": 3}]
+    assert empty_state_text(opening=True, roots=[], request=None, answered=False,
+                            filtered=False, busy=False)[0] == "Opening your index…"
+    assert empty_state_text(opening=False, roots=[], request=None, answered=False,
+                            filtered=False, busy=False)[2] == "Add a Folder…"
+    assert empty_state_text(opening=False, roots=roots, request=None, answered=False,
+                            filtered=False, busy=False)[0] == "Search 3 files by meaning"
+    q = TextQuery("cats", Filters(kinds=["pdf"]))
+    assert empty_state_text(opening=False, roots=roots, request=q, answered=False,
+                            filtered=True, busy=False)[0] == "Searching…"
+    assert empty_state_text(opening=False, roots=roots, request=q, answered=True,
+                            filtered=True, busy=False) == (
+        "No results for “cats”", "Clear the filters to search everything.", "Clear Filters")
+    title, message, _ = empty_state_text(opening=False, roots=roots, request=SimilarTo("/d/a.txt"),
+                                         answered=True, filtered=False, busy=True)
+    assert title == "No results for files like a.txt" and "still going" in message

@@ -21,6 +21,7 @@ class Tray(QSystemTrayIcon):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(app_icon(), parent)
         self.setToolTip("Desktop Search")
+        self._hinted = False
         menu = QMenu()
         self._menu = menu                # a QMenu cannot have a QSystemTrayIcon as parent
         menu.addAction("Show Desktop Search").triggered.connect(lambda: emit(self.show_requested))
@@ -39,7 +40,7 @@ class Tray(QSystemTrayIcon):
 
     def hint_once(self) -> None:
         """Tell the user, the first time the window hides, that indexing goes on."""
-        if getattr(self, "_hinted", False):
+        if self._hinted:
             return
         self._hinted = True
         self.showMessage("Desktop Search", "Still indexing in the background. "

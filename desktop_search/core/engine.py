@@ -20,7 +20,7 @@ from desktop_search.core.catalog import Catalog, CatalogNeedsUpgrade
 from desktop_search.core.embed import embedder_for
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
-from desktop_search.core.search import Filters, Hit, rank
+from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery, rank
 from desktop_search.core.vectors import VectorIndex
 from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
 
@@ -234,6 +234,15 @@ class Engine:
             qvec = emb.embed_query(query)
         return rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
                     filters=filters)
+
+    def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
+        """Answer a typed request (what the window sends). ``dense`` as in ``search``;
+        "more like this" needs the model whatever ``dense`` says."""
+        if isinstance(request, TextQuery):
+            return self.search(request.text, k=k, filters=request.filters, dense=dense)
+        if isinstance(request, SimilarTo):
+            return self.more_like_this(request.path, k=k, filters=request.filters)
+        raise TypeError(f"unknown search request {request!r}")
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
                        filters: Filters | None = None) -> list[Hit]:

@@ -302,13 +302,22 @@ def matcher(query: str, *, languages: Iterable[str] = ("en",)) -> Matcher:
 
 # -- snippets ----------------------------------------------------------------------------
 
+def _as_matcher(terms) -> "Matcher | None":
+    if terms is None or isinstance(terms, Matcher):
+        return terms
+    if isinstance(terms, str):
+        return matcher(terms)
+    return matcher(" ".join(terms)) if terms else None
+
+
 _SENT_RE = re.compile(r"[^.!?\n\u3002\uff01\uff1f]+(?:[.!?\u3002\uff01\uff1f]+|\n|$)")
 
 
-def highlight_spans(text: str, terms: "Matcher | str | None") -> list[tuple[int, int]]:
+def highlight_spans(text: str, terms: "Matcher | str | list[str] | None") -> list[tuple[int, int]]:
     """Where the query's words occur in text, in any of their indexed forms (the spans
-    are the original text's, accents and all)."""
-    m = matcher(terms) if isinstance(terms, str) else terms
+    are the original text's, accents and all). A query (or its words) rather than a
+    ``Matcher`` is matched with English stems only."""
+    m = _as_matcher(terms)
     if not m:
         return []
     return m.spans(text)
@@ -320,7 +329,7 @@ def make_snippet(text: str, terms: "Matcher | str | None", width: int = SNIPPET_
 
     Returns (snippet, highlight spans within it, offset of the snippet in text).
     """
-    pat = matcher(terms) if isinstance(terms, str) else (terms or None)
+    pat = _as_matcher(terms) or None
     text_len = len(text)
     if text_len <= width:
         start, end = 0, text_len

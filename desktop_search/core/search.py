@@ -14,7 +14,8 @@ from typing import Union
 import numpy as np
 
 from desktop_search.core.catalog import Catalog, ChunkRow
-from desktop_search.core.query import SNIPPET_CHARS, Matcher, highlight_spans, make_snippet  # noqa: F401
+from desktop_search.core.query import (SNIPPET_CHARS, Matcher, highlight_spans, make_snippet,  # noqa: F401
+                                       query_terms)
 
 # Fusion weight of the lexical signal (0 = dense only). Chosen on the dev collections.
 LEXICAL_WEIGHT = 0.3

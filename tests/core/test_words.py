@@ -183,3 +183,15 @@ def test_catalog_from_before_the_word_index_is_upgraded(data_dir, hash_embedder,
     assert not eng.catalog._conn().execute(
         "SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone()
     eng.close()
+
+
+def test_preview_marks_folded_and_stemmed_words(data_dir, hash_embedder, docs):
+    from desktop_search.core.preview import build_preview, terms_of
+
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    run_index(eng)
+    hit = eng.search("mudanca climatica", k=1, dense=False)[0]
+    doc = build_preview(catalog=eng.catalog, hit=hit, terms=terms_of("mudanca climatica"))
+    assert [doc.text[s:e] for s, e in doc.words] == ["mudanças", "climáticas"]
+    eng.close()

@@ -42,7 +42,10 @@ K1 = 1.2
 B = 0.75
 FORMAT = 1
 FLUSH_CHUNKS = 5000          # buffered passages before they become a segment
-MAX_SEGMENTS = 8             # more than this and the smallest ones are merged
+MAX_SEGMENTS = 8             # more than this and the smallest ones are merged...
+# ...into segments of at most this many passages: a merge holds its postings in memory
+# (~26 bytes each, ~50 a passage), so its peak stays near 300 MB at most
+MAX_MERGED_PASSAGES = 250_000
 HEADING_BOOST = 2            # a file's heading counts twice in its first passage
 # In a big index a query word in more than this share of passages barely moves BM25
 # (idf < 0.7) but costs the most to score: skipped unless the query has nothing else.
@@ -171,12 +174,12 @@ def merge_segments(segs: Sequence[_Segment]) -> _Segment:
     for s in segs:
         keep = np.asarray(s.alive)
         newrow = np.cumsum(keep) - 1 + offset
-        tmap = np.searchsorted(vocab, np.asarray(s.terms))
+        tmap = np.searchsorted(vocab, np.asarray(s.terms)).astype(np.int32)
         t = np.repeat(tmap, np.diff(np.asarray(s.indptr)))
         r = np.asarray(s.rows)
         live = keep[r]
         parts_t.append(t[live])
-        parts_r.append(newrow[r[live]])
+        parts_r.append(newrow[r[live]].astype(np.int32))
         parts_f.append(np.asarray(s.tf)[live])
         ids.append(np.asarray(s.ids)[keep])
         dls.append(np.asarray(s.dl)[keep])
@@ -184,8 +187,11 @@ def merge_segments(segs: Sequence[_Segment]) -> _Segment:
     t = np.concatenate(parts_t)
     r = np.concatenate(parts_r)
     f = np.concatenate(parts_f)
-    order = np.argsort(t * max(offset, 1) + r, kind="stable")
+    # each part is sorted by (term, row) and the parts' rows ascend: a stable sort by term
+    # alone leaves rows ascending within each term
+    order = np.argsort(t, kind="stable")
     t, r, f = t[order], r[order], f[order]
+    del order
     counts = np.bincount(t, minlength=len(vocab))
     used = counts > 0
     indptr = np.zeros(int(used.sum()) + 1, dtype=np.int64)
@@ -272,8 +278,15 @@ class WordIndex:
         with self._lock:
             if self._merging or len(self._segments) <= MAX_SEGMENTS:
                 return
+            victims, total = [], 0
+            for seg in sorted(self._segments, key=len)[:len(self._segments) - MAX_SEGMENTS + 3]:
+                if victims and total + len(seg) > MAX_MERGED_PASSAGES:
+                    break
+                victims.append(seg)
+                total += len(seg)
+            if len(victims) < 2:
+                return              # the rest are big: more segments beat a huge merge
             self._merging = True
-            victims = sorted(self._segments, key=len)[:len(self._segments) - MAX_SEGMENTS + 3]
             alive_before = [s.alive.copy() for s in victims]
         try:
             merged = merge_segments(victims)

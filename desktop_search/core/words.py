@@ -51,7 +51,7 @@ HEADING_BOOST = 2            # a file's heading counts twice in its first passag
 # (idf < 0.7) but costs the most to score: skipped unless the query has nothing else.
 COMMON_SHARE = 0.4
 COMMON_MIN_PASSAGES = 10000
-RELEASE_AFTER_S = 2.0        # after a query, mapped pages read are handed back this much later
+RELEASE_AFTER_S = 0.5        # after a query, mapped pages read are handed back this much later
 
 
 @dataclass(frozen=True, slots=True)

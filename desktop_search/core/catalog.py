@@ -210,6 +210,7 @@ class Catalog:
         self._words_stop = threading.Event()
         self._words_thread: threading.Thread | None = None
         self._open_words()
+        _lang.preload()             # queries ask for their language
 
     # -- the word index ------------------------------------------------------------------
     def _open_words(self) -> None:

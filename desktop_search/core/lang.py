@@ -41,6 +41,13 @@ def _model():
         return _identifier
 
 
+def preload() -> None:
+    """Load the model on a background thread (0.7 s) so the first query, which asks for
+    its language, does not wait for it in full."""
+    if _identifier is None:
+        threading.Thread(target=_model, name="langid-load", daemon=True).start()
+
+
 def letters(text: str) -> int:
     return sum(1 for ch in text if ch.isalpha())
 

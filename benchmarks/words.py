@@ -200,6 +200,71 @@ def synthetic(n: int, queries: list[str], folder: Path) -> dict:
                 search_pool200_ms=summary_ms(ms))
 
 
+def engine_words(n: int, data_dir: Path, queries: list[str]) -> dict:
+    """The engine answering by words alone (no vectors) on n synthetic passages written
+    straight into a catalog (seconds, where scale.py's vectors take hours on a loaded
+    machine): open, rebuild of the word index from the catalog in the background, first
+    answer, then the engine's time a query (k=10: words, candidate rows, snippets); then
+    the same from the saved snapshot."""
+    import numpy as np
+
+    from benchlib import rss_mb
+    from scale import CHUNKS_PER_FILE, WORDS_PER_CHUNK, corpus_words
+
+    from desktop_search.core.catalog import Catalog
+    from desktop_search.core.engine import Engine
+
+    if not (data_dir / "catalog.sqlite3").exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        Catalog(data_dir / "catalog.sqlite3").close()
+        shutil.rmtree(data_dir / "words", ignore_errors=True)
+        W = np.array(corpus_words(), dtype=object)
+        gen = np.random.default_rng(0)
+        db = sqlite3.connect(data_dir / "catalog.sqlite3")
+        db.execute("BEGIN")
+        db.execute("INSERT INTO roots(path, added_at) VALUES('/synthetic', 0)")
+        files, chunks = [], []
+        for fi in range(n // CHUNKS_PER_FILE):
+            heading = " ".join(W[gen.integers(0, len(W), 3)])
+            files.append((fi + 1, f"/synthetic/d{fi // 1000:04d}/{heading.replace(' ', '_')[:60]}_{fi}.txt",
+                          1, 1000, 0, "text", heading, "en", "indexed", CHUNKS_PER_FILE))
+            for k in range(CHUNKS_PER_FILE):
+                st = int(gen.integers(0, len(W) - WORDS_PER_CHUNK))
+                text = " ".join(W[st:st + WORDS_PER_CHUNK])
+                chunks.append((fi + 1, k, 0, len(text), 1, text))
+        db.executemany("INSERT INTO files(id, path, root_id, size, mtime_ns, kind, heading, lang, "
+                       "state, n_chunks) VALUES(?,?,?,?,?,?,?,?,?,?)", files)
+        db.executemany("INSERT INTO chunks(file_id, ord, start, end, line, text) VALUES(?,?,?,?,?,?)",
+                       chunks)
+        db.execute("COMMIT")
+        db.close()
+    out = {}
+    for label in ("rebuilt", "snapshot"):
+        t = time.perf_counter()
+        eng = Engine(data_dir)
+        r = dict(open_s=round(time.perf_counter() - t, 2), opened_from=eng.catalog.words_opened_from)
+        eng.search(queries[0], k=10, dense=False)
+        r["first_answer_s"] = round(time.perf_counter() - t, 2)
+        a = time.perf_counter()
+        eng.catalog.words_ready(timeout=1800)
+        r["whole_s"] = round(time.perf_counter() - a, 1)
+        for q in queries[:10]:
+            eng.search(q, k=10, dense=False)
+        ms, cpu = [], []
+        for q in queries[10:]:
+            a, c = time.perf_counter(), time.process_time()
+            eng.search(q, k=10, dense=False)
+            ms.append((time.perf_counter() - a) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+        r["search_k10_words_only_ms"] = summary_ms(ms)
+        r["search_k10_words_only_cpu_ms"] = summary_ms(cpu)
+        time.sleep(1.5)
+        r["rss_idle_mb"] = rss_mb()
+        eng.close()
+        out[label] = r
+    return dict(passages=n, **out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--collections", default=",".join(available_collections()))
@@ -207,7 +272,16 @@ def main() -> None:
     ap.add_argument("--queries", help="with --scale: queries, one a line")
     ap.add_argument("--no-fts5", action="store_true")
     ap.add_argument("--synthetic", type=int, help="the word index alone on N synthetic passages")
+    ap.add_argument("--engine", type=int, metavar="N",
+                    help="the engine by words alone on N synthetic passages in --dir")
+    ap.add_argument("--dir", help="with --engine: the data folder (made when missing)")
     a = ap.parse_args()
+    if a.engine:
+        qs = [l.rstrip("\n").split("\t")[-1] for l in open(a.queries, encoding="utf-8") if l.strip()]
+        if (Path(a.dir) / "words").exists():
+            shutil.rmtree(Path(a.dir) / "words")     # measure the rebuild every time
+        print(json.dumps(engine_words(a.engine, Path(a.dir), qs)), flush=True)
+        return
     if a.synthetic:
         qs = [l.rstrip("\n").split("\t")[-1] for l in open(a.queries, encoding="utf-8") if l.strip()]
         folder = Path(tempfile.mkdtemp(prefix="words-synth-"))

@@ -50,8 +50,9 @@ PICTURE_EXTS = frozenset(
 MAX_PIXELS = 120_000_000
 #: pages of a multi-page TIFF (or PDF pages without a text layer) read by OCR
 MAX_PAGES = 100
-#: OCR sees at most this many pixels on the long side (RapidOCR itself caps at 2000)
-OCR_MAX_SIDE = 2400
+#: OCR sees at most this many pixels on the long side: an A4 page at 150 dpi. More only
+#: costs time (300 dpi: ~4x slower, no better recall; benchmarks/ocr.py)
+OCR_MAX_SIDE = 1800
 #: PDF pages without a text layer are rendered at this resolution for OCR
 PDF_OCR_DPI = 200
 

@@ -436,3 +436,50 @@ def make_thumbnail(path: str | os.PathLike[str], *, cache_dir: str | os.PathLike
 def _short(e: BaseException) -> str:
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return msg if len(msg) <= 120 else msg[:117] + "..."
+
+
+# --------------------------------------------------------------------------- the OCR stage
+
+
+def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[str], dict]:
+    """The text of each page of a picture or PDF, with the pages that had none read by OCR.
+
+    Returns (pages, facts): facts holds ``ocr_pages`` (0-based pages whose text came from
+    OCR), and for pictures ``taken``/``camera``/``kind``. The sandboxed child calls this
+    (through ``extract.extract_with_ocr``): it can take seconds per page.
+    """
+    p = Path(path)
+    if is_picture(p):
+        info = picture_info(p)
+        pages = ocr_picture(p)
+        return pages, dict(ocr_pages=[i for i, t in enumerate(pages) if t.strip()],
+                           taken=info.taken, camera=info.camera, kind="picture")
+    if p.suffix.lower() != ".pdf":
+        raise UnsupportedFile("only pictures and PDFs are read by OCR")
+    from desktop_search.core import extract as ex
+
+    doc = ex.extract(p, max_bytes=max_bytes)
+    starts = list(doc.page_starts or (0,))
+    texts = [doc.text[a:b].removesuffix("\n\n") for a, b in zip(starts, starts[1:] + [len(doc.text) + 2])]
+    n = _pdf_page_count(p, fallback=len(texts))
+    texts += [""] * (n - len(texts))
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
+    lock = getattr(ex, "_PDFIUM_LOCK", None)
+    found = ocr_pdf_pages(p.read_bytes(), empty, lock=lock) if empty else {}
+    for i, t in found.items():
+        texts[i] = t
+    return texts, dict(ocr_pages=[i for i in empty if found.get(i, "").strip()], kind="pdf",
+                       title=doc.title)
+
+
+def _pdf_page_count(path: Path, *, fallback: int) -> int:
+    try:
+        import pypdfium2
+
+        pdf = pypdfium2.PdfDocument(str(path))
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+    except Exception:  # noqa: BLE001 - the text pass already said what it could
+        return fallback

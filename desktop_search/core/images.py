@@ -483,3 +483,34 @@ def _pdf_page_count(path: Path, *, fallback: int) -> int:
             pdf.close()
     except Exception:  # noqa: BLE001 - the text pass already said what it could
         return fallback
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def read_picture(path: Path, data: bytes, max_bytes: int) -> Any:
+    """The fast pass over a picture (registered as the reader of picture extensions):
+    listed, typed and dated now; its words are read in the OCR stage (``needs_ocr``)."""
+    from desktop_search.core.extract import Extracted
+
+    info = picture_info(path)
+    return Extracted("", None, "picture", needs_ocr=True, taken=info.taken, camera=info.camera)
+
+
+def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Any:
+    """The OCR stage's reader (the sandboxed child's target): the text of every page, the
+    pages without a text layer read by OCR; page numbers kept for multi-page files."""
+    from desktop_search.core.extract import Extracted
+
+    pages, facts = ocr_document(path, max_bytes=max_bytes)
+    starts: list[int] = []
+    pos = 0
+    for page in pages:
+        starts.append(pos)
+        pos += len(page) + 2
+    text = "\n\n".join(pages)[:max_bytes]
+    paged = facts["kind"] != "picture" or len(pages) > 1
+    return Extracted(text, facts.get("title"), facts["kind"],
+                     page_starts=tuple(starts) if paged else None,
+                     ocr=bool(facts["ocr_pages"]), taken=facts.get("taken"),
+                     camera=facts.get("camera"))

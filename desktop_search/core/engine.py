@@ -21,7 +21,7 @@ from desktop_search.core.catalog import Catalog
 from desktop_search.core.embed import make_embedder
 from desktop_search.core.indexer import EMBED_BATCH, Indexer
 from desktop_search.core.scan import is_under, norm
-from desktop_search.core.search import Filters, Hit, rank
+from desktop_search.core.search import Filters, Hit, merge_pictures, picture_hits, rank
 from desktop_search.core.vectors import VectorIndex
 from desktop_search.core.watcher import Change, ChangeQueue, Watcher
 from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
@@ -61,6 +61,11 @@ class Engine:
         self.model_error: str | None = None
         self.indexer = Indexer(catalog=self.catalog, settings=self.settings,
                                vectors_getter=self.vectors, embedder_getter=self.embedder)
+        #: pictures by what they show (``settings.picture_search``); made on first use
+        self.pictures = None
+        #: why the picture model could not be used (None: fine, or not asked for)
+        self.picture_error: str | None = None
+        self.indexer.on_files_removed = self._on_files_removed
 
     def _open_catalog(self) -> Catalog:
         """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
@@ -167,6 +172,43 @@ class Engine:
         with self._model_lock:
             if self._vectors is not None and self._vectors.dirty:
                 self._vectors.save(self.catalog.vector_generation())
+            if self.pictures is not None:
+                self.pictures.save()
+
+    # -- pictures by what they show ------------------------------------------------------
+    def picture_index(self):
+        """The picture index when "Search pictures by what they show" is on, else None.
+
+        Cheap: the image model loads on first use (the indexing worker's picture stage,
+        or the first search), never here.
+        """
+        if not self.settings.picture_search:
+            return None
+        with self._model_lock:
+            if self.pictures is None:
+                from desktop_search.core.pictures import PictureIndex
+
+                # the setting is the user's consent to the one download this app makes
+                self.pictures = PictureIndex(data_dir=self.data_dir, catalog=self.catalog,
+                                             model=self.settings.picture_model, device="cpu",
+                                             allow_download=True)
+            return self.pictures
+
+    def _on_files_removed(self, file_ids: list[int]) -> None:
+        if self.pictures is not None and self.pictures.loaded:
+            self.pictures.remove(file_ids)
+
+    def _picture_scores(self, query: str, k: int) -> list[tuple[int, float]]:
+        pi = self.picture_index()
+        if pi is None:
+            return []
+        try:
+            scores = pi.search(query, max(50, 4 * k))
+        except ModelError as exc:
+            self.picture_error = str(exc)
+            return []
+        self.picture_error = None
+        return scores
 
     # -- roots ---------------------------------------------------------------------------
     def add_root(self, path: str | os.PathLike) -> str:
@@ -215,8 +257,13 @@ class Engine:
             emb = self.embedder()
             vecs = self.vectors()
             qvec = emb.embed_query(query)
-        return rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
+        hits = rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
                     filters=filters)
+        if dense and self.settings.picture_search:
+            pics = picture_hits(catalog=self.catalog, scores=self._picture_scores(query, k),
+                                query=query, filters=filters)
+            hits = merge_pictures(hits, pics, k=k)
+        return hits
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
                        filters: Filters | None = None) -> list[Hit]:
@@ -226,12 +273,24 @@ class Engine:
         vecs = self.vectors()
         ids = [c.id for c in self.catalog.chunks_of_file(row.id)]
         _, v = self.catalog.vectors_for(ids)
-        if len(v) == 0:
-            return []
-        centroid = v.astype(np.float32).mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
-        return rank(catalog=self.catalog, query="", query_vec=centroid, vectors=vecs, k=k,
-                    filters=filters, exclude_file=row.id, use_lexical=False)
+        hits: list[Hit] = []
+        if len(v):
+            centroid = v.astype(np.float32).mean(axis=0)
+            centroid /= np.linalg.norm(centroid) or 1.0
+            hits = rank(catalog=self.catalog, query="", query_vec=centroid, vectors=vecs, k=k,
+                        filters=filters, exclude_file=row.id, use_lexical=False)
+        pi = self.picture_index() if row.kind == "picture" else None
+        if pi is not None:
+            # a picture: the pictures that look like it
+            try:
+                similar = pi.similar(row.id, 2 * k)
+            except ModelError as exc:
+                self.picture_error = str(exc)
+                similar = []
+            pics = picture_hits(catalog=self.catalog, scores=similar, filters=filters,
+                                exclude_file=row.id, min_score=-1.0)
+            hits = merge_pictures(hits, pics, k=k, weight=1.0)
+        return hits
 
     # -- status and repair ---------------------------------------------------------------
     def status(self) -> dict:
@@ -240,6 +299,7 @@ class Engine:
         return dict(
             data_dir=str(self.data_dir), roots=self.catalog.roots(),
             files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
+            ocr_pending=self.catalog.count_ocr_pending(),
             failed=[dict(path=f.path, state=f.state, reason=f.error)
                     for f in self.catalog.failed_files()],
             model=self.catalog.get_meta("model_id") or self.settings.model,
@@ -314,6 +374,7 @@ class Progress:
     chunks_per_s: float = 0.0
     eta_s: float | None = None
     failed: int = 0
+    pictures_pending: int = 0       # files waiting for OCR, then pictures for their vectors
 
 
 class Listener(Protocol):
@@ -501,6 +562,9 @@ class IndexService:
             return True
         if self._embed_some():
             return True
+        # pictures and scans last: text files are searchable first, whatever their number
+        if self._ocr_some() or self._picture_vectors_some():
+            return True
         if len(self.queue):
             change = self.queue.pop_ready(timeout)
             if change is not None:
@@ -622,6 +686,55 @@ class IndexService:
             self._emit()
         return n > 0
 
+    def _ocr_some(self) -> bool:
+        """Read the words of one picture or scan (the OCR stage). False when none waits."""
+        cat = self.engine.catalog
+        p = self._progress
+        n = cat.count_ocr_pending()
+        if not n:
+            return False
+        p.state = "reading-pictures"
+        p.pictures_pending = n
+        self._emit(force=True)
+        with self.engine.indexer.lock:
+            result = self.engine.indexer.ocr_next()
+        if result is None:
+            return False
+        if result in ("indexed", "deleted"):
+            self._changed = True
+        p.pictures_pending = cat.count_ocr_pending()
+        self._emit()
+        return True
+
+    def _picture_vectors_some(self) -> bool:
+        """Embed a few pictures with the image model, when picture search is on."""
+        if getattr(self, "_pictures_off", False):
+            return False
+        pi = self.engine.picture_index()
+        if pi is None:
+            return False
+        n = pi.pending()
+        if not n:
+            return False
+        p = self._progress
+        p.state = "embedding-pictures"
+        p.pictures_pending = n
+        self._emit(force=True)
+        try:
+            with self.engine.indexer.lock:
+                done = pi.embed_some()
+        except ModelError as exc:
+            # text search goes on without it; the user is told why
+            self._pictures_off = True
+            self.engine.picture_error = str(exc)
+            self.listener.file_failed("", str(exc))
+            return False
+        if done:
+            self._changed = True
+        p.pictures_pending = pi.pending()
+        self._emit()
+        return done > 0
+
     def _fail_model(self, exc: ModelError) -> None:
         """Without a model nothing more can be embedded: stop, and tell the user."""
         self.fatal = exc
@@ -635,6 +748,7 @@ class IndexService:
         p.state = "idle"
         p.current = None
         p.files_done = p.files_total = 0
+        p.pictures_pending = 0
         p.eta_s = None
         self._emb_t0 = None
         self._emit(force=True)

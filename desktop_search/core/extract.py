@@ -51,6 +51,8 @@ __all__ = [
 
 _T = TypeVar("_T")
 
+from desktop_search.core.images import PICTURE_EXTS  # noqa: E402 - no cycle: images imports us lazily
+
 DEFAULT_MAX_BYTES = 50 * 2**20
 #: bytes looked at to decide whether a file with an unknown extension is text
 SNIFF_BYTES = 8192
@@ -70,6 +72,13 @@ class Extracted:
     kind: str
     page_starts: tuple[int, ...] | None = None
     has_lines: bool = False
+    #: some of its words can only be read by OCR (a picture, a PDF page without text):
+    #: the indexer lists it now and reads those words in its later OCR stage
+    needs_ocr: bool = False
+    #: some of ``text`` was read by OCR
+    ocr: bool = False
+    taken: float | None = None      # a photo's EXIF date taken (unix seconds)
+    camera: str | None = None
 
 
 # --------------------------------------------------------------------------- registry
@@ -109,9 +118,8 @@ _CODE_NAMES = frozenset(
 #: extensions never worth opening: media, archives, binaries, databases, fonts, and
 #: office formats no reader handles
 _SKIPPED_EXTS = frozenset(
-    # images
-    ".png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico .icns .heic .heif .avif .raw .cr2 "
-    ".nef .arw .dng .psd .xcf .svg .svgz .eps "
+    # images without a reader (pictures.PICTURE_EXTS are read)
+    ".ico .icns .avif .raw .cr2 .nef .arw .dng .psd .xcf .svg .svgz .eps "
     # audio / video
     ".mp3 .wav .flac .ogg .oga .opus .m4a .aac .wma .aiff .aif .mid .midi .mp4 .m4v "
     ".mkv .avi .mov .wmv .flv .webm .mpg .mpeg .3gp .vob "
@@ -672,11 +680,13 @@ def _read_pdf(path: Path, data: bytes, max_bytes: int) -> Extracted:
                     break
         finally:
             pdf.close()
+    # pages without a text layer (scans) are read by OCR in the indexer's later stage
+    needs_ocr = any(not t.strip() for t in pages)
     if not any(t.strip() for t in pages):
-        return Extracted("", title, "pdf", page_starts=(0,))
+        return Extracted("", title, "pdf", page_starts=(0,), needs_ocr=needs_ocr)
     text, starts = _join_pages(pages)
     text = text[:max_bytes]
-    return Extracted(text, title, "pdf", page_starts=starts)
+    return Extracted(text, title, "pdf", page_starts=starts, needs_ocr=needs_ocr)
 
 
 def _pdf_title(pdf: Any) -> str | None:
@@ -970,6 +980,15 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+# --------------------------------------------------------------------------- pictures
+
+
+def _read_picture(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    from desktop_search.core.images import read_picture
+
+    return read_picture(path, data, max_bytes)
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -1006,6 +1025,7 @@ _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".pptx": ("pptx", _read_pptx),
     ".epub": ("epub", _read_epub),
 }
+_DOC_READERS.update({ext: ("picture", _read_picture) for ext in PICTURE_EXTS})
 _DOC_KINDS: dict[str, str] = {ext: kind for ext, (kind, _) in _DOC_READERS.items()}
 #: text readers peek at the first bytes before reading the rest of the file
 _HEAD_CHECKS: dict[Reader, Callable[[bytes, bool], None]] = {
@@ -1022,5 +1042,13 @@ _READERS: dict[str, Reader] = {
 #: kind labels for the UI's type filter, most common first
 SUPPORTED_KINDS: list[str] = [
     "text", "markdown", "rst", "code", "data", "csv",
-    "html", "pdf", "docx", "odt", "pptx", "epub",
+    "html", "pdf", "docx", "odt", "pptx", "epub", "picture",
 ]
+
+
+def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Extracted:
+    """A picture's or PDF's text with the pages that have none read by OCR (seconds per
+    page: the indexer's OCR stage calls it in its own sandboxed child)."""
+    from desktop_search.core.images import extract_with_ocr as run
+
+    return run(path, max_bytes=max_bytes)

@@ -87,8 +87,10 @@ def test_scanned_pdf_pages_are_read_with_their_page_numbers(tmp_path, engine):
            size=(1100, 220)).save(scan)
     pdf = FPDF()
     pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text="Cover letter about the rental deposit")
+    pdf.set_font("helvetica", size=11)
+    # a full first page, so the scanned page's words make passages of their own
+    pdf.multi_cell(w=0, text="Cover letter about the rental deposit. " + " ".join(
+        f"Paragraph {i} repeats that the deposit is returned within thirty days." for i in range(40)))
     pdf.add_page()
     pdf.image(str(scan), x=10, y=20, w=190)
     pdf.output(str(docs / "lease.pdf"))

@@ -2,7 +2,7 @@
 
 Pages are rendered from real passages (msmarco English, pira-pt Portuguese) as an A4
 page at 150 and 300 dpi, optionally with noise and a slight rotation (a scanner's
-skew), then read by the product's OCR (``core.images.ocr_image``). Word recall = share
+skew), then read by the product's OCR (``core.extract.images.ocr_image``). Word recall = share
 of the page's words (multiset) found in the OCR text; "folded" compares without
 accents and case, as the word index does. Also seconds per page, and per photo (a
 12-megapixel camera JPEG with a sign in it).
@@ -112,7 +112,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=2, help="pages per language and setting")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
-    from desktop_search.core.images import ocr_image
+    from desktop_search.core.extract.images import ocr_image
 
     ocr_image(render_page("warm up", 100, noise=False, rotate=0))
     rows = []

@@ -33,7 +33,8 @@ benchlib.IR_DIR = DATA          # a worktree sits beside main, not beside shared
 
 
 def search_folder(folder: Path, coll: "benchlib.Collection", data: Path) -> dict:
-    from desktop_search.core.engine import Engine, IndexService
+    from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 
     eng = Engine(data)
     eng.add_root(folder)
@@ -65,7 +66,7 @@ def main() -> None:
     txt, img, ocr_txt = work / "txt", work / "img", work / "ocr"
     for d in (txt, img, ocr_txt):
         d.mkdir()
-    from desktop_search.core.images import ocr_picture
+    from desktop_search.core.extract.images import ocr_picture
 
     ocr_s = []
     for doc_id, (title, text) in coll.corpus.items():

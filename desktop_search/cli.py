@@ -113,7 +113,7 @@ def _check_model(eng) -> None:
 
 
 def cmd_index(args) -> int:
-    from desktop_search.core.engine import IndexService
+    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     for p in args.paths:
@@ -207,7 +207,8 @@ def cmd_search(args) -> int:
 def _hit_json(h) -> dict:
     return dict(path=h.path, score=h.score, snippet=h.snippet, page=h.page, line=h.line,
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
-                modified=h.modified, dense=h.dense, lexical=h.lexical)
+                modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
+                taken=h.taken, picture=h.picture)
 
 
 def _print_hits(hits) -> None:
@@ -217,7 +218,8 @@ def _print_hits(hits) -> None:
     bold = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
         where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
-        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f})")
+        marks = "  [words read by OCR]" if h.ocr else ""
+        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f}){marks}")
         snip = h.snippet
         if bold:
             for a, b in reversed(h.highlights):
@@ -240,6 +242,8 @@ def cmd_status(args) -> int:
             print(f"  {r['path']}  ({r['files']} files, scanned {last}{', paused' if r['paused'] else ''})")
         print(f"files:       {st['files']}")
         print(f"chunks:      {st['chunks']} ({st['pending']} waiting for a vector)")
+        if st.get("ocr_pending"):
+            print(f"pictures:    {st['ocr_pending']} waiting for OCR")
         print(f"on disk:     {st['size_bytes'] / 2**20:.1f} MB")
         print(f"not indexed: {len(st['failed'])}")
         for f in st["failed"][:50]:
@@ -252,7 +256,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_watch(args) -> int:
-    from desktop_search.core.engine import IndexService
+    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     for p in args.paths:
@@ -285,14 +289,18 @@ def cmd_watch(args) -> int:
 
 
 class _PrintListener:
-    def progress_changed(self, progress) -> None:
-        pass
+    """``watch`` prints each skipped file, and a line each time the work is done."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+
+    def snapshot_changed(self, snap) -> None:
+        if snap.state == "idle" and snap.index_version != self._version:
+            self._version = snap.index_version
+            print("index up to date", file=sys.stderr, flush=True)
 
     def file_failed(self, path: str, reason: str) -> None:
         print(f"skipped {path}: {reason}", file=sys.stderr, flush=True)
-
-    def index_changed(self) -> None:
-        print("index up to date", file=sys.stderr, flush=True)
 
 
 def cmd_remove(args) -> int:
@@ -334,7 +342,9 @@ class _ProgressBar:
         if now - self._last < 0.2:
             return
         self._last = now
-        if p.state == "embedding" or (p.files_total and p.files_done >= p.files_total):
+        if p.state == "pictures":
+            msg = f"reading pictures and scans: {p.pictures_pending} to go"
+        elif p.state == "embedding" or (p.files_total and p.files_done >= p.files_total):
             msg = f"embedding: {p.chunks_embedded} done, {p.chunks_pending} to go ({p.chunks_per_s:.0f}/s)"
         else:
             total = max(p.files_total, 1)

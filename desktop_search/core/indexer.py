@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
 #: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
-OCR_TARGET = "desktop_search.core.extract:extract_with_ocr"
+OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_search.core.catalog import Catalog
-from desktop_search.core.clip import ClipEmbedder, load_for_clip
+from desktop_search.core.embed.clip import ClipEmbedder, load_for_clip
 from desktop_search.core.vectors import VectorIndex
 from desktop_search.errors import ExtractError, ModelError
 

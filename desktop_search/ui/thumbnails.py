@@ -1,6 +1,6 @@
 """Thumbnails of pictures for the results list and the preview: made off the GUI thread.
 
-``core.images.make_thumbnail`` decodes the picture (reduced, upright) and caches a PNG on
+``core.extract.images.make_thumbnail`` decodes the picture (reduced, upright) and caches a PNG on
 disk; this module reads it into a ``QImage`` on its own worker thread too, and only the
 ``QPixmap`` conversion (cheap, and GUI-thread only by Qt's rules) happens here.
 """
@@ -54,7 +54,7 @@ class ThumbnailProvider(QObject):
         return None
 
     def _load(self, path: str, px: int) -> QImage:
-        from desktop_search.core.images import make_thumbnail
+        from desktop_search.core.extract.images import make_thumbnail
 
         out = make_thumbnail(path, cache_dir=self.cache_dir, px=px)
         img = QImage(str(out))
@@ -88,3 +88,18 @@ def scaled_to(pm: QPixmap, width: int, height: int) -> QPixmap:
     """Fit a pixmap into a box, keeping its shape, smoothly."""
     return pm.scaled(max(1, width), max(1, height), Qt.AspectRatioMode.KeepAspectRatio,
                      Qt.TransformationMode.SmoothTransformation)
+
+
+def install(*, results_view, preview, parent: QObject, cache_dir: str | os.PathLike[str] | None = None
+            ) -> ThumbnailProvider:
+    """Give the results list and the preview pane their pictures (one call from the window)."""
+    if cache_dir is None:
+        from desktop_search import paths
+
+        cache_dir = paths.cache_dir() / "thumbnails"
+    provider = ThumbnailProvider(cache_dir, parent=parent)
+    results_view.itemDelegate().thumbnails = provider
+    preview.thumbnails = provider
+    provider.thumbnail_ready.connect(lambda *_: results_view.viewport().update())
+    provider.thumbnail_ready.connect(preview.on_thumbnail_ready)
+    return provider

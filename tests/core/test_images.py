@@ -6,7 +6,7 @@ import time
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from desktop_search.core import images as im
+from desktop_search.core.extract import images as im
 from desktop_search.errors import CorruptFile, TooLarge
 
 

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from desktop_search.config import Settings
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService, State
 from desktop_search.core.search import Filters
 
 
@@ -30,9 +31,9 @@ def _exif_taken(when: str):
 
 
 @pytest.fixture
-def engine(tmp_path, minilm):
+def engine(tmp_path, model):
     eng = Engine(tmp_path / "data", settings=Settings(extract_timeout_s=60, ocr_timeout_s=120),
-                 embedder=minilm)
+                 embedder=model)
     yield eng
     eng.close()
 
@@ -51,7 +52,7 @@ def test_text_first_then_pictures_by_their_words(tmp_path, engine):
     def on_progress(p):
         # the first moment the OCR stage runs, every text file is searchable by words and
         # by meaning already: pictures never hold text files back
-        if p.state == "reading-pictures" and "at_ocr" not in seen:
+        if p.state == State.PICTURES and "at_ocr" not in seen:
             seen["pending"] = p.pictures_pending
             seen["unembedded"] = engine.catalog.count_unembedded()
             seen["at_ocr"] = [os.path.basename(h.path) for h in engine.search("lentil soup", k=3)]

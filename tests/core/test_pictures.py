@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from desktop_search.core.catalog import Catalog
-from desktop_search.core.clip import ClipEmbedder, build_tiny_clip
+from desktop_search.core.embed.clip import ClipEmbedder, build_tiny_clip
 from desktop_search.core.pictures import PictureIndex
 from desktop_search.core.search import Filters, Hit, merge_pictures, picture_hits
 

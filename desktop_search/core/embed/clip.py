@@ -98,7 +98,7 @@ def load_for_clip(path: str | os.PathLike[str]) -> Any:
     """A picture, upright and reduced, ready for the model (decoding errors are ExtractErrors)."""
     from PIL import ImageOps
 
-    from desktop_search.core.images import open_picture
+    from desktop_search.core.extract.images import open_picture
 
     with open_picture(path) as img:
         if img.format == "JPEG":

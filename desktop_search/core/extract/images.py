@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop_search.core.extract.common import Extracted
 from desktop_search.errors import CorruptFile, ExtractError, TooLarge, UnsupportedFile
 
 __all__ = [
@@ -446,7 +447,7 @@ def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[
 
     Returns (pages, facts): facts holds ``ocr_pages`` (0-based pages whose text came from
     OCR), and for pictures ``taken``/``camera``/``kind``. The sandboxed child calls this
-    (through ``extract.extract_with_ocr``): it can take seconds per page.
+    (through ``extract_with_ocr``): it can take seconds per page.
     """
     p = Path(path)
     if is_picture(p):
@@ -464,7 +465,8 @@ def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[
     n = _pdf_page_count(p, fallback=len(texts))
     texts += [""] * (n - len(texts))
     empty = [i for i, t in enumerate(texts) if not t.strip()]
-    lock = getattr(ex, "_PDFIUM_LOCK", None)
+    from desktop_search.core.extract.pdf import _PDFIUM_LOCK as lock
+
     found = ocr_pdf_pages(p.read_bytes(), empty, lock=lock) if empty else {}
     for i, t in found.items():
         texts[i] = t
@@ -488,20 +490,16 @@ def _pdf_page_count(path: Path, *, fallback: int) -> int:
 # --------------------------------------------------------------------------- readers
 
 
-def read_picture(path: Path, data: bytes, max_bytes: int) -> Any:
+def read_picture(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """The fast pass over a picture (registered as the reader of picture extensions):
     listed, typed and dated now; its words are read in the OCR stage (``needs_ocr``)."""
-    from desktop_search.core.extract import Extracted
-
     info = picture_info(path)
     return Extracted("", None, "picture", needs_ocr=True, taken=info.taken, camera=info.camera)
 
 
-def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Any:
+def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extracted:
     """The OCR stage's reader (the sandboxed child's target): the text of every page, the
     pages without a text layer read by OCR; page numbers kept for multi-page files."""
-    from desktop_search.core.extract import Extracted
-
     pages, facts = ocr_document(path, max_bytes=max_bytes)
     starts: list[int] = []
     pos = 0

@@ -45,6 +45,9 @@ class Settings:
     picture_search: bool = False
     #: that model: a sentence-transformers CLIP name or a local model folder
     picture_model: str = "clip-ViT-B-32"
+    #: a picture whose similarity to the query (the model's cosine) is below this does not
+    #: match at all; model-dependent (0.2 suits clip-ViT-B-32)
+    picture_min_score: float = 0.2
     #: UI: keep watching in the tray when the window closes
     close_to_tray: bool = False
     #: UI: start hidden in the tray

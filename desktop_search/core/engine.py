@@ -243,7 +243,8 @@ class Engine:
                     filters=filters)
         if dense and self.settings.picture_search:
             pics = picture_hits(catalog=self.catalog, scores=self._picture_scores(query, k),
-                                query=query, filters=filters)
+                                query=query, filters=filters,
+                                min_score=self.settings.picture_min_score)
             hits = merge_pictures(hits, pics, k=k)
         return hits
 

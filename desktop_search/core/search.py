@@ -178,12 +178,16 @@ def merge_pictures(text: list[Hit], pictures: list[Hit], *, k: int,
     if not pictures:
         return text[:k]
     t_top = max((h.score for h in text), default=0.0) or 1.0
-    p_top = max(h.score for h in pictures) or 1.0
+    ranked = sorted(pictures, key=lambda h: -h.score)
+    p_top = ranked[0].score
     best: dict[int, Hit] = {}
     for h in text:
         best[h.file_id] = replace(h, score=round(h.score / t_top, 6))
-    for h in pictures:
-        s = round(weight * h.score / p_top, 6)
+    for i, h in enumerate(ranked):
+        # cosines are positive for any real match; a model whose best is not (an
+        # untrained one) is calibrated by rank instead
+        rel = max(0.0, h.score) / p_top if p_top > 0 else (len(ranked) - i) / len(ranked)
+        s = round(weight * rel, 6)
         raw = h.picture if h.picture is not None else h.score
         old = best.get(h.file_id)
         if old is None or s > old.score:

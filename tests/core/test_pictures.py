@@ -121,3 +121,45 @@ def test_fusion_calibrates_each_kind():
     both = merge_pictures(text, [_hit(3, 0.31, "picture")], k=10)
     assert [h.file_id for h in both].count(3) == 1
     assert next(h for h in both if h.file_id == 3).picture == pytest.approx(0.31)
+
+
+def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
+    """Setting on -> the indexing worker embeds pictures -> a text query finds them among
+    text hits -> more like this on a picture -> a deleted picture leaves both indexes."""
+    import os
+
+    from desktop_search.config import Settings
+    from desktop_search.core.engine import Engine
+    from desktop_search.core.indexing import IndexService
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("A note about red paint for the garden fence.")
+    for name, rgb in (("red.png", (220, 30, 30)), ("blue.jpg", (20, 40, 210)),
+                      ("green.webp", (30, 200, 40))):
+        Image.new("RGB", (64, 48), rgb).save(docs / name)
+    # the random model's cosines can be anything: let every picture through
+    settings = Settings(picture_search=True, picture_model=str(tiny_clip),
+                        read_text_in_pictures=False, picture_min_score=-1.0)
+    eng = Engine(tmp_path / "data", settings=settings, embedder=model)
+    try:
+        eng.add_root(docs)
+        IndexService(eng).run_until_idle()
+        assert eng.picture_index().pending() == 0
+        ids = {os.path.basename(p): f.id for p, f in eng.catalog.files_of_root(
+            eng.catalog.root_id(str(docs))).items()}
+        hits = eng.search("red paint", k=10)
+        names = [os.path.basename(h.path) for h in hits]
+        assert names[0] == "note.txt"                     # the best text hit leads
+        assert {"red.png", "blue.jpg", "green.webp"} <= set(names)
+        assert all(h.picture is not None for h in hits if h.kind == "picture")
+        like = eng.more_like_this(str(docs / "red.png"), k=5)
+        assert {os.path.basename(h.path) for h in like} == {"blue.jpg", "green.webp"}
+        # deleted: gone from the catalog and from the picture index at once
+        os.remove(docs / "blue.jpg")
+        eng.indexer.delete_path(str(docs / "blue.jpg"))
+        assert ids["blue.jpg"] not in eng.picture_index().vectors().keys().tolist()
+        assert eng.catalog.picture_vector(ids["blue.jpg"]) is None
+        assert eng.doctor()["ok"]
+    finally:
+        eng.close()

@@ -207,7 +207,8 @@ class Indexer:
             return self._fail(path, root_id, st, digest, FAILED, f"reader error: {type(exc).__name__}: {exc}"[:300])
         # pictures and PDF pages without a text layer are read by OCR in a later stage:
         # the file is listed (and its text layer searchable) now
-        ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures) else None
+        ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
+                              and _ocr_available()) else None
         if not doc.text.strip() and ocr is None and doc.kind != "picture":
             return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
         self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
@@ -392,6 +393,12 @@ def _with_positions(doc, chunks) -> list[NewChunk]:
         line = bisect.bisect_right(newlines, c.start - 1) + 1 if newlines is not None else None
         out.append(NewChunk(c.start, c.end, page, line, c.text))
     return out
+
+
+def _ocr_available() -> bool:
+    from desktop_search.core.extract.images import ocr_available
+
+    return ocr_available()
 
 
 def _chunk_pages(doc) -> list:

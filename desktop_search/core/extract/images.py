@@ -77,6 +77,13 @@ def _register_heif() -> bool:
         return _heif_state
 
 
+def ocr_available() -> bool:
+    """Whether the OCR engine is installed (its wheel has no build for every Python yet)."""
+    import importlib.util
+
+    return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+
+
 def is_picture(path: str | os.PathLike[str]) -> bool:
     """Whether a file name says picture (cheap: used to route and to order work)."""
     return Path(path).suffix.lower() in PICTURE_EXTS

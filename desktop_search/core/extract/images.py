@@ -275,6 +275,9 @@ def ocr_image(image: Any) -> str:
     """
     import numpy as np
 
+    if max(image.size) > OCR_MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((OCR_MAX_SIDE, OCR_MAX_SIDE))
     arr = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
     # no angle classifier: it turns short upright lines upside down ("sabuelo s<es"), and
     # whole-page rotation comes from EXIF

@@ -173,10 +173,16 @@ class Engine:
             if self.pictures is None:
                 from desktop_search.core.pictures import PictureIndex
 
+                from desktop_search.core.sandbox import SandboxedExtractor
+
+                # pictures are decoded for the model in a sandboxed child, like every reader
+                sandbox = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s,
+                                             target="desktop_search.core.embed.clip:load_for_clip")
                 # the setting is the user's consent to the one download this app makes
                 self.pictures = PictureIndex(data_dir=self.data_dir, catalog=self.catalog,
                                              model=self.settings.picture_model, device="cpu",
-                                             allow_download=True)
+                                             allow_download=True,
+                                             loader=_SandboxedLoader(sandbox, self.settings))
             return self.pictures
 
     def _on_files_removed(self, file_ids: list[int]) -> None:
@@ -300,7 +306,23 @@ class Engine:
             self.save()
         finally:
             self.indexer.close()
+            if self.pictures is not None:
+                self.pictures.close()
             self.catalog.close()
+
+
+class _SandboxedLoader:
+    """path -> picture for the image model, decoded in the sandboxed child."""
+
+    def __init__(self, sandbox, settings: Settings) -> None:
+        self.sandbox = sandbox
+        self.settings = settings
+
+    def __call__(self, path: str):
+        return self.sandbox(path, max_bytes=self.settings.max_file_bytes)
+
+    def close(self) -> None:
+        self.sandbox.close()
 
 
 def _remove_stale_temp_files(data_dir: Path) -> None:

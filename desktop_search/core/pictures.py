@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,10 +30,13 @@ class PictureIndex:
     """The image model plus the picture vector index of one data folder."""
 
     def __init__(self, *, data_dir: Path, catalog: Catalog, model: str, device: str = "cpu",
-                 allow_download: bool = False, embedder: ClipEmbedder | None = None) -> None:
+                 allow_download: bool = False, embedder: ClipEmbedder | None = None,
+                 loader: Callable[[str], Any] | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.catalog = catalog
         self.embedder = embedder or ClipEmbedder(model, device=device, allow_download=allow_download)
+        #: path -> upright, reduced PIL image; the engine passes a sandboxed one
+        self.loader = loader or load_for_clip
         self._vectors: VectorIndex | None = None
         self._lock = threading.RLock()
 
@@ -89,7 +93,7 @@ class PictureIndex:
         images, keep = [], []
         for r in rows:
             try:
-                images.append(load_for_clip(r.path))
+                images.append(self.loader(r.path))
                 keep.append(r)
             except (ExtractError, OSError) as exc:
                 # unreadable here (the OCR stage reports why): a zero vector marks it done
@@ -132,6 +136,12 @@ class PictureIndex:
         with self._lock:
             if self._vectors is not None and self._vectors.dirty:
                 self._vectors.save(self.catalog.vector_generation())
+
+    def close(self) -> None:
+        self.save()
+        close = getattr(self.loader, "close", None)
+        if close is not None:
+            close()
 
 
 __all__ = ["PICTURE_BATCH", "ModelError", "PictureIndex"]

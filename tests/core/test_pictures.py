@@ -138,6 +138,9 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
     for name, rgb in (("red.png", (220, 30, 30)), ("blue.jpg", (20, 40, 210)),
                       ("green.webp", (30, 200, 40))):
         Image.new("RGB", (64, 48), rgb).save(docs / name)
+    cut = docs / "cut.jpg"   # header intact, pixels truncated: decoded in the sandbox, refused
+    Image.new("RGB", (640, 480), "white").save(cut, quality=95)
+    cut.write_bytes(cut.read_bytes()[:800])
     # the random model's cosines can be anything: let every picture through
     settings = Settings(picture_search=True, picture_model=str(tiny_clip),
                         read_text_in_pictures=False, picture_min_score=-1.0)
@@ -151,7 +154,7 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
         hits = eng.search("red paint", k=10)
         names = [os.path.basename(h.path) for h in hits]
         assert names[0] == "note.txt"                     # the best text hit leads
-        assert {"red.png", "blue.jpg", "green.webp"} <= set(names)
+        assert {"red.png", "blue.jpg", "green.webp"} <= set(names) and "cut.jpg" not in names
         assert all(h.picture is not None for h in hits if h.kind == "picture")
         like = eng.more_like_this(str(docs / "red.png"), k=5)
         assert {os.path.basename(h.path) for h in like} == {"blue.jpg", "green.webp"}

@@ -94,8 +94,16 @@ class ClipEmbedder:
         return np.asarray(vec, dtype=np.float32)
 
 
-def load_for_clip(path: str | os.PathLike[str]) -> Any:
-    """A picture, upright and reduced, ready for the model (decoding errors are ExtractErrors)."""
+def load_for_clip(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Any:
+    """A picture, upright and reduced, ready for the model (decoding errors are ExtractErrors).
+
+    The indexer runs this in a sandboxed child (a PIL image pickles): decoding an
+    untrusted picture must never be able to take the indexer down.
+    """
+    if max_bytes is not None and os.path.getsize(path) > max_bytes:
+        from desktop_search.errors import TooLarge
+
+        raise TooLarge("the picture is over the size cap")
     from PIL import ImageOps
 
     from desktop_search.core.extract.images import open_picture

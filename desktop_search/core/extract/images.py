@@ -51,9 +51,10 @@ PICTURE_EXTS = frozenset(
 MAX_PIXELS = 120_000_000
 #: pages of a multi-page TIFF (or PDF pages without a text layer) read by OCR
 MAX_PAGES = 100
-#: OCR sees at most this many pixels on the long side: an A4 page at 150 dpi. More only
-#: costs time (300 dpi: ~4x slower, no better recall; benchmarks/ocr.py)
-OCR_MAX_SIDE = 1800
+#: OCR sees at most this many pixels on the long side: RapidOCR's own cap (an A4 page at
+#: 170 dpi). Reducing further to 1800 cost 300-dpi scans 1-8 points of word recall
+#: (benchmarks/ocr.py); more only costs time and memory
+OCR_MAX_SIDE = 2000
 #: PDF pages without a text layer are rendered at this resolution for OCR
 PDF_OCR_DPI = 200
 

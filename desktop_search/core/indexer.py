@@ -125,6 +125,8 @@ class Indexer:
                 continue
             todo.append((path, st))
         gone = [p for p in known if p not in seen]
+        # pictures last: a folder of photos never holds back the text files beside it
+        todo.sort(key=lambda item: _is_picture(item[0]))
         return todo, gone
 
     # -- one file ------------------------------------------------------------------------
@@ -393,6 +395,12 @@ def _with_positions(doc, chunks) -> list[NewChunk]:
         line = bisect.bisect_right(newlines, c.start - 1) + 1 if newlines is not None else None
         out.append(NewChunk(c.start, c.end, page, line, c.text))
     return out
+
+
+def _is_picture(path: str) -> bool:
+    from desktop_search.core.extract.images import is_picture
+
+    return is_picture(path)
 
 
 def _ocr_available() -> bool:

@@ -50,6 +50,10 @@ def test_text_first_then_pictures_by_their_words(tmp_path, engine):
     seen: dict[str, object] = {}
 
     def on_progress(p):
+        # pictures come after the text files even in the fast pass (listing, EXIF)
+        if p.current and p.current.endswith((".jpg", ".png")) and "first_picture" not in seen:
+            seen["first_picture"] = [engine.catalog.get_file(str(docs / n)) is not None
+                                     for n in ("notes.txt", "recipe.md")]
         # the first moment the OCR stage runs, every text file is searchable by words and
         # by meaning already: pictures never hold text files back
         if p.state == State.PICTURES and "at_ocr" not in seen:
@@ -59,6 +63,7 @@ def test_text_first_then_pictures_by_their_words(tmp_path, engine):
     IndexService(engine).run_until_idle(on_progress)
     assert seen["at_ocr"][0] == "recipe.md" and seen["unembedded"] == 0
     assert seen["pending"] == 2
+    assert seen["first_picture"] == [True, True]
     # the picture's words: by words at once, and by meaning (it has a passage vector)
     hits = engine.search("garden shed repair invoice", k=3)
     top = hits[0]

@@ -133,6 +133,8 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
         if not stat.S_ISREG(st.st_mode):
             raise UnsupportedFile("not a regular file")
         _check_size(st.st_size, max_bytes)
+        if reader is read_picture and st.st_size:  # reads its header itself, not the photo
+            return read_picture(p, b"", max_bytes)
         data = _read_bytes(p, max_bytes, _HEAD_CHECKS.get(reader))
     if not data:  # empty (or just created) file: nothing to search, nothing wrong
         return Extracted("", None, kind, has_lines=reader in _HEAD_CHECKS)

@@ -451,6 +451,8 @@ class IndexService:
 
     def _ocr_some(self) -> bool:
         """Read the words of one picture or scan (the OCR stage). False when none waits."""
+        if not self.engine.settings.read_text_in_pictures:
+            return False   # turned off: what waits stays listed, its words unread
         cat = self.engine.catalog
         n = cat.count_ocr_pending()
         if not n:

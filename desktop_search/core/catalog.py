@@ -17,9 +17,19 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from desktop_search.core.query import fts_query
-from desktop_search.errors import IndexCorrupt
+from desktop_search.errors import DesktopSearchError, IndexCorrupt
 
-SCHEMA_VERSION = 1
+#: The catalog's layout version, kept in ``PRAGMA user_version`` (readable before any
+#: table, and what sqlite3's own tools show). Version 1 kept it only in ``meta``.
+SCHEMA_VERSION = 3
+
+
+class CatalogTooNew(DesktopSearchError):
+    """The catalog was written by a newer desktop-search: this one must not touch it."""
+
+
+class CatalogNeedsUpgrade(DesktopSearchError):
+    """The catalog is older than this code and was opened without permission to migrate."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -69,10 +79,52 @@ CREATE TABLE IF NOT EXISTS picture_vectors(
     file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
     vector BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS files_ocr ON files(ocr) WHERE ocr IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     heading, body, tokenize='porter unicode61 remove_diacritics 2'
 );
 """
+
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, to run inside one transaction (executescript
+    would commit first)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _v1_to_v2(c: sqlite3.Connection) -> None:
+    """Version 2 keeps the layout version in PRAGMA user_version (set by the caller);
+    the tables are unchanged, so this step only brings any missing v1 object in."""
+    _add_picture_columns(c)   # today's schema indexes them
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+def _v2_to_v3(c: sqlite3.Connection) -> None:
+    """Version 3 reads pictures and scans: files.ocr/taken/camera, picture_vectors."""
+    _add_picture_columns(c)
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+def _add_picture_columns(c: sqlite3.Connection) -> None:
+    have = {r[1] for r in c.execute("PRAGMA table_info(files)")}
+    for column, kind in (("ocr", "TEXT"), ("taken", "REAL"), ("camera", "TEXT")):
+        if column not in have:
+            c.execute(f"ALTER TABLE files ADD COLUMN {column} {kind}")
+
+
+#: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
+#: transaction that also sets the new version, so a failure leaves the old file as it was.
+MIGRATIONS: list = [_v1_to_v2, _v2_to_v3]
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # file states
 INDEXED = "indexed"   # text extracted and chunked (vectors may still be pending)
@@ -83,9 +135,6 @@ SKIPPED = "skipped"   # deliberately not indexed (too large, binary, unsupported
 OCR_PENDING = "pending"   # listed and dated; its words are read in the later OCR stage
 OCR_DONE = "done"         # some of its text was read by OCR
 OCR_NONE = "none"         # OCR found no words
-
-#: columns added after the first release: (table, column, type), added on open
-_ADDED_COLUMNS = (("files", "ocr", "TEXT"), ("files", "taken", "REAL"), ("files", "camera", "TEXT"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +191,10 @@ _FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, state, erro
 class Catalog:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, migrate: bool = True) -> None:
+        """Open (or create) the catalog. With ``migrate=False`` an older layout raises
+        ``CatalogNeedsUpgrade`` instead of being upgraded (a reader must not write while
+        another process owns the data folder)."""
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
@@ -150,17 +202,63 @@ class Catalog:
         self._conns_lock = threading.Lock()
         try:
             conn = self._conn()
-            conn.executescript(_SCHEMA)
-            _add_columns(conn)
             ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if ok == "ok":
+                self._check_version(migrate=migrate)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {exc}") from None
+        except DesktopSearchError:
+            self.close()
+            raise
         if ok != "ok":
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
-        if self.get_meta("schema") is None:
-            self.set_meta("schema", str(SCHEMA_VERSION))
+
+    # -- schema version --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The version on disk: ``user_version``, else the v1 ``meta`` row, else 0 (empty)."""
+        conn = self._conn()
+        v = conn.execute("PRAGMA user_version").fetchone()[0]
+        if v:
+            return int(v)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row:
+                return int(row[0])
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='files'").fetchone():
+                return 1
+        return 0
+
+    def _check_version(self, *, migrate: bool) -> None:
+        """A new file gets the current layout; an older one is migrated, step by step, in
+        one transaction (all or nothing); a newer one is refused before anything is written."""
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise CatalogTooNew(
+                f"the catalog {self.path} was written by a newer desktop-search (layout "
+                f"version {version}; this one knows up to {SCHEMA_VERSION}): upgrade "
+                "desktop-search, or point --data-dir at another folder")
+        if version and not migrate:
+            raise CatalogNeedsUpgrade(f"the catalog {self.path} has layout version {version} "
+                                      f"and needs an upgrade to {SCHEMA_VERSION}")
+        with self.transaction() as c:
+            now = self.schema_version()   # another process may have done it meanwhile
+            if now == 0:
+                for stmt in _statements(_SCHEMA):
+                    c.execute(stmt)
+            else:
+                for step in MIGRATIONS[now - 1:SCHEMA_VERSION - 1]:
+                    step(c)
+            c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.set_meta("schema", str(SCHEMA_VERSION), conn=c)
+        if version:
+            import logging
+
+            logging.getLogger(__name__).warning("catalog %s upgraded from layout %d to %d",
+                                                self.path, version, SCHEMA_VERSION)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -627,13 +725,3 @@ class Catalog:
     def kinds(self) -> list[str]:
         return [r[0] for r in self._conn().execute(
             "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
-
-
-def _add_columns(conn: sqlite3.Connection) -> None:
-    """Bring a catalog made by an older version up to date (new columns are nullable)."""
-    for table, column, kind in _ADDED_COLUMNS:
-        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-        if column not in have:
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-    # the OCR stage asks "what waits?" after every file: an index of the few that do
-    conn.execute("CREATE INDEX IF NOT EXISTS files_ocr ON files(ocr) WHERE ocr IS NOT NULL")

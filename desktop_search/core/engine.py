@@ -16,7 +16,7 @@ import numpy as np
 
 from desktop_search import paths
 from desktop_search.config import Settings
-from desktop_search.core.catalog import Catalog
+from desktop_search.core.catalog import Catalog, CatalogNeedsUpgrade
 from desktop_search.core.embed import embedder_for
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
@@ -28,12 +28,17 @@ log = logging.getLogger(__name__)
 
 class Engine:
     def __init__(self, data_dir: str | os.PathLike | None = None, *,
-                 settings: Settings | None = None, embedder=None) -> None:
+                 settings: Settings | None = None, embedder=None,
+                 read_only: bool = False) -> None:
+        """``read_only``: for a reader next to the folder's owner (``search``, ``status``,
+        ``doctor``): nothing on disk is written, repaired or cleaned up (the owner does that)."""
+        self.read_only = read_only
         self.data_dir = paths.ensure_data_dir(Path(data_dir) if data_dir else None)
         self.settings_path = self.data_dir / "settings.json"
         self.settings = settings if settings is not None else Settings.load(self.settings_path)
         self.settings.validate()
-        _remove_stale_temp_files(self.data_dir)
+        if not read_only:
+            _remove_stale_temp_files(self.data_dir)
         #: a message for the user about something the engine had to repair at start
         self.notice: str | None = None
         self.catalog = self._open_catalog()
@@ -52,6 +57,8 @@ class Engine:
     def _open_catalog(self) -> Catalog:
         """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
         path = self.data_dir / "catalog.sqlite3"
+        if self.read_only:
+            return self._open_catalog_for_reading(path)
         try:
             return Catalog(path)
         except IndexCorrupt as exc:
@@ -69,6 +76,22 @@ class Engine:
             self.notice = (f"The index was damaged ({exc}); it was set aside and is being "
                            "rebuilt from your folders.")
             return cat
+
+    def _open_catalog_for_reading(self, path: Path) -> Catalog:
+        """A reader never migrates under a running owner; with no owner it upgrades an
+        older catalog under the folder's lock, then reads it like anyone else."""
+        try:
+            return Catalog(path, migrate=False)
+        except CatalogNeedsUpgrade:
+            from desktop_search.core.ownership import Ownership
+
+            with Ownership.acquire(self.data_dir, kind="upgrade",
+                                   hint="it upgrades the catalog; try again when it is done"):
+                Catalog(path).close()
+            return Catalog(path, migrate=False)
+        except IndexCorrupt as exc:
+            raise IndexCorrupt(f"{exc}; opening the window or running `desktop-search index` "
+                               "sets it aside and rebuilds it") from None
 
     def _saved_roots(self) -> list[str]:
         import json
@@ -131,6 +154,13 @@ class Engine:
             vec_path = self.data_dir / "vectors.usearch"
             if old_id == model_id and old_dim:
                 dim = old_dim
+            elif self.read_only:
+                if old_id is not None:
+                    raise ConfigError(
+                        f"the index was made with the model {old_id}, not {model_id}: "
+                        "searching it by meaning needs every passage embedded again, which "
+                        "the window or `desktop-search index` does")
+                dim = int(self.embedder().dim)   # nothing embedded yet: nothing to search
             else:
                 dim = int(self.embedder().dim)
                 if old_id is not None:
@@ -146,7 +176,9 @@ class Engine:
             loaded = vi.load()
             if not loaded or vi.generation != self.catalog.vector_generation():
                 added, removed = vi.sync_from(self.catalog)
-                if added or removed or not loaded:
+                if self.read_only:
+                    pass   # caught up in memory; the owner saves its own copy
+                elif added or removed or not loaded:
                     log.info("vector index repaired from the catalog (+%d, -%d)", added, removed)
                     vi.save(self.catalog.vector_generation())
             self._vectors = vi
@@ -154,6 +186,8 @@ class Engine:
 
     def save(self) -> None:
         """Persist the vector index if it changed (atomic)."""
+        if self.read_only:
+            return
         with self._model_lock:
             if self._vectors is not None and self._vectors.dirty:
                 self._vectors.save(self.catalog.vector_generation())

@@ -831,8 +831,14 @@ class SearchWindow(QMainWindow):
         self.failed_dialog.raise_()
 
     def settings_dialog(self) -> SettingsDialog:
+        from desktop_search.paths import default_data_dir
+
+        eng = self.controller.engine    # launchers carry a data folder other than the default
+        data_dir = (str(eng.data_dir) if eng is not None
+                    and Path(eng.data_dir).resolve() != default_data_dir().resolve() else None)
         return SettingsDialog(self.controller.settings,
-                              tray_available=QSystemTrayIcon.isSystemTrayAvailable(), parent=self)
+                              tray_available=QSystemTrayIcon.isSystemTrayAvailable(), parent=self,
+                              data_dir=data_dir)
 
     def show_settings(self) -> SettingsDialog:
         """Open the settings dialog (window-modal, not blocking); OK applies and saves."""

@@ -15,8 +15,8 @@ DOCS = {
 }
 
 
-def cli(*args, data_dir, check=True, timeout=300):
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
+def cli(*args, data_dir, check=True, timeout=300, env_extra=None):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", **(env_extra or {}))
     env.pop("DESKTOP_SEARCH_HOME", None)
     p = subprocess.run([sys.executable, "-m", "desktop_search", "--data-dir", str(data_dir), *args],
                        capture_output=True, text=True, timeout=timeout, env=env)

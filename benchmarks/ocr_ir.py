@@ -34,7 +34,7 @@ benchlib.IR_DIR = DATA          # a worktree sits beside main, not beside shared
 
 def search_folder(folder: Path, coll: "benchlib.Collection", data: Path) -> dict:
     from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
+    from desktop_search.core.indexing import IndexService
 
     eng = Engine(data)
     eng.add_root(folder)

@@ -91,7 +91,7 @@ def render_page(text: str, dpi: int, *, noise: bool, rotate: float):
     return img.convert("RGB")
 
 
-def photo() -> "Image":
+def photo() -> tuple:
     """A 12 MP camera-like photo: a textured scene with a sign in it."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFilter, ImageFont

@@ -18,7 +18,7 @@ import numpy as np
 from desktop_search.core.catalog import Catalog
 from desktop_search.core.embed.clip import ClipEmbedder, load_for_clip
 from desktop_search.core.vectors import VectorIndex
-from desktop_search.errors import ExtractError, ModelError
+from desktop_search.errors import ExtractError
 
 log = logging.getLogger(__name__)
 
@@ -144,4 +144,4 @@ class PictureIndex:
             close()
 
 
-__all__ = ["PICTURE_BATCH", "ModelError", "PictureIndex"]
+__all__ = ["PICTURE_BATCH", "PictureIndex"]

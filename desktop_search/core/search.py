@@ -160,7 +160,7 @@ def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]], query: st
         if chunks:
             snippet, hl, _ = make_snippet(chunks[0].text, pattern)
         else:
-            snippet, hl = "", []
+            snippet, hl = _describe_picture(f), []
         hits.append(Hit(
             path=f.path, score=round(s, 6), snippet=snippet, highlights=hl,
             page=chunks[0].page if chunks else None, line=None, kind=f.kind, title=f.title,
@@ -170,6 +170,16 @@ def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]], query: st
             passage_end=chunks[0].end if chunks else 0,
             ocr=f.ocr == "done", taken=f.taken, picture=round(s, 6)))
     return hits
+
+
+def _describe_picture(f) -> str:
+    """What a picture without words shows in place of a passage: "Picture · Pixel 7 · 2019-03-02"."""
+    bits = ["Picture"]
+    if f.camera:
+        bits.append(f.camera)
+    if f.taken is not None:
+        bits.append(time.strftime("taken %Y-%m-%d", time.localtime(f.taken)))
+    return " · ".join(bits)
 
 
 def merge_pictures(text: list[Hit], pictures: list[Hit], *, k: int,

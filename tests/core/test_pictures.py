@@ -98,8 +98,10 @@ def test_date_filter_uses_date_taken(tiny_clip, tmp_path):
                             filters=Filters(modified_before=1_700_000_000.0))) == 3
     assert picture_hits(catalog=cat, scores=scores, min_score=0,
                         filters=Filters(modified_after=1_700_000_000.0)) == []
-    assert len(picture_hits(catalog=cat, scores=scores, min_score=0,
-                            filters=Filters(kinds=["picture"]))) == 3
+    hits = picture_hits(catalog=cat, scores=scores, min_score=0, filters=Filters(kinds=["picture"]))
+    assert len(hits) == 3
+    # a picture without words shows what it is instead of a passage
+    assert all(h.snippet.startswith("Picture") and "taken 2020" in h.snippet for h in hits)
     cat.close()
 
 

@@ -130,3 +130,31 @@ def test_hostile_pictures_fail_with_reasons_and_cost_nothing_else(tmp_path, engi
     assert engine.catalog.get_file(str(docs / "huge.jpg")).state == "indexed"
     assert os.path.basename(engine.search("weekly market", k=1)[0].path) == "plain.txt"
     assert time.monotonic() - t < 240
+
+
+def test_the_ocr_stage_pauses_and_resumes(tmp_path, data_dir, hash_embedder):
+    from tests.core.test_indexing_state import Recorder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i, word in enumerate(("apples", "pears", "plums")):
+        render([f"Crate {i} holds {word}"], size=(700, 140)).save(docs / f"crate{i}.png")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    rec = Recorder()
+    svc = IndexService(eng, listener=rec, debounce=0.1)
+    svc.start(watch=False)
+    try:
+        rec.wait_for(lambda s: s.state is State.PICTURES, timeout=120)
+        mark = rec.mark()
+        svc.pause()
+        paused = rec.wait_for(lambda s: s.state is State.PAUSED, since=mark)
+        assert paused.pictures_pending >= 2      # stopped between pictures, not after them
+        mark = rec.mark()
+        svc.resume()
+        rec.wait_for(lambda s: s.state is State.IDLE, since=mark, timeout=120)
+        assert eng.catalog.count_ocr_pending() == 0
+        assert [os.path.basename(h.path) for h in eng.search("pears", dense=False)] == ["crate1.png"]
+    finally:
+        svc.stop()
+        eng.close()

@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--before", help="only files modified before this date (YYYY-MM-DD)")
     p.add_argument("--like", metavar="FILE", help="files near this indexed file (more like this)")
     p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
+    p.add_argument("--preview", action="store_true",
+                   help="show each file's passage in context instead of a one-line snippet")
 
     p = sub.add_parser("status", help="what is indexed")
     p.add_argument("--json", action="store_true")
@@ -290,12 +292,15 @@ def cmd_search(args) -> int:
                                       hits=[_hit_json(h) for h in hits])), flush=False)
             sys.stdout.flush()
             return 0
-        if args.like:
-            hits = eng.more_like_this(args.like, k=args.k, filters=filters)
-        else:
-            hits = eng.search(" ".join(args.query), k=args.k, filters=filters, dense=dense)
+        from desktop_search.core.search import SimilarTo, TextQuery
+
+        request = (SimilarTo(args.like, filters) if args.like
+                   else TextQuery(" ".join(args.query), filters))
+        hits = eng.find(request, k=args.k, dense=dense)
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
+        elif args.preview:
+            _print_previews(eng, hits, request.terms)
         else:
             _print_hits(hits)
         return 0
@@ -324,6 +329,49 @@ def _print_hits(hits) -> None:
             for a, b in reversed(h.highlights):
                 snip = snip[:a] + "\033[1m" + snip[a:b] + "\033[0m" + snip[b:]
         print(f"    {snip}")
+
+
+#: characters of the file shown either side of the passage by ``search --preview``
+PREVIEW_CONTEXT = 240
+
+
+def _print_previews(eng, hits, terms: list[str]) -> None:
+    """Each hit with its passage in the file's text: the query's words in bold and the
+    context dimmed on a terminal; the passage between » and « otherwise."""
+    import textwrap
+
+    from desktop_search.core.preview import build_preview
+
+    if not hits:
+        print("no results")
+        return
+    tty = sys.stdout.isatty()
+    for i, h in enumerate(hits, 1):
+        where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
+        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f})")
+        doc = build_preview(catalog=eng.catalog, hit=h, terms=terms, limit=4 * PREVIEW_CONTEXT)
+        if doc is None:
+            print("    (this file's text is not in the index any more)")
+            continue
+        doc = doc.around(context=PREVIEW_CONTEXT)
+        a, b = doc.passage
+        marks = [(a, "P"), (b, "p")] + [m for s, e in doc.words for m in ((s, "W"), (e, "w"))]
+        on = {"P": "\033[0m", "p": "\033[2m", "W": "\033[1m", "w": "\033[22m"} if tty \
+            else {"P": "»", "p": "«", "W": "", "w": ""}
+        out, pos = [], 0
+        for at, kind in sorted(marks, key=lambda m: (m[0], m[1] in "pw")):
+            out.append(doc.text[pos:at])
+            out.append(on[kind])
+            pos = at
+        out.append(doc.text[pos:])
+        text = ("… " if doc.truncated_before else "") + "".join(out) + (
+            " …" if doc.truncated_after else "")
+        if tty:
+            text = "\033[2m" + text + "\033[0m"
+        for para in text.split("\n"):
+            if para.strip():
+                print(textwrap.indent(textwrap.fill(" ".join(para.split()), width=96), "    "))
+        print()
 
 
 def cmd_status(args) -> int:

@@ -20,7 +20,8 @@ from desktop_search.core.catalog import Catalog, CatalogNeedsUpgrade
 from desktop_search.core.embed import embedder_for
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
-from desktop_search.core.search import Filters, Hit, merge_pictures, picture_hits, rank
+from desktop_search.core.search import (Filters, Hit, SearchRequest, SimilarTo, TextQuery,
+                                        merge_pictures, picture_hits, rank)
 from desktop_search.core.vectors import VectorIndex
 from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
 
@@ -287,6 +288,15 @@ class Engine:
                                 min_score=self.settings.picture_min_score)
             hits = merge_pictures(hits, pics, k=k)
         return hits
+
+    def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
+        """Answer a typed request (what the window sends). ``dense`` as in ``search``;
+        "more like this" needs the model whatever ``dense`` says."""
+        if isinstance(request, TextQuery):
+            return self.search(request.text, k=k, filters=request.filters, dense=dense)
+        if isinstance(request, SimilarTo):
+            return self.more_like_this(request.path, k=k, filters=request.filters)
+        raise TypeError(f"unknown search request {request!r}")
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
                        filters: Filters | None = None) -> list[Hit]:

@@ -37,6 +37,8 @@ class ThumbnailProvider(QObject):
         self._pending: set[tuple[str, int]] = set()
         self._failed: set[tuple[str, int]] = set()
         self.capacity = capacity
+        # the disk cache is bounded: trimmed once per start, on the worker thread
+        self._runner.submit(lambda: _prune(self.cache_dir))
 
     def pixmap(self, path: str, px: int = LIST_PX) -> QPixmap | None:
         """The thumbnail if ready; otherwise None, and it is made in the background."""
@@ -82,6 +84,12 @@ class ThumbnailProvider(QObject):
 
     def shutdown(self) -> None:
         self._runner.shutdown(wait=False)
+
+
+def _prune(cache_dir: Path) -> int:
+    from desktop_search.core.extract.images import prune_thumbnails
+
+    return prune_thumbnails(cache_dir)
 
 
 def scaled_to(pm: QPixmap, width: int, height: int) -> QPixmap:

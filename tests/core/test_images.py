@@ -1,6 +1,7 @@
 """Pictures: header and EXIF, OCR on real rendered text, thumbnails, and hostile files."""
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -142,3 +143,17 @@ def test_multipage_tiff_reads_every_page(tmp_path):
     pages = im.ocr_picture(p)
     assert len(pages) == 2
     assert "apples" in pages[0].lower() and "oranges" in pages[1].lower()
+
+
+def test_thumbnail_cache_is_bounded(tmp_path):
+    cache = tmp_path / "thumbs"
+    made = []
+    for i in range(4):
+        p = tmp_path / f"p{i}.png"
+        Image.effect_noise((200, 200), 60).convert("RGB").save(p)
+        out = im.make_thumbnail(p, cache_dir=cache, px=128)
+        os.utime(out, (1000 + i, 1000 + i))       # made in this order
+        made.append(out)
+    one = made[0].stat().st_size
+    assert im.prune_thumbnails(cache, max_bytes=2 * one + one // 2) >= 2
+    assert not made[0].exists() and made[3].exists()   # the oldest go first

@@ -445,6 +445,30 @@ def make_thumbnail(path: str | os.PathLike[str], *, cache_dir: str | os.PathLike
     return out
 
 
+def prune_thumbnails(cache_dir: str | os.PathLike[str], *, max_bytes: int = 200 * 2**20) -> int:
+    """Keep the thumbnail cache under ``max_bytes``, dropping the least recently made
+    first (they are remade on demand). Returns how many files were removed."""
+    files = []
+    for p in Path(cache_dir).glob("*/*.png"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        files.append((st.st_mtime, st.st_size, p))
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for _, size, p in sorted(files):
+        if total <= max_bytes:
+            break
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
+
+
 def _short(e: BaseException) -> str:
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return msg if len(msg) <= 120 else msg[:117] + "..."

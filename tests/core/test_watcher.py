@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 from tests.conftest import eventually
 from desktop_search.core.watcher import Change, ChangeQueue
 

@@ -6,7 +6,8 @@ import socket
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 
 XSS = 'Quarterly notes <img src=x onerror="alert(1)"> and <script>alert("pwned")</script> end.'
 

@@ -38,7 +38,7 @@ def test_add_folder_shows_progress_then_finds_by_meaning(harness, corpus, qtbot)
                                                      texts.append(w.status_label.text())))
     harness.add_folder_and_wait(w, corpus)
     # progress was shown while it worked, and the status bar says it is done
-    assert {"indexing", "embedding"} & set(states), states
+    assert {"reading", "embedding"} & set(states), states
     assert any(t.startswith(("Indexing", "Reading passages", "Looking for")) for t in texts), texts
     assert w.status_label.text() == f"{len(CORPUS)} files in 1 folder, up to date"
     assert not w.progress_bar.isVisible()

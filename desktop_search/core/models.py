@@ -8,6 +8,7 @@ current vectors keep answering (``Engine.switch_model``).
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -71,31 +72,47 @@ def profile_texts(texts: list[str]) -> LanguageProfile:
 
 
 def sample_texts(catalog, n: int = SAMPLE) -> list[str]:
-    """Up to n passages spread evenly over the catalog's chunk ids (one cheap query)."""
+    """Up to n passages spread evenly over the catalog's chunk ids (primary-key lookups)."""
     conn = catalog._conn()
-    lo, hi, count = conn.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM chunks").fetchone()
-    if not count:
+    lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM chunks").fetchone()
+    if lo is None:
         return []
-    if count <= n:
-        return [r[0] for r in conn.execute("SELECT text FROM chunks")]
-    step = max(1, (hi - lo) // n)
-    return [r[0] for r in conn.execute(
-        "SELECT text FROM chunks WHERE (id - ?) % ? = 0 LIMIT ?", (lo, step, n))]
-
-
-_profiles: dict[str, tuple[int, LanguageProfile]] = {}
+    step = max(1, (hi - lo + 1) // n)
+    ids = list(range(lo, hi + 1, step))[:n]
+    out: list[str] = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        out += [r[0] for r in conn.execute(
+            f"SELECT text FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)]
+    return out
 
 
 def catalog_profile(catalog) -> LanguageProfile:
-    """The collection's languages; recomputed (a 300-passage sample, well under a second)
-    when the passage count moved 10% since the last look. Reads only."""
-    n_chunks = catalog._conn().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-    key = str(catalog.path)
-    cached = _profiles.get(key)
-    if cached is not None and (cached[0] == n_chunks or abs(n_chunks - cached[0]) < 0.1 * cached[0]):
-        return cached[1]
+    """The collection's languages as last measured (cheap: one catalog read); empty until
+    the indexing worker has measured them (``refresh_profile``)."""
+    raw = catalog.get_meta("language_profile")
+    if raw:
+        try:
+            return LanguageProfile(**json.loads(raw)["profile"])
+        except (ValueError, TypeError, KeyError):
+            pass
+    return LanguageProfile(shares={}, sampled=0, unsure=0.0)
+
+
+def refresh_profile(catalog) -> LanguageProfile:
+    """Measure the collection's languages again when the passage count moved 10% since
+    (a 300-passage sample, well under a second). Called by the indexing worker when idle."""
+    n_chunks = catalog._conn().execute("SELECT MAX(id) FROM chunks").fetchone()[0] or 0
+    raw = catalog.get_meta("language_profile")
+    if raw:
+        try:
+            then = int(json.loads(raw).get("chunks", -1))
+            if then == n_chunks or (then > 0 and abs(n_chunks - then) < 0.1 * then):
+                return catalog_profile(catalog)
+        except (ValueError, TypeError):
+            pass
     prof = profile_texts(sample_texts(catalog))
-    _profiles[key] = (n_chunks, prof)
+    catalog.set_meta("language_profile", json.dumps({"chunks": n_chunks, "profile": prof.to_json()}))
     return prof
 
 

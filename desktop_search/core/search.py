@@ -86,16 +86,18 @@ def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float,
 def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors, k: int = 10,
          filters: Filters | None = None, exclude_file: int | None = None,
          lexical_weight: float | None = None, use_lexical: bool = True,
-         model_id: str | None = None) -> list[Hit]:
+         model_id: str | None = None, documents: dict[str, float] | None = None) -> list[Hit]:
     """The k best files for a query.
 
     ``model_id`` names the model that made ``query_vec`` and the vectors: its cosines are
     calibrated and the words' weight follows the query's language (``fusion.plan``);
-    ``lexical_weight`` overrides that weight (on the calibrated scale).
+    ``documents`` (language -> share of the collection) tells a question asked across
+    languages; ``lexical_weight`` overrides the weight (on the calibrated scale).
     """
     filters = filters or Filters()
     if lexical_weight is None:
-        lexical_weight = fusion.plan(query, model_id).lexical_weight if query.strip() else LEXICAL_WEIGHT
+        lexical_weight = (fusion.plan(query, model_id, documents=documents).lexical_weight
+                          if query.strip() else LEXICAL_WEIGHT)
     pool = max(200, k * 8) * (10 if filters.active() else 1)
     dense_chunks: list[tuple[int, float]] = []
     if query_vec is not None and vectors is not None and len(vectors):

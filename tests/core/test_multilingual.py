@@ -96,6 +96,12 @@ def test_words_weigh_more_when_the_model_does_not_know_the_query_language():
     assert fusion.plan(en_query, PACKAGED_ID).lexical_weight == fusion.LEXICAL_WEIGHT
     assert fusion.plan(pt_query, registry.MULTILINGUAL.model_id).lexical_weight == fusion.LEXICAL_WEIGHT
     assert fusion.plan("erosão", PACKAGED_ID).lexical_weight == fusion.LEXICAL_WEIGHT  # too short to tell
+    # a Portuguese question over English files: the words can only meet names and numbers
+    e5 = registry.MULTILINGUAL.model_id
+    assert fusion.plan(pt_query, e5, documents={"en": 0.97, "pt": 0.01}).lexical_weight == \
+        fusion.LEXICAL_WEIGHT_ACROSS
+    assert fusion.plan(pt_query, e5, documents={"en": 0.5, "pt": 0.5}).lexical_weight == \
+        fusion.LEXICAL_WEIGHT
 
 
 def test_advice_offers_the_multilingual_model_for_portuguese_files():
@@ -124,6 +130,10 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
     assert eng.catalog.get_meta("model_id") == PACKAGED_ID
+    # the worker measured the collection's languages when it went idle
+    assert set(models.catalog_profile(eng.catalog).shares) == {"pt", "en"}
+    advice = eng.model_advice()
+    assert advice.suggested == "multilingual-e5-small" and advice.documents["pt"] > 0.3
     before = [h.path for h in eng.search("humpback whales migrate", k=1)]
 
     eng.switch_model("multilingual-e5-small")

@@ -51,6 +51,9 @@ LEXICAL_WEIGHT_FOREIGN = 3.0
 LEXICAL_WEIGHT_ACROSS = 0.1
 #: below this share of the collection, the query's language counts as absent
 ABSENT_SHARE = 0.05
+#: a query's language is taken from its words at this confidence (short questions rarely
+#: reach lang.SURE); below it, from the language most of the files are in
+LIKELY = 0.5
 
 
 def calibration(model_id: str | None) -> Calibration:
@@ -74,12 +77,18 @@ def plan(query: str, model_id: str | None, *,
     """The words' weight for this query under this model, over files whose languages are
     ``documents`` (ISO 639-1 -> share of the collection's text; None when unknown)."""
     found = lang.detect(query)
-    info = by_model_id(model_id)
-    if not found.sure:
+    code = found.code if found.code != "und" and found.confidence >= LIKELY else None
+    if code is None and documents:
+        # too short to tell: most likely the language most of the files are in
+        main = max(documents, key=documents.get)
+        code = main if documents[main] >= 0.5 else None
+    if code is None:
         return QueryPlan(found.code, True, LEXICAL_WEIGHT)
-    knows = info.knows(found.code) if info is not None else True
+    info = by_model_id(model_id)
+    knows = info.knows(code) if info is not None else True
+    present = documents is None or not documents or documents.get(code, 0.0) >= ABSENT_SHARE
     if not knows:
-        return QueryPlan(found.code, False, LEXICAL_WEIGHT_FOREIGN)
-    if documents and documents.get(found.code, 0.0) < ABSENT_SHARE:
-        return QueryPlan(found.code, True, LEXICAL_WEIGHT_ACROSS)
-    return QueryPlan(found.code, True, LEXICAL_WEIGHT)
+        # the words carry the ranking where they can match; where no file is in the
+        # query's language they cannot either, and the tuned weight stays
+        return QueryPlan(code, False, LEXICAL_WEIGHT_FOREIGN if present else LEXICAL_WEIGHT)
+    return QueryPlan(code, True, LEXICAL_WEIGHT if present else LEXICAL_WEIGHT_ACROSS)

@@ -17,7 +17,7 @@ import numpy as np
 from desktop_search import paths
 from desktop_search.config import Settings
 from desktop_search.core.catalog import Catalog
-from desktop_search.core.embed import PACKAGED_ID, make_embedder
+from desktop_search.core.embed import PACKAGED_ID, embedder_for, make_embedder
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
 from desktop_search.core.search import Filters, Hit, rank
@@ -90,9 +90,7 @@ class Engine:
         """The configured embedder object, not necessarily loaded (cheap)."""
         with self._model_lock:
             if self._embedder is None:
-                self._embedder = make_embedder(self.settings.model, device=self.settings.device,
-                                               backend=self.settings.backend,
-                                               cache_dir=paths.cache_dir())
+                self._embedder = embedder_for(self.settings)
             return self._embedder
 
     def embedder(self):

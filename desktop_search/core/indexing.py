@@ -186,19 +186,18 @@ class IndexService:
         self.queue.wake()
 
     def pause(self) -> None:
+        """Stop after the current step; the worker publishes PAUSED when it has."""
         self._running.clear()
-        self._set_state(State.PAUSED)
+        self.queue.wake()
 
     def resume(self) -> None:
         if self._rescan_on_resume:
             self._rescan_on_resume = False
             for r in self.engine.roots():
                 self.submit(Rescan(r["path"]))
-        self._running.set()
         with self._state_lock:
             self._error = None
-        # the worker publishes what it does next; until then it is about to look for work
-        self._set_state(State.SCANNING if self._commands or len(self.queue) else State.IDLE)
+        self._running.set()
         self.queue.wake()
 
     @property
@@ -264,7 +263,11 @@ class IndexService:
         last_check = 0.0
         while not self._stop.is_set():
             if not self._running.is_set():
+                if self._state is not State.PAUSED:
+                    self._set_state(State.PAUSED)
                 self._running.wait(0.5)
+                if self._running.is_set():
+                    self._idle.clear()   # resumed: say what comes next, idle included
                 continue
             now = time.monotonic()
             if self.watcher is not None and now - last_check > ROOT_CHECK_S:
@@ -294,8 +297,8 @@ class IndexService:
                     self.listener.file_failed("", reason)
                     with self._state_lock:
                         self._error = reason
-                    self.pause()
                     self._rescan_on_resume = True
+                    self.pause()
                 else:
                     log.exception("indexing step failed")
                     self.listener.file_failed("", f"indexing error: {exc}")

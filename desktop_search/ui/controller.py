@@ -390,9 +390,9 @@ class SearchController(QObject):
 
 def _load_embedder(settings: Settings):
     """Load a model the user chose (before switching to it). Runs on the model thread."""
-    from desktop_search.core.embed import make_embedder
+    from desktop_search.core.embed import embedder_for
 
-    emb = make_embedder(settings.model, device=settings.device, backend=settings.backend)
+    emb = embedder_for(settings)
     if hasattr(emb, "load"):
         emb.load()
     return emb

@@ -257,6 +257,9 @@ def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
     assert w.status_label.text().startswith("Indexing paused")
     dlg.pause_button.click()
     assert not w.controller.paused
+    # the dialog rebuilds its rows when the indexer reports idle: find the row again
+    qtbot.waitUntil(lambda: w.controller.progress.state == "idle")
+    rows = {dlg.tree.topLevelItem(i).text(0): dlg.tree.topLevelItem(i) for i in range(2)}
     rows[str(other)].setSelected(True)
     dlg.remove_button.click()
     qtbot.waitUntil(lambda: len(w.roots) == 1, timeout=15_000)

@@ -16,7 +16,7 @@ from desktop_search.core.embed.sentence_transformers import SentenceTransformerE
 from desktop_search.errors import ModelError
 
 __all__ = ["PACKAGED_ALIASES", "PACKAGED_ID", "Embedder", "SentenceTransformerEmbedder",
-           "make_embedder", "pick_device", "resolve_model"]
+           "embedder_for", "make_embedder", "pick_device", "resolve_model"]
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +55,12 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
                              "pip install onnxruntime onnx")
     return SentenceTransformerEmbedder(model, device=device)
 
+
+
+def embedder_for(settings):
+    """The embedder the app runs for these settings (the engine, the window and the
+    tests' model fixture all build it here, so tests run what ships)."""
+    from desktop_search import paths
+
+    return make_embedder(settings.model, device=settings.device, backend=settings.backend,
+                         cache_dir=paths.cache_dir())

@@ -191,7 +191,11 @@ class Engine:
                     return None  # a hub name: never fetched behind the user's back
             except ModelError:
                 return None
-        backend = "onnx-int8" if model_id.endswith("+int8") else self.settings.backend
+        backend = self.settings.backend
+        if model_id.endswith("+int8"):
+            backend = "onnx-int8"
+        elif backend == "onnx-int8":  # the stored vectors are fp32 ones
+            backend = "auto"
         try:
             emb = make_embedder(name, device=self.settings.device, backend=backend,
                                 cache_dir=paths.cache_dir())

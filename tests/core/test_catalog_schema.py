@@ -65,9 +65,9 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
     path = tmp_path / "c.sqlite3"
     make_v1(path)
     cat = Catalog(path)
-    assert cat.schema_version() == SCHEMA_VERSION == 3
+    assert cat.schema_version() == SCHEMA_VERSION == 4
     assert cat.get_meta("schema") == str(SCHEMA_VERSION)
-    # version 3: the FTS5 table is gone (the word index is rebuilt from the chunks) and
+    # version 4: the FTS5 table is gone (the word index is rebuilt from the chunks) and
     # the file's language was detected for it
     assert cat._conn().execute("SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone() is None
     assert cat._conn().execute("SELECT lang FROM files").fetchone()[0] is not None
@@ -103,6 +103,23 @@ def test_a_failing_migration_leaves_the_old_file_as_it_was(tmp_path, monkeypatch
     db.close()
     monkeypatch.undo()
     assert Catalog(path).schema_version() == SCHEMA_VERSION
+
+
+def test_version_2_gains_pictures_and_keeps_everything(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    make_v1(path)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=2")   # v2 = v1's tables + the version pragma
+    db.commit()
+    db.close()
+    cat = Catalog(path)
+    assert cat.schema_version() == SCHEMA_VERSION
+    f = cat.get_file("/docs/a.txt")
+    assert f.n_chunks == 2 and f.ocr is None and f.taken is None
+    cat.put_file(path="/docs/p.jpg", root_id=1, size=3, mtime_ns=1, digest="p", kind="picture",
+                 title=None, heading="p.jpg", chunks=[], ocr="pending", taken=1.5e9)
+    assert cat.next_ocr().path == "/docs/p.jpg" and cat.count_pictures_without_vector() == 1
+    cat.close()
 
 
 def test_a_reader_does_not_migrate(tmp_path):

@@ -172,7 +172,7 @@ def test_catalog_from_before_the_word_index_is_upgraded(data_dir, hash_embedder,
     conn = sqlite3.connect(data_dir / "catalog.sqlite3")
     conn.execute("ALTER TABLE files DROP COLUMN lang")
     conn.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(heading, body)")
-    conn.execute("PRAGMA user_version=2")                   # the layout before the word index
+    conn.execute("PRAGMA user_version=3")                   # the layout before the word index
     conn.commit()
     conn.close()
     shutil.rmtree(data_dir / "words")

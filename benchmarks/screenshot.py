@@ -2,7 +2,7 @@
 
     xvfb-run -s "-screen 0 1280x800x24" python3 benchmarks/screenshot.py
 
-writes docs/screenshots/window.png and docs/screenshots/indexing.png. Under Xvfb (the
+writes docs/screenshots/window.png, indexing.png and pictures.png. Under Xvfb (the
 xcb platform) the shots come from the screen itself; elsewhere from the window
 (``QWidget.grab``). The documents are written to a temporary folder (or ``--dir``).
 """
@@ -114,6 +114,32 @@ DOCS: dict[str, str] = {
 
 QUERY = "how much notice do I have to give before moving out"
 INDEXING_QUERY = "holiday in Portugal"
+PICTURE_QUERY = "what did the garden hose cost"
+
+#: a photographed receipt: only OCR can find it
+RECEIPT = ["QUAYSIDE HARDWARE", "14 Harbour Road", "", "Garden hose 25 m      34.90",
+           "Hose reel              12.50", "Brass nozzle            6.95", "",
+           "TOTAL EUR              54.35", "Paid by card  12/06/2025", "Thank you!"]
+
+
+def _write_receipt(path: Path) -> bool:
+    """A receipt as a phone photo would show it: dark text on off-white, slightly turned."""
+    try:
+        from PIL import Image, ImageDraw, ImageFont
+    except ImportError:
+        return False
+    try:
+        font = ImageFont.truetype("DejaVuSansMono.ttf", 34)
+    except OSError:
+        font = ImageFont.load_default()
+    img = Image.new("RGB", (760, 620), (246, 243, 234))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(RECEIPT):
+        draw.text((50, 40 + i * 54), line, fill=(35, 35, 40), font=font)
+    img = img.rotate(1.5, expand=True, fillcolor=(120, 110, 100))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, quality=90)
+    return True
 
 
 def write_docs(root: Path, *, bulk: int = 0, seed: int = 3) -> Path:
@@ -147,6 +173,7 @@ def write_docs(root: Path, *, bulk: int = 0, seed: int = 3) -> Path:
             prs.save(path)
         else:
             path.write_text(text, encoding="utf-8")
+    _write_receipt(root / "Pictures" / "IMG_2041.jpg")
     if bulk:
         from latency import DETAILS, OBJECTS, SUBJECTS, VERBS
 
@@ -257,6 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     _wait(app, lambda: _preview_shows_current(window), 10)
     _wait(app, lambda: False, 0.5)
     path = grab(window, out / ("window-dark.png" if args.dark else "window.png"))
+    print(f"wrote {path}; top result: {window.results_model.hits[0].path if window.results_model.hits else None}")
+    # 3. a photographed receipt, found by the words OCR read in it
+    _wait(app, lambda: controller.progress.state == "idle"
+          and not getattr(controller.progress, "pictures_pending", 0), 600)
+    window.search_edit.clear()
+    window.search_edit.setText(PICTURE_QUERY)
+    _wait(app, lambda: window.results_model.query == PICTURE_QUERY
+          and bool(window.results_model.hits), 30)
+    window.results_view.setCurrentIndex(window.results_model.index(0))
+    _wait(app, lambda: _preview_shows_current(window), 10)
+    _wait(app, lambda: False, 1.5)   # thumbnails and the scaled picture arrive from workers
+    path = grab(window, out / ("pictures-dark.png" if args.dark else "pictures.png"))
     print(f"wrote {path}; top result: {window.results_model.hits[0].path if window.results_model.hits else None}")
     window.close()
     controller.shutdown()

@@ -6,7 +6,9 @@ each file's change is one transaction.
 """
 from __future__ import annotations
 
+import os
 import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -121,16 +123,25 @@ _FILE_COLS = "id, path, root_id, size, mtime_ns, hash, kind, title, state, error
 class Catalog:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, check: bool | None = None) -> None:
+        """Open (or create) the catalog.
+
+        ``check`` runs SQLite's ``quick_check`` (seconds at a million passages): by default
+        only when a process that had the catalog open died without closing it.
+        """
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
+        self._session: _Session | None = None
+        unclean = _Session.reap_stale(self.path)
+        #: whether this open ran the integrity check (after an unclean shutdown, or asked)
+        self.checked = bool(check) if check is not None else (unclean or not _Session.supported)
         try:
             conn = self._conn()
             conn.executescript(_SCHEMA)
-            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0] if self.checked else "ok"
         except sqlite3.DatabaseError as exc:
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {exc}") from None
@@ -139,6 +150,14 @@ class Catalog:
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
         if self.get_meta("schema") is None:
             self.set_meta("schema", str(SCHEMA_VERSION))
+        self._session = _Session.start(self.path)
+
+    def quick_check(self) -> str:
+        """SQLite's own structural check: "ok", or what is damaged (for ``doctor``)."""
+        try:
+            return self._conn().execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -164,6 +183,9 @@ class Catalog:
                     pass
             self._conns.clear()
         self._local = threading.local()
+        if self._session is not None:
+            self._session.end()
+            self._session = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -498,6 +520,68 @@ class Catalog:
     def kinds(self) -> list[str]:
         return [r[0] for r in self._conn().execute(
             "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
+
+
+class _Session:
+    """A marker file per open catalog, locked (``flock``) while the process lives.
+
+    A marker whose lock can be taken belongs to a process that died without closing the
+    catalog: only then is the integrity check worth its seconds. The kernel releases the
+    lock of a killed process, so no pid guessing is needed.
+    """
+
+    try:
+        import fcntl as _fcntl
+    except ImportError:  # pragma: no cover - not POSIX: always check
+        _fcntl = None
+    supported = _fcntl is not None
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self.fd = path, fd
+
+    @staticmethod
+    def _pattern(db: Path) -> str:
+        return db.name + ".open-*"
+
+    @classmethod
+    def reap_stale(cls, db: Path) -> bool:
+        """Remove the markers of dead processes; True when there was one (unclean)."""
+        if cls._fcntl is None or not db.parent.is_dir():
+            return False
+        unclean = False
+        for marker in db.parent.glob(cls._pattern(db)):
+            try:
+                fd = os.open(marker, os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                cls._fcntl.flock(fd, cls._fcntl.LOCK_EX | cls._fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)        # held: a live process has the catalog open
+                continue
+            unclean = True
+            marker.unlink(missing_ok=True)
+            os.close(fd)
+        return unclean
+
+    @classmethod
+    def start(cls, db: Path) -> "_Session | None":
+        if cls._fcntl is None:
+            return None
+        marker = db.with_name(f"{db.name}.open-{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+            cls._fcntl.flock(fd, cls._fcntl.LOCK_EX | cls._fcntl.LOCK_NB)
+        except OSError:
+            return None     # a read-only folder: nothing to mark, the next open checks
+        return cls(marker, fd)
+
+    def end(self) -> None:
+        """A clean close: the marker goes, so the next open skips the check."""
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self.fd)
 
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)

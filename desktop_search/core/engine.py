@@ -249,6 +249,9 @@ class Engine:
     def doctor(self, *, repair: bool = False) -> dict:
         """Check that the vector index holds exactly the catalog's vectors."""
         problems: list[str] = []
+        sqlite_ok = self.catalog.quick_check()
+        if sqlite_ok != "ok":
+            problems.append(f"the catalog is damaged: {sqlite_ok} (remove it to rebuild)")
         vi = self.vectors()
         have = vi.keys()
         want = self.catalog.embedded_ids()

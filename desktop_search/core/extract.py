@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
+from desktop_search.core import compressed
 from desktop_search.errors import (
     BinaryFile,
     CorruptFile,
@@ -116,7 +117,7 @@ _SKIPPED_EXTS = frozenset(
     ".mp3 .wav .flac .ogg .oga .opus .m4a .aac .wma .aiff .aif .mid .midi .mp4 .m4v "
     ".mkv .avi .mov .wmv .flv .webm .mpg .mpeg .3gp .vob "
     # archives and disk images
-    ".zip .tar .gz .tgz .bz2 .tbz2 .xz .txz .zst .7z .rar .lz .lzma .cab .jar .war "
+    ".zip .tar .tgz .tbz2 .txz .zst .7z .rar .lz .lzma .cab .jar .war "
     ".apk .deb .rpm .dmg .iso .img .msi .whl .egg .snap .appimage "
     # executables, libraries, bytecode
     ".exe .dll .so .dylib .a .lib .o .obj .bin .elf .class .pyc .pyo .pyd .wasm .node "
@@ -142,6 +143,8 @@ def _text_kind(path: Path) -> str:
 def _reader_for(path: Path) -> tuple[Reader, str]:
     """The reader and kind label for a file name; unknown names get sniffed as text."""
     ext = path.suffix.lower()
+    if ext in compressed.OPENERS:
+        return _read_compressed, _reader_for(compressed.inner_name(path))[1]
     reader = _read_text if path.name.lower() in _CODE_NAMES else _READERS.get(ext)
     if reader is None:
         return _read_unknown, "text"
@@ -158,6 +161,9 @@ def is_supported(path: str | os.PathLike[str]) -> bool:
     name = p.name.lower()
     if name in _SKIPPED_NAMES or name.startswith("~$"):  # "~$x.docx": Office lock file
         return False
+    if p.suffix.lower() in compressed.OPENERS:     # notes.txt.gz yes, backup.tar.gz no
+        inner = compressed.inner_name(p)
+        return inner.suffix.lower() not in compressed.OPENERS and is_supported(inner)
     return p.suffix.lower() not in _SKIPPED_EXTS
 
 
@@ -423,7 +429,30 @@ def _read_text(path: Path, data: bytes, max_bytes: int) -> Extracted:
 
 def _read_unknown(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """No or unknown extension: indexed as text only when it clearly is text."""
-    return Extracted(_decode(data, strict=True), None, "text", has_lines=True)
+    text = _decode(data, strict=True)
+    if compressed.looks_like_troff(path, text):
+        return _read_troff(text)
+    return Extracted(text, None, "text", has_lines=True)
+
+
+def _read_troff(text: str) -> Extracted:
+    """A manual page, rendered to the text ``man`` shows (its lines are not the file's)."""
+    out, title = compressed.render_troff(text)
+    return Extracted(out, title, "man")
+
+
+def _read_compressed(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    """``.gz``/``.bz2``/``.xz``: unpacked in memory within the caps, then read by the
+    reader the inner name asks for."""
+    inner = compressed.inner_name(path)
+    raw = compressed.decompress(path, data, max_bytes)
+    reader, kind = _reader_for(inner)
+    if not raw:
+        return Extracted("", None, kind)
+    head_check = _HEAD_CHECKS.get(reader)
+    if head_check is not None:
+        head_check(raw[:SNIFF_BYTES], len(raw) <= SNIFF_BYTES)
+    return reader(inner, raw, max_bytes)
 
 
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$")
@@ -1022,5 +1051,5 @@ _READERS: dict[str, Reader] = {
 #: kind labels for the UI's type filter, most common first
 SUPPORTED_KINDS: list[str] = [
     "text", "markdown", "rst", "code", "data", "csv",
-    "html", "pdf", "docx", "odt", "pptx", "epub",
+    "html", "pdf", "docx", "odt", "pptx", "epub", "man",
 ]

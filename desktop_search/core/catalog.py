@@ -189,16 +189,27 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write. Nested in another (a batch of files), it is a savepoint:
+        its failure undoes only itself, and the outer one commits everything at once."""
         with self._write_lock:
             conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
+            depth = getattr(self._local, "depth", 0)
+            name = f"sp{depth}"
+            conn.execute(f"SAVEPOINT {name}" if depth else "BEGIN IMMEDIATE")
+            self._local.depth = depth + 1
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if depth:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                else:
+                    conn.execute("ROLLBACK")
                 raise
             else:
-                conn.execute("COMMIT")
+                conn.execute(f"RELEASE {name}" if depth else "COMMIT")
+            finally:
+                self._local.depth = depth
 
     # -- meta ----------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
@@ -408,11 +419,12 @@ class Catalog:
         return [r[0] for r in rows]
 
     # -- vectors -------------------------------------------------------------------------
-    def unembedded(self, limit: int) -> list[tuple[int, str, str]]:
-        """(chunk id, heading, text) of chunks still waiting for a vector, oldest first."""
+    def unembedded(self, limit: int, *, after: int = 0) -> list[tuple[int, str, str]]:
+        """(chunk id, heading, text) of chunks still waiting for a vector, oldest first
+        (ids above ``after``)."""
         rows = self._conn().execute(
             "SELECT c.id, f.heading, c.text FROM chunks c JOIN files f ON f.id=c.file_id "
-            "WHERE c.vector IS NULL ORDER BY c.id LIMIT ?", (limit,)).fetchall()
+            "WHERE c.vector IS NULL AND c.id > ? ORDER BY c.id LIMIT ?", (after, limit)).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
     def count_unembedded(self) -> int:

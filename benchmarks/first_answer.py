@@ -28,7 +28,8 @@ def main() -> int:
     ap.add_argument("--collection", default="med")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from desktop_search.core.engine import Engine, IndexService
+    from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 
     work = ROOT / ".bench" / "first-answer" / a.collection
     if not (work / "docs").exists():

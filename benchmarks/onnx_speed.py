@@ -73,7 +73,7 @@ def startup(backend: str, cache: Path) -> float:
         make = ("from desktop_search.core.embed import SentenceTransformerEmbedder\n"
                 "e = SentenceTransformerEmbedder('all-MiniLM-L6-v2', device='cpu')")
     else:
-        make = ("from desktop_search.core.onnx_embed import OnnxEmbedder\n"
+        make = ("from desktop_search.core.embed.onnx_runtime import OnnxEmbedder\n"
                 f"e = OnnxEmbedder('all-MiniLM-L6-v2', cache_dir=Path({str(cache)!r}), "
                 f"device='cpu', quantize={backend == 'int8'}, allow_export=False)")
     code = textwrap.dedent("""
@@ -99,7 +99,7 @@ def ndcg(collections: list[str], cache: Path, batch_size: int, with_torch: bool)
     from baselines import dense
 
     from desktop_search.core import embed
-    from desktop_search.core.onnx_embed import OnnxEmbedder
+    from desktop_search.core.embed.onnx_runtime import OnnxEmbedder
 
     class Adapter:
         def __init__(self, e) -> None:
@@ -155,7 +155,8 @@ def main() -> None:
                                 "loadavg_start": os.getloadavg()},
                     "docs": len(docs), "queries": len(queries), "batch_size": args.batch_size}
 
-    from desktop_search.core import embed, onnx_embed
+    from desktop_search.core import embed
+    from desktop_search.core.embed import onnx_export as onnx_embed
 
     # ---- export (cold, in this process: includes importing torch + transformers)
     src, _, _ = embed.resolve_model("all-MiniLM-L6-v2")
@@ -191,7 +192,7 @@ def speed(args, docs: list[str], queries: list[str], cache: Path, result: dict) 
     import onnxruntime
 
     from desktop_search.core import embed
-    from desktop_search.core.onnx_embed import OnnxEmbedder
+    from desktop_search.core.embed.onnx_runtime import OnnxEmbedder
 
     # ---- start-up in fresh processes, interleaved
     ups: dict[str, list[float]] = {b: [] for b in BACKENDS}

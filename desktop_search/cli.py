@@ -113,7 +113,7 @@ def _check_model(eng) -> None:
 
 
 def cmd_index(args) -> int:
-    from desktop_search.core.engine import IndexService
+    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     for p in args.paths:
@@ -252,7 +252,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_watch(args) -> int:
-    from desktop_search.core.engine import IndexService
+    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     for p in args.paths:
@@ -285,14 +285,18 @@ def cmd_watch(args) -> int:
 
 
 class _PrintListener:
-    def progress_changed(self, progress) -> None:
-        pass
+    """``watch`` prints each skipped file, and a line each time the work is done."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+
+    def snapshot_changed(self, snap) -> None:
+        if snap.state == "idle" and snap.index_version != self._version:
+            self._version = snap.index_version
+            print("index up to date", file=sys.stderr, flush=True)
 
     def file_failed(self, path: str, reason: str) -> None:
         print(f"skipped {path}: {reason}", file=sys.stderr, flush=True)
-
-    def index_changed(self) -> None:
-        print("index up to date", file=sys.stderr, flush=True)
 
 
 def cmd_remove(args) -> int:

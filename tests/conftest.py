@@ -62,8 +62,22 @@ def hash_embedder() -> HashEmbedder:
 
 
 @pytest.fixture(scope="session")
-def minilm():
-    """The real packaged model, loaded once per test session."""
+def model():
+    """The real packaged model, built the way the app builds it (``embedder_for`` with the
+    default settings: ONNX Runtime over the exported graph) and loaded once per test run."""
+    from desktop_search.config import Settings
+    from desktop_search.core.embed import embedder_for
+
+    emb = embedder_for(Settings())
+    emb.load()
+    emb.embed_query("warm up")
+    assert getattr(emb, "backend", "torch").startswith("onnx"), "the app's default backend"
+    return emb
+
+
+@pytest.fixture(scope="session")
+def torch_minilm():
+    """The same model on torch: only to check that the ONNX backend gives its vectors."""
     from desktop_search.core.embed import SentenceTransformerEmbedder
 
     emb = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")

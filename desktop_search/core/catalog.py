@@ -7,7 +7,6 @@ each file's change is one transaction.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import sqlite3
 import threading
@@ -19,6 +18,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from desktop_search.core.query import fts_query
 from desktop_search.errors import IndexCorrupt
 
 SCHEMA_VERSION = 1
@@ -237,6 +237,13 @@ class Catalog:
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
             return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
+
+    def absorb_root(self, inner: str, *, into: str) -> None:
+        """A new root that contains an older one takes over its files."""
+        with self.transaction() as c:
+            c.execute("UPDATE files SET root_id=(SELECT id FROM roots WHERE path=?) "
+                      "WHERE root_id=(SELECT id FROM roots WHERE path=?)", (into, inner))
+            c.execute("DELETE FROM roots WHERE path=?", (inner,))
 
     def roots(self) -> list[dict]:
         rows = self._conn().execute(
@@ -520,6 +527,28 @@ class Catalog:
             return []
         return [(r[0], r[1]) for r in rows]
 
+    # -- checks and repair (core.doctor) ---------------------------------------------------
+    def count_duplicate_paths(self) -> int:
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM (SELECT path FROM files GROUP BY path HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
+
+    def word_index_mismatch(self) -> tuple[int, int]:
+        """(word-index entries without a passage, passages missing from the word index)."""
+        c = self._conn()
+        orphans = c.execute(
+            "SELECT COUNT(*) FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)").fetchone()[0]
+        missing = c.execute(
+            "SELECT COUNT(*) FROM chunks WHERE id NOT IN (SELECT rowid FROM chunks_fts)").fetchone()[0]
+        return orphans, missing
+
+    def repair_word_index(self) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM chunks_fts WHERE rowid NOT IN (SELECT id FROM chunks)")
+            c.execute("INSERT INTO chunks_fts(rowid, heading, body) SELECT c.id, "
+                      "CASE WHEN c.ord=0 THEN f.heading ELSE '' END, c.text FROM chunks c "
+                      "JOIN files f ON f.id=c.file_id WHERE c.id NOT IN (SELECT rowid FROM chunks_fts)")
+
     # -- status --------------------------------------------------------------------------
     def stats(self) -> dict:
         c = self._conn()
@@ -595,20 +624,3 @@ class _Session:
         finally:
             os.close(self.fd)
 
-
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
-STOPWORDS = frozenset("""a an and are as at be but by for from has have if in into is it its of on or
-such that the their then there these they this to was were what when where which who will with
-how do does did can could should would about i you we he she them our your my me us not no""".split())
-
-
-def query_terms(query: str) -> list[str]:
-    words = [w.lower() for w in _WORD_RE.findall(query)]
-    kept = [w for w in words if w not in STOPWORDS]
-    return kept or words
-
-
-def fts_query(query: str) -> str:
-    """A safe FTS5 expression: every word quoted, OR-ed (BM25 ranks the overlap)."""
-    terms = query_terms(query)
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(terms))

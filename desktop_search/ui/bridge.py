@@ -6,14 +6,13 @@ the delivery, so every slot runs on the GUI thread.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop_search.core.engine import Progress
+from desktop_search.core.indexing import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +29,21 @@ def emit(signal, *args) -> None:
 class IndexerBridge(QObject):
     """An engine ``Listener`` whose callbacks (from worker threads) become Signals."""
 
-    progress_changed = Signal(object)     # a Progress snapshot
+    progress_changed = Signal(object)     # a Snapshot (immutable)
     file_failed = Signal(str, str)        # path, reason
-    index_changed = Signal()
+    index_changed = Signal()              # what a search can find changed; now idle
+
+    _idle_version: int | None = None
 
     # -- Listener protocol: called on the indexer's thread -----------------------------
-    def progress_changed_cb(self, progress: Progress) -> None:
-        # the service mutates its Progress in place: hand the GUI a snapshot
-        emit(self.progress_changed, dataclasses.replace(progress))
+    def snapshot_changed_cb(self, snap: Snapshot) -> None:
+        emit(self.progress_changed, snap)
+        if snap.state == "idle" and snap.index_version != self._idle_version:
+            self._idle_version = snap.index_version
+            emit(self.index_changed)
 
     def file_failed_cb(self, path: str, reason: str) -> None:
         emit(self.file_failed, path, reason)
-
-    def index_changed_cb(self) -> None:
-        emit(self.index_changed)
 
     def listener(self) -> "_Listener":
         return _Listener(self)
@@ -55,14 +55,11 @@ class _Listener:
     def __init__(self, bridge: IndexerBridge) -> None:
         self._bridge = bridge
 
-    def progress_changed(self, progress: Progress) -> None:
-        self._bridge.progress_changed_cb(progress)
+    def snapshot_changed(self, snap: Snapshot) -> None:
+        self._bridge.snapshot_changed_cb(snap)
 
     def file_failed(self, path: str, reason: str) -> None:
         self._bridge.file_failed_cb(path, reason)
-
-    def index_changed(self) -> None:
-        self._bridge.index_changed_cb()
 
 
 class TaskRunner(QObject):

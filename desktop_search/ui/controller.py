@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop_search.config import Settings
-from desktop_search.core.catalog import query_terms
-from desktop_search.core.engine import Engine, IndexService, Progress
-from desktop_search.core.search import Filters, Hit, highlight_spans
+from desktop_search.core.query import query_terms
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService, Snapshot
+from desktop_search.core.query import highlight_spans
+from desktop_search.core.search import Filters, Hit
 from desktop_search.ui.bridge import IndexerBridge, TaskRunner, emit
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,6 @@ EngineFactory = Callable[..., Engine]
 PREVIEW_CHARS = 60_000
 
 #: how long a busy indexer may stay silent before we check whether it is done
-SETTLE_MS = 1500
-_BUSY = ("scanning", "indexing", "embedding", "loading-model")
 
 #: settings whose change needs the engine restarted (the indexer caches its rules)
 _ENGINE_FIELDS = ("model", "device", "backend", "max_file_mb", "exclude_patterns",
@@ -67,7 +67,7 @@ class SearchController(QObject):
     results_ready = Signal(int, str, list, bool)  # request number, query, hits, dense
     search_failed = Signal(int, str)
     model_state_changed = Signal(str, str)        # "loading" | "ready" | "failed", message
-    progress_changed = Signal(object)             # Progress
+    progress_changed = Signal(object)             # Snapshot
     file_failed = Signal(str, str)
     index_changed = Signal()
     roots_loaded = Signal(list)                   # engine.roots()
@@ -97,17 +97,12 @@ class SearchController(QObject):
         self.model = TaskRunner("model", self)
         self.model_state = "loading"
         self.model_message = "Loading the language model…"
-        self.progress = Progress()
+        self.progress = Snapshot()
         self._seq = 0                 # the newest search request
         self._preview_seq = 0
         self._pending_search: tuple[int, str, Filters | None] | None = None
         self._generation = 0          # bumps on every engine (re)open
         self._closed = False
-        self._progress_count = 0
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(SETTLE_MS)
-        self._settle.timeout.connect(self._on_settle_timeout)
 
     # -- lifecycle -----------------------------------------------------------------------
     @property
@@ -183,7 +178,6 @@ class SearchController(QObject):
             return
         self._closed = True
         self._seq += 1
-        self._settle.stop()
         self.queries.shutdown(wait=True)
         self.tasks.shutdown(wait=True)      # finishes an open/restart in progress
         self.model.shutdown(wait=True)      # a model still loading (the process waits anyway)
@@ -332,48 +326,11 @@ class SearchController(QObject):
         if paused:
             self.service.pause()      # sets an Event and reports progress: cheap
         else:
-            self.service.resume()
-            p = dataclasses.replace(self.progress)
-            if p.state == "paused":
-                p.state = "indexing" if p.files_total else "idle"
-            self._on_bridge_progress(p)
+            self.service.resume()      # publishes the state it resumes in
 
-    def _on_bridge_progress(self, progress: Progress) -> None:
+    def _on_bridge_progress(self, progress: Snapshot) -> None:
         self.progress = progress
-        self._progress_count += 1
-        if progress.state in _BUSY:
-            self._settle.start()
-        else:
-            self._settle.stop()
         emit(self.progress_changed, progress)
-
-    def _on_settle_timeout(self) -> None:
-        """Busy, and no word from the indexer for a while: has it finished?
-
-        Works around the engine not reporting "idle" (nor ``index_changed``) after work
-        that arrives while it is already idle (a watched change, a scan racing the end of
-        the previous run): its idle flag is set again before that work starts.
-        """
-        engine, service = self.engine, self.service
-        if engine is None or service is None or self.progress.state not in _BUSY:
-            return
-        seen = self._progress_count
-
-        def job() -> bool:
-            return (not service.paused and len(service.queue) == 0
-                    and engine.catalog.count_unembedded() == 0)
-
-        def done(settled: bool) -> None:
-            if self._progress_count != seen or self.progress.state not in _BUSY:
-                return              # the indexer spoke meanwhile: it is not done
-            if not settled:
-                self._settle.start()
-                return
-            log.debug("indexer went quiet with nothing left to do: idle")
-            self._on_bridge_progress(Progress(state="idle", failed=self.progress.failed))
-            emit(self.index_changed)
-
-        self.queries.submit(job, done, lambda exc: None)
 
     # -- settings ------------------------------------------------------------------------
     def apply_settings(self, new: Settings) -> None:
@@ -433,9 +390,9 @@ class SearchController(QObject):
 
 def _load_embedder(settings: Settings):
     """Load a model the user chose (before switching to it). Runs on the model thread."""
-    from desktop_search.core.embed import make_embedder
+    from desktop_search.core.embed import embedder_for
 
-    emb = make_embedder(settings.model, device=settings.device, backend=settings.backend)
+    emb = embedder_for(settings)
     if hasattr(emb, "load"):
         emb.load()
     return emb

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
-from desktop_search.core.engine import Progress
+from desktop_search.core.indexing import Snapshot
 from desktop_search.core.scan import is_under
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.results import plain_tooltip
 
-BUSY_STATES = ("scanning", "indexing", "embedding", "loading-model")
+BUSY_STATES = ("scanning", "reading", "embedding")
 
 
 def when_text(ts: float | None) -> str:
@@ -29,7 +29,7 @@ def when_text(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
-def root_state(root: dict, progress: Progress, paused: bool) -> str:
+def root_state(root: dict, progress: Snapshot, paused: bool) -> str:
     if paused:
         return "Paused"
     busy = progress.state in BUSY_STATES
@@ -122,7 +122,7 @@ class FoldersDialog(QDialog):
         items = self.tree.selectedItems()
         return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
 
-    def _on_controller_progress(self, progress: Progress) -> None:
+    def _on_controller_progress(self, progress: Snapshot) -> None:
         paused = self.controller.paused
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLin
                                QSystemTrayIcon, QToolButton, QVBoxLayout, QWidget)
 
 from desktop_search.config import Settings
-from desktop_search.core.engine import Progress
+from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.search import Filters, Hit
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import PreviewDoc, SearchController, folder_label
@@ -72,7 +72,7 @@ def human_duration(s: float | None) -> str:
     return f"about {s / 3600:.1f} h left"
 
 
-def progress_text(p: Progress, *, paused: bool) -> str:
+def progress_text(p: Snapshot, *, paused: bool) -> str:
     if paused or p.state == "paused":
         left = max(0, p.files_total - p.files_done)
         extra = f": {left:,} files and {p.chunks_pending:,} passages to go" if (left or p.chunks_pending) else ""
@@ -80,13 +80,15 @@ def progress_text(p: Progress, *, paused: bool) -> str:
     eta = human_duration(p.eta_s)
     if p.state == "scanning":
         return "Looking for new and changed files…"
-    if p.state == "indexing":
+    if p.state == "reading":
         bits = [f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files"]
         if p.files_per_s >= 0.1:
             bits.append(f"{p.files_per_s:.1f} files/s")
         if eta:
             bits.append(eta)
         return " · ".join(bits)
+    if p.state == "embedding" and p.model_loading:
+        return "Loading the language model to read passages…"
     if p.state == "embedding":
         bits = [f"Reading passages for meaning: {p.chunks_pending:,} to go"]
         if p.chunks_per_s >= 0.1:
@@ -94,8 +96,8 @@ def progress_text(p: Progress, *, paused: bool) -> str:
         if eta:
             bits.append(eta)
         return " · ".join(bits)
-    if p.state == "loading-model":
-        return "Loading the language model to read passages…"
+    if p.state == "error":
+        return p.error or "Indexing stopped"
     return ""
 
 
@@ -665,7 +667,7 @@ class SearchWindow(QMainWindow):
         if state == "ready" and (self.search_edit.text().strip() or self._like is not None):
             self.run_query()          # the same query, now by meaning too
 
-    def _on_controller_progress_changed(self, p: Progress) -> None:
+    def _on_controller_progress_changed(self, p: Snapshot) -> None:
         self._update_status(p)
         busy = p.state in BUSY_STATES
         if busy and not self.refresh_timer.isActive():
@@ -675,12 +677,12 @@ class SearchWindow(QMainWindow):
         if self.folders_dialog is not None and self.folders_dialog.isVisible() and p.state == "idle":
             self.controller.refresh_catalog()
 
-    def _update_status(self, p: Progress) -> None:
+    def _update_status(self, p: Snapshot) -> None:
         paused = self.controller.paused
-        if p.state == "loading-model" and not p.chunks_pending and not p.files_total:
+        if p.model_loading and not p.chunks_pending and not p.files_total:
             # the indexer checking the model at start, with nothing to index: the model
             # label says it; the status bar stays calm
-            p = Progress(state="idle", failed=p.failed)
+            p = Snapshot(state=State.IDLE, failed=p.failed, index_version=p.index_version)
         text = progress_text(p, paused=paused)
         busy = p.state in BUSY_STATES and not paused
         if not text:
@@ -691,8 +693,8 @@ class SearchWindow(QMainWindow):
             else:
                 text = "No folders yet"
         self.status_label.setText(text)
-        self.current_label.setText(p.current if (busy and p.state == "indexing" and p.current) else "")
-        if busy and p.state == "indexing" and p.files_total:
+        self.current_label.setText(p.current if (busy and p.state == "reading" and p.current) else "")
+        if busy and p.state == "reading" and p.files_total:
             self.progress_bar.setRange(0, max(1, p.files_total))
             self.progress_bar.setValue(min(p.files_done, p.files_total))
             self.progress_bar.show()

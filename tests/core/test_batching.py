@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 from desktop_search.core.indexer import EMBED_BATCH
 
 WORDS = "apricot orchard pruning harvest ladder basket frost blossom".split()
@@ -63,23 +64,23 @@ def test_small_files_are_written_in_few_transactions(data_dir, hash_embedder, tm
     assert len(commits) < 10, commits
 
 
-def test_real_model_embeds_across_files(data_dir, minilm, tmp_path):
+def test_real_model_embeds_across_files(data_dir, model, tmp_path):
     """The packaged model through the indexing path: few calls, vectors equal to
     embedding each passage alone."""
     small_files(tmp_path / "docs", 70)
-    calls = Calls(minilm)
+    calls = Calls(model)
     try:
-        eng = Engine(data_dir, embedder=minilm)
+        eng = Engine(data_dir, embedder=model)
         eng.add_root(tmp_path / "docs")
         IndexService(eng).run_until_idle()
     finally:
-        del minilm.embed_documents      # the session's model goes back to normal
+        del model.embed_documents      # the session's model goes back to normal
     assert len(calls.batches) == 2 and sum(map(len, calls.batches)) == 70
     row = eng.catalog._conn().execute(
         "SELECT c.id, c.text, f.heading FROM chunks c JOIN files f ON f.id=c.file_id "
         "WHERE f.path LIKE '%note007.txt'").fetchone()
     text = f"{row[2]}\n{row[1]}" if row[2] and not row[1].startswith(row[2]) else row[1]
-    alone = minilm.embed_documents([text])[0]
+    alone = model.embed_documents([text])[0]
     got = eng.vectors().get(row[0])
     assert float(np.dot(alone, got)) > 0.999
     eng.close()

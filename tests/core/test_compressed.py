@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_search.core import compressed
+from desktop_search.core.extract import compressed
 from desktop_search.core.extract import extract, is_supported
 from desktop_search.core.sandbox import SandboxedExtractor
 from desktop_search.errors import CorruptFile, TooLarge

@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from desktop_search.config import Settings
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 
 
 def write(path, text):
@@ -166,6 +167,7 @@ def test_restart_resumes_embedding_backlog(data_dir, hash_embedder, docs):
     # extract only (as if killed before embedding)
     svc = IndexService(eng)
     svc.scan(str(docs))
+    svc._run(svc._commands.popleft())
     while (ch := svc.queue.pop_ready(0)) is not None:
         svc._apply(ch)
     pending = eng.catalog.count_unembedded()

@@ -13,12 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("onnxruntime")
-pytest.importorskip("onnx")
-
-from desktop_search.core import onnx_embed  # noqa: E402
-from desktop_search.core.onnx_embed import (  # noqa: E402
-    FP32_FILE, INT8_FILE, MANIFEST_FILE, OnnxEmbedder, OnnxUnsupported, is_exported)
+from desktop_search.core.embed import onnx_runtime
+from desktop_search.core.embed.onnx_export import (
+    FP32_FILE, INT8_FILE, MANIFEST_FILE, OnnxUnsupported, is_exported)
+from desktop_search.core.embed.onnx_runtime import OnnxEmbedder
 
 pytestmark = pytest.mark.slow
 
@@ -72,15 +70,15 @@ def test_export_writes_a_complete_graph_folder(onnx32, cache):
     assert [p.name for p in (cache / "onnx").iterdir()] == [folder.name]
 
 
-def test_fp32_vectors_match_torch(onnx32, minilm):
-    assert onnx32.model_id == minilm.model_id
-    assert onnx32.dim == minilm.dim == 384
+def test_fp32_vectors_match_torch(onnx32, torch_minilm):
+    assert onnx32.model_id == torch_minilm.model_id
+    assert onnx32.dim == torch_minilm.dim == 384
     got = onnx32.embed_documents(TEXTS)
-    want = minilm.embed_documents(TEXTS)
+    want = torch_minilm.embed_documents(TEXTS)
     assert got.shape == want.shape and got.dtype == np.float32
     assert _cos(got, want).min() > 0.999
     for q in QUERIES:
-        assert _cos(onnx32.embed_query(q), minilm.embed_query(q)) > 0.999
+        assert _cos(onnx32.embed_query(q), torch_minilm.embed_query(q)) > 0.999
 
 
 def test_vectors_are_unit_length_and_batch_independent(onnx32):
@@ -116,16 +114,16 @@ def test_missing_graph_without_export_is_a_model_error(tmp_path):
     assert not emb.loaded
 
 
-def test_falls_back_to_torch_when_the_graph_cannot_be_had(tmp_path, minilm):
+def test_falls_back_to_torch_when_the_graph_cannot_be_had(tmp_path, torch_minilm):
     emb = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=tmp_path, allow_export=False,
-                       fallback=lambda: minilm)
-    assert emb.model_id == minilm.model_id
+                       fallback=lambda: torch_minilm)
+    assert emb.model_id == torch_minilm.model_id
     v = emb.embed_query("pets napping")
     assert emb.backend == "torch" and emb.loaded
-    np.testing.assert_array_equal(v, minilm.embed_query("pets napping"))
+    np.testing.assert_array_equal(v, torch_minilm.embed_query("pets napping"))
     assert emb.embed_documents(["a", "b"]).shape == (2, 384)
     with pytest.raises(ValueError):
-        OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=tmp_path, quantize=True, fallback=lambda: minilm)
+        OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=tmp_path, quantize=True, fallback=lambda: torch_minilm)
 
 
 def test_damaged_cached_graph_is_a_model_error_not_a_crash(onnx32, tmp_path):
@@ -182,14 +180,14 @@ def test_queries_from_threads_while_indexing(onnx32):
         np.testing.assert_allclose(results[q], v, atol=1e-5)
 
 
-def test_int8_has_its_own_model_id_and_stays_close(onnx32, cache, minilm):
+def test_int8_has_its_own_model_id_and_stays_close(onnx32, cache, torch_minilm):
     emb = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=cache, device="cpu", quantize=True)
     emb.load()  # quantizes the cached fp32 graph: no re-export
-    assert emb.model_id == minilm.model_id + "+int8"
+    assert emb.model_id == torch_minilm.model_id + "+int8"
     assert emb.graph_path.name == INT8_FILE
     assert emb.graph_path.parent == onnx32.graph_path.parent
     got = emb.embed_documents(TEXTS[1:])
-    want = minilm.embed_documents(TEXTS[1:])
+    want = torch_minilm.embed_documents(TEXTS[1:])
     assert _cos(got, want).min() > 0.97
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
@@ -198,14 +196,14 @@ def test_cached_graph_loads_without_torch(onnx32, cache):
     code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from desktop_search.core.onnx_embed import OnnxEmbedder
+        from desktop_search.core.embed.onnx_runtime import OnnxEmbedder
         emb = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=Path({str(cache)!r}), allow_export=False)
         v = emb.embed_query("pets napping")
         assert v.shape == (384,), v.shape
         heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
         print("HEAVY=" + ",".join(heavy))
     """)
-    root = Path(onnx_embed.__file__).resolve().parents[2]
+    root = Path(onnx_runtime.__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr

@@ -5,8 +5,9 @@ import os
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
-from desktop_search.core.catalog import query_terms
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
+from desktop_search.core.query import query_terms
 
 CORPUS = {
     "felines.txt": "Cats spend most of the afternoon dozing in a warm patch of sunlight "
@@ -30,13 +31,13 @@ NO_SHARED_WORDS = {
 
 
 @pytest.fixture(scope="module")
-def indexed(tmp_path_factory, minilm):
+def indexed(tmp_path_factory, model):
     root = tmp_path_factory.mktemp("sem")
     docs = root / "docs"
     docs.mkdir()
     for name, text in CORPUS.items():
         (docs / name).write_text(text, encoding="utf-8")
-    eng = Engine(root / "data", embedder=minilm)
+    eng = Engine(root / "data", embedder=model)
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
     yield eng, docs
@@ -62,10 +63,10 @@ def test_hit_carries_snippet_highlights_and_line(indexed):
     assert {"tomatoes", "watering"} <= words
 
 
-def test_vectors_are_normalized_and_dense_scores_are_cosines(indexed, minilm):
+def test_vectors_are_normalized_and_dense_scores_are_cosines(indexed, model):
     import numpy as np
 
-    v = minilm.embed_documents(["hello world", "a longer sentence about something else"])
+    v = model.embed_documents(["hello world", "a longer sentence about something else"])
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     eng, _ = indexed
     hit = eng.search("pets napping", k=1)[0]

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 from tests.conftest import eventually
 from desktop_search.core.watcher import Change, ChangeQueue
 
@@ -136,10 +135,10 @@ def test_reconcile_at_start_catches_offline_changes(data_dir, hash_embedder, tmp
     eng.close()
 
 
-def test_real_model_through_the_watcher(data_dir, minilm, tmp_path):
+def test_real_model_through_the_watcher(data_dir, model, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    eng = Engine(data_dir, embedder=minilm)
+    eng = Engine(data_dir, embedder=model)
     eng.add_root(docs)
     svc = IndexService(eng, debounce=0.2)
     svc.start(watch=True)
@@ -151,14 +150,22 @@ def test_real_model_through_the_watcher(data_dir, minilm, tmp_path):
     eng.close()
 
 
-def test_paused_folder_is_left_alone_until_resumed(service):
+def test_paused_folder_is_left_alone_until_resumed(service, tmp_path):
     eng, svc, docs = service
+    other = tmp_path / "other"
+    other.mkdir()
+    svc.add_root(str(other))
+    assert eventually(lambda: svc.wait_idle(0) and eng.catalog.root_id(str(other)) is not None)
     svc.pause_root(str(docs))
     (docs / "while-paused.txt").write_text("written while the folder was paused")
     (docs / "first.txt").unlink()
-    tick = threading.Event()
-    tick.wait(1.5)
+    # a barrier, not a sleep: a file written after those, in a folder that is not paused,
+    # is indexed only after the watcher has delivered (and the service skipped) the others
+    (other / "after.txt").write_text("written after the paused changes")
+    assert eventually(lambda: str(other / "after.txt") in indexed_paths(eng)
+                      and len(svc.queue) == 0 and svc.wait_idle(0))
     assert str(docs / "while-paused.txt") not in indexed_paths(eng)
     assert str(docs / "first.txt") in indexed_paths(eng), "its index keeps answering"
     svc.pause_root(str(docs), False)
-    assert eventually(lambda: indexed_paths(eng) == {str(docs / "while-paused.txt")})
+    assert eventually(lambda: indexed_paths(eng) == {str(docs / "while-paused.txt"),
+                                                     str(other / "after.txt")})

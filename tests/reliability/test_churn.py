@@ -8,7 +8,8 @@ import shutil
 import threading
 import time
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 from desktop_search.core.scan import file_digest
 from tests.reliability.corpus import write_corpus
 

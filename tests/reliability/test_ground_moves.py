@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 from tests.conftest import eventually
 
 
@@ -20,14 +21,11 @@ class Recorder:
         self.failures = []
         self.progress = None
 
-    def progress_changed(self, p):
+    def snapshot_changed(self, p):
         self.progress = p
 
     def file_failed(self, path, reason):
         self.failures.append((path, reason))
-
-    def index_changed(self):
-        pass
 
 
 def files(eng):

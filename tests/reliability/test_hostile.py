@@ -11,7 +11,8 @@ import zipfile
 import pytest
 
 from desktop_search.config import Settings
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 
 GOOD = "The lighthouse keeper logged every passing ship in a leather book."
 
@@ -145,7 +146,7 @@ def test_file_vanishing_or_changing_between_scan_and_read(data_dir, hash_embedde
     eng.add_root(d)
     svc = IndexService(eng)
     svc.scan(str(d))
-    svc._apply(svc.queue.pop_ready(0))   # the scan plans 20 upserts
+    svc._run(svc._commands.popleft())   # the scan plans 20 upserts
     for i in range(0, 20, 2):
         (d / f"f{i}.txt").unlink()                        # vanished after the scan
     (d / "f1.txt").write_text("rewritten about deserts")  # rewritten after the scan

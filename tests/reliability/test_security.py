@@ -6,14 +6,14 @@ import socket
 
 import pytest
 
-from desktop_search.core.engine import Engine, IndexService
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
 
 XSS = 'Quarterly notes <img src=x onerror="alert(1)"> and <script>alert("pwned")</script> end.'
 
 
 def test_no_socket_is_opened_while_indexing_and_searching(data_dir, tmp_path, monkeypatch):
     """The real packaged model, loaded and used with every socket refused."""
-    from desktop_search.core.embed import SentenceTransformerEmbedder
 
     opened = []
     real_socket = socket.socket
@@ -35,8 +35,7 @@ def test_no_socket_is_opened_while_indexing_and_searching(data_dir, tmp_path, mo
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("The orchestra rehearsed the symphony all evening.")
-    emb = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")
-    eng = Engine(data_dir, embedder=emb)
+    eng = Engine(data_dir)   # the app's own model and backend, loaded as it loads them
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
     assert eng.search("classical music practice", k=1)[0].path == str(docs / "a.txt")

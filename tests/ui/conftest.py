@@ -45,14 +45,9 @@ def write_corpus(folder: Path, docs: dict[str, str] | None = None) -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The real packaged model, loaded once for the whole session."""
-    from desktop_search.core.embed import SentenceTransformerEmbedder
-
-    emb = SentenceTransformerEmbedder("all-MiniLM-L6-v2", device="cpu")
-    emb.load()
-    emb.embed_query("warm up")
-    return emb
+def embedder(model):
+    """The real packaged model as the app runs it (the session's one ``model``)."""
+    return model
 
 
 class GatedEmbedder:

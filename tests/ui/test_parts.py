@@ -8,7 +8,8 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QTextDocument
 
 from desktop_search.core.catalog import NewChunk
-from desktop_search.core.engine import Engine, Progress
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.search import Hit
 from desktop_search.ui.controller import build_preview
 from desktop_search.ui.results import snippet_html, type_icon
@@ -59,13 +60,13 @@ def test_preview_joins_overlapping_chunks_and_marks_the_passage(tmp_path):
 
 
 def test_progress_wording():
-    p = Progress(state="indexing", files_done=40, files_total=200, files_per_s=12.34, eta_s=95)
+    p = Snapshot(state=State.READING, files_done=40, files_total=200, files_per_s=12.34, eta_s=95)
     assert progress_text(p, paused=False) == "Indexing 40 of 200 files · 12.3 files/s · about 2 min left"
-    p = Progress(state="embedding", chunks_pending=1200, chunks_per_s=48.0, eta_s=25)
+    p = Snapshot(state=State.EMBEDDING, chunks_pending=1200, chunks_per_s=48.0, eta_s=25)
     assert progress_text(p, paused=False) == \
         "Reading passages for meaning: 1,200 to go · 48/s · about 25 s left"
-    assert progress_text(Progress(state="idle"), paused=True) == "Indexing paused"
-    assert progress_text(Progress(state="idle"), paused=False) == ""
+    assert progress_text(Snapshot(state=State.IDLE), paused=True) == "Indexing paused"
+    assert progress_text(Snapshot(state=State.IDLE), paused=False) == ""
     assert human_duration(None) == "" and human_duration(7200) == "about 2.0 h left"
 
 

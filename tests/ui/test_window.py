@@ -38,7 +38,7 @@ def test_add_folder_shows_progress_then_finds_by_meaning(harness, corpus, qtbot)
                                                      texts.append(w.status_label.text())))
     harness.add_folder_and_wait(w, corpus)
     # progress was shown while it worked, and the status bar says it is done
-    assert {"indexing", "embedding"} & set(states), states
+    assert {"reading", "embedding"} & set(states), states
     assert any(t.startswith(("Indexing", "Reading passages", "Looking for")) for t in texts), texts
     assert w.status_label.text() == f"{len(CORPUS)} files in 1 folder, up to date"
     assert not w.progress_bar.isVisible()
@@ -257,6 +257,9 @@ def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
     assert w.status_label.text().startswith("Indexing paused")
     dlg.pause_button.click()
     assert not w.controller.paused
+    # the dialog rebuilds its rows when the indexer reports idle: find the row again
+    qtbot.waitUntil(lambda: w.controller.progress.state == "idle")
+    rows = {dlg.tree.topLevelItem(i).text(0): dlg.tree.topLevelItem(i) for i in range(2)}
     rows[str(other)].setSelected(True)
     dlg.remove_button.click()
     qtbot.waitUntil(lambda: len(w.roots) == 1, timeout=15_000)

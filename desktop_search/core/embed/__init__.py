@@ -1,0 +1,56 @@
+"""Text -> unit vectors, one vector space for documents and queries.
+
+Backends: ``sentence_transformers`` (torch; any model name or folder), ``onnx_export`` +
+``onnx_runtime`` (the same model on ONNX Runtime, the default). ``make_embedder`` picks one.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from desktop_search.core.embed.base import PACKAGED_ALIASES, PACKAGED_ID, Embedder, pick_device, resolve_model
+from desktop_search.core.embed.sentence_transformers import SentenceTransformerEmbedder
+from desktop_search.errors import ModelError
+
+__all__ = ["PACKAGED_ALIASES", "PACKAGED_ID", "Embedder", "SentenceTransformerEmbedder",
+           "embedder_for", "make_embedder", "pick_device", "resolve_model"]
+
+log = logging.getLogger(__name__)
+
+
+def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
+                  cache_dir: Path | None = None):
+    """The configured embedder.
+
+    "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
+    faster, and no torch import at start-up), else on torch; "onnx-int8" is the quantized
+    graph (about 2x faster again, its vectors differ slightly: a model of its own).
+    """
+    if backend in ("onnx", "auto", "onnx-int8"):
+        from desktop_search.core.embed import onnx_export, onnx_runtime
+
+        quantize = backend == "onnx-int8"
+        if onnx_export.onnx_available():
+            fallback = None if (backend != "auto") else (
+                lambda: SentenceTransformerEmbedder(model, device=device))
+            try:
+                return onnx_runtime.OnnxEmbedder(model, device=device, cache_dir=cache_dir,
+                                               quantize=quantize, fallback=fallback)
+            except onnx_export.OnnxUnsupported as exc:
+                if backend != "auto":
+                    raise
+                log.info("ONNX backend not used for %s: %s", model, exc)
+        elif backend != "auto":
+            raise ModelError("the ONNX backend needs onnxruntime and onnx: "
+                             "pip install onnxruntime onnx")
+    return SentenceTransformerEmbedder(model, device=device)
+
+
+
+def embedder_for(settings):
+    """The embedder the app runs for these settings (the engine, the window and the
+    tests' model fixture all build it here, so tests run what ships)."""
+    from desktop_search import paths
+
+    return make_embedder(settings.model, device=settings.device, backend=settings.backend,
+                         cache_dir=paths.cache_dir())

@@ -55,8 +55,7 @@ class Engine:
                 f = Path(str(path) + suffix)
                 if f.exists():
                     os.replace(f, Path(f"{path}{suffix}.damaged-{stamp}"))
-            for f in (self.data_dir / "vectors.usearch", self.data_dir / "vectors.json"):
-                f.unlink(missing_ok=True)
+            VectorIndex(self.data_dir / "vectors.usearch", ndim=0).remove_files()
             log.warning("%s; set it aside and rebuilding the index", exc)
             cat = Catalog(path)
             for root in self._saved_roots():
@@ -132,8 +131,7 @@ class Engine:
                     log.warning("model changed from %s to %s: re-embedding every passage",
                                 old_id, model_id)
                     self.catalog.clear_vectors()
-                    for p in (vec_path, vec_path.with_suffix(".json")):
-                        p.unlink(missing_ok=True)
+                    VectorIndex(vec_path, ndim=dim).remove_files()
                 with self.catalog.transaction() as c:
                     self.catalog.set_meta("model_id", model_id, conn=c)
                     self.catalog.set_meta("dim", str(dim), conn=c)

@@ -72,6 +72,7 @@ class VectorIndex:
         self.delta_path = self.path.with_suffix(".delta.npz")
         self.ndim = ndim
         self._lock = threading.RLock()
+        self._save_lock = threading.Lock()      # one save (maybe a compaction) at a time
         self._index = None                       # the base (memory-mapped), or None
         self._delta: dict[int, np.ndarray] = {}  # key -> float16 vector
         self._dead: set[int] = set()             # base keys removed since it was written
@@ -130,53 +131,72 @@ class VectorIndex:
 
     def save(self, generation: int) -> None:
         """Persist: the delta alone while it is small, else a new base (compaction)."""
-        with self._lock:
-            base_n = len(self._index) if self._index is not None else 0
-            pending = len(self._delta) + len(self._dead)
-            if pending and (base_n == 0 or pending >= max(COMPACT_AT, COMPACT_FRACTION * base_n)):
+        with self._save_lock:
+            with self._lock:
+                base_n = self._base_len()
+                pending = len(self._delta) + len(self._dead)
+                compact = pending and (base_n == 0 or
+                                       pending >= max(COMPACT_AT, COMPACT_FRACTION * base_n))
+            if compact:
                 self._compact()
-                delta, dead = np.zeros(0, np.uint64), np.zeros(0, np.uint64)
-            else:
+            with self._lock:
                 delta = np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta))
                 dead = np.fromiter(self._dead, dtype=np.uint64, count=len(self._dead))
-            if len(delta) or len(dead):
                 vecs = (np.stack([self._delta[int(k)] for k in delta]) if len(delta)
                         else np.zeros((0, self.ndim), np.float16))
+                count = self._base_len()
+                self.dirty = False
+            if len(delta) or len(dead):
                 self._atomic(self.delta_path,
                              lambda tmp: _savez(tmp, keys=delta, vectors=vecs, dead=dead))
             atomic_write_text(self.meta_path, json.dumps(
-                {"format": FORMAT, "generation": generation,
-                 "count": len(self._index) if self._index is not None else 0,
+                {"format": FORMAT, "generation": generation, "count": count,
                  "delta": len(delta), "dead": len(dead), "ndim": self.ndim, "dtype": DTYPE}))
             if not len(delta) and not len(dead):
                 self.delta_path.unlink(missing_ok=True)
             self.generation = generation
-            self.dirty = False
 
     def _compact(self) -> None:
-        """Write a new base holding the old one less tombstones plus the delta, and map it."""
+        """Write a new base holding the old one less tombstones plus the delta, and map it.
+
+        The slow part (reading the base into memory, adding the delta, writing) runs on a
+        snapshot without holding the lock, so queries go on meanwhile; changes made in the
+        meantime stay in the delta (or become tombstones) when the new base is swapped in.
+        """
         Index = _usearch_index()
-        if self._index is not None and len(self._index):
+        with self._lock:
+            delta, dead = dict(self._delta), set(self._dead)
+            has_base = self._base_len() > 0
+        if has_base:
             full = Index.restore(str(self.path), view=False)   # in memory, for the writes
-            full.expansion_add = 128
-            if self._dead:
-                dead = np.fromiter(self._dead, dtype=np.uint64, count=len(self._dead))
-                full.remove(dead[np.fromiter((full.contains(int(k)) for k in dead), bool,
-                                             count=len(dead))])
+            if dead:
+                gone = np.fromiter(dead, dtype=np.uint64, count=len(dead))
+                full.remove(gone[np.fromiter((full.contains(int(k)) for k in gone), bool,
+                                             count=len(gone))])
         else:
             full = self._new()
-        if self._delta:
-            keys = np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta))
+        if delta:
+            keys = np.fromiter(delta, dtype=np.uint64, count=len(delta))
             present = np.fromiter((full.contains(int(k)) for k in keys), bool, count=len(keys))
             if present.any():
                 full.remove(keys[present])
-            full.add(keys, np.stack([self._delta[int(k)] for k in keys]), threads=_threads())
+            full.add(keys, np.stack([delta[int(k)] for k in keys]), threads=_threads())
         self._atomic(self.path, lambda tmp: full.save(tmp), need=len(full) * self.ndim * 2)
         del full
         base = self._new()
         base.view(str(self.path))
-        self._index = base
-        self._delta, self._dead, self._matrix = {}, set(), None
+        with self._lock:
+            # what changed while the base was written stays pending
+            now_dead = self._dead - dead
+            for key, vec in delta.items():
+                cur = self._delta.get(key)
+                if cur is vec:
+                    del self._delta[key]        # folded into the new base
+                else:
+                    now_dead.add(key)           # replaced or removed meanwhile
+            self._index = base
+            self._dead = now_dead
+            self._matrix = None
 
     def _atomic(self, target: Path, write: Callable[[str], None], need: int = 0) -> None:
         tmp = target.with_name(target.name + ".tmp")

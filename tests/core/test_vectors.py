@@ -87,3 +87,29 @@ def test_damaged_base_is_not_used(tmp_path, damage):
     vi.save(1)
     path.write_bytes(damage)
     assert not V.VectorIndex(path, ndim=16).load()
+
+
+def test_changes_during_a_compaction_are_kept(tmp_path):
+    """The base is rewritten without holding the lock: what changes meanwhile stays."""
+    path = tmp_path / "vectors.usearch"
+    vi = V.VectorIndex(path, ndim=16)
+    vi.add(np.arange(1, 51, dtype=np.uint64), unit(50))
+    real = vi._atomic
+
+    def meanwhile(target, write, need=0):
+        if target == path:
+            vi.add(np.array([7, 999], dtype=np.uint64), unit(2, seed=5))   # replace 7, add 999
+            vi.remove([8])
+            assert len(vi.search(unit(1, seed=6)[0].astype(np.float32), 5)) == 5
+        real(target, write, need)
+
+    vi._atomic = meanwhile
+    vi.save(1)
+    vi._atomic = real
+    want = sorted(set(range(1, 51)) - {8} | {999})
+    assert sorted(vi.keys().tolist()) == want and len(vi) == len(want)
+    assert np.allclose(vi.get(7), unit(2, seed=5)[0], atol=1e-3)
+    vi.save(2)
+    again = V.VectorIndex(path, ndim=16)
+    assert again.load() and sorted(again.keys().tolist()) == want
+    assert np.allclose(again.get(7), unit(2, seed=5)[0], atol=1e-3) and again.get(8) is None

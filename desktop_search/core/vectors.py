@@ -62,7 +62,9 @@ def _low_space(folder: Path, need: int) -> bool:
 
 
 def _threads() -> int:
-    return max(1, os.cpu_count() or 1)
+    """Threads for building the graph: half the cores, so the window and the indexer keep
+    theirs (on a busy 2-core machine two threads were slower than one)."""
+    return max(1, (os.cpu_count() or 2) // 2)
 
 
 class VectorIndex:

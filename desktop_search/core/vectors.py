@@ -35,7 +35,7 @@ EXACT_BELOW = 20_000
 #: the delta is folded into the base when it holds this many vectors (or tombstones)...
 COMPACT_AT = 20_000
 #: ... or this fraction of the base, whichever is more
-COMPACT_FRACTION = 0.05
+COMPACT_FRACTION = 0.02
 FORMAT = 2
 _NO_KEY = np.iinfo(np.uint64).max
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("DESKTOP_SEARCH_SHARED") or REPO.parent / "shared")
+SHARED = Path(os.environ.get("DESKTOP_SEARCH_SHARED") or REPO.parent / "shared")  # worktrees: set it
 IR_DIR = SHARED / "data" / "ir"
 BEIR_TO_FOLDER = SHARED / "tools" / "beir_to_folder.py"
 # work files: .bench/ at the repository root (gitignored); a quick run with --out works

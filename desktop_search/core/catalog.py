@@ -19,9 +19,19 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from desktop_search.core.query import fts_query
-from desktop_search.errors import IndexCorrupt
+from desktop_search.errors import DesktopSearchError, IndexCorrupt
 
-SCHEMA_VERSION = 1
+#: The catalog's layout version, kept in ``PRAGMA user_version`` (readable before any
+#: table, and what sqlite3's own tools show). Version 1 kept it only in ``meta``.
+SCHEMA_VERSION = 2
+
+
+class CatalogTooNew(DesktopSearchError):
+    """The catalog was written by a newer desktop-search: this one must not touch it."""
+
+
+class CatalogNeedsUpgrade(DesktopSearchError):
+    """The catalog is older than this code and was opened without permission to migrate."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -68,6 +78,32 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     heading, body, tokenize='porter unicode61 remove_diacritics 2'
 );
 """
+
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, to run inside one transaction (executescript
+    would commit first)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _v1_to_v2(c: sqlite3.Connection) -> None:
+    """Version 2 keeps the layout version in PRAGMA user_version (set by the caller);
+    the tables are unchanged, so this step only brings any missing v1 object in."""
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+#: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
+#: transaction that also sets the new version, so a failure leaves the old file as it was.
+MIGRATIONS: list = [_v1_to_v2]
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # file states
 INDEXED = "indexed"   # text extracted and chunked (vectors may still be pending)
@@ -123,8 +159,10 @@ _FILE_COLS = "id, path, root_id, size, mtime_ns, hash, kind, title, state, error
 class Catalog:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
 
-    def __init__(self, path: Path, *, check: bool | None = None) -> None:
-        """Open (or create) the catalog.
+    def __init__(self, path: Path, *, migrate: bool = True, check: bool | None = None) -> None:
+        """Open (or create) the catalog. With ``migrate=False`` an older layout raises
+        ``CatalogNeedsUpgrade`` instead of being upgraded (a reader must not write while
+        another process owns the data folder).
 
         ``check`` runs SQLite's ``quick_check`` (seconds at a million passages): by default
         only when a process that had the catalog open died without closing it.
@@ -140,16 +178,18 @@ class Catalog:
         self.checked = bool(check) if check is not None else (unclean or not _Session.supported)
         try:
             conn = self._conn()
-            conn.executescript(_SCHEMA)
             ok = conn.execute("PRAGMA quick_check").fetchone()[0] if self.checked else "ok"
+            if ok == "ok":
+                self._check_version(migrate=migrate)
         except sqlite3.DatabaseError as exc:
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {exc}") from None
+        except DesktopSearchError:
+            self.close()
+            raise
         if ok != "ok":
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
-        if self.get_meta("schema") is None:
-            self.set_meta("schema", str(SCHEMA_VERSION))
         self._session = _Session.start(self.path)
 
     def quick_check(self) -> str:
@@ -158,6 +198,51 @@ class Catalog:
             return self._conn().execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             return str(exc)
+
+    # -- schema version --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The version on disk: ``user_version``, else the v1 ``meta`` row, else 0 (empty)."""
+        conn = self._conn()
+        v = conn.execute("PRAGMA user_version").fetchone()[0]
+        if v:
+            return int(v)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row:
+                return int(row[0])
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='files'").fetchone():
+                return 1
+        return 0
+
+    def _check_version(self, *, migrate: bool) -> None:
+        """A new file gets the current layout; an older one is migrated, step by step, in
+        one transaction (all or nothing); a newer one is refused before anything is written."""
+        version = self.schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise CatalogTooNew(
+                f"the catalog {self.path} was written by a newer desktop-search (layout "
+                f"version {version}; this one knows up to {SCHEMA_VERSION}): upgrade "
+                "desktop-search, or point --data-dir at another folder")
+        if version and not migrate:
+            raise CatalogNeedsUpgrade(f"the catalog {self.path} has layout version {version} "
+                                      f"and needs an upgrade to {SCHEMA_VERSION}")
+        with self.transaction() as c:
+            now = self.schema_version()   # another process may have done it meanwhile
+            if now == 0:
+                for stmt in _statements(_SCHEMA):
+                    c.execute(stmt)
+            else:
+                for step in MIGRATIONS[now - 1:SCHEMA_VERSION - 1]:
+                    step(c)
+            c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.set_meta("schema", str(SCHEMA_VERSION), conn=c)
+        if version:
+            import logging
+
+            logging.getLogger(__name__).warning("catalog %s upgraded from layout %d to %d",
+                                                self.path, version, SCHEMA_VERSION)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -457,6 +542,74 @@ class Catalog:
         with self.transaction() as c:
             c.execute("UPDATE chunks SET vector=NULL")
             self._bump_generation(c)
+
+    # -- a model change in the background ------------------------------------------------
+    #: vectors of the model being switched to, filled in the background while chunks.vector
+    #: (the current model's) keeps answering; promoted in one transaction when complete.
+    #: Created by the first switch (no layout version needed: older code ignores it).
+    _NEXT_VECTORS = ("CREATE TABLE IF NOT EXISTS next_vectors("
+                     "chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, "
+                     "vector BLOB NOT NULL)")
+
+    def next_model(self) -> tuple[str, int] | None:
+        """(model id, dim) of the model the vectors are being switched to, if any."""
+        mid = self.get_meta("next_model_id")
+        return (mid, int(self.get_meta("next_dim") or 0)) if mid else None
+
+    def begin_next_model(self, model_id: str, dim: int) -> None:
+        """Start (or resume, when it is the same model) re-embedding for model_id."""
+        if self.next_model() == (model_id, dim):
+            return
+        with self.transaction() as c:
+            c.execute(self._NEXT_VECTORS)
+            c.execute("DELETE FROM next_vectors")
+            self.set_meta("next_model_id", model_id, conn=c)
+            self.set_meta("next_dim", str(dim), conn=c)
+
+    def cancel_next_model(self) -> None:
+        with self.transaction() as c:
+            c.execute(self._NEXT_VECTORS)
+            c.execute("DELETE FROM next_vectors")
+            c.execute("DELETE FROM meta WHERE key IN ('next_model_id', 'next_dim')")
+
+    def next_unembedded(self, limit: int) -> list[tuple[int, str, str]]:
+        """(chunk id, heading, text) of chunks the next model has not embedded yet."""
+        rows = self._conn().execute(
+            "SELECT c.id, f.heading, c.text FROM chunks c JOIN files f ON f.id=c.file_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM next_vectors n WHERE n.chunk_id=c.id) "
+            "ORDER BY c.id LIMIT ?", (limit,)).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def next_progress(self) -> tuple[int, int]:
+        """(chunks the next model has embedded, chunks in all)."""
+        c = self._conn()
+        return (c.execute("SELECT COUNT(*) FROM next_vectors").fetchone()[0],
+                c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def set_next_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> int:
+        vecs = np.ascontiguousarray(vectors, dtype=np.float16)
+        n = 0
+        with self.transaction() as c:
+            for cid, v in zip(ids, vecs):
+                n += c.execute("INSERT OR REPLACE INTO next_vectors(chunk_id, vector) "
+                               "SELECT id, ? FROM chunks WHERE id=?", (v.tobytes(), int(cid))).rowcount
+        return n
+
+    def promote_next_model(self) -> str:
+        """The next model's vectors become the vectors, in one transaction (a kill before
+        or after leaves one model's complete set). Returns the new model id."""
+        nxt = self.next_model()
+        if nxt is None:
+            raise ValueError("no model change in progress")
+        with self.transaction() as c:
+            c.execute("UPDATE chunks SET vector=(SELECT n.vector FROM next_vectors n "
+                      "WHERE n.chunk_id=chunks.id)")
+            c.execute("DELETE FROM next_vectors")
+            self.set_meta("model_id", nxt[0], conn=c)
+            self.set_meta("dim", str(nxt[1]), conn=c)
+            c.execute("DELETE FROM meta WHERE key IN ('next_model_id', 'next_dim')")
+            self._bump_generation(c)
+        return nxt[0]
 
     def iter_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All stored vectors as (ids uint64, vectors float16) batches."""

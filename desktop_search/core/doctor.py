@@ -10,6 +10,8 @@ import numpy as np
 
 def check(engine, *, repair: bool = False) -> dict:
     """Problems found (a sentence each); with ``repair``, fix them from the catalog."""
+    if repair and getattr(engine, "read_only", False):
+        raise ValueError("a read-only engine cannot repair: take the data folder first")
     catalog = engine.catalog
     problems: list[str] = []
     sqlite_ok = catalog.quick_check()

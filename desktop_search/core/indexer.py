@@ -24,7 +24,7 @@ from desktop_search.core.catalog import FAILED, INDEXED, SKIPPED, Catalog, NewCh
 from desktop_search.core.chunk import chunk_text, heading_for
 from desktop_search.core.sandbox import SandboxedExtractor
 from desktop_search.core.scan import Rules, file_digest, is_under, norm, walk
-from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, TooLarge,
+from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class Indexer:
 
     def __init__(self, *, catalog: Catalog, settings: Settings, vectors_getter: Callable,
                  embedder_getter: Callable,
+                 token_counter_getter: Callable[[], Callable[[str], int] | None] | None = None,
                  on_file_failed: Callable[[str, str], None] | None = None,
                  extractor: Callable | None = None) -> None:
         self.catalog = catalog
@@ -68,6 +69,8 @@ class Indexer:
         self.settings = settings
         self._vectors = vectors_getter      # () -> VectorIndex (loads the model if needed)
         self._embedder = embedder_getter    # () -> Embedder
+        # () -> the model's own token counter, or None (chunks then estimate pieces)
+        self._token_counter = token_counter_getter or (lambda: None)
         self.on_file_failed = on_file_failed
         self.counters = Counters()
         self._rules: dict[str, Rules] = {}
@@ -202,7 +205,11 @@ class Indexer:
             return self._fail(path, root_id, st, digest, FAILED, f"reader error: {type(exc).__name__}: {exc}"[:300])
         if not doc.text.strip():
             return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
-        chunks = chunk_text(doc.text)
+        try:
+            counter = self._token_counter()
+        except ModelError:
+            counter = None  # the model cannot load: estimate now, the error shows when embedding
+        chunks = chunk_text(doc.text, count_tokens=counter)
         new = _with_positions(doc, chunks)
         heading = heading_for(doc.title, os.path.basename(path))
         _, dropped = self.catalog.put_file(

@@ -71,6 +71,9 @@ class Snapshot:
     #: grows each time what a search can find changed (files added, removed, embedded):
     #: a window re-runs its query when this moves, instead of on a timer
     index_version: int = 0
+    #: a model switch re-embedding in the background: (passages done, passages in all);
+    #: the current model keeps answering until it completes
+    model_switch: tuple[int, int] | None = None
 
     @property
     def busy(self) -> bool:
@@ -458,7 +461,7 @@ class IndexService:
                 return False
             self._model_checked = True
         if self.engine.catalog.count_unembedded() == 0:
-            return False
+            return self._embed_next()
         if self._emb_t0 is None:
             self._emb_t0 = (time.monotonic(), self.engine.indexer.counters.chunks_embedded)
         self._set_state(State.EMBEDDING, model_loading=not self.engine.model_ready)
@@ -478,6 +481,24 @@ class IndexService:
             self._set_state(State.EMBEDDING, model_loading=False, force=False)
         return n > 0
 
+    def _embed_next(self) -> bool:
+        """With the backlog done: re-embed for a model switch, a batch at a time (a kill
+        loses at most one batch; the next run resumes)."""
+        if self.engine.catalog.next_model() is None:
+            return False
+        self._set_state(State.EMBEDDING, force=False)
+        try:
+            with self.engine.indexer.lock:
+                n, switched = self.engine.embed_next(self.embed_batch)
+        except ModelError as exc:
+            self._fail_model(exc)
+            return False
+        if switched:
+            self._changed = True
+            self._bump_version()
+        self._emit(force=switched)
+        return bool(n or switched)
+
     def _fail_model(self, exc: ModelError) -> None:
         """Without a model nothing more can be embedded: stop, and tell the user."""
         self.fatal = exc
@@ -488,6 +509,12 @@ class IndexService:
         self._stop.set()
 
     def _finish_idle(self) -> None:
+        try:  # the languages of what was indexed: model advice, and fusion across languages
+            from desktop_search.core import models
+
+            models.refresh_profile(self.engine.catalog)
+        except Exception:  # noqa: BLE001 - advice is optional; never stop the worker for it
+            log.exception("could not measure the collection's languages")
         self.engine.save()
         self._last_save = time.monotonic()
         with self._state_lock:
@@ -526,6 +553,7 @@ class IndexService:
         self._last_emit = now
         c = self.engine.indexer.counters
         pending = self.engine.catalog.count_unembedded()
+        switch = self.engine.model_change()
         with self._state_lock:
             elapsed = max(1e-6, c.seconds)
             files_per_s = self._files_done / elapsed if self._files_done else 0.0
@@ -545,7 +573,8 @@ class IndexService:
                 chunks_embedded=c.chunks_embedded, files_per_s=files_per_s,
                 chunks_per_s=chunks_per_s, eta_s=eta or None, failed=self._failed,
                 model_loading=self._model_loading, error=self._error,
-                index_version=self._index_version)
+                index_version=self._index_version,
+                model_switch=(switch["done"], switch["total"]) if switch else None)
             self._snapshot = snap
         self.listener.snapshot_changed(snap)
 

@@ -2,21 +2,25 @@
 
 Dense (cosine over chunk vectors) and lexical (BM25 over chunks) evidence are pooled
 per file (the best passage speaks for the file) and fused by a weighted sum of
-normalized scores, tuned on the dev collections (benchmarks/).
+normalized scores: each model's cosines calibrated onto one scale, the words' weight
+chosen per query (core/fusion.py), tuned on the dev collections (benchmarks/).
 """
 from __future__ import annotations
 
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Union
 
 import numpy as np
 
+from desktop_search.core import fusion
 from desktop_search.core.catalog import Catalog, ChunkRow
 from desktop_search.core.query import make_snippet, query_terms, term_pattern
 
-# Fusion weight of the lexical signal (0 = dense only). Chosen on the dev collections.
-LEXICAL_WEIGHT = 0.3
+# Fusion weight of the lexical signal on the calibrated scale (0 = dense only), when the
+# model knows the query's language. Chosen on the dev collections (core/fusion.py).
+LEXICAL_WEIGHT = fusion.LEXICAL_WEIGHT
 
 
 @dataclass
@@ -41,6 +45,35 @@ class Filters:
         if self.modified_before is not None and mtime > self.modified_before:
             return False
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class TextQuery:
+    """Files that match what the user typed (by meaning and by words)."""
+
+    text: str
+    filters: Filters | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        """The words a result marks."""
+        return query_terms(self.text) if self.text.strip() else []
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarTo:
+    """Files about the same things as this indexed file ("more like this")."""
+
+    path: str
+    filters: Filters | None = None
+
+    @property
+    def terms(self) -> list[str]:
+        return []            # nothing was typed: no words to mark
+
+
+#: what the window and the CLI ask ``Engine.find`` for
+SearchRequest = Union[TextQuery, SimilarTo]
 
 
 @dataclass
@@ -68,9 +101,11 @@ class Hit:
         return d
 
 
-def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float) -> dict[int, float]:
-    """Weighted sum of per-file scores; BM25 is scaled into [0, 1] by the query's best."""
-    out = dict(dense)
+def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float,
+         calibration: fusion.Calibration = fusion.DEFAULT_CALIBRATION) -> dict[int, float]:
+    """Weighted sum of per-file scores: the model's cosines on the calibrated scale, BM25
+    scaled into [0, 1] by the query's best."""
+    out = {fid: calibration(s) for fid, s in dense.items()}
     if lexical and weight > 0:
         top = max(lexical.values()) or 1.0
         for fid, s in lexical.items():
@@ -80,8 +115,19 @@ def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float) -
 
 def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors, k: int = 10,
          filters: Filters | None = None, exclude_file: int | None = None,
-         lexical_weight: float = LEXICAL_WEIGHT, use_lexical: bool = True) -> list[Hit]:
+         lexical_weight: float | None = None, use_lexical: bool = True,
+         model_id: str | None = None, documents: dict[str, float] | None = None) -> list[Hit]:
+    """The k best files for a query.
+
+    ``model_id`` names the model that made ``query_vec`` and the vectors: its cosines are
+    calibrated and the words' weight follows the query's language (``fusion.plan``);
+    ``documents`` (language -> share of the collection) tells a question asked across
+    languages; ``lexical_weight`` overrides the weight (on the calibrated scale).
+    """
     filters = filters or Filters()
+    if lexical_weight is None:
+        lexical_weight = (fusion.plan(query, model_id, documents=documents).lexical_weight
+                          if query.strip() else LEXICAL_WEIGHT)
     pool = max(200, k * 8) * (10 if filters.active() else 1)
     dense_chunks: list[tuple[int, float]] = []
     if query_vec is not None and vectors is not None and len(vectors):
@@ -104,7 +150,8 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
 
     dense_file, dense_best = pool(dense_chunks)
     lex_file, lex_best = pool(lex_chunks)
-    scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0)
+    scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0,
+                  calibration=fusion.calibration(model_id))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
     pattern = term_pattern(query_terms(query))
     hits = []

@@ -136,15 +136,46 @@ def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedde
 
 
 def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = None,
-            argv: list[str] | None = None) -> int:
-    """Open the window; returns the exit code once the user quits."""
+            argv: list[str] | None = None, folders: list[str] | None = None) -> int:
+    """Open the window; returns the exit code once the user quits. When a window already
+    owns the data folder, raise it (and hand it ``folders``) instead, and return 0."""
+    from desktop_search.core.ownership import DataFolderBusy
+    from desktop_search.ui import single_instance
+
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    folders = list(folders or [])
     app = make_application(argv)
     try:
         data = paths.ensure_data_dir(Path(data_dir) if data_dir else None)
     except DesktopSearchError as exc:
         _fatal(str(exc))
         return 1
+    instances = single_instance.InstanceServer()
+    try:
+        ownership = single_instance.claim(data, instances)
+    except DataFolderBusy as busy:
+        said = single_instance.hand_to_first(busy, folders)
+        if said is not None:
+            single_instance.say(said)
+            return 0
+        if busy.owner is None or busy.owner.kind not in single_instance.SHORT_LIVED:
+            single_instance.say(str(busy))
+            if single_instance.can_show_dialogs():
+                _fatal(f"The index in {data} is being updated by "
+                       f"{busy.owner.describe() if busy.owner else 'another process'}.\n\n"
+                       "Open the window again when it has stopped.")
+            return 3
+        # a short CLI command (index, remove, doctor --repair): wait for it, then open
+        ownership = single_instance.wait_for_owner(data, instances, busy)
+        if ownership is None:
+            return 3
+    try:
+        return _run_window(app, data, model, folders, instances)
+    finally:
+        ownership.release()
+
+
+def _run_window(app, data: Path, model: str | None, folders: list[str], instances) -> int:
     log_handler = _setup_logging(data)
     reporter = CrashReporter(Path(log_handler.baseFilename) if log_handler else None)
     reporter.install()
@@ -174,6 +205,18 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
     if not (settings.start_minimized and tray_ok):
         window.show()
         window.search_edit.setFocus()
+    pending = list(folders)
+
+    def add_when_ready(paths: list) -> None:
+        pending.extend(paths)
+        if controller.ready:
+            window.add_folders(list(dict.fromkeys(pending)))
+            pending.clear()
+
+    instances.show_requested.connect(window.show_and_raise)
+    instances.folders_requested.connect(add_when_ready)
+    instances.remove_requested.connect(lambda ps: [controller.remove_folder(p) for p in ps])
+    controller.engine_ready.connect(lambda: add_when_ready([]))
     controller.start()
     if settings_error:
         window.show_error(f"{settings_error} (using the defaults)")

@@ -31,16 +31,20 @@ class IndexerBridge(QObject):
 
     progress_changed = Signal(object)     # a Snapshot (immutable)
     file_failed = Signal(str, str)        # path, reason
-    index_changed = Signal()              # what a search can find changed; now idle
+    index_changed = Signal(int)           # Snapshot.index_version moved: what a search
+                                          # can find changed (while indexing too)
 
-    _idle_version: int | None = None
+    _version: int | None = None
 
     # -- Listener protocol: called on the indexer's thread -----------------------------
     def snapshot_changed_cb(self, snap: Snapshot) -> None:
+        """Every snapshot goes on; a new ``index_version`` is also said on its own, so the
+        window can ask its question again. The service publishes at most ~10 snapshots a
+        second, and the controller keeps one search in flight, so this cannot flood."""
         emit(self.progress_changed, snap)
-        if snap.state == "idle" and snap.index_version != self._idle_version:
-            self._idle_version = snap.index_version
-            emit(self.index_changed)
+        if snap.index_version != self._version:
+            self._version = snap.index_version
+            emit(self.index_changed, snap.index_version)
 
     def file_failed_cb(self, path: str, reason: str) -> None:
         emit(self.file_failed, path, reason)

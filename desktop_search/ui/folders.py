@@ -13,9 +13,6 @@ from desktop_search.core.scan import is_under
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.results import plain_tooltip
 
-BUSY_STATES = ("scanning", "reading", "embedding")
-
-
 def when_text(ts: float | None) -> str:
     if not ts:
         return "never"
@@ -32,7 +29,7 @@ def when_text(ts: float | None) -> str:
 def root_state(root: dict, progress: Snapshot, paused: bool) -> str:
     if paused:
         return "Paused"
-    busy = progress.state in BUSY_STATES
+    busy = progress.busy
     if busy and progress.current and is_under(progress.current, root["path"]):
         return "Indexing"
     if not root.get("last_scan"):

@@ -6,17 +6,9 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-import desktop_search
+from desktop_search.core.desktop import resources_dir
 
 ICON_NAME = "desktop-search"
-
-
-def resources_dir() -> Path:
-    pkg = Path(desktop_search.__file__).resolve().parent
-    for cand in (pkg.parent / "resources", pkg / "resources"):
-        if (cand / f"{ICON_NAME}.svg").exists() or (cand / f"{ICON_NAME}.png").exists():
-            return cand
-    return pkg.parent / "resources"
 
 
 @lru_cache(maxsize=1)

@@ -13,10 +13,10 @@ from PySide6.QtCore import (QAbstractListModel, QDateTime, QLocale, QModelIndex,
                             QRect, QRectF, QSize, Qt, Signal)
 from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QIcon,
                            QPainter, QPainterPath, QPalette, QPen, QPixmap, QTextDocument)
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStyle,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStackedWidget, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem)
 
-from desktop_search.core.search import Hit
+from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.ui.bridge import emit
 
 HitRole = Qt.ItemDataRole.UserRole + 1
@@ -137,12 +137,12 @@ def type_icon(path: str, kind: str | None, size: int = ICON_SIZE) -> QIcon:
 
 # -- model -------------------------------------------------------------------------------
 class ResultsModel(QAbstractListModel):
-    """The current answer: a list of hits for one query."""
+    """The current answer: a list of hits for one request."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.hits: list[Hit] = []
-        self.query = ""
+        self.request: SearchRequest | None = None
         self.dense = False
         self.generation = 0        # bumps on every new answer (tests and latency use it)
         self.top_score = 0.0
@@ -165,17 +165,22 @@ class ResultsModel(QAbstractListModel):
             return f"{os.path.basename(hit.path)} in {os.path.dirname(hit.path)}: {hit.snippet}"
         return None
 
-    def set_hits(self, hits: list[Hit], query: str, dense: bool) -> None:
+    @property
+    def query(self) -> str:
+        """The typed text these results answer ("" for "more like this" or none)."""
+        return self.request.text if isinstance(self.request, TextQuery) else ""
+
+    def set_hits(self, hits: list[Hit], request: SearchRequest | None, dense: bool) -> None:
         self.beginResetModel()
         self.hits = list(hits)
-        self.query = query
+        self.request = request
         self.dense = dense
         self.top_score = max((h.score for h in self.hits), default=0.0)
         self.generation += 1
         self.endResetModel()
 
     def clear(self) -> None:
-        self.set_hits([], "", self.dense)
+        self.set_hits([], None, self.dense)
 
     def hit(self, row: int) -> Hit | None:
         return self.hits[row] if 0 <= row < len(self.hits) else None
@@ -395,3 +400,92 @@ class ResultsView(QListView):
         if gen != self.last_painted_generation:
             self.last_painted_generation = gen
             emit(self.painted, gen)
+
+
+# -- the pane ------------------------------------------------------------------------------
+def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
+    return len(a) == len(b) and all(
+        x.path == y.path and x.chunk_id == y.chunk_id and x.score == y.score
+        and x.modified == y.modified for x, y in zip(a, b))
+
+
+def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest | None,
+                     answered: bool, filtered: bool, busy: bool) -> tuple[str, str, str | None]:
+    """(title, explanation, button or None) for the results pane when it has no rows."""
+    if opening and not roots:
+        return "Opening your index…", "This takes a moment the first time.", None
+    if not roots:
+        return ("Add a folder to start",
+                "Desktop Search reads the documents in the folders you choose and finds them by "
+                "what they mean. Everything stays on this computer. You can also drop a folder "
+                "onto this window.", "Add a Folder…")
+    if request is None:
+        files = sum(r["files"] for r in roots)
+        return (f"Search {files:,} file{'s' if files != 1 else ''} by meaning",
+                "Type what you are looking for: a few words, a question, or a description of the "
+                "document." + (" Files are still being indexed; you can search already." if busy else ""),
+                None)
+    if not answered:
+        return "Searching…", "", None       # the answer has not arrived yet: no verdict
+    what = (f"files like {os.path.basename(request.path)}" if isinstance(request, SimilarTo)
+            else f"“{request.text}”")
+    hints = []
+    if filtered:
+        hints.append("Clear the filters to search everything.")
+    if busy:
+        hints.append("Indexing is still going: more files will be searchable soon.")
+    if not hints:
+        hints.append("Try other words, or describe the document differently.")
+    return f"No results for {what}", " ".join(hints), "Clear Filters" if filtered else None
+
+
+class ResultsPane(QStackedWidget):
+    """The results list, or a helpful empty state when there is nothing to list."""
+
+    def __init__(self, parent=None) -> None:
+        from desktop_search.ui.widgets import EmptyState
+
+        super().__init__(parent)
+        self.model = ResultsModel(self)
+        self.view = ResultsView()
+        self.view.setModel(self.model)
+        self.view.setAccessibleName("Results")
+        self.empty_state = EmptyState()
+        self.addWidget(self.view)
+        self.addWidget(self.empty_state)
+
+    def current_hit(self) -> Hit | None:
+        idx = self.view.currentIndex()
+        return idx.data(HitRole) if idx.isValid() else None
+
+    def show_answer(self, request: SearchRequest, hits: list[Hit], dense: bool) -> bool:
+        """Show an answer; the same question answered again keeps the selected file.
+        False when nothing changed (no reset, no repaint)."""
+        same = self.model.request == request
+        if same and dense == self.model.dense and _same_hits(hits, self.model.hits):
+            return False
+        current = self.current_hit()
+        keep_path = current.path if (same and current is not None) else None
+        self.model.set_hits(hits, request, dense)
+        row = self.model.row_of(keep_path) if keep_path else -1
+        if hits:
+            self.view.setCurrentIndex(self.model.index(max(row, 0)))
+            if row < 0:
+                self.view.scrollToTop()
+        return True
+
+    def move_selection(self, key) -> None:
+        n = self.model.rowCount()
+        if n == 0:
+            return
+        row = self.view.currentIndex().row()
+        page = max(1, self.view.viewport().height() // max(1, self.view.sizeHintForRow(0)))
+        step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -page,
+                Qt.Key.Key_PageDown: page}[key]
+        row = 0 if row < 0 else max(0, min(n - 1, row + step))
+        self.view.setCurrentIndex(self.model.index(row))
+        self.view.scrollTo(self.model.index(row))
+
+    def show_empty(self, title: str, message: str, action: str | None) -> None:
+        self.empty_state.show_state(title, message, action)
+        self.setCurrentWidget(self.empty_state)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QPushButton, QVBoxLayout, QWidget)
 
 from desktop_search.config import DEFAULT_MODEL, Settings
+from desktop_search.core import desktop
 from desktop_search.errors import ConfigError
 
 SUGGESTED_MODELS = (
@@ -30,8 +32,11 @@ def _note(text: str) -> QLabel:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, *, tray_available: bool, parent=None) -> None:
+    def __init__(self, settings: Settings, *, tray_available: bool, parent=None,
+                 data_dir: str | None = None) -> None:
         super().__init__(parent)
+        #: a data folder other than the default, for the launchers written from here
+        self.data_dir = data_dir
         self.setWindowTitle("Settings")
         self._original = settings
 
@@ -71,6 +76,18 @@ class SettingsDialog(QDialog):
         if not tray_available:
             for cb in (self.close_to_tray, self.start_minimized):
                 cb.setToolTip("This desktop has no system tray")
+        # start at login lives where the desktop looks for it (XDG autostart, the Run key,
+        # a LaunchAgent), not in settings.json: the checkbox shows what is really there
+        self.start_at_login = QCheckBox("Start Desktop Search when I log in")
+        self.start_at_login.setChecked(desktop.start_at_login_enabled())
+        self.menu_entry = QPushButton("Add to the applications menu")
+        self.menu_entry.setAutoDefault(False)
+        self.menu_entry.clicked.connect(self._on_menu_entry_clicked)
+        self.menu_entry.setVisible(sys.platform.startswith("linux"))
+        self.menu_entry_note = _note("")
+        self.menu_entry_note.hide()
+        if sys.platform.startswith("linux") and desktop.desktop_entry_installed():
+            self.menu_entry.setText("Update the applications menu entry")
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -83,6 +100,10 @@ class SettingsDialog(QDialog):
         form.addRow("Skip files over:", self.size_cap)
         form.addRow("When closed:", self.close_to_tray)
         form.addRow("At start:", self.start_minimized)
+        form.addRow("At login:", self.start_at_login)
+        if sys.platform.startswith("linux"):
+            form.addRow("Menu:", self.menu_entry)
+            form.addRow("", self.menu_entry_note)
 
         self.error = QLabel()
         self.error.setTextFormat(Qt.TextFormat.PlainText)
@@ -120,11 +141,25 @@ class SettingsDialog(QDialog):
     def _on_accepted(self) -> None:
         try:
             self.result_settings = self.settings()
-        except ConfigError as exc:
-            self.error.setText(str(exc))
+            if self.start_at_login.isChecked() != desktop.start_at_login_enabled():
+                desktop.set_start_at_login(enabled=self.start_at_login.isChecked(),
+                                           data_dir=self.data_dir)
+        except (ConfigError, OSError) as exc:
+            self.error.setText(str(exc) if isinstance(exc, ConfigError)
+                               else f"Cannot change start at login: {exc}")
             self.error.show()
             return
         self.accept()
+
+    def _on_menu_entry_clicked(self) -> None:
+        try:
+            written = desktop.install_desktop_entry(data_dir=self.data_dir)
+        except (ConfigError, OSError) as exc:
+            self.menu_entry_note.setText(f"Could not add it: {exc}")
+        else:
+            self.menu_entry_note.setText(f"Added: {written[0]}")
+            self.menu_entry.setText("Update the applications menu entry")
+        self.menu_entry_note.show()
 
     def _on_browse_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Model folder")

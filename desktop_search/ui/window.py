@@ -1,114 +1,43 @@
-"""The main window: search as you type, results, preview, folders, indexing status.
+"""The main window: assembles the search bar, the results, the preview, the status bar
+and the tray, and connects them to the controller.
 
-The window only shows things and asks the controller; it never waits for the engine.
+Each part renders what it is given and says what the user asked for; the controller
+asks the engine, off the GUI thread. The window never waits for the engine, never polls
+it and runs no timer: results follow the index through the controller's re-query.
 """
 from __future__ import annotations
 
 import os
-import sys
-import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QSettings, QTimer, QUrl, Qt, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QFont, QGuiApplication, QKeySequence, QPalette
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow,
-                               QMenu, QMessageBox, QProgressBar, QSplitter, QStackedWidget,
-                               QSystemTrayIcon, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.config import Settings
-from desktop_search.core.indexing import Snapshot, State
-from desktop_search.core.search import Filters, Hit
+from desktop_search.core.indexing import Snapshot
+from desktop_search.core.preview import PreviewDoc
+from desktop_search.core.search import Hit, SearchRequest
+from desktop_search.ui import desktop_open, questions
 from desktop_search.ui.bridge import emit
-from desktop_search.ui.controller import PreviewDoc, SearchController, folder_label
+from desktop_search.ui.controller import SearchController
 from desktop_search.ui.failed import FailedFilesDialog
-from desktop_search.ui.folders import BUSY_STATES, FoldersDialog
+from desktop_search.ui.folders import FoldersDialog
+from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
-from desktop_search.ui.results import HitRole, ResultsModel, ResultsView, plain_tooltip
+from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
+from desktop_search.ui.search_bar import SearchBar
 from desktop_search.ui.settings_dialog import SettingsDialog
-from desktop_search.ui.widgets import ElidedLabel, EmptyState
-
-DEBOUNCE_MS = 120
-PREVIEW_DELAY_MS = 60
-REFRESH_WHILE_INDEXING_MS = 2500
+from desktop_search.ui.status_bar import StatusBar
+from desktop_search.ui.tray import Tray, tray_available
 
 Opener = Callable[[Hit], None]
 
-KIND_LABELS = {
-    "pdf": "PDF", "docx": "Word", "odt": "OpenDocument text", "pptx": "PowerPoint",
-    "html": "Web page", "markdown": "Markdown", "rst": "reStructuredText", "text": "Plain text",
-    "code": "Source code", "data": "Data / config", "csv": "Spreadsheet (CSV)",
-}
-
-DATE_CHOICES = (("Any time", None), ("Today", 1), ("Past week", 7), ("Past month", 31),
-                ("Past year", 365))
-
-
-def open_with_system(hit: Hit) -> None:
-    """Open the file with the desktop's default application."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(hit.path))
-
-
-def reveal_with_system(hit: Hit) -> None:
-    """Show the file in the file manager (selected where the platform allows)."""
-    from PySide6.QtCore import QProcess
-
-    if sys.platform == "darwin":
-        QProcess.startDetached("open", ["-R", hit.path])
-    elif sys.platform == "win32":
-        QProcess.startDetached("explorer.exe", ["/select,", os.path.normpath(hit.path)])
-    else:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(hit.path)))
-
-
-def human_duration(s: float | None) -> str:
-    if not s or s <= 0:
-        return ""
-    if s < 60:
-        return f"about {max(1, round(s))} s left"
-    if s < 3600:
-        return f"about {round(s / 60)} min left"
-    return f"about {s / 3600:.1f} h left"
-
-
-def progress_text(p: Snapshot, *, paused: bool) -> str:
-    if paused or p.state == "paused":
-        left = max(0, p.files_total - p.files_done)
-        extra = f": {left:,} files and {p.chunks_pending:,} passages to go" if (left or p.chunks_pending) else ""
-        return "Indexing paused" + extra
-    eta = human_duration(p.eta_s)
-    if p.state == "scanning":
-        return "Looking for new and changed files…"
-    if p.state == "reading":
-        bits = [f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files"]
-        if p.files_per_s >= 0.1:
-            bits.append(f"{p.files_per_s:.1f} files/s")
-        if eta:
-            bits.append(eta)
-        return " · ".join(bits)
-    if p.state == "embedding" and p.model_loading:
-        return "Loading the language model to read passages…"
-    if p.state == "embedding":
-        bits = [f"Reading passages for meaning: {p.chunks_pending:,} to go"]
-        if p.chunks_per_s >= 0.1:
-            bits.append(f"{p.chunks_per_s:.0f}/s")
-        if eta:
-            bits.append(eta)
-        return " · ".join(bits)
-    if p.state == "error":
-        return p.error or "Indexing stopped"
-    return ""
-
-
-def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
-    return len(a) == len(b) and all(
-        x.path == y.path and x.chunk_id == y.chunk_id and x.score == y.score
-        and x.modified == y.modified for x, y in zip(a, b))
-
 
 class SearchWindow(QMainWindow):
-    """Search field on top, results left, preview right, indexing in the status bar."""
+    """Search bar on top, results left, preview right, indexing in the status bar."""
 
     quit_requested = Signal()
     state_saved = Signal()
@@ -117,213 +46,112 @@ class SearchWindow(QMainWindow):
                  revealer: Opener | None = None, window_state_path: str | os.PathLike | None = None,
                  choose_folder: Callable[[], str | None] | None = None,
                  confirm_remove: Callable[[str], bool] | None = None,
-                 debounce_ms: int = DEBOUNCE_MS, use_tray: bool = True, parent=None) -> None:
+                 use_tray: bool = True, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.opener: Opener = opener or open_with_system
-        self.revealer: Opener = revealer or reveal_with_system
-        self.choose_folder = choose_folder or self._choose_folder_dialog
-        self._confirm_remove = confirm_remove or self._confirm_remove_dialog
+        self.opener: Opener = opener or desktop_open.open_with_system
+        self.revealer: Opener = revealer or desktop_open.reveal_with_system
+        self.choose_folder = choose_folder or (lambda: questions.choose_folder(self))
+        self._confirm_remove = confirm_remove or (lambda path: questions.confirm_remove(self, path))
         self._state_path = Path(window_state_path) if window_state_path else None
         self._quitting = False
-        self._tray_hint_shown = False
         self.roots: list[dict] = []
         self.kinds: list[str] = []
         self.failed: list[tuple[str, str, str]] = []
-        self._like: Hit | None = None            # "more like this" mode: the file it is about
+        self._empty_action: str | None = None
         self._last_error = ""
 
         self.setWindowTitle("Desktop Search")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
 
-        self._build_search_bar()
-        self._build_body()
-        self._build_status_bar()
+        # -- the parts
+        self.search_bar = SearchBar()
+        self.results = ResultsPane()
+        self.preview = PreviewPane()
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.results)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.results.setMinimumWidth(300)
+        self.preview.setMinimumWidth(260)
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.search_bar)
+        lay.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self._build_actions_and_menus()
-        self.tray: QSystemTrayIcon | None = None
-        if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
-            self._build_tray()
-
+        self.tray: Tray | None = None
+        if use_tray and tray_available():
+            self.tray = Tray(self)
+            self.tray.show_requested.connect(self.show_and_raise)
+            self.tray.toggle_requested.connect(self._on_tray_toggle_requested)
+            self.tray.pause_toggled.connect(self._on_pause_toggled)
+            self.tray.quit_requested.connect(self.quit)
+            self.tray.show()
         self.folders_dialog: FoldersDialog | None = None
         self.failed_dialog: FailedFilesDialog | None = None
         self.settings_window: SettingsDialog | None = None
 
-        self.debounce = QTimer(self)
-        self.debounce.setSingleShot(True)
-        self.debounce.setInterval(debounce_ms)
-        self.debounce.timeout.connect(self._on_debounce_timeout)
-        self.preview_timer = QTimer(self)
-        self.preview_timer.setSingleShot(True)
-        self.preview_timer.setInterval(PREVIEW_DELAY_MS)
-        self.preview_timer.timeout.connect(self._on_preview_timer_timeout)
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.setInterval(REFRESH_WHILE_INDEXING_MS)
-        self.refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
-        self.failed_timer = QTimer(self)
-        self.failed_timer.setSingleShot(True)
-        self.failed_timer.setInterval(400)
-        self.failed_timer.timeout.connect(self.controller.refresh_catalog)
+        # -- names the tests and tools use for the parts' widgets
+        sb, rp, st = self.search_bar, self.results, self.status
+        self.search_edit, self.count_label = sb.search_edit, sb.count_label
+        self.type_combo, self.folder_combo, self.date_combo = sb.type_combo, sb.folder_combo, sb.date_combo
+        self.folders_button, self.settings_button = sb.folders_button, sb.settings_button
+        self.results_model, self.results_view = rp.model, rp.view
+        self.results_stack, self.empty_state = rp, rp.empty_state
+        self.status_label, self.current_label, self.model_label = st.status_label, st.current_label, st.model_label
+        self.progress_bar, self.pause_button, self.failed_button = st.progress_bar, st.pause_button, st.failed_button
 
+        # -- the parts say what the user wants
+        sb.request_changed.connect(self._on_search_bar_request_changed)
+        sb.folders_clicked.connect(self.show_folders)
+        sb.settings_clicked.connect(self.show_settings)
+        self.keys = ResultKeys(field=sb.search_edit, results=rp.view, answered=self._answered,
+                               has_hit=lambda: self.current_hit() is not None, parent=self)
+        self.keys.move_requested.connect(rp.move_selection)
+        self.keys.open_requested.connect(self._on_keys_open_requested)
+        self.keys.copy_requested.connect(lambda: self.copy_path(self.current_hit()))
+        self.keys.clear_requested.connect(self._on_keys_clear_requested)
+        rp.view.selectionModel().currentChanged.connect(self._on_results_current_changed)
+        rp.view.doubleClicked.connect(self._on_results_double_clicked)
+        rp.view.customContextMenuRequested.connect(self._on_results_context_menu)
+        rp.empty_state.action_clicked.connect(self._on_empty_state_action_clicked)
+        self.preview.open_requested.connect(self.open_hit)
+        self.preview.reveal_requested.connect(self.reveal_hit)
+        self.preview.like_requested.connect(self.more_like_this)
+        st.pause_toggled.connect(self._on_pause_toggled)
+        st.failed_clicked.connect(self.show_failed)
+
+        # -- the controller says what happened
         c = controller
-        c.engine_ready.connect(self._on_controller_engine_ready)
+        c.engine_ready.connect(self._update_empty_state)
         c.engine_failed.connect(self._on_controller_engine_failed)
         c.results_ready.connect(self._on_controller_results_ready)
         c.search_failed.connect(self._on_controller_search_failed)
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.progress_changed.connect(self._on_controller_progress_changed)
         c.file_failed.connect(self._on_controller_file_failed)
-        c.index_changed.connect(self._on_controller_index_changed)
         c.roots_loaded.connect(self._on_controller_roots_loaded)
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
         c.preview_ready.connect(self._on_controller_preview_ready)
         c.settings_saved.connect(self._on_controller_settings_saved)
-        c.folder_added.connect(self._on_controller_folder_added)
+        c.folder_added.connect(self._update_empty_state)
         c.error_reported.connect(self.show_error)
 
         self.resize(1120, 720)
         self._restore_window_state()
         self._update_empty_state()
         self._on_controller_model_state_changed(c.model_state, c.model_message)
-        self._update_status(c.progress)
+        self._show_progress(c.progress)
         self.search_edit.setFocus()
-
-    # ------------------------------------------------------------------------ building
-    def _build_search_bar(self) -> None:
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Search your files by meaning: words, a question, a description…")
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.setAcceptDrops(False)
-        self.search_edit.setAccessibleName("Search")
-        f = QFont(self.search_edit.font())
-        f.setPointSizeF(max(f.pointSizeF(), 9) * 1.3)
-        self.search_edit.setFont(f)
-        self.search_edit.setMinimumHeight(self.search_edit.sizeHint().height() + 8)
-        self.search_edit.textChanged.connect(self._on_search_text_changed)
-        self.search_edit.installEventFilter(self)
-
-        self.type_combo = QComboBox()
-        self.type_combo.setAccessibleName("File type")
-        self.type_combo.addItem("All types", None)
-        self.folder_combo = QComboBox()
-        self.folder_combo.setAccessibleName("Folder")
-        self.folder_combo.addItem("All folders", None)
-        self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.folder_combo.setMaximumWidth(360)
-        self.date_combo = QComboBox()
-        self.date_combo.setAccessibleName("Modified")
-        for label, days in DATE_CHOICES:
-            self.date_combo.addItem(label, days)
-        for combo in (self.type_combo, self.folder_combo, self.date_combo):
-            combo.currentIndexChanged.connect(self._on_filter_changed)
-            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-        self.count_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
-        self.count_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-        self.folders_button = QToolButton()
-        self.folders_button.setText("Folders")
-        self.folders_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.folders_button.setToolTip("Add, remove or pause the indexed folders")
-        self.folders_button.clicked.connect(self.show_folders)
-        self.settings_button = QToolButton()
-        self.settings_button.setText("Settings")
-        self.settings_button.setToolTip("Model, exclusions, size cap and launch behaviour")
-        self.settings_button.clicked.connect(self.show_settings)
-
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(self.search_edit, 1)
-        top.addWidget(self.folders_button)
-        top.addWidget(self.settings_button)
-
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        for text, combo in (("Type:", self.type_combo), ("Folder:", self.folder_combo),
-                            ("Modified:", self.date_combo)):
-            lbl = QLabel(text)
-            lbl.setBuddy(combo)
-            filters.addWidget(lbl)
-            filters.addWidget(combo)
-            filters.addSpacing(8)
-        filters.addWidget(self.count_label, 1)
-
-        self._header = QWidget()
-        lay = QVBoxLayout(self._header)
-        lay.setContentsMargins(10, 10, 10, 6)
-        lay.setSpacing(6)
-        lay.addLayout(top)
-        lay.addLayout(filters)
-
-    def _build_body(self) -> None:
-        self.results_model = ResultsModel(self)
-        self.results_view = ResultsView()
-        self.results_view.setModel(self.results_model)
-        self.results_view.setAccessibleName("Results")
-        self.results_view.installEventFilter(self)
-        self.results_view.selectionModel().currentChanged.connect(self._on_results_current_changed)
-        self.results_view.doubleClicked.connect(self._on_results_double_clicked)
-        self.results_view.customContextMenuRequested.connect(self._on_results_context_menu)
-
-        self.empty_state = EmptyState()
-        self.empty_state.action_clicked.connect(self._on_empty_action)
-
-        self.results_stack = QStackedWidget()
-        self.results_stack.addWidget(self.results_view)
-        self.results_stack.addWidget(self.empty_state)
-
-        self.preview = PreviewPane()
-        self.preview.open_requested.connect(self.open_hit)
-        self.preview.reveal_requested.connect(self.reveal_hit)
-        self.preview.like_requested.connect(self.more_like_this)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.results_stack)
-        self.splitter.addWidget(self.preview)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 4)
-        self.results_stack.setMinimumWidth(300)
-        self.preview.setMinimumWidth(260)
-
-        central = QWidget()
-        lay = QVBoxLayout(central)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(self._header)
-        lay.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-
-    def _build_status_bar(self) -> None:
-        sb = self.statusBar()
-        sb.setSizeGripEnabled(True)
-        self.status_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
-        self.current_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
-        self.current_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.model_label = QLabel()
-        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setFixedWidth(150)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.setMaximumHeight(self.fontMetrics().height())
-        self.progress_bar.hide()
-        self.pause_button = QToolButton()
-        self.pause_button.setText("Pause")
-        self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Pause or resume indexing")
-        self.pause_button.toggled.connect(self._on_pause_toggled)
-        self.failed_button = QToolButton()
-        self.failed_button.setToolTip("Files that could not be indexed, and why")
-        self.failed_button.clicked.connect(self.show_failed)
-        self.failed_button.hide()
-        sb.addWidget(self.status_label, 3)
-        sb.addWidget(self.current_label, 2)
-        sb.addPermanentWidget(self.model_label)
-        sb.addPermanentWidget(self.progress_bar)
-        sb.addPermanentWidget(self.pause_button)
-        sb.addPermanentWidget(self.failed_button)
 
     def _build_actions_and_menus(self) -> None:
         def act(text, slot, shortcut=None, checkable=False) -> QAction:
@@ -365,78 +193,30 @@ class SearchWindow(QMainWindow):
         m.addAction(self.about_action)
         self._update_result_actions()
 
-    def _build_tray(self) -> None:
-        self.tray = QSystemTrayIcon(app_icon(), self)
-        self.tray.setToolTip("Desktop Search")
-        menu = QMenu(self)
-        show = menu.addAction("Show Desktop Search")
-        show.triggered.connect(self.show_and_raise)
-        self.tray_pause_action = menu.addAction("Pause Indexing")
-        self.tray_pause_action.setCheckable(True)
-        self.tray_pause_action.toggled.connect(self._on_pause_toggled)
-        menu.addSeparator()
-        menu.addAction("Quit").triggered.connect(self.quit)
-        self.tray.setContextMenu(menu)
-        self.tray.activated.connect(self._on_tray_activated)
-        self.tray.show()
 
     # ------------------------------------------------------------------------ query
-    def _on_search_text_changed(self, text: str) -> None:
-        self._like = None
-        if not text.strip():
-            self.debounce.stop()
+    def _on_search_bar_request_changed(self, request: SearchRequest | None) -> None:
+        if request is None:
             self.controller.cancel_search()
             self.results_model.clear()
             self.preview.clear()
-            self._update_empty_state()
-            self._update_count()
-            return
-        self.debounce.start()
-
-    def _on_debounce_timeout(self) -> None:
-        self.run_query()
-
-    def run_query(self) -> None:
-        """Ask for the current query's results now (the debounce calls this)."""
-        if self._like is not None:
-            self.controller.more_like_this(self._like.path, self.current_filters())
-            return
-        q = self.search_edit.text().strip()
-        if not q:
-            return
-        self.controller.search(q, self.current_filters())
-
-    def _on_filter_changed(self, _index: int) -> None:
-        if self.search_edit.text().strip() or self._like is not None:
-            self.debounce.stop()
-            self.run_query()
-
-    def current_filters(self) -> Filters | None:
-        f = Filters()
-        kind = self.type_combo.currentData()
-        if kind:
-            f.kinds = [kind]
-        folder = self.folder_combo.currentData()
-        if folder:
-            f.folders = [folder]
-        days = self.date_combo.currentData()
-        if days:
-            f.modified_after = time.time() - days * 86400
-        return f if f.active() else None
-
-    def _on_controller_results_ready(self, seq: int, query: str, hits: list, dense: bool) -> None:
-        keep = self.results_model.query == query
-        if keep and dense == self.results_model.dense and _same_hits(hits, self.results_model.hits):
-            return      # a refresh that changed nothing: no reset, no repaint
-        current = self.current_hit()
-        keep_path = current.path if (keep and current is not None) else None
-        self.results_model.set_hits(hits, query, dense)
-        row = self.results_model.row_of(keep_path) if keep_path else -1
-        if hits:
-            self.results_view.setCurrentIndex(self.results_model.index(max(row, 0)))
-            if row < 0:
-                self.results_view.scrollToTop()
         else:
+            self.controller.search(request)     # sent at once, or waits for the one in flight
+        self._update_empty_state()
+        self._update_count()
+
+    def current_filters(self):
+        return self.search_bar.current_filters()
+
+    def _answered(self) -> bool:
+        """The results on screen answer the question asked last."""
+        return self.results_model.request == self.controller.request
+
+    def _on_controller_results_ready(self, seq: int, request: SearchRequest, hits: list,
+                                     dense: bool) -> None:
+        if not self.results.show_answer(request, hits, dense):
+            return      # asked again, nothing changed: no reset, no repaint
+        if not hits:
             self.preview.clear("No results to preview.")
         self._update_empty_state()
         self._update_count()
@@ -447,72 +227,28 @@ class SearchWindow(QMainWindow):
 
     def _update_count(self) -> None:
         m = self.results_model
-        if self._like is not None and m.query.startswith("like:"):
-            self.count_label.setText(f"Files like {os.path.basename(self._like.path)}")
-        elif m.hits:
-            n = len(m.hits)
-            self.count_label.setText(f"{n} file{'s' if n != 1 else ''}"
-                                     + ("" if m.dense else " · matched by words"))
-        else:
-            self.count_label.setText("")
+        self.search_bar.show_count(m.request, m.hits, m.dense)
 
-    # ------------------------------------------------------------------------ empty states
-    def _update_empty_state(self) -> None:
-        q = self.search_edit.text().strip()
-        has_hits = bool(self.results_model.hits)
-        es = self.empty_state
-        self._empty_action = None
-        if has_hits:
-            self.results_stack.setCurrentWidget(self.results_view)
+    def _update_empty_state(self, *_: object) -> None:
+        if self.results_model.hits:
+            self.results.setCurrentWidget(self.results_view)
             return
-        if not self.controller.ready and not self.roots:
-            es.show_state("Opening your index…", "This takes a moment the first time.")
-        elif not self.roots:
-            es.show_state("Add a folder to start",
-                          "Desktop Search reads the documents in the folders you choose and finds "
-                          "them by what they mean. Everything stays on this computer. "
-                          "You can also drop a folder onto this window.",
-                          "Add a Folder…")
-            self._empty_action = "add"
-        elif not q and self._like is None:
-            files = sum(r["files"] for r in self.roots)
-            busy = self.controller.progress.state in BUSY_STATES
-            es.show_state(f"Search {files:,} file{'s' if files != 1 else ''} by meaning",
-                          "Type what you are looking for: a few words, a question, or a description "
-                          "of the document." + (" Files are still being indexed; you can search "
-                                                "already." if busy else ""))
-        elif self.results_model.query != q and self._like is None:
-            # the answer has not arrived yet: keep the list (empty) without a verdict
-            es.show_state("Searching…", "")
-        else:
-            what = f"files like {os.path.basename(self._like.path)}" if self._like else f"“{q}”"
-            hints = []
-            if self.current_filters() is not None:
-                hints.append("Clear the filters to search everything.")
-            if self.controller.progress.state in BUSY_STATES:
-                hints.append("Indexing is still going: more files will be searchable soon.")
-            if not hints:
-                hints.append("Try other words, or describe the document differently.")
-            es.show_state(f"No results for {what}", " ".join(hints),
-                          "Clear Filters" if self.current_filters() is not None else None)
-            if self.current_filters() is not None:
-                self._empty_action = "clear-filters"
-        self.results_stack.setCurrentWidget(self.empty_state)
+        filtered = self.search_bar.current_filters() is not None
+        title, message, action = empty_state_text(
+            opening=not self.controller.ready, roots=self.roots, request=self.controller.request,
+            answered=self._answered(), filtered=filtered, busy=self.controller.progress.busy)
+        self._empty_action = {"Add a Folder…": "add", "Clear Filters": "clear-filters"}.get(action or "")
+        self.results.show_empty(title, message, action)
 
-    def _on_empty_action(self) -> None:
+    def _on_empty_state_action_clicked(self) -> None:
         if self._empty_action == "add":
             self.add_folder_from_dialog()
         elif self._empty_action == "clear-filters":
-            for combo in (self.type_combo, self.folder_combo, self.date_combo):
-                combo.blockSignals(True)
-                combo.setCurrentIndex(0)
-                combo.blockSignals(False)
-            self.run_query()
+            self.search_bar.clear_filters()
 
     # ------------------------------------------------------------------------ results
     def current_hit(self) -> Hit | None:
-        idx = self.results_view.currentIndex()
-        return idx.data(HitRole) if idx.isValid() else None
+        return self.results.current_hit()
 
     def _on_results_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         hit = current.data(HitRole) if current.isValid() else None
@@ -521,13 +257,8 @@ class SearchWindow(QMainWindow):
             return
         if self.preview.hit is None or self.preview.hit.chunk_id != hit.chunk_id:
             self.preview.show_hit(hit)
-            self.preview_timer.start()
-
-    def _on_preview_timer_timeout(self) -> None:
-        hit = self.current_hit()
-        if hit is not None:
-            q = self.results_model.query
-            self.controller.load_preview(hit, "" if q.startswith("like:") else q)
+            request = self.results_model.request
+            self.controller.load_preview(hit, request.terms if request is not None else [])
 
     def _on_controller_preview_ready(self, seq: int, doc: PreviewDoc | None) -> None:
         hit = self.current_hit()
@@ -572,7 +303,7 @@ class SearchWindow(QMainWindow):
     def copy_path(self, hit: Hit | None) -> None:
         if hit is None:
             return
-        QGuiApplication.clipboard().setText(hit.path)
+        desktop_open.copy_path(hit)
         self.statusBar().showMessage(f"Copied {hit.path}", 3000)
 
     def more_like_this(self, hit: Hit | None) -> None:
@@ -581,193 +312,54 @@ class SearchWindow(QMainWindow):
         if not self.controller.model_ready:
             self.show_error("“More like this” needs the language model: it is still loading.")
             return
-        self._like = hit
-        self.debounce.stop()
-        self.results_model.set_hits([], "like:" + hit.path, True)
-        self.controller.more_like_this(hit.path, self.current_filters())
-        self._update_count()
+        self.search_bar.set_like(hit)
 
     # ------------------------------------------------------------------------ keys
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.KeyPress and obj in (self.search_edit, self.results_view):
-            return self._handle_key(obj, event)
-        return super().eventFilter(obj, event)
+    def _on_keys_open_requested(self, reveal: bool) -> None:
+        (self.reveal_hit if reveal else self.open_hit)(self.current_hit())
 
-    def _handle_key(self, obj, event) -> bool:
-        key, mods = event.key(), event.modifiers()
-        ctrl = bool(mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier))
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and not ctrl:
-            if obj is self.search_edit:
-                self._move_selection(key)
-                return True
-            return False
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if self.debounce.isActive():
-                # Enter right after typing: answer the query first, open on the next Enter
-                self.debounce.stop()
-                self.run_query()
-                return True
-            if ctrl:
-                self.reveal_hit(self.current_hit())
-            else:
-                self.open_hit(self.current_hit())
-            return True
-        if event.matches(QKeySequence.StandardKey.Copy):
-            if obj is self.search_edit and self.search_edit.hasSelectedText():
-                return False
-            if self.current_hit() is not None:
-                self.copy_path(self.current_hit())
-                return True
-            return False
-        if key == Qt.Key.Key_Escape:
-            if self.search_edit.text() or self._like is not None:
-                self._like = None
-                self.search_edit.clear()
-                self._on_search_text_changed("")
-            self.search_edit.setFocus()
-            return True
-        return False
-
-    def _move_selection(self, key) -> None:
-        n = self.results_model.rowCount()
-        if n == 0:
-            return
-        row = self.results_view.currentIndex().row()
-        page = max(1, self.results_view.viewport().height()
-                   // max(1, self.results_view.sizeHintForRow(0)))
-        step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_PageUp: -page,
-                Qt.Key.Key_PageDown: page}[key]
-        row = 0 if row < 0 else max(0, min(n - 1, row + step))
-        self.results_view.setCurrentIndex(self.results_model.index(row))
-        self.results_view.scrollTo(self.results_model.index(row))
+    def _on_keys_clear_requested(self) -> None:
+        self.search_bar.clear()
+        self.search_edit.setFocus()
 
     # ------------------------------------------------------------------------ engine events
-    def _on_controller_engine_ready(self) -> None:
-        self._update_empty_state()
-        if self.search_edit.text().strip():
-            self.run_query()
-
     def _on_controller_engine_failed(self, message: str) -> None:
-        self.empty_state.show_state("The index cannot be opened", message)
-        self.results_stack.setCurrentWidget(self.empty_state)
+        self.results.show_empty("The index cannot be opened", message, None)
 
     def _on_controller_model_state_changed(self, state: str, message: str) -> None:
-        if state == "loading":
-            self.model_label.setText("Loading the language model… (matching words meanwhile)")
-            self.model_label.show()
-        elif state == "failed":
-            self.model_label.setText("Words only: the model did not load")
-            self.model_label.setToolTip(plain_tooltip(message))
-            self.model_label.show()
-        else:
-            self.model_label.setText("")
-            self.model_label.hide()
+        self.status.show_model_state(state, message)
         self.preview.set_like_enabled(state == "ready")
         self._update_result_actions()
-        if state == "ready" and (self.search_edit.text().strip() or self._like is not None):
-            self.run_query()          # the same query, now by meaning too
 
     def _on_controller_progress_changed(self, p: Snapshot) -> None:
-        self._update_status(p)
-        busy = p.state in BUSY_STATES
-        if busy and not self.refresh_timer.isActive():
-            self.refresh_timer.start()
-        elif not busy and self.refresh_timer.isActive():
-            self.refresh_timer.stop()
-        if self.folders_dialog is not None and self.folders_dialog.isVisible() and p.state == "idle":
-            self.controller.refresh_catalog()
+        self._show_progress(p)
 
-    def _update_status(self, p: Snapshot) -> None:
+    def _show_progress(self, p: Snapshot) -> None:
         paused = self.controller.paused
-        if p.model_loading and not p.chunks_pending and not p.files_total:
-            # the indexer checking the model at start, with nothing to index: the model
-            # label says it; the status bar stays calm
-            p = Snapshot(state=State.IDLE, failed=p.failed, index_version=p.index_version)
-        text = progress_text(p, paused=paused)
-        busy = p.state in BUSY_STATES and not paused
-        if not text:
-            files = sum(r["files"] for r in self.roots)
-            if self.roots:
-                n = len(self.roots)
-                text = f"{files:,} files in {n} folder{'s' if n != 1 else ''}, up to date"
-            else:
-                text = "No folders yet"
-        self.status_label.setText(text)
-        self.current_label.setText(p.current if (busy and p.state == "reading" and p.current) else "")
-        if busy and p.state == "reading" and p.files_total:
-            self.progress_bar.setRange(0, max(1, p.files_total))
-            self.progress_bar.setValue(min(p.files_done, p.files_total))
-            self.progress_bar.show()
-        elif busy and p.state == "embedding":
-            total = p.chunks_embedded + p.chunks_pending
-            self.progress_bar.setRange(0, max(1, total))
-            self.progress_bar.setValue(p.chunks_embedded)
-            self.progress_bar.show()
-        elif busy:
-            self.progress_bar.setRange(0, 0)      # busy, amount unknown
-            self.progress_bar.show()
-        else:
-            self.progress_bar.hide()
-        for w in (self.pause_button, self.pause_action) + (
-                (self.tray_pause_action,) if self.tray is not None else ()):
-            w.blockSignals(True)
-            w.setChecked(paused)
-            w.blockSignals(False)
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.status.show_snapshot(p, paused=paused, roots=self.roots)
+        for a in (self.pause_action,) + ((self.tray.pause_action,) if self.tray is not None else ()):
+            a.blockSignals(True)
+            a.setChecked(paused)
+            a.blockSignals(False)
         self.pause_action.setText("Resume Indexing" if paused else "Pause Indexing")
-        self.pause_button.setVisible(busy or paused)
-
-    def _on_refresh_timer_timeout(self) -> None:
-        """While indexing, let new files into the current results (selection kept)."""
-        if self.debounce.isActive() or not self.isVisible():
-            return
-        if self.search_edit.text().strip() or self._like is not None:
-            self.run_query()
 
     def _on_controller_file_failed(self, path: str, reason: str) -> None:
         if not path:
-            self.show_error(reason)
-        self.failed_timer.start()
-
-    def _on_controller_index_changed(self) -> None:
-        self.controller.refresh_catalog()
-        if self.search_edit.text().strip() or self._like is not None:
-            self.run_query()
+            self.show_error(reason)     # not about one file: the user should read it now
 
     def _on_controller_roots_loaded(self, roots: list) -> None:
         self.roots = list(roots)
-        current = self.folder_combo.currentData()
-        self.folder_combo.blockSignals(True)
-        self.folder_combo.clear()
-        self.folder_combo.addItem("All folders", None)
-        for r in roots:
-            self.folder_combo.addItem(folder_label(r["path"]), r["path"])
-        i = self.folder_combo.findData(current) if current else 0
-        self.folder_combo.setCurrentIndex(max(0, i))
-        self.folder_combo.blockSignals(False)
+        self.search_bar.set_roots(self.roots)
         self._update_empty_state()
-        self._update_status(self.controller.progress)
+        self._show_progress(self.controller.progress)
 
     def _on_controller_kinds_loaded(self, kinds: list) -> None:
         self.kinds = list(kinds)
-        current = self.type_combo.currentData()
-        self.type_combo.blockSignals(True)
-        self.type_combo.clear()
-        self.type_combo.addItem("All types", None)
-        for k in kinds:
-            self.type_combo.addItem(KIND_LABELS.get(k, k.capitalize()), k)
-        i = self.type_combo.findData(current) if current else 0
-        self.type_combo.setCurrentIndex(max(0, i))
-        self.type_combo.blockSignals(False)
+        self.search_bar.set_kinds(self.kinds)
 
     def _on_controller_failed_loaded(self, failed: list) -> None:
         self.failed = list(failed)
-        n = len(failed)
-        self.failed_button.setText(f"{n} not indexed")
-        self.failed_button.setVisible(n > 0)
-
-    def _on_controller_folder_added(self, root: str) -> None:
-        self._update_empty_state()
+        self.status.show_failed_count(len(failed))
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
         self.statusBar().showMessage("Settings saved", 3000)
@@ -777,20 +369,6 @@ class SearchWindow(QMainWindow):
         self.statusBar().showMessage(message, 10000)
 
     # ------------------------------------------------------------------------ folders
-    def _choose_folder_dialog(self) -> str | None:
-        path = QFileDialog.getExistingDirectory(self, "Add a Folder to Search", str(Path.home()))
-        return path or None
-
-    def _confirm_remove_dialog(self, path: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove Folder",
-                          f"Stop searching {path}?", parent=self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setInformativeText("Its index is deleted. The files themselves are not touched.")
-        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
-        box.exec()
-        return box.clickedButton() is remove
-
     def add_folder_from_dialog(self) -> None:
         path = self.choose_folder()
         if path:
@@ -802,10 +380,7 @@ class SearchWindow(QMainWindow):
             self.controller.add_folder(p)
 
     def rescan(self) -> None:
-        svc = self.controller.service
-        if svc is not None:
-            for r in self.roots:
-                svc.scan(r["path"])     # only enqueues
+        self.controller.rescan([r["path"] for r in self.roots])
 
     def show_folders(self) -> None:
         if self.folders_dialog is None:
@@ -825,8 +400,14 @@ class SearchWindow(QMainWindow):
         self.failed_dialog.raise_()
 
     def settings_dialog(self) -> SettingsDialog:
+        from desktop_search.paths import default_data_dir
+
+        eng = self.controller.engine    # launchers carry a data folder other than the default
+        data_dir = (str(eng.data_dir) if eng is not None
+                    and Path(eng.data_dir).resolve() != default_data_dir().resolve() else None)
         return SettingsDialog(self.controller.settings,
-                              tray_available=QSystemTrayIcon.isSystemTrayAvailable(), parent=self)
+                              tray_available=tray_available(), parent=self,
+                              data_dir=data_dir)
 
     def show_settings(self) -> SettingsDialog:
         """Open the settings dialog (window-modal, not blocking); OK applies and saves."""
@@ -846,16 +427,7 @@ class SearchWindow(QMainWindow):
         self.settings_window = None
 
     def show_about(self) -> None:
-        from desktop_search import __version__
-
-        box = QMessageBox(self)
-        box.setWindowTitle("About Desktop Search")
-        box.setIconPixmap(app_icon().pixmap(64, 64))
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"Desktop Search {__version__}")
-        box.setInformativeText("Finds the files on this computer that mean what you type. "
-                               "Private and offline: nothing leaves this computer.")
-        box.exec()
+        questions.show_about(self)
 
     # ------------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -877,14 +449,13 @@ class SearchWindow(QMainWindow):
     # ------------------------------------------------------------------------ pause, tray, close
     def _on_pause_toggled(self, checked: bool) -> None:
         self.controller.set_paused(bool(checked))
-        self._update_status(self.controller.progress)
+        self._show_progress(self.controller.progress)
 
-    def _on_tray_activated(self, reason) -> None:
-        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
-            if self.isVisible() and not self.isMinimized():
-                self.hide()
-            else:
-                self.show_and_raise()
+    def _on_tray_toggle_requested(self) -> None:
+        if self.isVisible() and not self.isMinimized():
+            self.hide()
+        else:
+            self.show_and_raise()
 
     def show_and_raise(self) -> None:
         self.show()
@@ -904,10 +475,7 @@ class SearchWindow(QMainWindow):
                 and self.controller.settings.close_to_tray):
             event.ignore()
             self.hide()
-            if not self._tray_hint_shown:
-                self._tray_hint_shown = True
-                self.tray.showMessage("Desktop Search", "Still indexing in the background. "
-                                      "Quit from this icon's menu.", app_icon(), 4000)
+            self.tray.hint_once()
             return
         for d in (self.folders_dialog, self.failed_dialog):
             if d is not None:
@@ -937,7 +505,7 @@ class SearchWindow(QMainWindow):
         date = qs.value("filters/date")
         if date is not None:
             try:
-                self.date_combo.setCurrentIndex(max(0, min(int(date), self.date_combo.count() - 1)))
+                self.search_bar.date_combo.setCurrentIndex(max(0, min(int(date), self.search_bar.date_combo.count() - 1)))
             except (TypeError, ValueError):
                 pass
 
@@ -947,6 +515,6 @@ class SearchWindow(QMainWindow):
             return
         qs.setValue("window/geometry", self.saveGeometry())
         qs.setValue("window/splitter", self.splitter.saveState())
-        qs.setValue("filters/date", self.date_combo.currentIndex())
+        qs.setValue("filters/date", self.search_bar.date_combo.currentIndex())
         qs.sync()
         emit(self.state_saved)

@@ -15,8 +15,8 @@ DOCS = {
 }
 
 
-def cli(*args, data_dir, check=True, timeout=300):
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
+def cli(*args, data_dir, check=True, timeout=300, env_extra=None):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", **(env_extra or {}))
     env.pop("DESKTOP_SEARCH_HOME", None)
     p = subprocess.run([sys.executable, "-m", "desktop_search", "--data-dir", str(data_dir), *args],
                        capture_output=True, text=True, timeout=timeout, env=env)
@@ -152,3 +152,15 @@ def test_vector_index_then_onnxruntime_import_does_not_crash(tmp_path):
             f"VectorIndex({str(tmp_path / 'v.usearch')!r}, ndim=8); import onnxruntime; print('ok')")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "ok" in p.stdout, p.stderr
+
+
+def test_search_preview_prints_the_passage_in_context(indexed):
+    data, docs, _ = indexed
+    p = cli("search", "--preview", "--words-only", "-k", "1", "expenses revenue", data_dir=data)
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith(" 1. " + str(docs / "money.md"))
+    body = " ".join(line.strip() for line in lines[1:])
+    # the passage between the marks, in the file's words (not a snippet of it)
+    assert "»" in body and "«" in body
+    passage = body[body.index("»") + 1:body.index("«")]
+    assert "Revenue rose twelve percent while expenses declined." in passage

@@ -13,8 +13,9 @@ XSS = 'Quarterly notes <img src=x onerror="alert(1)"> and <script>alert("pwned")
 
 
 def test_no_socket_is_opened_while_indexing_and_searching(data_dir, tmp_path, monkeypatch):
-    """The real packaged model, loaded and used with every socket refused."""
-
+    """The real packaged model, on a first run (its ONNX graph exported from the packaged
+    weights, then loaded), used with every socket refused."""
+    monkeypatch.setenv("DESKTOP_SEARCH_CACHE", str(tmp_path / "fresh-cache"))
     opened = []
     real_socket = socket.socket
 

@@ -99,7 +99,7 @@ class Harness:
         self.windows: list = []
 
     def open_window(self, *, embedder=None, watch: bool = True, wait_model: bool = True,
-                    debounce_ms: int | None = None, use_tray: bool = False):
+                    use_tray: bool = False):
         from desktop_search.config import Settings
         from desktop_search.ui.app import engine_factory
         from desktop_search.ui.controller import SearchController
@@ -110,11 +110,10 @@ class Harness:
         controller = SearchController(
             settings=settings, watch=watch,
             make_engine=engine_factory(self.data_dir, embedder=embedder or self.embedder))
-        kwargs = {} if debounce_ms is None else {"debounce_ms": debounce_ms}
         window = SearchWindow(controller, opener=self.opened.append, revealer=self.revealed.append,
                               window_state_path=self.data_dir / "window.ini",
                               choose_folder=lambda: None, confirm_remove=lambda path: True,
-                              use_tray=use_tray, **kwargs)
+                              use_tray=use_tray)
         self.qtbot.addWidget(window, before_close_func=lambda w: w.controller.shutdown())
         self.windows.append(window)
         window.show()

@@ -101,9 +101,9 @@ def test_tray_keeps_watching_when_the_window_closes(harness, qtbot, monkeypatch)
     menu shows the window, pauses indexing and quits."""
     from PySide6.QtWidgets import QSystemTrayIcon
 
-    from desktop_search.ui import window as window_mod
+    from desktop_search.ui import tray as tray_mod
 
-    monkeypatch.setattr(window_mod.QSystemTrayIcon, "isSystemTrayAvailable",
+    monkeypatch.setattr(tray_mod.QSystemTrayIcon, "isSystemTrayAvailable",
                         staticmethod(lambda: True))
     harness.data_dir.mkdir(parents=True, exist_ok=True)
     (harness.data_dir / "settings.json").write_text(json.dumps({"close_to_tray": True}))

@@ -1,4 +1,5 @@
-"""The window's parts on their own: escaping, preview text, status wording, the Qt guard."""
+"""The window's parts on their own: escaping, status wording, the Qt guard (the preview's
+text is tested without Qt in tests/core/test_preview.py)."""
 from __future__ import annotations
 
 import sys
@@ -7,13 +8,9 @@ import pytest
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QTextDocument
 
-from desktop_search.core.catalog import NewChunk
-from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import Snapshot, State
-from desktop_search.core.search import Hit
-from desktop_search.ui.controller import build_preview
 from desktop_search.ui.results import snippet_html, type_icon
-from desktop_search.ui.window import human_duration, progress_text
+from desktop_search.ui.status_bar import human_duration, progress_text
 
 
 def test_snippet_is_escaped_and_highlighted():
@@ -30,33 +27,6 @@ def test_snippet_is_escaped_and_highlighted():
 def test_snippet_ignores_bad_spans():
     assert snippet_html("abc", [(5, 9), (2, 1), (0, 1), (0, 2)], mark_style="x") == \
         '<span style="x">a</span>bc'
-
-
-def test_preview_joins_overlapping_chunks_and_marks_the_passage(tmp_path):
-    text = "First paragraph about ships.\n\nSecond paragraph about harbours and cranes. " \
-           "Third sentence here."
-    # overlapping chunks, exact spans of the text, as the chunker makes them
-    spans = [(0, 28), (30, 73), (60, len(text))]
-    eng = Engine(tmp_path / "data", embedder=object())
-    try:
-        root = tmp_path / "docs"
-        root.mkdir()
-        rid = eng.catalog.add_root(str(root))
-        fid, _ = eng.catalog.put_file(
-            path=str(root / "f.txt"), root_id=rid, size=len(text), mtime_ns=0, digest="x",
-            kind="text", title=None, heading="f", chunks=[NewChunk(a, b, None, 1, text[a:b])
-                                                         for a, b in spans])
-        chunks = eng.catalog.chunks_of_file(fid)
-        hit = Hit(path=str(root / "f.txt"), score=1.0, snippet="", highlights=[], page=None,
-                  line=3, kind="text", title=None, modified=0.0, size=len(text), file_id=fid,
-                  chunk_id=chunks[1].id, passage_start=30, passage_end=73)
-        doc = build_preview(eng, hit, "harbour cranes")
-        assert doc.text == text
-        a, b = doc.passage
-        assert doc.text[a:b] == text[30:73]
-        assert [doc.text[s:e] for s, e in doc.words] == ["harbours", "cranes"]
-    finally:
-        eng.close()
 
 
 def test_progress_wording():
@@ -87,3 +57,65 @@ def test_none_and_true_survive_pyside_reference_leaks(qapp):
     for _ in range(20_000):
         idx.data()
     assert sys.getrefcount(None) > 20_000 or before - sys.getrefcount(None) < 100
+
+
+def test_latest_wins_keeps_one_in_flight_and_only_the_newest_waiting(qtbot):
+    import threading
+
+    from desktop_search.ui.bridge import TaskRunner
+    from desktop_search.ui.controller import LatestWins
+
+    runner = TaskRunner("test")
+    engine = object()
+    opened = [None]                      # the engine is not open yet
+    stream = LatestWins(runner, lambda: opened[0])
+    gate = threading.Event()
+    ran, done = [], []
+
+    def job(name, hold=False):
+        def fn(eng):
+            assert eng is engine
+            if hold:
+                gate.wait(10)
+            ran.append(name)
+            return name
+        return fn
+
+    try:
+        stream.put(job("a", hold=True), done.append, done.append)
+        assert stream.waiting and stream.sent == 0       # waits for the engine
+        opened[0] = engine
+        stream.pump()
+        assert stream.in_flight and stream.sent == 1
+        stream.put(job("b"), done.append, done.append)
+        stream.put(job("c"), done.append, done.append)   # replaces "b"
+        assert stream.sent == 1 and stream.waiting
+        gate.set()
+        qtbot.waitUntil(lambda: done == ["a", "c"])
+        assert ran == ["a", "c"] and stream.sent == 2
+        assert not stream.in_flight and not stream.waiting
+    finally:
+        gate.set()
+        runner.shutdown()
+
+
+def test_empty_state_wording():
+    from desktop_search.core.search import Filters, SimilarTo, TextQuery
+    from desktop_search.ui.results import empty_state_text
+
+    roots = [{"path": "/d", "files": 3}]
+    assert empty_state_text(opening=True, roots=[], request=None, answered=False,
+                            filtered=False, busy=False)[0] == "Opening your index…"
+    assert empty_state_text(opening=False, roots=[], request=None, answered=False,
+                            filtered=False, busy=False)[2] == "Add a Folder…"
+    assert empty_state_text(opening=False, roots=roots, request=None, answered=False,
+                            filtered=False, busy=False)[0] == "Search 3 files by meaning"
+    q = TextQuery("cats", Filters(kinds=["pdf"]))
+    assert empty_state_text(opening=False, roots=roots, request=q, answered=False,
+                            filtered=True, busy=False)[0] == "Searching…"
+    assert empty_state_text(opening=False, roots=roots, request=q, answered=True,
+                            filtered=True, busy=False) == (
+        "No results for “cats”", "Clear the filters to search everything.", "Clear Filters")
+    title, message, _ = empty_state_text(opening=False, roots=roots, request=SimilarTo("/d/a.txt"),
+                                         answered=True, filtered=False, busy=True)
+    assert title == "No results for files like a.txt" and "still going" in message

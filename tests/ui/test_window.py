@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QTextDocument
 
+from desktop_search.core.search import SimilarTo, TextQuery
 from desktop_search.ui.results import snippet_html
 from tests.ui.conftest import CORPUS, MEANING_PAIRS, GatedEmbedder, write_corpus
 
@@ -68,30 +70,64 @@ def test_add_folder_shows_progress_then_finds_by_meaning(harness, corpus, qtbot)
     qtbot.waitUntil(lambda: names(w.results_model.hits)[:1] == ["cats.txt"])
 
 
-def test_typing_fast_shows_only_the_last_query(harness, corpus, qtbot):
+def _count_engine_calls(controller):
+    """Wrap the engine's ``find`` to see how many searches run, and how many at once."""
+    seen = {"calls": [], "running": 0, "most": 0}
+    lock = threading.Lock()
+    real = controller.engine.find
+
+    def find(request, **kw):
+        with lock:
+            seen["calls"].append(request)
+            seen["running"] += 1
+            seen["most"] = max(seen["most"], seen["running"])
+        try:
+            return real(request, **kw)
+        finally:
+            with lock:
+                seen["running"] -= 1
+
+    controller.engine.find = find
+    return seen
+
+
+def test_typing_fast_latest_query_wins(harness, corpus, qtbot):
     w = harness.open_window()
     harness.add_folder_and_wait(w, corpus)
-    delivered = []
-    w.controller.results_ready.connect(lambda seq, q, hits, dense: delivered.append(q))
+    c = w.controller
+    seen = _count_engine_calls(c)
+    delivered, painted = [], []
+    c.results_ready.connect(lambda seq, request, hits, dense: delivered.append(request))
+    w.results_model.modelReset.connect(lambda: painted.append(w.results_model.query))
+    # the first key is sent at once; the rest wait for it, and only the newest goes next
     qtbot.keyClicks(w.search_edit, "bake")
+    assert c.searches.in_flight and c.searches.sent == 1
     for _ in range(4):
         qtbot.keyClick(w.search_edit, Qt.Key.Key_Backspace)
     qtbot.keyClicks(w.search_edit, "pets napping")
+    assert c.searches.sent == 1 and c.searches.waiting
     qtbot.waitUntil(lambda: w.results_model.query == "pets napping")
     assert names(w.results_model.hits)[0] == "cats.txt"
-    assert delivered == ["pets napping"], delivered     # the debounce asked once
-    # requests sent back to back: the older answer never replaces the newer one
+    assert [r.text for r in delivered] == ["pets napping"], delivered
+    # the field emptied once (backspaces) and the stale "b" answer was never shown
+    assert painted == ["", "pets napping"], painted
+    # "b" went at once (the engine skips it if a newer question came before it started);
+    # nothing between "b" and the last query was ever asked
+    assert [r.text for r in seen["calls"]] in (["b", "pets napping"], ["pets napping"])
+    assert seen["most"] == 1
+    # requests sent back to back: only the last is answered on screen
     delivered.clear()
-    c = w.controller
-    c.search("sourdough oven")
-    c.search("rocket orbit")
-    last = c.search("growing vegetables")
+    c.search(TextQuery("sourdough oven"))
+    c.search(TextQuery("rocket orbit"))
+    last = c.search(TextQuery("growing vegetables"))
     with qtbot.waitSignal(c.results_ready, timeout=10_000,
                           check_params_cb=lambda seq, *rest: seq == last):
         pass
-    qtbot.wait(50)
-    assert delivered == ["growing vegetables"], delivered
+    assert [r.text for r in delivered] == ["growing vegetables"], delivered
     assert names(w.results_model.hits)[0] == "garden.html"
+    assert seen["most"] == 1
+    qtbot.waitUntil(lambda: not c.searching)
+    assert "rocket orbit" not in [r.text for r in seen["calls"]]   # never even asked
 
 
 def test_keyboard_open_reveal_copy_clear(harness, corpus, qtbot):
@@ -135,6 +171,8 @@ def test_new_file_appears_and_deleted_file_disappears(harness, corpus, qtbot):
     assert "volcano.txt" not in names(hits)
     new = corpus / "volcano.txt"
     new.write_text("The volcano erupted at dawn and lava flowed down to the sea.", encoding="utf-8")
+    with qtbot.waitSignal(w.controller.index_changed, timeout=30_000):
+        pass
     qtbot.waitUntil(lambda: names(w.results_model.hits)[:1] == ["volcano.txt"], timeout=30_000)
     new.unlink()
     qtbot.waitUntil(lambda: "volcano.txt" not in names(w.results_model.hits), timeout=30_000)
@@ -221,10 +259,28 @@ def test_more_like_this(harness, corpus, qtbot):
     harness.search(w, "pets napping")
     qtbot.waitUntil(lambda: w.preview.hit is not None)
     assert w.preview.like_button.isEnabled()
+    asked = []
+    w.controller.results_ready.connect(lambda seq, request, hits, dense: asked.append(request))
     w.preview.like_button.click()
-    qtbot.waitUntil(lambda: w.results_model.query.startswith("like:") and bool(w.results_model.hits))
+    like = SimilarTo(str(corpus / "cats.txt"))
+    qtbot.waitUntil(lambda: w.results_model.request == like and bool(w.results_model.hits))
+    assert asked == [like]                  # a typed request, not a query string
+    assert w.results_model.query == "" and w.search_edit.text() == "pets napping"
     assert "cats.txt" not in names(w.results_model.hits)
     assert w.count_label.text() == "Files like cats.txt"
+    # the preview marks no words (nothing was typed), the passage still shown
+    qtbot.waitUntil(lambda: w.preview.doc is not None
+                    and w.preview.doc.hit.path == w.results_model.hits[0].path)
+    assert w.preview.doc.words == ()
+    # a filter applies to "more like this" too: still the same file's neighbours
+    w.type_combo.setCurrentIndex(w.type_combo.findData("markdown"))
+    qtbot.waitUntil(lambda: isinstance(w.results_model.request, SimilarTo)
+                    and w.results_model.request.filters is not None)
+    assert names(w.results_model.hits) == ["taxes.md"]
+    # typing leaves "more like this"
+    w.type_combo.setCurrentIndex(0)
+    harness.search(w, "sourdough")
+    assert isinstance(w.results_model.request, TextQuery)
 
 
 def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
@@ -264,3 +320,36 @@ def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
     dlg.remove_button.click()
     qtbot.waitUntil(lambda: len(w.roots) == 1, timeout=15_000)
     assert dlg.tree.topLevelItemCount() == 1
+
+
+def test_results_follow_the_index_while_it_is_still_busy(harness, corpus, qtbot):
+    """No timer: a new file's words reach the results on screen through the indexing
+    service's own news (``index_version``), while it is still busy embedding."""
+    w = harness.open_window()
+    harness.add_folder_and_wait(w, corpus)
+    c = w.controller
+    hits = harness.search(w, "volcano lava eruption")
+    assert "volcano.txt" not in names(hits)
+    # hold the embedding of the new file, so the service stays busy until the test says
+    gate = threading.Event()
+    indexer = c.engine.indexer
+    real = indexer.embed_backlog
+
+    def held(*a, **kw):
+        gate.wait(60)
+        return real(*a, **kw)
+
+    indexer.embed_backlog = held
+    try:
+        (corpus / "volcano.txt").write_text("The volcano erupted at dawn and lava flowed down "
+                                            "to the sea.", encoding="utf-8")
+        qtbot.waitUntil(lambda: "volcano.txt" in names(w.results_model.hits), timeout=30_000)
+        assert c.progress.busy and c.progress.state == "embedding"
+        assert not c.service.wait_idle(0)
+        assert not [t for t in w.findChildren(QTimer) if t.isActive()]
+    finally:
+        gate.set()
+        indexer.embed_backlog = real
+    # once embedded, meaning puts it first
+    qtbot.waitUntil(lambda: names(w.results_model.hits)[:1] == ["volcano.txt"]
+                    and c.progress.state == "idle", timeout=30_000)

@@ -1,0 +1,195 @@
+"""The search bar: the query field, the filters, and what question they make together.
+
+It turns what the user typed (or the file they asked "more like this" about) and the
+filters into one typed request and says so (``request_changed``) as soon as it changes:
+there is no debounce, the controller keeps one search in flight and the newest waiting.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+
+from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery
+from desktop_search.ui.bridge import emit
+from desktop_search.ui.widgets import ElidedLabel
+
+KIND_LABELS = {
+    "pdf": "PDF", "docx": "Word", "odt": "OpenDocument text", "pptx": "PowerPoint",
+    "html": "Web page", "markdown": "Markdown", "rst": "reStructuredText", "text": "Plain text",
+    "code": "Source code", "data": "Data / config", "csv": "Spreadsheet (CSV)",
+}
+
+DATE_CHOICES = (("Any time", None), ("Today", 1), ("Past week", 7), ("Past month", 31),
+                ("Past year", 365))
+
+
+def folder_label(path: str) -> str:
+    home = str(Path.home())
+    if path == home or path.startswith(home + os.sep):
+        return "~" + path[len(home):]
+    return path
+
+
+class SearchBar(QWidget):
+    request_changed = Signal(object)      # SearchRequest, or None when there is no question
+    folders_clicked = Signal()
+    settings_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.like: Hit | None = None      # "more like this" mode: the file it is about
+
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("Search your files by meaning: words, a question, a description…")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.setAcceptDrops(False)
+        self.search_edit.setAccessibleName("Search")
+        f = QFont(self.search_edit.font())
+        f.setPointSizeF(max(f.pointSizeF(), 9) * 1.3)
+        self.search_edit.setFont(f)
+        self.search_edit.setMinimumHeight(self.search_edit.sizeHint().height() + 8)
+        self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
+
+        self.type_combo = QComboBox()
+        self.type_combo.setAccessibleName("File type")
+        self.type_combo.addItem("All types", None)
+        self.folder_combo = QComboBox()
+        self.folder_combo.setAccessibleName("Folder")
+        self.folder_combo.addItem("All folders", None)
+        self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.folder_combo.setMaximumWidth(360)
+        self.date_combo = QComboBox()
+        self.date_combo.setAccessibleName("Modified")
+        for label, days in DATE_CHOICES:
+            self.date_combo.addItem(label, days)
+        for combo in (self.type_combo, self.folder_combo, self.date_combo):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.count_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.count_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.folders_button = QToolButton()
+        self.folders_button.setText("Folders")
+        self.folders_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.folders_button.setToolTip("Add, remove or pause the indexed folders")
+        self.folders_button.clicked.connect(lambda: emit(self.folders_clicked))
+        self.settings_button = QToolButton()
+        self.settings_button.setText("Settings")
+        self.settings_button.setToolTip("Model, exclusions, size cap and launch behaviour")
+        self.settings_button.clicked.connect(lambda: emit(self.settings_clicked))
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.folders_button)
+        top.addWidget(self.settings_button)
+
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        for text, combo in (("Type:", self.type_combo), ("Folder:", self.folder_combo),
+                            ("Modified:", self.date_combo)):
+            lbl = QLabel(text)
+            lbl.setBuddy(combo)
+            filters.addWidget(lbl)
+            filters.addWidget(combo)
+            filters.addSpacing(8)
+        filters.addWidget(self.count_label, 1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 10, 10, 6)
+        lay.setSpacing(6)
+        lay.addLayout(top)
+        lay.addLayout(filters)
+
+    # -- the question ----------------------------------------------------------------------
+    def text(self) -> str:
+        return self.search_edit.text().strip()
+
+    def current_filters(self) -> Filters | None:
+        f = Filters()
+        kind = self.type_combo.currentData()
+        if kind:
+            f.kinds = [kind]
+        folder = self.folder_combo.currentData()
+        if folder:
+            f.folders = [folder]
+        days = self.date_combo.currentData()
+        if days:
+            # to the minute, so the same choice a moment later is the same question
+            f.modified_after = (time.time() // 60) * 60 - days * 86400
+        return f if f.active() else None
+
+    def request(self) -> SearchRequest | None:
+        """The question the bar asks now, or None (nothing typed)."""
+        if self.like is not None:
+            return SimilarTo(self.like.path, self.current_filters())
+        q = self.text()
+        return TextQuery(q, self.current_filters()) if q else None
+
+    def set_like(self, hit: Hit) -> None:
+        """Ask for files like this one (typing a query leaves this mode)."""
+        self.like = hit
+        emit(self.request_changed, self.request())
+
+    def clear(self) -> None:
+        """No question: an empty field, out of "more like this" mode."""
+        self.like = None
+        if self.search_edit.text():
+            self.search_edit.clear()      # says request_changed(None)
+        else:
+            emit(self.request_changed, None)
+
+    def clear_filters(self) -> None:
+        for combo in (self.type_combo, self.folder_combo, self.date_combo):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self._on_filter_changed(0)
+
+    def _on_search_edit_text_changed(self, _text: str) -> None:
+        self.like = None
+        emit(self.request_changed, self.request())
+
+    def _on_filter_changed(self, _index: int) -> None:
+        request = self.request()
+        if request is not None:
+            emit(self.request_changed, request)
+
+    # -- what the catalog holds ----------------------------------------------------------------
+    def set_roots(self, roots: list[dict]) -> None:
+        self._refill(self.folder_combo, "All folders",
+                     [(folder_label(r["path"]), r["path"]) for r in roots])
+
+    def set_kinds(self, kinds: list[str]) -> None:
+        self._refill(self.type_combo, "All types",
+                     [(KIND_LABELS.get(k, k.capitalize()), k) for k in kinds])
+
+    @staticmethod
+    def _refill(combo: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(everything, None)
+        for label, data in items:
+            combo.addItem(label, data)
+        i = combo.findData(current) if current else 0
+        combo.setCurrentIndex(max(0, i))
+        combo.blockSignals(False)
+
+    # -- the answer's size ---------------------------------------------------------------------
+    def show_count(self, request: SearchRequest | None, hits: list[Hit], dense: bool) -> None:
+        if isinstance(request, SimilarTo):
+            self.count_label.setText(f"Files like {os.path.basename(request.path)}")
+        elif hits:
+            n = len(hits)
+            self.count_label.setText(f"{n} file{'s' if n != 1 else ''}"
+                                     + ("" if dense else " · matched by words"))
+        else:
+            self.count_label.setText("")

@@ -1,0 +1,139 @@
+"""The status bar: what the indexer is doing (rendered from its snapshots), the model,
+pause/resume, and the files that could not be indexed."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from desktop_search.core.indexing import Snapshot, State
+from desktop_search.ui.bridge import emit
+from desktop_search.ui.results import plain_tooltip
+from desktop_search.ui.widgets import ElidedLabel
+
+
+def human_duration(s: float | None) -> str:
+    if not s or s <= 0:
+        return ""
+    if s < 60:
+        return f"about {max(1, round(s))} s left"
+    if s < 3600:
+        return f"about {round(s / 60)} min left"
+    return f"about {s / 3600:.1f} h left"
+
+
+def progress_text(p: Snapshot, *, paused: bool) -> str:
+    if paused or p.state is State.PAUSED:
+        left = max(0, p.files_total - p.files_done)
+        extra = f": {left:,} files and {p.chunks_pending:,} passages to go" if (left or p.chunks_pending) else ""
+        return "Indexing paused" + extra
+    eta = human_duration(p.eta_s)
+    if p.state is State.SCANNING:
+        return "Looking for new and changed files…"
+    if p.state is State.READING:
+        bits = [f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files"]
+        if p.files_per_s >= 0.1:
+            bits.append(f"{p.files_per_s:.1f} files/s")
+        if eta:
+            bits.append(eta)
+        return " · ".join(bits)
+    if p.state is State.EMBEDDING and p.model_loading:
+        return "Loading the language model to read passages…"
+    if p.state is State.EMBEDDING:
+        bits = [f"Reading passages for meaning: {p.chunks_pending:,} to go"]
+        if p.chunks_per_s >= 0.1:
+            bits.append(f"{p.chunks_per_s:.0f}/s")
+        if eta:
+            bits.append(eta)
+        return " · ".join(bits)
+    if p.state is State.ERROR:
+        return p.error or "Indexing stopped"
+    return ""
+
+
+def library_text(roots: list[dict]) -> str:
+    """What the status bar says when the indexer has nothing to report."""
+    if not roots:
+        return "No folders yet"
+    files = sum(r["files"] for r in roots)
+    n = len(roots)
+    return f"{files:,} files in {n} folder{'s' if n != 1 else ''}, up to date"
+
+
+class StatusBar(QStatusBar):
+    pause_toggled = Signal(bool)
+    failed_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(True)
+        self.status_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.current_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
+        self.current_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.model_label = QLabel()
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setFixedWidth(150)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMaximumHeight(self.fontMetrics().height())
+        self.progress_bar.hide()
+        self.pause_button = QToolButton()
+        self.pause_button.setText("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip("Pause or resume indexing")
+        self.pause_button.toggled.connect(lambda on: emit(self.pause_toggled, bool(on)))
+        self.failed_button = QToolButton()
+        self.failed_button.setToolTip("Files that could not be indexed, and why")
+        self.failed_button.clicked.connect(lambda: emit(self.failed_clicked))
+        self.failed_button.hide()
+        self.addWidget(self.status_label, 3)
+        self.addWidget(self.current_label, 2)
+        self.addPermanentWidget(self.model_label)
+        self.addPermanentWidget(self.progress_bar)
+        self.addPermanentWidget(self.pause_button)
+        self.addPermanentWidget(self.failed_button)
+
+    def show_snapshot(self, p: Snapshot, *, paused: bool, roots: list[dict]) -> None:
+        if p.model_loading and not p.chunks_pending and not p.files_total:
+            # the indexer checking the model at start, with nothing to index: the model
+            # label says it; the status bar stays calm
+            p = Snapshot(state=State.IDLE, failed=p.failed, index_version=p.index_version)
+        busy = p.busy and not paused
+        self.status_label.setText(progress_text(p, paused=paused) or library_text(roots))
+        reading = busy and p.state is State.READING
+        self.current_label.setText(p.current if (reading and p.current) else "")
+        if reading and p.files_total:
+            self.progress_bar.setRange(0, max(1, p.files_total))
+            self.progress_bar.setValue(min(p.files_done, p.files_total))
+            self.progress_bar.show()
+        elif busy and p.state is State.EMBEDDING:
+            total = p.chunks_embedded + p.chunks_pending
+            self.progress_bar.setRange(0, max(1, total))
+            self.progress_bar.setValue(p.chunks_embedded)
+            self.progress_bar.show()
+        elif busy:
+            self.progress_bar.setRange(0, 0)      # busy, amount unknown
+            self.progress_bar.show()
+        else:
+            self.progress_bar.hide()
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.blockSignals(False)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setVisible(busy or paused)
+
+    def show_model_state(self, state: str, message: str) -> None:
+        if state == "loading":
+            self.model_label.setText("Loading the language model… (matching words meanwhile)")
+            self.model_label.show()
+        elif state == "failed":
+            self.model_label.setText("Words only: the model did not load")
+            self.model_label.setToolTip(plain_tooltip(message))
+            self.model_label.show()
+        else:
+            self.model_label.setText("")
+            self.model_label.hide()
+
+    def show_failed_count(self, n: int) -> None:
+        self.failed_button.setText(f"{n} not indexed")
+        self.failed_button.setVisible(n > 0)

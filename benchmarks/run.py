@@ -439,6 +439,9 @@ def render(rep: dict) -> str:
         L.append("- none detected by the automatic checks.")
     L.append("")
     L.append("Raw per-query results: `.bench/<collection>/search-*.jsonl`; per-query nDCG in report.json.\n")
+    pictures = BENCH / "PICTURES.md"   # hand-run: benchmarks/ocr.py and ocr_ir.py
+    if pictures.exists():
+        L.append(pictures.read_text(encoding="utf-8").strip() + "\n")
     notes = BENCH / "NOTES.md"
     if notes.exists():
         L.append("## Analysis (hand-written in benchmarks/NOTES.md; check its date against the numbers above)\n")

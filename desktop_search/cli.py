@@ -316,7 +316,8 @@ def cmd_search(args) -> int:
 def _hit_json(h) -> dict:
     return dict(path=h.path, score=h.score, snippet=h.snippet, page=h.page, line=h.line,
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
-                modified=h.modified, dense=h.dense, lexical=h.lexical)
+                modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
+                taken=h.taken, picture=h.picture)
 
 
 def _print_hits(hits) -> None:
@@ -326,7 +327,8 @@ def _print_hits(hits) -> None:
     bold = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
         where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
-        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f})")
+        marks = "  [words read by OCR]" if h.ocr else ""
+        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f}){marks}")
         snip = h.snippet
         if bold:
             for a, b in reversed(h.highlights):
@@ -429,6 +431,8 @@ def cmd_status(args) -> int:
             print(f"  {r['path']}  ({r['files']} files, scanned {last}{', paused' if r['paused'] else ''})")
         print(f"files:       {st['files']}")
         print(f"chunks:      {st['chunks']} ({st['pending']} waiting for a vector)")
+        if st.get("ocr_pending"):
+            print(f"pictures:    {st['ocr_pending']} waiting for OCR")
         print(f"on disk:     {st['size_bytes'] / 2**20:.1f} MB")
         print(f"not indexed: {len(st['failed'])}")
         for f in st["failed"][:50]:
@@ -626,7 +630,9 @@ class _ProgressBar:
         if now - self._last < 0.2:
             return
         self._last = now
-        if p.state == "embedding" or (p.files_total and p.files_done >= p.files_total):
+        if p.state == "pictures":
+            msg = f"reading pictures and scans: {p.pictures_pending} to go"
+        elif p.state == "embedding" or (p.files_total and p.files_done >= p.files_total):
             msg = f"embedding: {p.chunks_embedded} done, {p.chunks_pending} to go ({p.chunks_per_s:.0f}/s)"
         else:
             total = max(p.files_total, 1)

@@ -37,6 +37,17 @@ class Settings:
     follow_symlinks: bool = False
     #: seconds an extraction may take before the file is marked as failed
     extract_timeout_s: float = 60.0
+    #: read the words in pictures and scanned PDF pages (OCR, in a later stage than text)
+    read_text_in_pictures: bool = True
+    #: seconds OCR may spend on one file (a scanned PDF of many pages) before it is marked
+    ocr_timeout_s: float = 300.0
+    #: "Search pictures by what they show": a joint text-image model (off: a download)
+    picture_search: bool = False
+    #: that model: a sentence-transformers CLIP name or a local model folder
+    picture_model: str = "clip-ViT-B-32"
+    #: a picture whose similarity to the query (the model's cosine) is below this does not
+    #: match at all; model-dependent (0.2 suits clip-ViT-B-32)
+    picture_min_score: float = 0.2
     #: UI: keep watching in the tray when the window closes
     close_to_tray: bool = False
     #: UI: start hidden in the tray
@@ -53,6 +64,10 @@ class Settings:
             raise ConfigError("max_file_mb must be positive")
         if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):
             raise ConfigError(f"unknown device {self.device!r}: use auto, cpu, cuda or mps")
+        if self.ocr_timeout_s <= 0:
+            raise ConfigError("ocr_timeout_s must be positive")
+        if self.picture_search and not str(self.picture_model or "").strip():
+            raise ConfigError("picture_model must not be empty when picture search is on")
         if self.backend not in ("auto", "torch", "onnx", "onnx-int8"):
             raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch, onnx or onnx-int8")
 

@@ -23,7 +23,7 @@ from desktop_search.errors import DesktopSearchError, IndexCorrupt
 
 #: The catalog's layout version, kept in ``PRAGMA user_version`` (readable before any
 #: table, and what sqlite3's own tools show). Version 1 kept it only in ``meta``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class CatalogTooNew(DesktopSearchError):
@@ -56,7 +56,10 @@ CREATE TABLE IF NOT EXISTS files(
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     indexed_at REAL,
-    n_chunks INTEGER NOT NULL DEFAULT 0
+    n_chunks INTEGER NOT NULL DEFAULT 0,
+    ocr TEXT,
+    taken REAL,
+    camera TEXT
 );
 CREATE INDEX IF NOT EXISTS files_hash ON files(hash);
 CREATE INDEX IF NOT EXISTS files_root ON files(root_id);
@@ -74,6 +77,11 @@ CREATE TABLE IF NOT EXISTS chunks(
 );
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS chunks_unembedded ON chunks(id) WHERE vector IS NULL;
+CREATE TABLE IF NOT EXISTS picture_vectors(
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_ocr ON files(ocr) WHERE ocr IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     heading, body, tokenize='porter unicode61 remove_diacritics 2'
 );
@@ -96,19 +104,39 @@ def _statements(script: str) -> list[str]:
 def _v1_to_v2(c: sqlite3.Connection) -> None:
     """Version 2 keeps the layout version in PRAGMA user_version (set by the caller);
     the tables are unchanged, so this step only brings any missing v1 object in."""
+    _add_picture_columns(c)   # today's schema indexes them
     for stmt in _statements(_SCHEMA):
         c.execute(stmt)
 
 
+def _v2_to_v3(c: sqlite3.Connection) -> None:
+    """Version 3 reads pictures and scans: files.ocr/taken/camera, picture_vectors."""
+    _add_picture_columns(c)
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+def _add_picture_columns(c: sqlite3.Connection) -> None:
+    have = {r[1] for r in c.execute("PRAGMA table_info(files)")}
+    for column, kind in (("ocr", "TEXT"), ("taken", "REAL"), ("camera", "TEXT")):
+        if column not in have:
+            c.execute(f"ALTER TABLE files ADD COLUMN {column} {kind}")
+
+
 #: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
 #: transaction that also sets the new version, so a failure leaves the old file as it was.
-MIGRATIONS: list = [_v1_to_v2]
+MIGRATIONS: list = [_v1_to_v2, _v2_to_v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 # file states
 INDEXED = "indexed"   # text extracted and chunked (vectors may still be pending)
 FAILED = "failed"     # a reader failed; error says why
 SKIPPED = "skipped"   # deliberately not indexed (too large, binary, unsupported)
+
+# files.ocr: whether the words of a picture or scanned page come from OCR
+OCR_PENDING = "pending"   # listed and dated; its words are read in the later OCR stage
+OCR_DONE = "done"         # some of its text was read by OCR
+OCR_NONE = "none"         # OCR found no words
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +153,9 @@ class FileRow:
     error: str | None
     attempts: int
     n_chunks: int
+    ocr: str | None = None
+    taken: float | None = None      # when a photo was taken (EXIF), unix seconds
+    camera: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +173,8 @@ class ChunkRow:
     title: str | None
     mtime_ns: int
     size: int
+    ocr: str | None = None
+    taken: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +186,8 @@ class NewChunk:
     text: str
 
 
-_FILE_COLS = "id, path, root_id, size, mtime_ns, hash, kind, title, state, error, attempts, n_chunks"
+_FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, state, error, attempts, n_chunks, "
+              "ocr, taken, camera")
 
 
 class Catalog:
@@ -407,11 +441,15 @@ class Catalog:
 
     def put_file(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
                  digest: str | None, kind: str | None, title: str | None, heading: str,
-                 chunks: Sequence[NewChunk]) -> tuple[int, list[int]]:
+                 chunks: Sequence[NewChunk], ocr: str | None = None, taken: float | None = None,
+                 camera: str | None = None, keep_picture_vector: bool = False
+                 ) -> tuple[int, list[int]]:
         """Replace a file's chunks in one transaction. Returns (file id, dropped chunk ids).
 
         New chunks have no vector yet: they are searchable by words at once and the
-        embedder fills their vectors from the backlog (``unembedded``).
+        embedder fills their vectors from the backlog (``unembedded``). ``ocr`` says whether
+        (and when) the words come from OCR; the OCR stage passes ``keep_picture_vector``
+        because the picture itself did not change.
         """
         with self.transaction() as c:
             old = c.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
@@ -421,15 +459,19 @@ class Catalog:
                 self._drop_chunks(c, dropped)
                 c.execute(
                     "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, title=?, heading=?, "
-                    "state='indexed', error=NULL, attempts=0, indexed_at=?, n_chunks=? WHERE id=?",
-                    (root_id, size, mtime_ns, digest, kind, title, heading, time.time(), len(chunks), old[0]))
+                    "state='indexed', error=NULL, attempts=0, indexed_at=?, n_chunks=?, ocr=?, taken=?, "
+                    "camera=? WHERE id=?",
+                    (root_id, size, mtime_ns, digest, kind, title, heading, time.time(), len(chunks),
+                     ocr, taken, camera, old[0]))
                 file_id = old[0]
+                if not keep_picture_vector:
+                    c.execute("DELETE FROM picture_vectors WHERE file_id=?", (file_id,))
             else:
                 file_id = c.execute(
                     "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
-                    "indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
+                    "indexed_at, n_chunks, ocr, taken, camera) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?, ?, ?, ?)",
                     (path, root_id, size, mtime_ns, digest, kind, title, heading, time.time(),
-                     len(chunks))).lastrowid
+                     len(chunks), ocr, taken, camera)).lastrowid
             for i, ch in enumerate(chunks):
                 cid = c.execute(
                     "INSERT INTO chunks(file_id, ord, start, end, page, line, text) VALUES(?,?,?,?,?,?,?)",
@@ -449,8 +491,9 @@ class Catalog:
                 self._drop_chunks(c, dropped)
                 c.execute(
                     "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, state=?, error=?, "
-                    "attempts=attempts+1, indexed_at=?, n_chunks=0, title=NULL WHERE id=?",
+                    "attempts=attempts+1, indexed_at=?, n_chunks=0, title=NULL, ocr=NULL WHERE id=?",
                     (root_id, size, mtime_ns, digest, kind, state, error, time.time(), old[0]))
+                c.execute("DELETE FROM picture_vectors WHERE file_id=?", (old[0],))
             else:
                 c.execute(
                     "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, state, error, attempts, "
@@ -462,15 +505,17 @@ class Catalog:
                    mtime_ns: int) -> list[int] | None:
         """Copy a file's chunks (vectors included) to a new path with the same bytes."""
         with self.transaction() as c:
-            src = c.execute("SELECT hash, kind, title, heading, n_chunks FROM files WHERE id=? "
-                            "AND state='indexed'", (src_id,)).fetchone()
+            src = c.execute("SELECT hash, kind, title, heading, n_chunks, ocr, taken, camera FROM files "
+                            "WHERE id=? AND state='indexed'", (src_id,)).fetchone()
             if not src or c.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone():
                 return None
             fid = c.execute(
                 "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
-                "indexed_at, n_chunks) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?)",
+                "indexed_at, n_chunks, ocr, taken, camera) VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?, ?, ?, ?)",
                 (path, root_id, size, mtime_ns, src[0], src[1], src[2], src[3], time.time(),
-                 src[4])).lastrowid
+                 src[4], src[5], src[6], src[7])).lastrowid
+            c.execute("INSERT INTO picture_vectors(file_id, vector) SELECT ?, vector FROM "
+                      "picture_vectors WHERE file_id=?", (fid, src_id))
             new_ids = []
             rows = c.execute("SELECT ord, start, end, page, line, text, vector FROM chunks "
                              "WHERE file_id=? ORDER BY ord", (src_id,)).fetchall()
@@ -645,6 +690,73 @@ class Catalog:
             return np.zeros(0, dtype=np.uint64), np.zeros((0, 0), dtype=np.float16)
         return np.asarray(out_ids, dtype=np.uint64), np.stack(out_vecs)
 
+    # -- pictures ------------------------------------------------------------------------
+    def next_ocr(self) -> FileRow | None:
+        """The oldest file waiting for OCR (the stage after text files and their vectors)."""
+        row = self._conn().execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE ocr='pending' AND state='indexed' "
+            "ORDER BY id LIMIT 1").fetchone()
+        return FileRow(*row) if row else None
+
+    def count_ocr_pending(self) -> int:
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM files WHERE ocr='pending' AND state='indexed'").fetchone()[0]
+
+    def pictures_without_vector(self, limit: int) -> list[FileRow]:
+        rows = self._conn().execute(
+            f"SELECT {_FILE_COLS} FROM files f WHERE kind='picture' AND state='indexed' AND NOT "
+            "EXISTS (SELECT 1 FROM picture_vectors p WHERE p.file_id=f.id) ORDER BY id LIMIT ?",
+            (limit,)).fetchall()
+        return [FileRow(*r) for r in rows]
+
+    def count_pictures_without_vector(self) -> int:
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM files f WHERE kind='picture' AND state='indexed' AND NOT EXISTS "
+            "(SELECT 1 FROM picture_vectors p WHERE p.file_id=f.id)").fetchone()[0]
+
+    def set_picture_vector(self, file_id: int, vector: np.ndarray, *, size: int,
+                           mtime_ns: int) -> bool:
+        """Store a picture's vector unless the file changed meanwhile (then it is redone)."""
+        blob = np.ascontiguousarray(vector, dtype=np.float16).tobytes()
+        with self.transaction() as c:
+            ok = c.execute("SELECT 1 FROM files WHERE id=? AND size=? AND mtime_ns=? AND "
+                           "state='indexed'", (file_id, size, mtime_ns)).fetchone()
+            if not ok:
+                return False
+            c.execute("INSERT OR REPLACE INTO picture_vectors(file_id, vector) VALUES(?, ?)",
+                      (file_id, blob))
+            return True
+
+    def picture_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every stored picture vector: (file ids uint64, vectors float16)."""
+        rows = self._conn().execute(
+            "SELECT p.file_id, p.vector FROM picture_vectors p JOIN files f ON f.id=p.file_id "
+            "WHERE f.state='indexed'").fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.uint64), np.zeros((0, 0), dtype=np.float16)
+        return (np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows)),
+                np.stack([np.frombuffer(r[1], dtype=np.float16) for r in rows]))
+
+    def picture_vector(self, file_id: int) -> np.ndarray | None:
+        row = self._conn().execute("SELECT vector FROM picture_vectors WHERE file_id=?",
+                                   (file_id,)).fetchone()
+        return np.frombuffer(row[0], dtype=np.float16) if row else None
+
+    def clear_picture_vectors(self) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM picture_vectors")
+
+    def files_by_ids(self, ids: Iterable[int]) -> dict[int, FileRow]:
+        out: dict[int, FileRow] = {}
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self._conn().execute(
+                    f"SELECT {_FILE_COLS} FROM files WHERE id IN ({marks})", part):
+                out[r[0]] = FileRow(*r)
+        return out
+
     # -- search --------------------------------------------------------------------------
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         out: dict[int, ChunkRow] = {}
@@ -655,16 +767,16 @@ class Catalog:
             marks = ",".join("?" * len(part))
             for r in conn.execute(
                     "SELECT c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, c.text, "
-                    f"f.kind, f.title, f.mtime_ns, f.size FROM chunks c JOIN files f ON f.id=c.file_id "
-                    f"WHERE c.id IN ({marks})", part):
+                    f"f.kind, f.title, f.mtime_ns, f.size, f.ocr, f.taken FROM chunks c "
+                    f"JOIN files f ON f.id=c.file_id WHERE c.id IN ({marks})", part):
                 out[r[0]] = ChunkRow(*r)
         return out
 
     def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
         rows = self._conn().execute(
             "SELECT c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, c.text, "
-            "f.kind, f.title, f.mtime_ns, f.size FROM chunks c JOIN files f ON f.id=c.file_id "
-            "WHERE c.file_id=? ORDER BY c.ord", (file_id,)).fetchall()
+            "f.kind, f.title, f.mtime_ns, f.size, f.ocr, f.taken FROM chunks c "
+            "JOIN files f ON f.id=c.file_id WHERE c.file_id=? ORDER BY c.ord", (file_id,)).fetchall()
         return [ChunkRow(*r) for r in rows]
 
     def lexical(self, query: str, limit: int) -> list[tuple[int, float]]:

@@ -20,7 +20,8 @@ from desktop_search.core.catalog import Catalog, CatalogNeedsUpgrade
 from desktop_search.core.embed import PACKAGED_ID, embedder_for, make_embedder
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
-from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery, rank
+from desktop_search.core.search import (Filters, Hit, SearchRequest, SimilarTo, TextQuery,
+                                        merge_pictures, picture_hits, rank)
 from desktop_search.core.vectors import VectorIndex
 from desktop_search.errors import ConfigError, IndexCorrupt, ModelError
 
@@ -52,6 +53,11 @@ class Engine:
         self.indexer = Indexer(catalog=self.catalog, settings=self.settings,
                                vectors_getter=self.vectors, embedder_getter=self.embedder,
                                token_counter_getter=self._token_counter)
+        #: pictures by what they show (``settings.picture_search``); made on first use
+        self.pictures = None
+        #: why the picture model could not be used (None: fine, or not asked for)
+        self.picture_error: str | None = None
+        self.indexer.on_files_removed = self._on_files_removed
 
     def _open_catalog(self) -> Catalog:
         """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
@@ -316,6 +322,49 @@ class Engine:
         with self._model_lock:
             if self._vectors is not None and self._vectors.dirty:
                 self._vectors.save(self.catalog.vector_generation())
+            if self.pictures is not None:
+                self.pictures.save()
+
+    # -- pictures by what they show ------------------------------------------------------
+    def picture_index(self):
+        """The picture index when "Search pictures by what they show" is on, else None.
+
+        Cheap: the image model loads on first use (the indexing worker's picture stage,
+        or the first search), never here.
+        """
+        if not self.settings.picture_search:
+            return None
+        with self._model_lock:
+            if self.pictures is None:
+                from desktop_search.core.pictures import PictureIndex
+
+                from desktop_search.core.sandbox import SandboxedExtractor
+
+                # pictures are decoded for the model in a sandboxed child, like every reader
+                sandbox = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s,
+                                             target="desktop_search.core.embed.clip:load_for_clip")
+                # the setting is the user's consent to the one download this app makes
+                self.pictures = PictureIndex(data_dir=self.data_dir, catalog=self.catalog,
+                                             model=self.settings.picture_model, device="cpu",
+                                             allow_download=True,
+                                             loader=_SandboxedLoader(sandbox, self.settings))
+            return self.pictures
+
+    def _on_files_removed(self, file_ids: list[int]) -> None:
+        if self.pictures is not None and self.pictures.loaded:
+            self.pictures.remove(file_ids)
+
+    def _picture_scores(self, query: str, k: int) -> list[tuple[int, float]]:
+        pi = self.picture_index()
+        if pi is None:
+            return []
+        try:
+            scores = pi.search(query, max(50, 4 * k))
+        except ModelError as exc:
+            self.picture_error = str(exc)
+            return []
+        self.picture_error = None
+        return scores
 
     # -- roots ---------------------------------------------------------------------------
     def add_root(self, path: str | os.PathLike) -> str:
@@ -366,9 +415,15 @@ class Engine:
         self._note_query_language(query)
         from desktop_search.core import models
 
-        return rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
+        hits = rank(catalog=self.catalog, query=query, query_vec=qvec, vectors=vecs, k=k,
                     filters=filters, model_id=model_id or self.catalog.get_meta("model_id"),
                     documents=models.catalog_profile(self.catalog).shares if dense else None)
+        if dense and self.settings.picture_search:
+            pics = picture_hits(catalog=self.catalog, scores=self._picture_scores(query, k),
+                                query=query, filters=filters,
+                                min_score=self.settings.picture_min_score)
+            hits = merge_pictures(hits, pics, k=k)
+        return hits
 
     def _note_query_language(self, query: str) -> None:
         from desktop_search.core import lang
@@ -407,12 +462,24 @@ class Engine:
         vecs = self.vectors()
         ids = [c.id for c in self.catalog.chunks_of_file(row.id)]
         _, v = self.catalog.vectors_for(ids)
-        if len(v) == 0:
-            return []
-        centroid = v.astype(np.float32).mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
-        return rank(catalog=self.catalog, query="", query_vec=centroid, vectors=vecs, k=k,
-                    filters=filters, exclude_file=row.id, use_lexical=False)
+        hits: list[Hit] = []
+        if len(v):
+            centroid = v.astype(np.float32).mean(axis=0)
+            centroid /= np.linalg.norm(centroid) or 1.0
+            hits = rank(catalog=self.catalog, query="", query_vec=centroid, vectors=vecs, k=k,
+                        filters=filters, exclude_file=row.id, use_lexical=False)
+        pi = self.picture_index() if row.kind == "picture" else None
+        if pi is not None:
+            # a picture: the pictures that look like it
+            try:
+                similar = pi.similar(row.id, 2 * k)
+            except ModelError as exc:
+                self.picture_error = str(exc)
+                similar = []
+            pics = picture_hits(catalog=self.catalog, scores=similar, filters=filters,
+                                exclude_file=row.id, min_score=-1.0)
+            hits = merge_pictures(hits, pics, k=k, weight=1.0)
+        return hits
 
     # -- status and repair ---------------------------------------------------------------
     def status(self) -> dict:
@@ -421,6 +488,7 @@ class Engine:
         return dict(
             data_dir=str(self.data_dir), roots=self.catalog.roots(),
             files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
+            ocr_pending=self.catalog.count_ocr_pending(),
             failed=[dict(path=f.path, state=f.state, reason=f.error)
                     for f in self.catalog.failed_files()],
             model=self.catalog.get_meta("model_id") or self.settings.model,
@@ -439,7 +507,23 @@ class Engine:
             self.save()
         finally:
             self.indexer.close()
+            if self.pictures is not None:
+                self.pictures.close()
             self.catalog.close()
+
+
+class _SandboxedLoader:
+    """path -> picture for the image model, decoded in the sandboxed child."""
+
+    def __init__(self, sandbox, settings: Settings) -> None:
+        self.sandbox = sandbox
+        self.settings = settings
+
+    def __call__(self, path: str):
+        return self.sandbox(path, max_bytes=self.settings.max_file_bytes)
+
+    def close(self) -> None:
+        self.sandbox.close()
 
 
 def _remove_stale_temp_files(data_dir: Path) -> None:
@@ -449,5 +533,3 @@ def _remove_stale_temp_files(data_dir: Path) -> None:
             f.unlink()
         except OSError:
             pass
-
-

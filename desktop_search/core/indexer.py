@@ -20,7 +20,8 @@ import numpy as np
 
 from desktop_search.config import Settings
 from desktop_search.core import extract as ex
-from desktop_search.core.catalog import FAILED, INDEXED, SKIPPED, Catalog, NewChunk
+from desktop_search.core.catalog import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
+                                         Catalog, NewChunk)
 from desktop_search.core.chunk import chunk_text, heading_for
 from desktop_search.core.sandbox import SandboxedExtractor
 from desktop_search.core.scan import Rules, file_digest, is_under, norm, walk
@@ -33,6 +34,8 @@ EMBED_BATCH = 64
 #: passages read ahead from the backlog and sorted by length, so that each batch of
 #: EMBED_BATCH pads little (raw ``model.encode`` sorts its whole input the same way)
 EMBED_WINDOW = 2048
+#: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
+OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Counters:
     failed: int = 0
     chunks_added: int = 0
     chunks_embedded: int = 0
+    ocr_done: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -62,10 +66,16 @@ class Indexer:
                  embedder_getter: Callable,
                  token_counter_getter: Callable[[], Callable[[str], int] | None] | None = None,
                  on_file_failed: Callable[[str, str], None] | None = None,
-                 extractor: Callable | None = None) -> None:
+                 extractor: Callable | None = None, ocr_extractor: Callable | None = None) -> None:
         self.catalog = catalog
         # Untrusted parsing runs in a child process with time and memory limits.
         self.extractor = extractor or SandboxedExtractor(timeout_s=settings.extract_timeout_s)
+        # OCR (seconds per page) has a child, and a time limit, of its own; it starts on
+        # the first picture, so a folder without pictures never pays for it
+        self.ocr_extractor = ocr_extractor or SandboxedExtractor(
+            timeout_s=settings.ocr_timeout_s, target=OCR_TARGET)
+        #: told the catalog ids of files that are gone (their picture vectors go with them)
+        self.on_files_removed: Callable[[list[int]], None] | None = None
         self.settings = settings
         self._vectors = vectors_getter      # () -> VectorIndex (loads the model if needed)
         self._embedder = embedder_getter    # () -> Embedder
@@ -123,6 +133,8 @@ class Indexer:
                 continue
             todo.append((path, st))
         gone = [p for p in known if p not in seen]
+        # pictures last: a folder of photos never holds back the text files beside it
+        todo.sort(key=lambda item: _is_picture(item[0]))
         return todo, gone
 
     # -- one file ------------------------------------------------------------------------
@@ -203,26 +215,78 @@ class Indexer:
         except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the indexer
             log.exception("reader failed on %s", path)
             return self._fail(path, root_id, st, digest, FAILED, f"reader error: {type(exc).__name__}: {exc}"[:300])
-        if not doc.text.strip():
+        # pictures and PDF pages without a text layer are read by OCR in a later stage:
+        # the file is listed (and its text layer searchable) now
+        ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
+                              and _ocr_available()) else None
+        if not doc.text.strip() and ocr is None and doc.kind != "picture":
             return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
-        try:
-            counter = self._token_counter()
-        except ModelError:
-            counter = None  # the model cannot load: estimate now, the error shows when embedding
-        chunks = chunk_text(doc.text, count_tokens=counter)
-        new = _with_positions(doc, chunks)
+        self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
+        return "indexed"
+
+    def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
+               ocr: str | None, keep_picture_vector: bool = False) -> None:
+        if not doc.text.strip():
+            new = []
+        else:
+            try:
+                counter = self._token_counter()
+            except ModelError:
+                counter = None  # the model cannot load: estimate now, the error shows when embedding
+            if doc.ocr and doc.page_starts:
+                # a scan's pages are chunked one by one: a hit opens at the page it is on
+                new = _with_positions(doc, _chunk_pages(doc, counter))
+            else:
+                new = _with_positions(doc, chunk_text(doc.text, count_tokens=counter))
         heading = heading_for(doc.title, os.path.basename(path))
         _, dropped = self.catalog.put_file(
-            path=path, root_id=root_id, size=st.st_size, mtime_ns=st.st_mtime_ns, digest=digest,
-            kind=doc.kind, title=doc.title, heading=heading, chunks=new)
+            path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest,
+            kind=doc.kind, title=doc.title, heading=heading, chunks=new, ocr=ocr,
+            taken=doc.taken, camera=doc.camera, keep_picture_vector=keep_picture_vector)
         self._drop_vectors(dropped)
         self.counters.chunks_added += len(new)
+
+    # -- the OCR stage -------------------------------------------------------------------
+    def ocr_next(self) -> str | None:
+        """Read the words of the oldest file waiting for OCR. None when none waits.
+
+        Runs only when no text file is waiting (the worker's order), one file per call
+        so a pause takes effect between files.
+        """
+        row = self.catalog.next_ocr()
+        if row is None:
+            return None
+        try:
+            st = os.stat(row.path)
+        except (FileNotFoundError, NotADirectoryError):
+            return self.delete_path(row.path)
+        except OSError as exc:
+            return self._fail(row.path, row.root_id, None, row.hash, FAILED,
+                              f"cannot read: {exc.strerror or exc}")
+        if st.st_size != row.size or st.st_mtime_ns != row.mtime_ns:
+            return self.index_file(row.path)   # changed meanwhile: the fast pass first
+        try:
+            doc = self.ocr_extractor(row.path, max_bytes=self.settings.max_file_bytes)
+        except FileVanished:
+            return self.delete_path(row.path)
+        except (TooLarge, BinaryFile, UnsupportedFile) as exc:
+            return self._fail(row.path, row.root_id, st, row.hash, SKIPPED, str(exc))
+        except ExtractError as exc:
+            return self._fail(row.path, row.root_id, st, row.hash, FAILED, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the indexer
+            log.exception("OCR failed on %s", row.path)
+            return self._fail(row.path, row.root_id, st, row.hash, FAILED,
+                              f"OCR error: {type(exc).__name__}: {exc}"[:300])
+        self._store(row.path, row.root_id, row.size, row.mtime_ns, row.hash, doc,
+                    ocr=OCR_DONE if doc.ocr else OCR_NONE, keep_picture_vector=True)
+        self.counters.ocr_done += 1
         return "indexed"
 
     def close(self) -> None:
-        close = getattr(self.extractor, "close", None)
-        if close is not None:
-            close()
+        for reader in (self.extractor, self.ocr_extractor):
+            close = getattr(reader, "close", None)
+            if close is not None:
+                close()
 
     def _bad_name(self, path: str) -> str:
         """A name that is not valid text (undecodable bytes) cannot be stored or shown
@@ -255,12 +319,15 @@ class Indexer:
     def delete_path(self, path: str) -> str:
         """A file or a whole folder is gone."""
         path = catalog_path(norm(path))
+        under = self.catalog.paths_under(path)
+        gone = [r.id for r in map(self.catalog.get_file, [path, *under]) if r is not None]
         dropped = self.catalog.delete_file(path)
         n = 1 if dropped or self.catalog.get_file(path) is None else 0
-        under = self.catalog.paths_under(path)
         for p in under:
             dropped += self.catalog.delete_file(p)
         self._drop_vectors(dropped)
+        if gone and self.on_files_removed is not None:
+            self.on_files_removed(gone)
         return "deleted" if (dropped or under or n) else "unchanged"
 
     def move_path(self, src: str, dest: str) -> str:
@@ -362,6 +429,30 @@ def _with_positions(doc, chunks) -> list[NewChunk]:
         page = ex.page_of(doc, c.start)
         line = bisect.bisect_right(newlines, c.start - 1) + 1 if newlines is not None else None
         out.append(NewChunk(c.start, c.end, page, line, c.text))
+    return out
+
+
+def _is_picture(path: str) -> bool:
+    from desktop_search.core.extract.images import is_picture
+
+    return is_picture(path)
+
+
+def _ocr_available() -> bool:
+    from desktop_search.core.extract.images import ocr_available
+
+    return ocr_available()
+
+
+def _chunk_pages(doc, counter=None) -> list:
+    """Chunks that never cross a page boundary (offsets into the whole text)."""
+    from dataclasses import replace
+
+    out = []
+    bounds = list(doc.page_starts) + [len(doc.text)]
+    for a, b in zip(bounds, bounds[1:]):
+        for c in chunk_text(doc.text[a:b], count_tokens=counter):
+            out.append(replace(c, start=c.start + a, end=c.end + a))
     return out
 
 

@@ -42,6 +42,8 @@ class State(str, enum.Enum):
     SCANNING = "scanning"    # comparing a folder with the catalog
     READING = "reading"      # extracting and chunking files (words searchable at once)
     EMBEDDING = "embedding"  # computing vectors for the backlog (or loading the model)
+    PICTURES = "pictures"    # reading the words in pictures and scans (OCR), then the
+                             # pictures' own vectors: after every text file is searchable
     PAUSED = "paused"        # the user paused indexing, or the disk is full
     ERROR = "error"          # cannot go on (the model failed to load); ``error`` says why
 
@@ -49,7 +51,7 @@ class State(str, enum.Enum):
         return self.value
 
 
-BUSY = frozenset({State.SCANNING, State.READING, State.EMBEDDING})
+BUSY = frozenset({State.SCANNING, State.READING, State.EMBEDDING, State.PICTURES})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,8 @@ class Snapshot:
     #: grows each time what a search can find changed (files added, removed, embedded):
     #: a window re-runs its query when this moves, instead of on a timer
     index_version: int = 0
+    #: pictures and scans waiting for OCR (then pictures waiting for their vector)
+    pictures_pending: int = 0
     #: a model switch re-embedding in the background: (passages done, passages in all);
     #: the current model keeps answering until it completes
     model_switch: tuple[int, int] | None = None
@@ -148,6 +152,8 @@ class IndexService:
         self._model_loading = False
         self._error: str | None = None
         self._index_version = 0
+        self._pictures_pending = 0
+        self._pictures_off = False    # the picture model failed: text goes on without it
         self._snapshot = Snapshot()
         self._emb_t0: tuple[float, int] | None = None
         self._last_save = time.monotonic()
@@ -318,6 +324,9 @@ class IndexService:
             return True
         if self._embed_some():
             return True
+        # pictures and scans last: text files are searchable first, whatever their number
+        if self._ocr_some() or self._picture_vectors_some():
+            return True
         if len(self.queue):
             change = self.queue.pop_ready(timeout)
             if change is not None:
@@ -481,6 +490,59 @@ class IndexService:
             self._set_state(State.EMBEDDING, model_loading=False, force=False)
         return n > 0
 
+    def _ocr_some(self) -> bool:
+        """Read the words of one picture or scan (the OCR stage). False when none waits."""
+        if not self.engine.settings.read_text_in_pictures:
+            return False   # turned off: what waits stays listed, its words unread
+        cat = self.engine.catalog
+        n = cat.count_ocr_pending()
+        if not n:
+            return False
+        with self._state_lock:
+            self._pictures_pending = n
+        self._set_state(State.PICTURES)
+        with self.engine.indexer.lock:
+            result = self.engine.indexer.ocr_next()
+        if result is None:
+            return False
+        if result in ("indexed", "deleted"):
+            self._changed = True
+            self._bump_version()
+        with self._state_lock:
+            self._pictures_pending = cat.count_ocr_pending()
+        self._set_state(State.PICTURES, force=False)
+        return True
+
+    def _picture_vectors_some(self) -> bool:
+        """Embed a few pictures with the image model, when picture search is on."""
+        if self._pictures_off:
+            return False
+        pi = self.engine.picture_index()
+        if pi is None:
+            return False
+        n = pi.pending()
+        if not n:
+            return False
+        with self._state_lock:
+            self._pictures_pending = n
+        self._set_state(State.PICTURES)
+        try:
+            with self.engine.indexer.lock:
+                done = pi.embed_some()
+        except ModelError as exc:
+            # text search goes on without it; the user is told why
+            self._pictures_off = True
+            self.engine.picture_error = str(exc)
+            self.listener.file_failed("", str(exc))
+            return False
+        if done:
+            self._changed = True
+            self._bump_version()
+        with self._state_lock:
+            self._pictures_pending = pi.pending()
+        self._set_state(State.PICTURES, force=False)
+        return done > 0
+
     def _embed_next(self) -> bool:
         """With the backlog done: re-embed for a model switch, a batch at a time (a kill
         loses at most one batch; the next run resumes)."""
@@ -520,6 +582,7 @@ class IndexService:
         with self._state_lock:
             self._current = None
             self._files_done = self._files_total = 0
+            self._pictures_pending = 0
         self._emb_t0 = None
         self._changed = False
         if self._state is not State.ERROR:
@@ -573,7 +636,7 @@ class IndexService:
                 chunks_embedded=c.chunks_embedded, files_per_s=files_per_s,
                 chunks_per_s=chunks_per_s, eta_s=eta or None, failed=self._failed,
                 model_loading=self._model_loading, error=self._error,
-                index_version=self._index_version,
+                index_version=self._index_version, pictures_pending=self._pictures_pending,
                 model_switch=(switch["done"], switch["total"]) if switch else None)
             self._snapshot = snap
         self.listener.snapshot_changed(snap)

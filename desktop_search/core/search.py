@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Union
 
 import numpy as np
@@ -27,8 +27,8 @@ LEXICAL_WEIGHT = fusion.LEXICAL_WEIGHT
 class Filters:
     folders: list[str] = field(default_factory=list)    # keep files under any of these
     kinds: list[str] = field(default_factory=list)      # keep these kinds ("pdf", "markdown", ...)
-    modified_after: float | None = None                 # unix seconds
-    modified_before: float | None = None
+    modified_after: float | None = None                 # unix seconds; a photo's date taken
+    modified_before: float | None = None                # counts instead of its file date
 
     def active(self) -> bool:
         return bool(self.folders or self.kinds or self.modified_after or self.modified_before)
@@ -39,7 +39,7 @@ class Filters:
             return False
         if self.kinds and (row.kind or "") not in self.kinds:
             return False
-        mtime = row.mtime_ns / 1e9
+        mtime = row.taken if row.taken is not None else row.mtime_ns / 1e9
         if self.modified_after is not None and mtime < self.modified_after:
             return False
         if self.modified_before is not None and mtime > self.modified_before:
@@ -94,6 +94,9 @@ class Hit:
     passage_end: int
     dense: float | None = None
     lexical: float | None = None
+    ocr: bool = False                   # the passage's words were read from a picture by OCR
+    taken: float | None = None          # when a photo was taken (EXIF)
+    picture: float | None = None        # similarity of the picture itself to the query
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -168,8 +171,87 @@ def rank(*, catalog: Catalog, query: str, query_vec: np.ndarray | None, vectors,
             modified=row.mtime_ns / 1e9, size=row.size, file_id=fid, chunk_id=cid,
             passage_start=row.start, passage_end=row.end,
             dense=round(dense_file[fid], 6) if fid in dense_file else None,
-            lexical=round(lex_file[fid], 6) if fid in lex_file else None))
+            lexical=round(lex_file[fid], 6) if fid in lex_file else None,
+            ocr=row.ocr == "done", taken=row.taken))
     return hits
+
+
+# Pictures found by what they show (a CLIP model) are fused with text hits. The two
+# scores live on different scales (CLIP's text-image cosines sit around 0.2-0.35, text
+# cosines plus BM25 around 0.3-1.3), so each list is scaled by its own best hit, and
+# pictures by PICTURE_WEIGHT: the best picture ranks just under the best text hit and
+# neither kind drowns the other. Pictures under PICTURE_MIN_SCORE do not match at all.
+PICTURE_WEIGHT = 0.9
+PICTURE_MIN_SCORE = 0.2
+
+
+def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]], query: str = "",
+                 filters: Filters | None = None, exclude_file: int | None = None,
+                 min_score: float = PICTURE_MIN_SCORE) -> list[Hit]:
+    """Hits for pictures matched by the image model: (file id, cosine) best first."""
+    filters = filters or Filters()
+    kept = [(int(fid), float(s)) for fid, s in scores if s >= min_score and int(fid) != exclude_file]
+    files = catalog.files_by_ids(fid for fid, _ in kept)
+    pattern = term_pattern(query_terms(query)) if query.strip() else None
+    hits: list[Hit] = []
+    for fid, s in kept:
+        f = files.get(fid)
+        if f is None or f.state != "indexed" or f.kind != "picture":
+            continue  # deleted or changed since the picture index was saved
+        chunks = catalog.chunks_of_file(fid) if f.n_chunks else []
+        probe = chunks[0] if chunks else ChunkRow(-1, fid, f.path, 0, 0, 0, None, None, "",
+                                                  f.kind, f.title, f.mtime_ns, f.size,
+                                                  f.ocr, f.taken)
+        if not filters.keep(probe):
+            continue
+        if chunks:
+            snippet, hl, _ = make_snippet(chunks[0].text, pattern)
+        else:
+            snippet, hl = _describe_picture(f), []
+        hits.append(Hit(
+            path=f.path, score=round(s, 6), snippet=snippet, highlights=hl,
+            page=chunks[0].page if chunks else None, line=None, kind=f.kind, title=f.title,
+            modified=f.mtime_ns / 1e9, size=f.size, file_id=fid,
+            chunk_id=chunks[0].id if chunks else -1,
+            passage_start=chunks[0].start if chunks else 0,
+            passage_end=chunks[0].end if chunks else 0,
+            ocr=f.ocr == "done", taken=f.taken, picture=round(s, 6)))
+    return hits
+
+
+def _describe_picture(f) -> str:
+    """What a picture without words shows in place of a passage: "Picture · Pixel 7 · 2019-03-02"."""
+    bits = ["Picture"]
+    if f.camera:
+        bits.append(f.camera)
+    if f.taken is not None:
+        bits.append(time.strftime("taken %Y-%m-%d", time.localtime(f.taken)))
+    return " · ".join(bits)
+
+
+def merge_pictures(text: list[Hit], pictures: list[Hit], *, k: int,
+                   weight: float = PICTURE_WEIGHT) -> list[Hit]:
+    """One list from text hits and picture hits, each calibrated by its own best score."""
+    if not pictures:
+        return text[:k]
+    t_top = max((h.score for h in text), default=0.0) or 1.0
+    ranked = sorted(pictures, key=lambda h: -h.score)
+    p_top = ranked[0].score
+    best: dict[int, Hit] = {}
+    for h in text:
+        best[h.file_id] = replace(h, score=round(h.score / t_top, 6))
+    for i, h in enumerate(ranked):
+        # cosines are positive for any real match; a model whose best is not (an
+        # untrained one) is calibrated by rank instead
+        rel = max(0.0, h.score) / p_top if p_top > 0 else (len(ranked) - i) / len(ranked)
+        s = round(weight * rel, 6)
+        raw = h.picture if h.picture is not None else h.score
+        old = best.get(h.file_id)
+        if old is None or s > old.score:
+            best[h.file_id] = replace(old or h, score=s, picture=raw)
+        else:
+            best[h.file_id] = replace(old, picture=raw)
+    return sorted(best.values(), key=lambda h: -h.score)[:k]
 
 
 def timed(fn, *args, **kwargs):

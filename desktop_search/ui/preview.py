@@ -8,14 +8,15 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QFont, QPalette, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QStackedWidget,
-                               QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtGui import QFont, QPalette, QPixmap, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy,
+                               QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
 
 from desktop_search.core.search import Hit
 from desktop_search.ui.bridge import emit
 from desktop_search.core.preview import PreviewDoc
 from desktop_search.ui.results import mix, relative_when, short_folder
+from desktop_search.ui.thumbnails import PREVIEW_PX
 from desktop_search.ui.widgets import ElidedLabel
 
 
@@ -59,6 +60,17 @@ class PreviewPane(QWidget):
         self.text.setCenterOnScroll(False)
         self.text.document().setDocumentMargin(10)
 
+        # a picture is shown itself, scaled to the pane, above the words read from it
+        #: a ``ui.thumbnails.ThumbnailProvider`` (set by the window); None: no pictures
+        self.thumbnails = None
+        self.image = QLabel()
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumHeight(1)
+        # the pixmap must not drive the layout (it is scaled to whatever room there is)
+        self.image.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.image.hide()
+        self._image_pm: QPixmap | None = None
+
         self.placeholder = QLabel("Select a result to see it in context.")
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -84,6 +96,7 @@ class PreviewPane(QWidget):
         pl.setContentsMargins(0, 0, 0, 0)
         pl.setSpacing(0)
         pl.addWidget(head)
+        pl.addWidget(self.image, 2)
         pl.addWidget(self.text, 1)
 
         self.stack = QStackedWidget()
@@ -99,6 +112,7 @@ class PreviewPane(QWidget):
         self.doc = None
         self.placeholder.setText(message)
         self.text.clear()
+        self._set_picture(None)
         self.stack.setCurrentIndex(0)
 
     def set_like_enabled(self, enabled: bool) -> None:
@@ -120,15 +134,55 @@ class PreviewPane(QWidget):
             bits.append(f"page {hit.page}")
         elif hit.line:
             bits.append(f"line {hit.line}")
-        when = relative_when(hit.modified)
-        if when:
-            bits.append(f"modified {when}")
+        if hit.taken is not None:
+            bits.append(f"taken {relative_when(hit.taken)}")
+        else:
+            when = relative_when(hit.modified)
+            if when:
+                bits.append(f"modified {when}")
+        if hit.ocr:
+            bits.append("words read by OCR")
         self.where.setText("  ·  ".join(bits))
+        self._set_picture(None)
+        if hit.kind == "picture" and self.thumbnails is not None:
+            self.image.setText("Loading the picture…")
+            self.image.show()
+            self._set_picture(self.thumbnails.pixmap(hit.path, PREVIEW_PX))
         self.stack.setCurrentIndex(1)
+
+    def on_thumbnail_ready(self, path: str, px: int) -> None:
+        """A picture arrived from the background: show it if it is still the one selected."""
+        if self.hit is not None and self.hit.path == path and px == PREVIEW_PX and self.thumbnails:
+            self._set_picture(self.thumbnails.pixmap(path, PREVIEW_PX))
+
+    def _set_picture(self, pm: QPixmap | None) -> None:
+        self._image_pm = pm
+        if pm is None:
+            if self.hit is None or self.hit.kind != "picture":
+                self.image.clear()
+                self.image.hide()
+            return
+        self.image.show()
+        self._fit_picture()
+
+    def _fit_picture(self) -> None:
+        pm = self._image_pm
+        if pm is None or pm.isNull():
+            return
+        w, h = max(1, self.image.width() - 16), max(1, self.image.height() - 8)
+        self.image.setPixmap(pm.scaled(min(w, pm.width()), min(h, pm.height()),
+                                       Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_picture)   # once the layout has sized the label
 
     def show_doc(self, doc: PreviewDoc | None) -> None:
         if doc is None:
-            if self.hit is not None:
+            if self.hit is not None and self.hit.kind == "picture":
+                self.text.setPlainText("(No words were found in this picture.)")
+            elif self.hit is not None:
                 self.text.setPlainText("(This file's text is not in the index any more.)")
             return
         if self.hit is None or doc.hit.chunk_id != self.hit.chunk_id:

@@ -69,7 +69,7 @@ _KIND_COLOURS = {
     "pdf": "#d9443a", "docx": "#2f6ad0", "odt": "#2f6ad0", "doc": "#2f6ad0",
     "pptx": "#d8782a", "odp": "#d8782a", "html": "#2c9a5c", "markdown": "#6b5fc8",
     "rst": "#6b5fc8", "code": "#8a4fb3", "data": "#3d8d97", "csv": "#3f9a48",
-    "text": "#6f7780",
+    "text": "#6f7780", "picture": "#c2820f",
 }
 _icon_cache: dict[tuple[str, str, int], QIcon] = {}
 
@@ -203,6 +203,8 @@ class ResultDelegate(QStyledItemDelegate):
         super().__init__(parent)
         # laid-out snippets by (chunk, text, width, selected, colours): a repaint only draws
         self._docs: OrderedDict[tuple, tuple[QTextDocument, float]] = OrderedDict()
+        #: a ``ui.thumbnails.ThumbnailProvider``: pictures show a thumbnail instead of an icon
+        self.thumbnails = None
 
     def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
         base = QFont(option.font)
@@ -255,10 +257,25 @@ class ResultDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
-        # icon
-        icon = type_icon(hit.path, hit.kind, ICON_SIZE)
-        icon.paint(painter, QRect(r.left(), r.top() + 2, ICON_SIZE, ICON_SIZE))
-        x = r.left() + ICON_SIZE + self.PAD + 2
+        # icon, or for a picture its thumbnail (made in the background; the icon until then)
+        if hit.kind == "picture" and self.thumbnails is not None:
+            box = r.height()
+            thumb = self.thumbnails.pixmap(hit.path)
+            if thumb is not None and not thumb.isNull():
+                fit = thumb.size().scaled(box, box, Qt.AspectRatioMode.KeepAspectRatio)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawPixmap(QRect(r.left() + (box - fit.width()) // 2,
+                                         r.top() + (box - fit.height()) // 2,
+                                         fit.width(), fit.height()), thumb)
+            else:
+                icon = type_icon(hit.path, hit.kind, ICON_SIZE)
+                icon.paint(painter, QRect(r.left() + (box - ICON_SIZE) // 2, r.top() + 2,
+                                          ICON_SIZE, ICON_SIZE))
+            x = r.left() + box + self.PAD + 2
+        else:
+            icon = type_icon(hit.path, hit.kind, ICON_SIZE)
+            icon.paint(painter, QRect(r.left(), r.top() + 2, ICON_SIZE, ICON_SIZE))
+            x = r.left() + ICON_SIZE + self.PAD + 2
         right = r.right()
 
         # line 1: name ... date  [bar]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 
 from PySide6.QtCore import Qt
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from desktop_search.config import DEFAULT_MODEL, Settings
 from desktop_search.core import desktop
+from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
 
 SUGGESTED_MODELS = (
@@ -69,6 +71,16 @@ class SettingsDialog(QDialog):
         self.size_cap.setSuffix(" MB")
         self.size_cap.setValue(settings.max_file_mb)
 
+        self.read_pictures = QCheckBox("Read the words in pictures and scanned PDFs (OCR)")
+        self.read_pictures.setChecked(settings.read_text_in_pictures)
+        self.picture_search = QCheckBox("Search pictures by what they show")
+        self.picture_search.setChecked(settings.picture_search)
+        local = os.path.isdir(os.path.expanduser(settings.picture_model))
+        self.picture_note = _note(
+            f"Uses the picture model {settings.picture_model}: " + (
+                "a folder on this computer." if local else
+                f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on."))
+
         self.close_to_tray = QCheckBox("Keep indexing in the tray when the window closes")
         self.close_to_tray.setChecked(settings.close_to_tray)
         self.start_minimized = QCheckBox("Start minimized to the tray")
@@ -98,6 +110,9 @@ class SettingsDialog(QDialog):
         form.addRow("", _note("One pattern a line, as in .gitignore. Hidden files and folders "
                               "like .git and node_modules are always skipped."))
         form.addRow("Skip files over:", self.size_cap)
+        form.addRow("Pictures:", self.read_pictures)
+        form.addRow("", self.picture_search)
+        form.addRow("", self.picture_note)
         form.addRow("When closed:", self.close_to_tray)
         form.addRow("At start:", self.start_minimized)
         form.addRow("At login:", self.start_at_login)
@@ -133,6 +148,8 @@ class SettingsDialog(QDialog):
                                 exclude_patterns=patterns,
                                 exclude_dirs=list(self._original.exclude_dirs),
                                 max_file_mb=float(self.size_cap.value()),
+                                read_text_in_pictures=self.read_pictures.isChecked(),
+                                picture_search=self.picture_search.isChecked(),
                                 close_to_tray=self.close_to_tray.isChecked(),
                                 start_minimized=self.start_minimized.isChecked())
         s.validate()

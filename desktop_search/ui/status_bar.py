@@ -46,6 +46,8 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
         if eta:
             bits.append(eta)
         return " · ".join(bits)
+    if p.state is State.PICTURES:
+        return f"Reading pictures and scans: {p.pictures_pending:,} to go"
     if p.state is State.ERROR:
         return p.error or "Indexing stopped"
     return ""

@@ -29,6 +29,7 @@ from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
 from desktop_search.ui.search_bar import SearchBar
+from desktop_search.ui import thumbnails
 from desktop_search.ui.settings_dialog import SettingsDialog
 from desktop_search.ui.status_bar import StatusBar
 from desktop_search.ui.tray import Tray, tray_available
@@ -69,6 +70,9 @@ class SearchWindow(QMainWindow):
         self.search_bar = SearchBar()
         self.results = ResultsPane()
         self.preview = PreviewPane()
+        # pictures: thumbnails in the list, the picture itself in the preview (made off-thread)
+        self.thumbnails = thumbnails.install(results_view=self.results.view, preview=self.preview,
+                                             parent=self)
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

@@ -65,7 +65,7 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
     path = tmp_path / "c.sqlite3"
     make_v1(path)
     cat = Catalog(path)
-    assert cat.schema_version() == SCHEMA_VERSION == 2
+    assert cat.schema_version() == SCHEMA_VERSION == 3
     assert cat.get_meta("schema") == str(SCHEMA_VERSION)
     assert [r["path"] for r in cat.roots()] == ["/docs"]
     assert cat.get_file("/docs/a.txt").n_chunks == 2
@@ -99,6 +99,23 @@ def test_a_failing_migration_leaves_the_old_file_as_it_was(tmp_path, monkeypatch
     db.close()
     monkeypatch.undo()
     assert Catalog(path).schema_version() == SCHEMA_VERSION
+
+
+def test_version_2_gains_pictures_and_keeps_everything(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    make_v1(path)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=2")   # v2 = v1's tables + the version pragma
+    db.commit()
+    db.close()
+    cat = Catalog(path)
+    assert cat.schema_version() == 3
+    f = cat.get_file("/docs/a.txt")
+    assert f.n_chunks == 2 and f.ocr is None and f.taken is None
+    cat.put_file(path="/docs/p.jpg", root_id=1, size=3, mtime_ns=1, digest="p", kind="picture",
+                 title=None, heading="p.jpg", chunks=[], ocr="pending", taken=1.5e9)
+    assert cat.next_ocr().path == "/docs/p.jpg" and cat.count_pictures_without_vector() == 1
+    cat.close()
 
 
 def test_a_reader_does_not_migrate(tmp_path):

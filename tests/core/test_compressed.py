@@ -72,7 +72,8 @@ def test_rotated_log_is_not_taken_for_a_man_page(tmp_path):
 
 
 def test_archives_and_media_behind_a_compressor_are_not_documents():
-    for name in ("backup.tar.gz", "x.tgz", "song.mp3.gz", "twice.txt.gz.gz", "a.tar.xz"):
+    for name in ("backup.tar.gz", "x.tgz", "song.mp3.gz", "twice.txt.gz.gz", "a.tar.xz",
+                 "photo.jpg.gz"):
         assert not is_supported(name), name
     for name in ("notes.txt.gz", "ls.1.gz", "changelog.Debian.gz", "README.bz2", "a.html.xz"):
         assert is_supported(name), name

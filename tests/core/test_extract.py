@@ -400,8 +400,8 @@ def test_directory_and_known_binary_extension(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedFile):
         extract(tmp_path / "folder.txt")
     # a known binary extension is refused by name: the file is not even looked at
-    with pytest.raises(UnsupportedFile, match=r"\.png files"):
-        extract(tmp_path / "missing.png")
+    with pytest.raises(UnsupportedFile, match=r"\.psd files"):
+        extract(tmp_path / "missing.psd")
 
 
 def test_zero_byte_files(tmp_path: Path) -> None:
@@ -471,9 +471,10 @@ def test_page_of() -> None:
 
 
 def test_is_supported_by_name() -> None:
-    for name in ("a.pdf", "b.DOCX", "c.py", "README", "notes.weird", ".bashrc", "x.html"):
+    for name in ("a.pdf", "b.DOCX", "c.py", "README", "notes.weird", ".bashrc", "x.html",
+                 "photo.JPG", "scan.tiff", "screen.png", "phone.heic"):
         assert is_supported(name), name
-    for name in ("a.png", "b.MP4", "c.pyc", "d.sqlite", "e.zip", "~$report.docx", ".DS_Store"):
+    for name in ("a.psd", "b.MP4", "c.pyc", "d.sqlite", "e.zip", "~$report.docx", ".DS_Store"):
         assert not is_supported(name), name
     assert {"text", "code", "markdown", "pdf", "docx", "html", "epub"} <= set(SUPPORTED_KINDS)
 

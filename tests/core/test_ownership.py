@@ -119,10 +119,12 @@ def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     eng = Engine(data, embedder=hash_embedder)
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
+    vec = eng._vector_path(eng.catalog.get_meta("model_id"))   # this model's own file
     eng.close()
-    (data / "vectors.usearch").unlink()           # the owner has not saved yet, say
-    (data / "vectors.json").unlink()
-    (data / "vectors.usearch.tmp").write_bytes(b"the owner is writing this")
+    vec.unlink()                                  # the owner has not saved yet, say
+    vec.with_suffix(".json").unlink()
+    tmp = vec.with_name(vec.name + ".tmp")
+    tmp.write_bytes(b"the owner is writing this")
     before = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.is_file()}
 
     reader = Engine(data, embedder=hash_embedder, read_only=True)
@@ -131,8 +133,8 @@ def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     assert reader.doctor()["ok"]
     reader.close()
     after = {p.name: p.stat().st_mtime_ns for p in data.iterdir() if p.is_file()}
-    assert not (data / "vectors.usearch").exists()
-    assert (data / "vectors.usearch.tmp").read_bytes() == b"the owner is writing this"
+    assert not vec.exists()
+    assert tmp.read_bytes() == b"the owner is writing this"
     assert {k: v for k, v in after.items() if not k.startswith("catalog")} == \
         {k: v for k, v in before.items() if not k.startswith("catalog")}
 

@@ -29,6 +29,7 @@ from desktop_search.core.extract.common import (
 )
 from desktop_search.core.extract.decode import _sniff_known_text, _sniff_unknown
 from desktop_search.core.extract.html import _read_html
+from desktop_search.core.extract.images import PICTURE_EXTS, extract_with_ocr, read_picture
 from desktop_search.core.extract.office import (
     _read_docx,
     _read_epub,
@@ -49,6 +50,7 @@ __all__ = [
     "SUPPORTED_KINDS",
     "Extracted",
     "extract",
+    "extract_with_ocr",
     "is_supported",
     "line_of",
     "page_of",
@@ -59,9 +61,8 @@ __all__ = [
 #: extensions never worth opening: media, archives, binaries, databases, fonts, and
 #: office formats no reader handles
 _SKIPPED_EXTS = frozenset(
-    # images
-    ".png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico .icns .heic .heif .avif .raw .cr2 "
-    ".nef .arw .dng .psd .xcf .svg .svgz .eps "
+    # images without a reader (images.PICTURE_EXTS are read)
+    ".ico .icns .avif .raw .cr2 .nef .arw .dng .psd .xcf .svg .svgz .eps "
     # audio / video
     ".mp3 .wav .flac .ogg .oga .opus .m4a .aac .wma .aiff .aif .mid .midi .mp4 .m4v "
     ".mkv .avi .mov .wmv .flv .webm .mpg .mpeg .3gp .vob "
@@ -106,7 +107,8 @@ def is_supported(path: str | os.PathLike[str]) -> bool:
         return False
     if p.suffix.lower() in compressed.OPENERS:     # notes.txt.gz yes, backup.tar.gz no
         inner = compressed.inner_name(p)
-        return inner.suffix.lower() not in compressed.OPENERS and is_supported(inner)
+        return (inner.suffix.lower() not in compressed.OPENERS
+                and inner.suffix.lower() not in PICTURE_EXTS and is_supported(inner))
     return p.suffix.lower() not in _SKIPPED_EXTS
 
 
@@ -138,6 +140,8 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
         if not stat.S_ISREG(st.st_mode):
             raise UnsupportedFile("not a regular file")
         _check_size(st.st_size, max_bytes)
+        if reader is read_picture and st.st_size:  # reads its header itself, not the photo
+            return read_picture(p, b"", max_bytes)
         data = _read_bytes(p, max_bytes, _HEAD_CHECKS.get(reader))
     if not data:  # empty (or just created) file: nothing to search, nothing wrong
         return Extracted("", None, kind, has_lines=reader in _HEAD_CHECKS)
@@ -203,6 +207,7 @@ _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".odt": ("odt", _read_odt),
     ".pptx": ("pptx", _read_pptx),
     ".epub": ("epub", _read_epub),
+    **{ext: ("picture", read_picture) for ext in PICTURE_EXTS},
 }
 _DOC_KINDS: dict[str, str] = {ext: kind for ext, (kind, _) in _DOC_READERS.items()}
 #: text readers peek at the first bytes before reading the rest of the file
@@ -220,5 +225,5 @@ _READERS: dict[str, Reader] = {
 #: kind labels for the UI's type filter, most common first
 SUPPORTED_KINDS: list[str] = [
     "text", "markdown", "rst", "code", "data", "csv",
-    "html", "pdf", "docx", "odt", "pptx", "epub", "man",
+    "html", "pdf", "docx", "odt", "pptx", "epub", "man", "picture",
 ]

@@ -34,6 +34,13 @@ class Extracted:
     kind: str
     page_starts: tuple[int, ...] | None = None
     has_lines: bool = False
+    #: some of its words can only be read by OCR (a picture, a PDF page without text):
+    #: the indexer lists it now and reads those words in its later OCR stage
+    needs_ocr: bool = False
+    #: some of ``text`` was read by OCR
+    ocr: bool = False
+    taken: float | None = None      # a photo's EXIF date taken (unix seconds)
+    camera: str | None = None
 
 
 Reader = Callable[[Path, bytes, int], Extracted]

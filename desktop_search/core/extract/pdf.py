@@ -50,11 +50,13 @@ def _read_pdf(path: Path, data: bytes, max_bytes: int) -> Extracted:
                     break
         finally:
             pdf.close()
+    # pages without a text layer (scans) are read by OCR in the indexer's later stage
+    needs_ocr = any(not t.strip() for t in pages)
     if not any(t.strip() for t in pages):
-        return Extracted("", title, "pdf", page_starts=(0,))
+        return Extracted("", title, "pdf", page_starts=(0,), needs_ocr=needs_ocr)
     text, starts = _join_pages(pages)
     text = text[:max_bytes]
-    return Extracted(text, title, "pdf", page_starts=starts)
+    return Extracted(text, title, "pdf", page_starts=starts, needs_ocr=needs_ocr)
 
 
 def _pdf_title(pdf: Any) -> str | None:

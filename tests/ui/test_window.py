@@ -344,8 +344,9 @@ def test_results_follow_the_index_while_it_is_still_busy(harness, corpus, qtbot)
         (corpus / "volcano.txt").write_text("The volcano erupted at dawn and lava flowed down "
                                             "to the sea.", encoding="utf-8")
         qtbot.waitUntil(lambda: "volcano.txt" in names(w.results_model.hits), timeout=30_000)
-        assert c.progress.busy and c.progress.state == "embedding"
-        assert not c.service.wait_idle(0)
+        # the words answered while the service is still at work: it says it is embedding
+        qtbot.waitUntil(lambda: c.progress.state == "embedding", timeout=10_000)
+        assert c.progress.busy and not c.service.wait_idle(0)
         assert not [t for t in w.findChildren(QTimer) if t.isActive()]
     finally:
         gate.set()

@@ -131,8 +131,10 @@ class VectorIndex:
                 self._dead = set(int(k) for k in dead)
             return True
 
-    def save(self, generation: int) -> None:
-        """Persist: the delta alone while it is small, else a new base (compaction)."""
+    def save(self, generation: int, *, threads: int | None = None) -> None:
+        """Persist: the delta alone while it is small, else a new base (compaction).
+
+        ``threads`` builds the graph (default: half the cores, for a background save)."""
         with self._save_lock:
             with self._lock:
                 base_n = self._base_len()
@@ -140,7 +142,7 @@ class VectorIndex:
                 compact = pending and (base_n == 0 or
                                        pending >= max(COMPACT_AT, COMPACT_FRACTION * base_n))
             if compact:
-                self._compact()
+                self._compact(threads or _threads())
             with self._lock:
                 delta = np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta))
                 dead = np.fromiter(self._dead, dtype=np.uint64, count=len(self._dead))
@@ -158,7 +160,7 @@ class VectorIndex:
                 self.delta_path.unlink(missing_ok=True)
             self.generation = generation
 
-    def _compact(self) -> None:
+    def _compact(self, threads: int) -> None:
         """Write a new base holding the old one less tombstones plus the delta, and map it.
 
         The slow part (reading the base into memory, adding the delta, writing) runs on a
@@ -182,7 +184,7 @@ class VectorIndex:
             present = np.fromiter((full.contains(int(k)) for k in keys), bool, count=len(keys))
             if present.any():
                 full.remove(keys[present])
-            full.add(keys, np.stack([delta[int(k)] for k in keys]), threads=_threads())
+            full.add(keys, np.stack([delta[int(k)] for k in keys]), threads=threads)
         self._atomic(self.path, lambda tmp: full.save(tmp), need=len(full) * self.ndim * 2)
         del full
         base = self._new()

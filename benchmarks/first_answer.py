@@ -29,7 +29,7 @@ def main() -> int:
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
+    from desktop_search.core.indexing import IndexService
 
     work = ROOT / ".bench" / "first-answer" / a.collection
     if not (work / "docs").exists():

@@ -33,7 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-CRANFIELD = REPO.parent / "shared" / "data" / "ir" / "cranfield"
+CRANFIELD = Path(os.environ.get("DESKTOP_SEARCH_SHARED") or REPO.parent / "shared") / "data" / "ir" / "cranfield"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

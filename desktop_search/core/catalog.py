@@ -8,6 +8,8 @@ change is one transaction, and the catalog feeds the word index right after it c
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -214,20 +216,28 @@ _FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, state, erro
 class Catalog:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
 
-    def __init__(self, path: Path, *, migrate: bool = True,
-                 words_folder: Path | None = None) -> None:
+    def __init__(self, path: Path, *, migrate: bool = True, words_folder: Path | None = None,
+                 check: bool | None = None) -> None:
         """Open (or create) the catalog. With ``migrate=False`` an older layout raises
         ``CatalogNeedsUpgrade`` instead of being upgraded (a reader must not write while
         another process owns the data folder), and the word index is kept in memory
-        only (its snapshot is the owner's to write)."""
+        only (its snapshot is the owner's to write).
+
+        ``check`` runs SQLite's ``quick_check`` (seconds at a million passages): by default
+        only when a process that had the catalog open died without closing it.
+        """
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
+        self._session: _Session | None = None
+        unclean = _Session.reap_stale(self.path)
+        #: whether this open ran the integrity check (after an unclean shutdown, or asked)
+        self.checked = bool(check) if check is not None else (unclean or not _Session.supported)
         try:
             conn = self._conn()
-            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0] if self.checked else "ok"
             if ok == "ok":
                 self._check_version(migrate=migrate)
         except sqlite3.DatabaseError as exc:
@@ -239,6 +249,7 @@ class Catalog:
         if ok != "ok":
             self.close()
             raise IndexCorrupt(f"the catalog {self.path} is damaged: {ok}")
+        self._session = _Session.start(self.path)
         self.read_only = not migrate
         self.words = WordIndex(folder=words_folder or self.path.parent / "words",
                                read_only=self.read_only)
@@ -246,6 +257,14 @@ class Catalog:
         self._words_thread: threading.Thread | None = None
         self._open_words()
         _lang.preload()             # queries ask for their language
+
+
+    def quick_check(self) -> str:
+        """SQLite's own structural check: "ok", or what is damaged (for ``doctor``)."""
+        try:
+            return self._conn().execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
 
     # -- the word index ------------------------------------------------------------------
     def _open_words(self) -> None:
@@ -420,25 +439,52 @@ class Catalog:
                     pass
             self._conns.clear()
         self._local = threading.local()
+        if self._session is not None:
+            self._session.end()
+            self._session = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write. Nested in another (a batch of files), it is a savepoint:
+        its failure undoes only itself, and the outer one commits everything at once.
+        The word index follows once the outermost one has committed."""
+        added: list[Source] = []
+        dropped: list[int] = []
         with self._write_lock:
             conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            self._tx_added: list[Source] = []
-            self._tx_dropped: list[int] = []
+            depth = getattr(self._local, "depth", 0)
+            name = f"sp{depth}"
+            if depth:
+                marks = (len(self._tx_added), len(self._tx_dropped))
+                conn.execute(f"SAVEPOINT {name}")
+            else:
+                self._tx_added: list[Source] = []
+                self._tx_dropped: list[int] = []
+                conn.execute("BEGIN IMMEDIATE")
+            self._local.depth = depth + 1
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                if depth:
+                    conn.execute(f"ROLLBACK TO {name}")
+                    conn.execute(f"RELEASE {name}")
+                    del self._tx_added[marks[0]:]      # the word index never sees it
+                    del self._tx_dropped[marks[1]:]
+                else:
+                    conn.execute("ROLLBACK")
+                    self._tx_added, self._tx_dropped = [], []
                 raise
             else:
-                conn.execute("COMMIT")
-                added, dropped = self._tx_added, self._tx_dropped
-                self._tx_added, self._tx_dropped = [], []
-                if added or dropped:
-                    self._words_changed(added, dropped)
+                if depth:
+                    conn.execute(f"RELEASE {name}")
+                else:
+                    conn.execute("COMMIT")
+                    added, dropped = self._tx_added, self._tx_dropped
+                    self._tx_added, self._tx_dropped = [], []
+                    if added or dropped:
+                        self._words_changed(added, dropped)
+            finally:
+                self._local.depth = depth
         if added or dropped:
             self.words.maintain()
 
@@ -671,11 +717,12 @@ class Catalog:
         return [r[0] for r in rows]
 
     # -- vectors -------------------------------------------------------------------------
-    def unembedded(self, limit: int) -> list[tuple[int, str, str]]:
-        """(chunk id, heading, text) of chunks still waiting for a vector, oldest first."""
+    def unembedded(self, limit: int, *, after: int = 0) -> list[tuple[int, str, str]]:
+        """(chunk id, heading, text) of chunks still waiting for a vector, oldest first
+        (ids above ``after``)."""
         rows = self._conn().execute(
             "SELECT c.id, f.heading, c.text FROM chunks c JOIN files f ON f.id=c.file_id "
-            "WHERE c.vector IS NULL ORDER BY c.id LIMIT ?", (limit,)).fetchall()
+            "WHERE c.vector IS NULL AND c.id > ? ORDER BY c.id LIMIT ?", (after, limit)).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
     def count_unembedded(self) -> int:
@@ -967,3 +1014,66 @@ def text_language(chunks: Sequence[NewChunk]) -> str:
             break
     guess = _lang.detect(" ".join(sample))
     return guess.code if guess.code != "und" and guess.confidence >= 0.5 else "und"
+
+
+class _Session:
+    """A marker file per open catalog, locked (``flock``) while the process lives.
+
+    A marker whose lock can be taken belongs to a process that died without closing the
+    catalog: only then is the integrity check worth its seconds. The kernel releases the
+    lock of a killed process, so no pid guessing is needed.
+    """
+
+    try:
+        import fcntl as _fcntl
+    except ImportError:  # pragma: no cover - not POSIX: always check
+        _fcntl = None
+    supported = _fcntl is not None
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self.fd = path, fd
+
+    @staticmethod
+    def _pattern(db: Path) -> str:
+        return db.name + ".open-*"
+
+    @classmethod
+    def reap_stale(cls, db: Path) -> bool:
+        """Remove the markers of dead processes; True when there was one (unclean)."""
+        if cls._fcntl is None or not db.parent.is_dir():
+            return False
+        unclean = False
+        for marker in db.parent.glob(cls._pattern(db)):
+            try:
+                fd = os.open(marker, os.O_RDWR)
+            except OSError:
+                continue
+            try:
+                cls._fcntl.flock(fd, cls._fcntl.LOCK_EX | cls._fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)        # held: a live process has the catalog open
+                continue
+            unclean = True
+            marker.unlink(missing_ok=True)
+            os.close(fd)
+        return unclean
+
+    @classmethod
+    def start(cls, db: Path) -> "_Session | None":
+        if cls._fcntl is None:
+            return None
+        marker = db.with_name(f"{db.name}.open-{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+            cls._fcntl.flock(fd, cls._fcntl.LOCK_EX | cls._fcntl.LOCK_NB)
+        except OSError:
+            return None     # a read-only folder: nothing to mark, the next open checks
+        return cls(marker, fd)
+
+    def end(self) -> None:
+        """A clean close: the marker goes, so the next open skips the check."""
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self.fd)
+

@@ -14,6 +14,9 @@ def check(engine, *, repair: bool = False) -> dict:
         raise ValueError("a read-only engine cannot repair: take the data folder first")
     catalog = engine.catalog
     problems: list[str] = []
+    sqlite_ok = catalog.quick_check()
+    if sqlite_ok != "ok":
+        problems.append(f"the catalog is damaged: {sqlite_ok} (remove it to rebuild)")
     vi = engine.vectors()
     have = vi.keys()
     want = catalog.embedded_ids()

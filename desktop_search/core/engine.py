@@ -72,7 +72,8 @@ class Engine:
                 f = Path(str(path) + suffix)
                 if f.exists():
                     os.replace(f, Path(f"{path}{suffix}.damaged-{stamp}"))
-            for f in [*self.data_dir.glob("vectors*.usearch"), *self.data_dir.glob("vectors*.json")]:
+            for f in [*self.data_dir.glob("vectors*.usearch"), *self.data_dir.glob("vectors*.json"),
+                      *self.data_dir.glob("vectors*.npz")]:
                 f.unlink(missing_ok=True)
             log.warning("%s; set it aside and rebuilding the index", exc)
             cat = Catalog(path)
@@ -187,8 +188,7 @@ class Engine:
                     log.warning("model changed from %s to %s, and %s cannot run here: "
                                 "re-embedding every passage", old_id, model_id, old_id)
                     self.catalog.clear_vectors()
-                    for p in (self._vector_path(old_id), self._vector_path(old_id).with_suffix(".json")):
-                        p.unlink(missing_ok=True)
+                    VectorIndex(self._vector_path(old_id), ndim=dim).remove_files()
                 with self.catalog.transaction() as c:
                     self.catalog.set_meta("model_id", model_id, conn=c)
                     self.catalog.set_meta("dim", str(dim), conn=c)
@@ -310,8 +310,7 @@ class Engine:
             if self._vectors is not None:
                 self._vectors = None
             if old_id:
-                for p in (self._vector_path(old_id), self._vector_path(old_id).with_suffix(".json")):
-                    p.unlink(missing_ok=True)
+                VectorIndex(self._vector_path(old_id), ndim=0).remove_files()
             self.vectors()
         log.info("model switch complete: %s answers now", nxt.model_id)
         return 0, True

@@ -31,6 +31,9 @@ from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, Model
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64
+#: passages read ahead from the backlog and sorted by length, so that each batch of
+#: EMBED_BATCH pads little (raw ``model.encode`` sorts its whole input the same way)
+EMBED_WINDOW = 2048
 #: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
 OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
 
@@ -81,6 +84,8 @@ class Indexer:
         self.on_file_failed = on_file_failed
         self.counters = Counters()
         self._rules: dict[str, Rules] = {}
+        self._window: list[tuple[int, str]] = []   # (chunk id, text), longest last
+        self._window_after = 0
         self.lock = threading.RLock()
 
     # -- roots ---------------------------------------------------------------------------
@@ -364,21 +369,43 @@ class Indexer:
 
     # -- vectors -------------------------------------------------------------------------
     def embed_backlog(self, limit: int = EMBED_BATCH) -> int:
-        """Embed up to ``limit`` chunks that have no vector yet. Returns how many."""
-        rows = self.catalog.unembedded(limit)
-        if not rows:
-            return 0
+        """Embed up to ``limit`` chunks that have no vector yet, in one model call.
+        Returns how many.
+
+        The batch crosses files: it comes from a window of the backlog sorted by length,
+        so a folder of many small files embeds in full batches that pad little.
+        """
+        if not self._window:
+            self._fill_window()
+            if not self._window:
+                return 0
+        batch = self._window[-limit:]
+        del self._window[-limit:]
         embedder = self._embedder()
-        texts = [f"{h}\n{t}" if h and not t.startswith(h) else t for _, h, t in rows]
+        texts = [t for _, t in batch]
         vecs = embedder.embed_documents(texts)
-        ids = [r[0] for r in rows]
+        ids = [cid for cid, _ in batch]
         stored = self.catalog.set_vectors(ids, vecs)
         if stored:
             keep = np.isin(np.asarray(ids, dtype=np.int64), np.asarray(stored, dtype=np.int64))
             self._vectors().add(np.asarray(stored, dtype=np.uint64),
                                 np.asarray(vecs[keep], dtype=np.float16))
         self.counters.chunks_embedded += len(stored)
-        return len(rows)
+        return len(batch)
+
+    def _fill_window(self) -> None:
+        rows = self.catalog.unembedded(EMBED_WINDOW, after=self._window_after)
+        if not rows and self._window_after:
+            self._window_after = 0        # vectors cleared (a new model): start over
+            rows = self.catalog.unembedded(EMBED_WINDOW)
+        if not rows:
+            return
+        self._window_after = rows[-1][0]
+        texts = [(cid, f"{h}\n{t}" if h and not t.startswith(h) else t) for cid, h, t in rows]
+        # shortest first in the list, so popping from the end takes the longest: the
+        # first batches show the slowest rate, and the estimate only improves
+        texts.sort(key=lambda r: len(r[1]))
+        self._window = texts
 
 
 def catalog_path(path: str) -> str:

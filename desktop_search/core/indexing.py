@@ -26,6 +26,9 @@ from desktop_search.errors import ModelError
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 20.0
+#: file changes written in one catalog transaction, at most (and for at most this long)
+WRITE_BATCH_FILES = 64
+WRITE_BATCH_S = 0.5
 ROOT_CHECK_S = 2.0
 RECONCILE_EVERY_S = 15 * 60.0
 #: counters are published at most this often; a change of state is published at once
@@ -317,7 +320,7 @@ class IndexService:
             return True
         change = self.queue.pop_ready(0.0)
         if change is not None:
-            self._apply(change)
+            self._apply_batch(change)
             return True
         if self._embed_some():
             return True
@@ -360,6 +363,41 @@ class IndexService:
                 self.watcher.unwatch(root)
                 self._watch(root)
                 self.submit(Rescan(root))
+
+    def _apply_batch(self, change: Change) -> None:
+        """Apply ``change`` and the file changes ready after it in one catalog transaction
+        (each file still its own savepoint): a folder of many small files pays one commit
+        per batch, not one per file. A kill loses at most the batch, found again by the
+        next scan."""
+        if change.op != "upsert":
+            self._apply(change)
+            return
+        later: Change | None = None
+        error: BaseException | None = None
+        t0 = time.monotonic()
+        with self.engine.catalog.transaction():
+            n = 0
+            while True:
+                try:
+                    self._apply(change)
+                except Exception as exc:  # noqa: BLE001 - keep the files done so far
+                    error = exc
+                    break
+                n += 1
+                if (n >= WRITE_BATCH_FILES or time.monotonic() - t0 > WRITE_BATCH_S
+                        or self._stop.is_set() or not self._running.is_set() or self._commands):
+                    break
+                nxt = self.queue.pop_ready(0.0)
+                if nxt is None:
+                    break
+                if nxt.op != "upsert":
+                    later = nxt
+                    break
+                change = nxt
+        if error is not None:
+            raise error
+        if later is not None:
+            self._apply(later)
 
     def _apply(self, change: Change) -> None:
         if change.op == "delete" and any(change.path == rpath for _, rpath, _ in

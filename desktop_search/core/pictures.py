@@ -60,8 +60,7 @@ class PictureIndex:
                     log.warning("picture model changed from %s to %s: redoing picture vectors",
                                 old_id, model_id)
                 self.catalog.clear_picture_vectors()
-                for p in (path, path.with_suffix(".json")):
-                    p.unlink(missing_ok=True)
+                VectorIndex(path, ndim=dim).remove_files()
                 with self.catalog.transaction() as c:
                     self.catalog.set_meta("picture_model", model_id, conn=c)
                     self.catalog.set_meta("picture_dim", str(dim), conn=c)

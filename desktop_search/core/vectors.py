@@ -1,8 +1,18 @@
 """The USearch vector index: a fast, rebuildable copy of the catalog's vectors.
 
-usearch is not safe for concurrent add and search, so one lock guards the index. The
-file is saved atomically (temp file, fsync, rename) with a sidecar naming the catalog's
-vector generation it reflects; on open, a mismatch is repaired from the catalog.
+Two parts, so that a big index costs little memory and opens at once:
+
+- the **base**: a USearch graph saved on disk and *memory-mapped* (``Index.view``), never
+  loaded: a query touches only the pages it visits, and the kernel can drop them again;
+- the **delta**: vectors added since the base was written, kept in memory and searched
+  exactly, plus the base's keys removed since (tombstones).
+
+Saving writes the delta (small) next to the base; when the delta grows past
+``COMPACT_AT`` (or a fraction of the base), the base is rewritten with it (compaction).
+usearch is not safe for concurrent add and search, so one lock guards everything. Every
+file is written atomically (temp file, fsync, rename) and a sidecar written last names
+the catalog's vector generation and the counts it reflects; on open, a mismatch is
+repaired from the catalog.
 """
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -21,6 +32,12 @@ log = logging.getLogger(__name__)
 DTYPE = "f16"
 # Below this size exact search is both faster and better than the graph.
 EXACT_BELOW = 20_000
+#: the delta is folded into the base when it holds this many vectors (or tombstones)...
+COMPACT_AT = 20_000
+#: ... or this fraction of the base, whichever is more
+COMPACT_FRACTION = 0.02
+FORMAT = 2
+_NO_KEY = np.iinfo(np.uint64).max
 
 
 def _usearch_index():
@@ -44,124 +61,268 @@ def _low_space(folder: Path, need: int) -> bool:
         return False
 
 
+def _threads() -> int:
+    """Threads for building the graph: half the cores, so the window and the indexer keep
+    theirs (on a busy 2-core machine two threads were slower than one)."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 class VectorIndex:
     def __init__(self, path: Path, *, ndim: int) -> None:
-        Index = _usearch_index()
         self.path = Path(path)
         self.meta_path = self.path.with_suffix(".json")
+        self.delta_path = self.path.with_suffix(".delta.npz")
         self.ndim = ndim
         self._lock = threading.RLock()
-        self._new = lambda: Index(ndim=ndim, metric="cos", dtype=DTYPE, connectivity=16,
-                                  expansion_add=128, expansion_search=256)
-        self._index = self._new()
+        self._save_lock = threading.Lock()      # one save (maybe a compaction) at a time
+        self._index = None                       # the base (memory-mapped), or None
+        self._delta: dict[int, np.ndarray] = {}  # key -> float16 vector
+        self._dead: set[int] = set()             # base keys removed since it was written
+        self._matrix: tuple[np.ndarray, np.ndarray] | None = None  # delta, stacked
         self.generation = -1  # the catalog generation this index reflects; -1 unknown
         self.dirty = False
 
+    def _new(self):
+        Index = _usearch_index()
+        return Index(ndim=self.ndim, metric="cos", dtype=DTYPE, connectivity=16,
+                     expansion_add=128, expansion_search=256)
+
     # -- persistence ---------------------------------------------------------------------
     def load(self) -> bool:
-        """Restore from disk; False when missing or unusable (the caller rebuilds)."""
-        Index = _usearch_index()
-
+        """Open what is on disk; False when missing or unusable (the caller rebuilds)."""
         with self._lock:
-            if not self.path.exists() or not self.meta_path.exists():
+            if not self.meta_path.exists():
                 return False
             try:
                 meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-                if int(meta.get("ndim", -1)) != self.ndim:
+                if int(meta.get("ndim", -1)) != self.ndim or meta.get("dtype", DTYPE) != DTYPE:
                     return False
-                idx = Index(ndim=self.ndim, metric="cos", dtype=DTYPE, connectivity=16,
-                            expansion_add=128, expansion_search=256)
-                idx.load(str(self.path))
-                if len(idx) != int(meta.get("count", -1)):
-                    log.warning("vector index count does not match its sidecar; rebuilding")
-                    return False
+                count = int(meta.get("count", -1))
+                base = None
+                if count:
+                    if not self.path.exists():
+                        return False
+                    base = self._new()
+                    base.view(str(self.path))
+                    if len(base) != count:
+                        log.warning("vector index count does not match its sidecar; rebuilding")
+                        return False
             except Exception as exc:  # noqa: BLE001 - any damage means rebuild
                 log.warning("vector index %s unusable (%s); rebuilding", self.path, exc)
                 return False
-            self._index = idx
+            self._index = base
+            self._delta, self._dead, self._matrix = {}, set(), None
             self.generation = int(meta.get("generation", -1))
             self.dirty = False
+            n_delta, n_dead = int(meta.get("delta", 0)), int(meta.get("dead", 0))
+            if n_delta or n_dead:
+                try:
+                    with np.load(self.delta_path) as z:
+                        keys, vecs, dead = z["keys"], z["vectors"], z["dead"]
+                    if len(keys) != n_delta or len(dead) != n_dead or (
+                            len(keys) and vecs.shape != (len(keys), self.ndim)):
+                        raise ValueError("counts do not match the sidecar")
+                except Exception as exc:  # noqa: BLE001 - the catalog repairs it
+                    log.warning("vector delta %s unusable (%s); catching up from the catalog",
+                                self.delta_path, exc)
+                    self.generation = -1
+                    return True
+                self._delta = {int(k): v for k, v in zip(keys, vecs.astype(np.float16))}
+                self._dead = set(int(k) for k in dead)
             return True
 
-    def save(self, generation: int) -> None:
-        with self._lock:
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            try:
-                self._index.save(str(tmp))
-                fd = os.open(tmp, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                os.replace(tmp, self.path)
-            except BaseException as exc:
-                # the last good file stays; the catalog still has every vector
-                tmp.unlink(missing_ok=True)
-                if not isinstance(exc, OSError) and _low_space(self.path.parent, len(self._index) * self.ndim * 2):
-                    raise OSError(28, "No space left on device", str(self.path)) from exc
-                raise
+    def save(self, generation: int, *, threads: int | None = None) -> None:
+        """Persist: the delta alone while it is small, else a new base (compaction).
+
+        ``threads`` builds the graph (default: half the cores, for a background save)."""
+        with self._save_lock:
+            with self._lock:
+                base_n = self._base_len()
+                pending = len(self._delta) + len(self._dead)
+                compact = pending and (base_n == 0 or
+                                       pending >= max(COMPACT_AT, COMPACT_FRACTION * base_n))
+            if compact:
+                self._compact(threads or _threads())
+            with self._lock:
+                delta = np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta))
+                dead = np.fromiter(self._dead, dtype=np.uint64, count=len(self._dead))
+                vecs = (np.stack([self._delta[int(k)] for k in delta]) if len(delta)
+                        else np.zeros((0, self.ndim), np.float16))
+                count = self._base_len()
+                self.dirty = False
+            if len(delta) or len(dead):
+                self._atomic(self.delta_path,
+                             lambda tmp: _savez(tmp, keys=delta, vectors=vecs, dead=dead))
             atomic_write_text(self.meta_path, json.dumps(
-                {"generation": generation, "count": len(self._index), "ndim": self.ndim,
-                 "dtype": DTYPE}))
+                {"format": FORMAT, "generation": generation, "count": count,
+                 "delta": len(delta), "dead": len(dead), "ndim": self.ndim, "dtype": DTYPE}))
+            if not len(delta) and not len(dead):
+                self.delta_path.unlink(missing_ok=True)
             self.generation = generation
-            self.dirty = False
+
+    def _compact(self, threads: int) -> None:
+        """Write a new base holding the old one less tombstones plus the delta, and map it.
+
+        The slow part (reading the base into memory, adding the delta, writing) runs on a
+        snapshot without holding the lock, so queries go on meanwhile; changes made in the
+        meantime stay in the delta (or become tombstones) when the new base is swapped in.
+        """
+        Index = _usearch_index()
+        with self._lock:
+            delta, dead = dict(self._delta), set(self._dead)
+            has_base = self._base_len() > 0
+        if has_base:
+            full = Index.restore(str(self.path), view=False)   # in memory, for the writes
+            if dead:
+                gone = np.fromiter(dead, dtype=np.uint64, count=len(dead))
+                full.remove(gone[np.fromiter((full.contains(int(k)) for k in gone), bool,
+                                             count=len(gone))])
+        else:
+            full = self._new()
+        if delta:
+            keys = np.fromiter(delta, dtype=np.uint64, count=len(delta))
+            present = np.fromiter((full.contains(int(k)) for k in keys), bool, count=len(keys))
+            if present.any():
+                full.remove(keys[present])
+            full.add(keys, np.stack([delta[int(k)] for k in keys]), threads=threads)
+        self._atomic(self.path, lambda tmp: full.save(tmp), need=len(full) * self.ndim * 2)
+        del full
+        base = self._new()
+        base.view(str(self.path))
+        with self._lock:
+            # what changed while the base was written stays pending
+            now_dead = self._dead - dead
+            for key, vec in delta.items():
+                cur = self._delta.get(key)
+                if cur is vec:
+                    del self._delta[key]        # folded into the new base
+                else:
+                    now_dead.add(key)           # replaced or removed meanwhile
+            self._index = base
+            self._dead = now_dead
+            self._matrix = None
+
+    def _atomic(self, target: Path, write: Callable[[str], None], need: int = 0) -> None:
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            write(str(tmp))
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+        except BaseException as exc:
+            # the last good files stay; the catalog still has every vector
+            tmp.unlink(missing_ok=True)
+            if not isinstance(exc, OSError) and _low_space(target.parent, need):
+                raise OSError(28, "No space left on device", str(target)) from exc
+            raise
 
     def reset(self) -> None:
         with self._lock:
-            self._index = self._new()
+            self._index = None
+            self._delta, self._dead, self._matrix = {}, set(), None
             self.generation = -1
             self.dirty = True
 
+    def remove_files(self) -> None:
+        """Forget what is on disk (a new model, a damaged catalog)."""
+        for p in (self.path, self.meta_path, self.delta_path):
+            p.unlink(missing_ok=True)
+
     # -- contents ------------------------------------------------------------------------
+    def _base_len(self) -> int:
+        return len(self._index) if self._index is not None else 0
+
     def __len__(self) -> int:
-        return len(self._index)
+        with self._lock:
+            return self._base_len() - len(self._dead) + len(self._delta)
 
     def keys(self) -> np.ndarray:
         with self._lock:
-            if len(self._index) == 0:
-                return np.zeros(0, dtype=np.uint64)
-            return np.asarray(self._index.keys, dtype=np.uint64)
+            parts = []
+            if self._base_len():
+                base = np.asarray(self._index.keys, dtype=np.uint64)
+                if self._dead:
+                    dead = np.fromiter(self._dead, dtype=np.uint64, count=len(self._dead))
+                    base = base[~np.isin(base, dead)]
+                parts.append(base)
+            parts.append(np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta)))
+            return np.concatenate(parts)
+
+    def _in_base(self, key: int) -> bool:
+        return (self._index is not None and key not in self._dead
+                and bool(self._index.contains(key)))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids) == 0:
             return
-        ids = np.asarray(ids, dtype=np.uint64)
-        vectors = np.asarray(vectors)
+        vecs = np.asarray(vectors, dtype=np.float16).reshape(len(ids), self.ndim)
         with self._lock:
-            present = np.fromiter((self._index.contains(int(k)) for k in ids), dtype=bool,
-                                  count=len(ids))
-            if present.any():
-                self._index.remove(ids[present])
-            self._index.add(ids, vectors, threads=1)
+            for key, v in zip(np.asarray(ids, dtype=np.uint64).tolist(), vecs):
+                if self._in_base(key):
+                    self._dead.add(key)          # replaced: the delta's copy wins
+                self._delta[key] = v
+            self._matrix = None
             self.dirty = True
 
     def remove(self, ids) -> None:
-        ids = np.asarray(list(ids), dtype=np.uint64)
-        if len(ids) == 0:
+        keys = [int(k) for k in ids]
+        if not keys:
             return
         with self._lock:
-            self._index.remove(ids)
+            for key in keys:
+                if self._delta.pop(key, None) is None and self._in_base(key):
+                    self._dead.add(key)
+            self._matrix = None
             self.dirty = True
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Nearest chunks as (chunk id, cosine similarity)."""
+        q = np.asarray(vector, dtype=np.float32).reshape(-1)
         with self._lock:
-            n = len(self._index)
-            if n == 0:
-                return []
-            k = min(k, n)
-            m = self._index.search(np.asarray(vector, dtype=np.float32), k,
-                                   exact=n < EXACT_BELOW)
+            hits = self._search_delta(q, k) + self._search_base(q, k)
+        hits.sort(key=lambda kv: -kv[1])
+        return hits[:k]
+
+    def _search_base(self, q: np.ndarray, k: int) -> list[tuple[int, float]]:
+        n = self._base_len()
+        if n == 0:
+            return []
+        want = min(n, k + min(len(self._dead), 2 * k))
+        while True:
+            m = self._index.search(q, want, exact=n < EXACT_BELOW)
             keys = np.asarray(m.keys).reshape(-1)
             dists = np.asarray(m.distances).reshape(-1)
-        return [(int(key), 1.0 - float(d)) for key, d in zip(keys, dists)
-                if key != np.iinfo(np.uint64).max]
+            out = [(int(key), 1.0 - float(d)) for key, d in zip(keys, dists)
+                   if key != _NO_KEY and int(key) not in self._dead]
+            if len(out) >= k or want >= n:
+                return out
+            want = min(n, want * 4)
+
+    def _search_delta(self, q: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if not self._delta:
+            return []
+        if self._matrix is None:
+            keys = np.fromiter(self._delta, dtype=np.uint64, count=len(self._delta))
+            mat = np.stack(list(self._delta.values())).astype(np.float32)
+            mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
+            self._matrix = (keys, mat)
+        keys, mat = self._matrix
+        sims = mat @ (q / max(float(np.linalg.norm(q)), 1e-12))
+        top = np.argpartition(-sims, min(k, len(sims)) - 1)[:k] if len(sims) > k else np.arange(len(sims))
+        return [(int(keys[i]), float(sims[i])) for i in top]
 
     def get(self, key: int) -> np.ndarray | None:
+        key = int(key)
         with self._lock:
-            if not self._index.contains(int(key)):
+            v = self._delta.get(key)
+            if v is not None:
+                return v.astype(np.float32)
+            if not self._in_base(key):
                 return None
-            return np.asarray(self._index.get(int(key)), dtype=np.float32)
+            return np.asarray(self._index.get(key), dtype=np.float32)
 
     def sync_from(self, catalog) -> tuple[int, int]:
         """Make the index hold exactly the catalog's vectors. Returns (added, removed)."""
@@ -170,22 +331,28 @@ class VectorIndex:
             want = catalog.embedded_ids()
             extra = np.setdiff1d(have, want, assume_unique=True)
             missing = np.setdiff1d(want, have, assume_unique=True)
-            if len(extra):
-                self._index.remove(extra)
             if len(missing) > len(want) // 2:
-                self._index = self._new()
+                self.reset()
                 added = 0
                 for ids, vecs in catalog.iter_vectors():
-                    self._index.add(ids, vecs)
+                    self.add(ids, vecs)
                     added += len(ids)
+                removed = len(extra)
             else:
+                self.remove(extra)
+                removed = len(extra)
                 added = 0
                 for i in range(0, len(missing), 5000):
                     ids, vecs = catalog.vectors_for(missing[i:i + 5000])
                     if len(ids):
-                        self._index.add(ids, vecs)
+                        self.add(ids, vecs)
                         added += len(ids)
-            if len(extra) or added:
+            if removed or added:
                 self.dirty = True
             self.generation = catalog.vector_generation()
-            return added, len(extra)
+            return added, removed
+
+
+def _savez(path: str, **arrays: np.ndarray) -> None:
+    with open(path, "wb") as f:       # np.savez would append ".npz" to a bare name
+        np.savez(f, **arrays)

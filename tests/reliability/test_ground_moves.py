@@ -97,21 +97,23 @@ def test_disk_full_during_vector_save_keeps_last_good_file(data_dir, hash_embedd
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
-    good = (data_dir / "vectors.usearch").read_bytes()
-    (docs / "more.txt").write_text("more words about ships")
     vi = eng.vectors()
+    good = vi.path.read_bytes()
+    (docs / "more.txt").write_text("more words about ships")
 
-    def enospc(path):
+    def enospc(path, **arrays):
         with open(path, "wb") as f:
             f.write(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(vi._index, "save", enospc, raising=False)
+    # a small change is saved as the delta next to the memory-mapped base
+    monkeypatch.setattr("desktop_search.core.vectors._savez", enospc)
     with pytest.raises(OSError):
         IndexService(eng).run_until_idle()
-    assert (data_dir / "vectors.usearch").read_bytes() == good
-    assert not (data_dir / "vectors.usearch.tmp").exists()
+    assert vi.path.read_bytes() == good
+    assert not list(data_dir.glob("*.tmp")) and not vi.delta_path.exists()
     eng.catalog.close()
+    monkeypatch.undo()      # room again
     # next start: the saved index is behind the catalog and is caught up from it
     eng2 = Engine(data_dir, embedder=hash_embedder)
     assert eng2.doctor()["ok"]
@@ -123,9 +125,9 @@ def test_truncated_vector_file_is_rebuilt(data_dir, hash_embedder, docs):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     IndexService(eng).run_until_idle()
-    n = len(eng.vectors())
+    n, path = len(eng.vectors()), eng.vectors().path
     eng.close()
-    with open(data_dir / "vectors.usearch", "r+b") as f:
+    with open(path, "r+b") as f:
         f.truncate(64)
     eng = Engine(data_dir, embedder=hash_embedder)
     assert len(eng.vectors()) == n and eng.doctor()["ok"]

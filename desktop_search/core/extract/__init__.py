@@ -19,6 +19,7 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from desktop_search.core.extract import compressed
 from desktop_search.core.extract.common import (
     DEFAULT_MAX_BYTES,
     SNIFF_BYTES,
@@ -66,7 +67,7 @@ _SKIPPED_EXTS = frozenset(
     ".mp3 .wav .flac .ogg .oga .opus .m4a .aac .wma .aiff .aif .mid .midi .mp4 .m4v "
     ".mkv .avi .mov .wmv .flv .webm .mpg .mpeg .3gp .vob "
     # archives and disk images
-    ".zip .tar .gz .tgz .bz2 .tbz2 .xz .txz .zst .7z .rar .lz .lzma .cab .jar .war "
+    ".zip .tar .tgz .tbz2 .txz .zst .7z .rar .lz .lzma .cab .jar .war "
     ".apk .deb .rpm .dmg .iso .img .msi .whl .egg .snap .appimage "
     # executables, libraries, bytecode
     ".exe .dll .so .dylib .a .lib .o .obj .bin .elf .class .pyc .pyo .pyd .wasm .node "
@@ -86,6 +87,8 @@ _SKIPPED_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 def _reader_for(path: Path) -> tuple[Reader, str]:
     """The reader and kind label for a file name; unknown names get sniffed as text."""
     ext = path.suffix.lower()
+    if ext in compressed.OPENERS:
+        return _read_compressed, _reader_for(compressed.inner_name(path))[1]
     reader = _read_text if path.name.lower() in _CODE_NAMES else _READERS.get(ext)
     if reader is None:
         return _read_unknown, "text"
@@ -102,6 +105,10 @@ def is_supported(path: str | os.PathLike[str]) -> bool:
     name = p.name.lower()
     if name in _SKIPPED_NAMES or name.startswith("~$"):  # "~$x.docx": Office lock file
         return False
+    if p.suffix.lower() in compressed.OPENERS:     # notes.txt.gz yes, backup.tar.gz no
+        inner = compressed.inner_name(p)
+        return (inner.suffix.lower() not in compressed.OPENERS
+                and inner.suffix.lower() not in PICTURE_EXTS and is_supported(inner))
     return p.suffix.lower() not in _SKIPPED_EXTS
 
 
@@ -177,6 +184,20 @@ def _read_bytes(
     return data
 
 
+def _read_compressed(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    """``.gz``/``.bz2``/``.xz``: unpacked in memory within the caps, then read by the
+    reader the inner name asks for."""
+    inner = compressed.inner_name(path)
+    raw = compressed.decompress(path, data, max_bytes)
+    reader, kind = _reader_for(inner)
+    if not raw:
+        return Extracted("", None, kind)
+    head_check = _HEAD_CHECKS.get(reader)
+    if head_check is not None:
+        head_check(raw[:SNIFF_BYTES], len(raw) <= SNIFF_BYTES)
+    return reader(inner, raw, max_bytes)
+
+
 _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".html": ("html", _read_html),
     ".htm": ("html", _read_html),
@@ -204,5 +225,5 @@ _READERS: dict[str, Reader] = {
 #: kind labels for the UI's type filter, most common first
 SUPPORTED_KINDS: list[str] = [
     "text", "markdown", "rst", "code", "data", "csv",
-    "html", "pdf", "docx", "odt", "pptx", "epub", "picture",
+    "html", "pdf", "docx", "odt", "pptx", "epub", "man", "picture",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from desktop_search.core.extract import compressed
 from desktop_search.core.extract.common import Extracted, _clean_title
 from desktop_search.core.extract.decode import _decode
 
@@ -60,7 +61,16 @@ def _read_text(path: Path, data: bytes, max_bytes: int) -> Extracted:
 
 def _read_unknown(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """No or unknown extension: indexed as text only when it clearly is text."""
-    return Extracted(_decode(data, strict=True), None, "text", has_lines=True)
+    text = _decode(data, strict=True)
+    if compressed.looks_like_troff(path, text):
+        return _read_troff(text)
+    return Extracted(text, None, "text", has_lines=True)
+
+
+def _read_troff(text: str) -> Extracted:
+    """A manual page, rendered to the text ``man`` shows (its lines are not the file's)."""
+    out, title = compressed.render_troff(text)
+    return Extracted(out, title, "man")
 
 
 _FRONT_MATTER_TITLE = re.compile(r"^title:\s*(.+?)\s*$")

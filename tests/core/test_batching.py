@@ -1,0 +1,86 @@
+"""Indexing runs at the model's speed: embedding batches cross files and are sorted by
+length; a folder of small files is written in few transactions."""
+from __future__ import annotations
+
+import numpy as np
+
+from desktop_search.core.engine import Engine
+from desktop_search.core.indexing import IndexService
+from desktop_search.core.indexer import EMBED_BATCH
+
+WORDS = "apricot orchard pruning harvest ladder basket frost blossom".split()
+
+
+def small_files(root, n):
+    root.mkdir()
+    for i in range(n):
+        words = [WORDS[(i + j) % len(WORDS)] for j in range(3 + (i * 7) % 40)]
+        (root / f"note{i:03d}.txt").write_text(" ".join(words) + f" number {i}.\n")
+
+
+class Calls:
+    """Wraps an embedder's ``embed_documents`` and records each call's texts."""
+
+    def __init__(self, embedder):
+        self.batches: list[list[str]] = []
+        inner = embedder.embed_documents
+
+        def embed_documents(texts):
+            self.batches.append(list(texts))
+            return inner(texts)
+
+        embedder.embed_documents = embed_documents
+
+
+def test_batches_cross_files_sorted_by_length(data_dir, hash_embedder, tmp_path):
+    n = 150
+    small_files(tmp_path / "docs", n)
+    calls = Calls(hash_embedder)
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(tmp_path / "docs")
+    IndexService(eng).run_until_idle()
+    assert eng.catalog.count_unembedded() == 0 and len(eng.vectors()) == n
+    # 150 one-passage files: ceil(150 / 64) = 3 model calls, not 150
+    assert len(calls.batches) == -(-n // EMBED_BATCH) == 3
+    assert sorted(len(b) for b in calls.batches) == [22, 64, 64]
+    # the longest passages first, and each batch of similar lengths
+    lengths = [[len(t) for t in b] for b in calls.batches]
+    assert min(lengths[0]) >= max(lengths[1]) and min(lengths[1]) >= max(lengths[2])
+    eng.close()
+
+
+def test_small_files_are_written_in_few_transactions(data_dir, hash_embedder, tmp_path):
+    small_files(tmp_path / "docs", 40)
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(tmp_path / "docs")
+    commits = []
+    conn = eng.catalog._conn()      # the indexer runs in this thread (run_until_idle)
+    conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    IndexService(eng).run_until_idle()
+    conn.set_trace_callback(None)
+    files = conn.execute("SELECT COUNT(*) FROM files WHERE state='indexed'").fetchone()[0]
+    assert files == 40
+    # 40 files in one write batch; then one commit per embedding batch and saves
+    assert len(commits) < 10, commits
+
+
+def test_real_model_embeds_across_files(data_dir, model, tmp_path):
+    """The packaged model through the indexing path: few calls, vectors equal to
+    embedding each passage alone."""
+    small_files(tmp_path / "docs", 70)
+    calls = Calls(model)
+    try:
+        eng = Engine(data_dir, embedder=model)
+        eng.add_root(tmp_path / "docs")
+        IndexService(eng).run_until_idle()
+    finally:
+        del model.embed_documents      # the session's model goes back to normal
+    assert len(calls.batches) == 2 and sum(map(len, calls.batches)) == 70
+    row = eng.catalog._conn().execute(
+        "SELECT c.id, c.text, f.heading FROM chunks c JOIN files f ON f.id=c.file_id "
+        "WHERE f.path LIKE '%note007.txt'").fetchone()
+    text = f"{row[2]}\n{row[1]}" if row[2] and not row[1].startswith(row[2]) else row[1]
+    alone = model.embed_documents([text])[0]
+    got = eng.vectors().get(row[0])
+    assert float(np.dot(alone, got)) > 0.999
+    eng.close()

@@ -96,8 +96,11 @@ def test_kill9_at_random_moments(tmp_path):
     assert len(files) == N_FILES + WAVE * waves
     assert files == cfiles, "the same files, none lost, none twice"
     assert chunks == cchunks, "the same chunks"
-    # every committed vector survived its kill: nothing stored twice
-    assert stored == cstored == len(cchunks)
+    # every committed vector survived its kill: nothing stored twice. (A file whose bytes
+    # equal an already embedded file's gets its vectors copied, not computed: after a kill
+    # that happens more often than in one clean run, so "stored" may be lower, never higher.)
+    assert cstored == len(cchunks)
+    assert len({c[4] for c in chunks}) <= stored <= len(chunks)
 
     qfile = tmp_path / "q.txt"
     qfile.write_text("\n".join(QUERIES))

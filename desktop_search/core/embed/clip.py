@@ -54,9 +54,9 @@ class ClipEmbedder:
 
     @property
     def dim(self) -> int:
-        model = self.load()
-        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(get())
+        from desktop_search.core.embed.sentence_transformers import model_dim
+
+        return model_dim(self.load())
 
     def load(self) -> Any:
         with self._lock:

@@ -40,9 +40,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        model = self.load()
-        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(get())
+        return model_dim(self.load())
 
     @property
     def max_seq_length(self) -> int:
@@ -121,3 +119,7 @@ def _cached_query(embedder: SentenceTransformerEmbedder, text: str) -> np.ndarra
     return out
 
 
+def model_dim(model) -> int:
+    """A loaded SentenceTransformer's vector size (the method was renamed in v5)."""
+    get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(get())

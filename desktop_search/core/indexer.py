@@ -355,6 +355,10 @@ class Indexer:
         if row is None or owner is None:
             if row is not None:
                 self.delete_path(src)
+            elif self.catalog.get_file(dest) is not None and not os.path.lexists(dest):
+                # already re-pointed (its folder's move came first) and already moved on
+                # from here: the event that took it away follows and carries its row along
+                return "unchanged"
             return self.index_file(dest)
         try:
             st = os.stat(dest)

@@ -39,6 +39,7 @@ class ChangeQueue:
     def put(self, change: Change, *, delay: float | None = None) -> None:
         ready = time.monotonic() + (self.debounce if delay is None else delay)
         with self._cond:
+            after: Change | None = None
             if change.op == "scan":
                 key = ("scan", change.path)
             else:
@@ -47,9 +48,11 @@ class ChangeQueue:
                     before = self._items.pop(("file", change.src), None)
                     if before is not None and before[0].op == "move":
                         # renamed twice before either was applied: one move from the first
-                        # name; the middle name may have had its own entry (an editor saved
-                        # over it), which must go
-                        self._items[("file", change.src)] = (Change("delete", change.src), ready)
+                        # name, then the middle name goes (it may have its own stale entry).
+                        # The delete comes after the move: the catalog may already hold the
+                        # file under the middle name (its folder was moved and re-pointed),
+                        # and the move finds it there by its bytes
+                        after = Change("delete", change.src)
                         change = Change("move", change.path, before[0].src)
                 pending = self._items.get(key)
                 if pending is not None and pending[0].op == "move" and pending[0].src is not None:
@@ -61,6 +64,8 @@ class ChangeQueue:
                         self._items[("file", first)] = (Change("delete", first), ready)
             self._items.pop(key, None)
             self._items[key] = (change, ready)
+            if after is not None:
+                self._items[("file", after.path)] = (after, ready)
             self._cond.notify_all()
 
     def pop_ready(self, timeout: float) -> Change | None:

@@ -37,11 +37,52 @@ def test_queue_keeps_first_name_of_a_chain_of_renames():
     q.put(Change("upsert", "/d/a"))
     q.put(Change("move", "/d/b", src="/d/a"))
     q.put(Change("move", "/d/c", src="/d/b"))
-    assert q.pop_ready(0) == Change("delete", "/d/b")
+    # the move first: the middle name may be where the catalog holds the file by now
     assert q.pop_ready(0) == Change("move", "/d/c", src="/d/a")
+    assert q.pop_ready(0) == Change("delete", "/d/b")
     q.put(Change("move", "/d/y", src="/d/x"))
     q.put(Change("delete", "/d/y"))
     assert {q.pop_ready(0), q.pop_ready(0)} == {Change("delete", "/d/x"), Change("delete", "/d/y")}
+
+
+@pytest.mark.parametrize("queued", ["together", "one_by_one"])
+def test_rename_right_after_a_folder_move_keeps_vectors(data_dir, hash_embedder, tmp_path, queued):
+    """watchdog reports a folder move as the folder's move plus one move per file inside.
+    The folder's move re-points the catalog at once; if a file is renamed before its own
+    (now redundant) move is applied, the queue chains the two renames: the file must be
+    found under its middle name, not embedded again."""
+    docs = tmp_path / "docs"
+    (docs / "projects").mkdir(parents=True)
+    (docs / "projects" / "p0.txt").write_text("Project zero is about oranges.")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(docs)
+    IndexService(eng).run_until_idle()
+    calls = hash_embedder.embed_calls
+    idx = eng.indexer
+    shutil.move(str(docs / "projects"), str(docs / "archive"))
+    os.rename(docs / "archive" / "p0.txt", docs / "archive" / "renamed.txt")
+    q = ChangeQueue(debounce=0.0)
+
+    def apply_queue():
+        while (c := q.pop_ready(0)) is not None:
+            if c.op == "move":
+                idx.move_path(c.src, c.path)
+            else:
+                idx.delete_path(c.path)
+
+    q.put(Change("move", str(docs / "archive"), src=str(docs / "projects")))
+    apply_queue()
+    # the file's own move: still queued when the rename arrives, or applied after the
+    # rename happened on disk but before its event came
+    q.put(Change("move", str(docs / "archive" / "p0.txt"), src=str(docs / "projects" / "p0.txt")))
+    if queued == "one_by_one":
+        apply_queue()
+    q.put(Change("move", str(docs / "archive" / "renamed.txt"), src=str(docs / "archive" / "p0.txt")))
+    apply_queue()
+    assert indexed_paths(eng) == {str(docs / "archive" / "renamed.txt")}
+    assert hash_embedder.embed_calls == calls
+    assert eng.catalog.count_unembedded() == 0
+    eng.close()
 
 
 def test_queue_debounces():

@@ -242,6 +242,12 @@ def query(data_dir: Path, queries: list[str], warmup: int = 10) -> dict:
         emb.embed_query(q + " .")
         embed.append((time.perf_counter() - a) * 1000)
     time.sleep(1.0)
+    rss_busy = rss_mb()                 # right after the searches
+    busy_parts = rss_parts_mb()
+    # idle: searches quiet for longer than the vector index waits before handing its
+    # mapped pages back to the kernel
+    from desktop_search.core import vectors as V
+    time.sleep(V.IDLE_RELEASE_S + 2.0)
     rss_idle = rss_mb()
     parts = rss_parts_mb()
     eng.close()
@@ -253,6 +259,9 @@ def query(data_dir: Path, queries: list[str], warmup: int = 10) -> dict:
                 search_k10_ms=summary_ms(total), search_k10_cached_embedding_ms=summary_ms(rank_only),
                 search_k100_cached_embedding_ms=summary_ms(rank100), embed_query_ms=summary_ms(embed),
                 rss_start_mb=round(rss0 or 0, 1), rss_model_mb=round(rss_model or 0, 1),
+                rss_after_searches_mb=round(rss_busy or 0, 1),
+                rss_after_searches_anon_mb=busy_parts.get("RssAnon"),
+                rss_after_searches_file_mb=busy_parts.get("RssFile"),
                 rss_idle_mb=round(rss_idle or 0, 1), queries=len(measured))
 
 

@@ -2,8 +2,11 @@
 
 Two parts, so that a big index costs little memory and opens at once:
 
-- the **base**: a USearch graph saved on disk and *memory-mapped* (``Index.view``), never
-  loaded: a query touches only the pages it visits, and the kernel can drop them again;
+- the **base**: a USearch graph saved on disk and *memory-mapped* (``Index.view`` over a
+  map this module owns), never loaded: a query touches only the pages it visits, and once
+  searches have been quiet for ``IDLE_RELEASE_S`` the map's pages are handed back
+  (``madvise(MADV_DONTNEED)``): they stay in the page cache, so the next query maps them
+  again in microseconds, but an idle app does not hold the index in its memory;
 - the **delta**: vectors added since the base was written, kept in memory and searched
   exactly, plus the base's keys removed since (tombstones).
 
@@ -18,8 +21,11 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 import threading
+import time
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -38,6 +44,8 @@ COMPACT_AT = 20_000
 COMPACT_FRACTION = 0.02
 FORMAT = 2
 _NO_KEY = np.iinfo(np.uint64).max
+#: seconds without a search after which the base's mapped pages are released
+IDLE_RELEASE_S = 15.0
 
 
 def _usearch_index():
@@ -76,6 +84,10 @@ class VectorIndex:
         self._lock = threading.RLock()
         self._save_lock = threading.Lock()      # one save (maybe a compaction) at a time
         self._index = None                       # the base (memory-mapped), or None
+        self._map: mmap.mmap | None = None       # the base's file mapping (ours, see _view)
+        self._last_search = 0.0
+        self._touched = False                    # pages mapped since the last release
+        self._releaser: threading.Thread | None = None
         self._delta: dict[int, np.ndarray] = {}  # key -> float16 vector
         self._dead: set[int] = set()             # base keys removed since it was written
         self._matrix: tuple[np.ndarray, np.ndarray] | None = None  # delta, stacked
@@ -102,15 +114,18 @@ class VectorIndex:
                 if count:
                     if not self.path.exists():
                         return False
-                    base = self._new()
-                    base.view(str(self.path))
-                    if len(base) != count:
+                    index, mm = self._view(self.path)
+                    if len(index) != count:
                         log.warning("vector index count does not match its sidecar; rebuilding")
+                        del index      # it points into the map: it goes first
+                        mm.close()
                         return False
+                    base = (index, mm)
+                    del index
             except Exception as exc:  # noqa: BLE001 - any damage means rebuild
                 log.warning("vector index %s unusable (%s); rebuilding", self.path, exc)
                 return False
-            self._index = base
+            self._swap_base(base)
             self._delta, self._dead, self._matrix = {}, set(), None
             self.generation = int(meta.get("generation", -1))
             self.dirty = False
@@ -187,8 +202,7 @@ class VectorIndex:
             full.add(keys, np.stack([delta[int(k)] for k in keys]), threads=threads)
         self._atomic(self.path, lambda tmp: full.save(tmp), need=len(full) * self.ndim * 2)
         del full
-        base = self._new()
-        base.view(str(self.path))
+        base = self._view(self.path)
         with self._lock:
             # what changed while the base was written stays pending
             now_dead = self._dead - dead
@@ -198,7 +212,7 @@ class VectorIndex:
                     del self._delta[key]        # folded into the new base
                 else:
                     now_dead.add(key)           # replaced or removed meanwhile
-            self._index = base
+            self._swap_base(base)
             self._dead = now_dead
             self._matrix = None
 
@@ -219,9 +233,63 @@ class VectorIndex:
                 raise OSError(28, "No space left on device", str(target)) from exc
             raise
 
+    def _view(self, path: Path) -> tuple[object, mmap.mmap]:
+        """Map the base file and view the graph over that map (so its pages can be
+        released when idle). Viewing reads every node's header, so it starts touched."""
+        with open(path, "rb") as f:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            if hasattr(mm, "madvise"):
+                mm.madvise(mmap.MADV_RANDOM)   # a graph walk: no read-ahead around a fault
+            index = self._new()
+            index.view(mm)
+        except BaseException:
+            mm.close()
+            raise
+        return index, mm
+
+    def _swap_base(self, base: tuple[object, mmap.mmap] | None) -> None:
+        """Put a new base in place (under the lock). No search can be in the old one (they
+        hold the lock too): it is dropped, then its map closed."""
+        old_map = self._map
+        self._index = None           # the only reference to the old index: it goes now
+        self._map = None
+        if old_map is not None:
+            try:
+                old_map.close()
+            except BufferError:
+                pass  # still exported somewhere: the map goes with its last reference
+        if base is not None:
+            self._index, self._map = base
+            self._touched = True
+            self._last_search = time.monotonic()
+            self._arm_release()
+
+    def release_memory(self) -> bool:
+        """Hand the base's mapped pages back to the kernel (they stay in its page cache).
+        True when there was something to release."""
+        with self._lock:
+            if self._map is None or not self._touched or not hasattr(self._map, "madvise"):
+                return False
+            try:
+                self._map.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):
+                return False
+            self._touched = False
+            return True
+
+    def _arm_release(self) -> None:
+        """One short-lived thread releases the pages once searches have been quiet for
+        IDLE_RELEASE_S; it ends then (the next search starts another)."""
+        if self._releaser is not None and self._releaser.is_alive():
+            return
+        self._releaser = threading.Thread(target=_release_when_idle, args=(weakref.ref(self),),
+                                          name="vectors-release", daemon=True)
+        self._releaser.start()
+
     def reset(self) -> None:
         with self._lock:
-            self._index = None
+            self._swap_base(None)
             self._delta, self._dead, self._matrix = {}, set(), None
             self.generation = -1
             self.dirty = True
@@ -283,6 +351,10 @@ class VectorIndex:
         q = np.asarray(vector, dtype=np.float32).reshape(-1)
         with self._lock:
             hits = self._search_delta(q, k) + self._search_base(q, k)
+            if self._map is not None:
+                self._last_search = time.monotonic()
+                self._touched = True
+                self._arm_release()
         hits.sort(key=lambda kv: -kv[1])
         return hits[:k]
 
@@ -351,6 +423,21 @@ class VectorIndex:
                 self.dirty = True
             self.generation = catalog.vector_generation()
             return added, removed
+
+
+def _release_when_idle(ref: weakref.ref[VectorIndex]) -> None:
+    while True:
+        vi = ref()
+        if vi is None:
+            return
+        with vi._lock:
+            wait = vi._last_search + IDLE_RELEASE_S - time.monotonic()
+            if wait <= 0:
+                vi.release_memory()
+                vi._releaser = None
+                return
+        del vi
+        time.sleep(wait)
 
 
 def _savez(path: str, **arrays: np.ndarray) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -113,3 +114,44 @@ def test_changes_during_a_compaction_are_kept(tmp_path):
     again = V.VectorIndex(path, ndim=16)
     assert again.load() and sorted(again.keys().tolist()) == want
     assert np.allclose(again.get(7), unit(2, seed=5)[0], atol=1e-3) and again.get(8) is None
+
+
+def mapped_kb(path) -> int | None:
+    """Resident kB of this process's mappings of ``path`` (Linux: /proc/self/smaps)."""
+    total, inside = 0, False
+    try:
+        lines = open("/proc/self/smaps").read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if not line[:1].isupper() or ":" not in line.split()[0]:   # a mapping's header
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
+def test_idle_index_hands_its_pages_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(V, "IDLE_RELEASE_S", 0.3)
+    path = tmp_path / "vectors.usearch"
+    vi = V.VectorIndex(path, ndim=64)
+    ids = np.arange(1, 30001, dtype=np.uint64)
+    vecs = unit(30000, dim=64)
+    vi.add(ids, vecs)
+    vi.save(1)
+    vi = V.VectorIndex(path, ndim=64)
+    assert vi.load()
+    queries = unit(20, dim=64, seed=5).astype(np.float32)
+    before = [[k for k, _ in vi.search(q, 10)] for q in queries]
+    assert mapped_kb(path) > 100, "searching maps the base's pages"
+    # quiet for IDLE_RELEASE_S: the pages are handed back (they stay in the page cache)
+    t0 = time.monotonic()
+    while mapped_kb(path) > 0 and time.monotonic() - t0 < 10:
+        time.sleep(0.05)
+    assert mapped_kb(path) == 0
+    assert str(path) in open("/proc/self/maps").read(), "still mapped, just not resident"
+    # and the next searches answer the same
+    assert [[k for k, _ in vi.search(q, 10)] for q in queries] == before
+    assert mapped_kb(path) > 0
+    assert vi.release_memory() and mapped_kb(path) == 0 and not vi.release_memory()

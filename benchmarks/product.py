@@ -38,9 +38,13 @@ def startup_cpu_s(work: Path) -> float:
     return _OVERHEAD["cpu_s"]
 
 
-def index(docs: Path, data_dir: Path) -> dict:
+def index(docs: Path, data_dir: Path, settings: dict | None = None) -> dict:
+    """``settings``: written to the fresh data folder's settings.json first (a backend...)."""
     if data_dir.exists():
         shutil.rmtree(data_dir)
+    if settings:
+        data_dir.mkdir(parents=True)
+        (data_dir / "settings.json").write_text(json.dumps(settings))
     p, wall = cli("--data-dir", str(data_dir), "index", "--json", str(docs))
     last = [l for l in p.stdout.splitlines() if l.strip().startswith("{")]
     summary = json.loads(last[-1]) if last else {}
@@ -190,10 +194,11 @@ def catalog_stats(data_dir: Path) -> dict:
                 files_without_heading=no_heading, size_mb=round(size / 2**20, 1))
 
 
-def run_collection(coll: Collection, folder: Path, data_dir: Path, label: str) -> dict:
+def run_collection(coll: Collection, folder: Path, data_dir: Path, label: str,
+                   settings: dict | None = None) -> dict:
     """Index `folder/docs` via the CLI, run its queries; returns metrics inputs and timings."""
     log(f"{coll.name}/{label}: indexing {folder / 'docs'}")
-    summary = index(folder / "docs", data_dir)
+    summary = index(folder / "docs", data_dir, settings)
     log(f"{coll.name}/{label}: indexed {summary.get('indexed')} files, {summary.get('chunks')} chunks "
         f"in {summary.get('seconds')} s; searching")
     records, wall = search(folder / "queries.tsv", data_dir)

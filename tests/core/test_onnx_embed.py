@@ -181,6 +181,8 @@ def test_queries_from_threads_while_indexing(onnx32):
 
 
 def test_int8_has_its_own_model_id_and_stays_close(onnx32, cache, torch_minilm):
+    # left by an earlier int8 recipe
+    (onnx32.graph_path.parent / "model_int8.onnx").write_bytes(b"an older recipe's graph")
     emb = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=cache, device="cpu", quantize=True)
     emb.load()  # quantizes the cached fp32 graph: no re-export
     assert emb.model_id == torch_minilm.model_id + "+int8"
@@ -190,6 +192,13 @@ def test_int8_has_its_own_model_id_and_stays_close(onnx32, cache, torch_minilm):
     want = torch_minilm.embed_documents(TEXTS[1:])
     assert _cos(got, want).min() > 0.97
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    # a passage's vector does not depend on what it was embedded with (one passage a run)
+    one_by_one = np.stack([emb.embed_documents([t])[0] for t in TEXTS[1:]])
+    np.testing.assert_array_equal(got, one_by_one)
+    reordered = emb.embed_documents(TEXTS[:0:-1])[::-1]
+    np.testing.assert_array_equal(got, reordered)
+    # an older recipe's graph in the folder is replaced, not used
+    assert not (emb.graph_path.parent / "model_int8.onnx").exists()
 
 
 def test_cached_graph_loads_without_torch(onnx32, cache):

@@ -8,6 +8,9 @@ import sys
 
 import pytest
 
+from desktop_search.config import Settings
+from desktop_search.core.embed import embedder_for
+
 DOCS = {
     "felines.txt": "Cats spend the afternoon dozing in a warm patch of sunlight.",
     "money.md": "# Finance\n\nRevenue rose twelve percent while expenses declined.",
@@ -75,7 +78,7 @@ def test_status_json(indexed):
     st = json.loads(cli("status", "--json", data_dir=data).stdout)
     assert st["files"] == 3 and st["chunks"] >= 3 and st["pending"] == 0
     assert [r["path"] for r in st["roots"]] == [str(docs)]
-    assert st["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert st["model"] == embedder_for(Settings()).model_id    # the default, not loaded
     assert st["failed"] == [] and st["size_bytes"] > 0
     human = cli("status", data_dir=data).stdout
     assert "files:" in human and str(docs) in human
@@ -89,7 +92,8 @@ def test_doctor_finds_and_repairs_a_damaged_vector_index(indexed, tmp_path):
     shutil.copytree(data, copy)
     assert json.loads(cli("doctor", "--json", data_dir=copy).stdout)["ok"]
     # drop the sidecar and truncate the vectors: the engine rebuilds from the catalog on open
-    with open(copy / "vectors.usearch", "r+b") as f:
+    (vectors,) = copy.glob("vectors*.usearch")     # one file, named after the model
+    with open(vectors, "r+b") as f:
         f.truncate(100)
     rep = json.loads(cli("doctor", "--json", data_dir=copy).stdout)
     assert rep["ok"] and rep["vectors"] == rep["chunks_with_vectors"]

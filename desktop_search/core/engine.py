@@ -18,7 +18,6 @@ from desktop_search import paths
 from desktop_search.config import Settings
 from desktop_search.core.catalog import Catalog, CatalogNeedsUpgrade
 from desktop_search.core.embed import PACKAGED_ID, embedder_for, make_embedder
-from desktop_search.core.embed.onnx_export import INT8_SUFFIX
 from desktop_search.core.indexer import Indexer
 from desktop_search.core.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, SearchRequest, SimilarTo, TextQuery,
@@ -121,13 +120,7 @@ class Engine:
         """The configured embedder object, not necessarily loaded (cheap)."""
         with self._model_lock:
             if self._embedder is None:
-                emb = embedder_for(self.settings)
-                if (self.settings.backend == "auto" and emb.model_id.endswith(INT8_SUFFIX)
-                        and self.catalog.get_meta("model_id") == emb.model_id.removesuffix(INT8_SUFFIX)):
-                    # "auto" picks int8 for a new index; one made with this model's fp32
-                    # vectors keeps them rather than embedding everything again
-                    emb = embedder_for(self.settings, quantize=False)
-                self._embedder = emb
+                self._embedder = embedder_for(self.settings)
             return self._embedder
 
     def embedder(self):
@@ -227,7 +220,7 @@ class Engine:
         from desktop_search.core.embed import registry, resolve_model
 
         info = registry.by_model_id(model_id)
-        name = model_id.split(INT8_SUFFIX)[0]
+        name = model_id.split("+int8")[0]
         if info is not None:
             if not info.installed():
                 return None
@@ -239,14 +232,13 @@ class Engine:
             except ModelError:
                 return None
         backend = self.settings.backend
-        if model_id.endswith(INT8_SUFFIX):
+        if model_id.endswith("+int8"):
             backend = "onnx-int8"
-        elif backend in ("onnx-int8", "auto"):  # the stored vectors are fp32 ones
+        elif backend == "onnx-int8":  # the stored vectors are fp32 ones
             backend = "auto"
         try:
             emb = make_embedder(name, device=self.settings.device, backend=backend,
-                                cache_dir=paths.cache_dir(),
-                                quantize=False if backend == "auto" else None)
+                                cache_dir=paths.cache_dir())
         except ModelError:
             return None
         return emb if emb.model_id == model_id else None

@@ -1,7 +1,6 @@
 """A real change of model: every passage is embedded again by the new model, and the
-catalog never mixes vectors of two models. int8 (the default) -> fp32 is a different
-model (its own id: its vectors differ), exported offline like a user's switch. An index
-made with fp32 vectors before int8 became the default keeps them."""
+catalog never mixes vectors of two models. fp32 -> int8 is a different model (its own
+id: its vectors differ), exported and quantized offline like a user's switch."""
 from __future__ import annotations
 
 import numpy as np
@@ -35,7 +34,7 @@ def test_changing_the_model_reembeds_everything(data_dir, model, tmp_path):
 
     # the user picks another model in Settings: the engine builds it as the app does
     settings = Settings.load(data_dir / "settings.json")
-    settings.backend = "onnx"
+    settings.backend = "onnx-int8"
     settings.save(data_dir / "settings.json")
     eng2 = Engine(data_dir)
     new_id = eng2.embedder().model_id
@@ -48,46 +47,10 @@ def test_changing_the_model_reembeds_everything(data_dir, model, tmp_path):
     order = np.argsort(ids2)
     after = after[order].astype(np.float32)
     before = before[np.argsort(ids)].astype(np.float32)
-    # new vectors, made by the new model (close to int8's, never the same bytes)
+    # new vectors, made by the new model (close to fp32's, never the same bytes)
     assert not np.array_equal(after, before)
     cos = (after * before).sum(axis=1) / (np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1))
     assert cos.min() > 0.95
     assert len(eng2.vectors()) == n and eng2.doctor()["ok"]
     assert eng2.search("pets napping", k=1)[0].path == str(docs / "cats.txt")
     eng2.close()
-
-
-def test_an_fp32_index_keeps_its_vectors_under_auto(data_dir, model, tmp_path):
-    """Made with fp32 vectors (the default before int8, or backend "onnx"); opened with the
-    default backend ("auto", int8 for new indexes): nothing is embedded again."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    settings = Settings(backend="onnx")
-    settings.save(data_dir / "settings.json")
-    eng = Engine(data_dir)
-    fp32_id = eng.embedder().model_id
-    assert fp32_id == model.model_id.removesuffix("+int8") != model.model_id
-    eng.add_root(docs)
-    IndexService(eng).run_until_idle()
-    ids, before = eng.catalog.vectors_for(list(eng.catalog.embedded_ids()))
-    eng.close()
-
-    settings.backend = "auto"
-    settings.save(data_dir / "settings.json")
-    eng2 = Engine(data_dir)
-    assert eng2.embedder().model_id == fp32_id
-    IndexService(eng2).run_until_idle()
-    assert eng2.catalog.get_meta("model_id") == fp32_id and eng2.catalog.next_model() is None
-    ids2, after = eng2.catalog.vectors_for(list(ids))
-    assert np.array_equal(after[np.argsort(ids2)], before[np.argsort(ids)])
-    assert eng2.search("pets napping", k=1)[0].path == str(docs / "cats.txt")
-    eng2.close()
-
-    # a new index under "auto" is made with int8
-    other = tmp_path / "other-data"
-    (other).mkdir()
-    eng3 = Engine(other)
-    assert eng3.embedder().model_id == model.model_id
-    eng3.close()

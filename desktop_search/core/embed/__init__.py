@@ -22,15 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
-                  cache_dir: Path | None = None, quantize: bool | None = None):
+                  cache_dir: Path | None = None):
     """The configured embedder.
 
-    "auto" runs the model on ONNX Runtime, int8-quantized on the CPU (1.5x the documents a
-    second of fp32, nDCG@10 within 0.5 on every shared collection: benchmarks/backends.py)
-    and fp32 where CUDA runs it; where ONNX Runtime is missing or cannot run the model,
-    torch. ``quantize`` overrides the precision "auto" picks (an index made with fp32
-    vectors keeps them). "onnx" is fp32 (torch's vectors), "onnx-int8" the quantized graph
-    (its vectors are its own: a model id of its own, and no torch fallback).
+    "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
+    faster, and no torch import at start-up), else on torch; "onnx-int8" is the quantized
+    graph (about 2x faster again, its vectors differ slightly: a model of its own).
     A registered multilingual model ("multilingual-e5-small", "use-multilingual") runs on
     its own backend whatever ``backend`` says.
     """
@@ -42,18 +39,13 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     if backend in ("onnx", "auto", "onnx-int8"):
         from desktop_search.core.embed import onnx_export, onnx_runtime
 
+        quantize = backend == "onnx-int8"
         if onnx_export.onnx_available():
-            if backend == "auto":
-                int8 = quantize if quantize is not None else not _cuda_runs_onnx(device)
-            else:
-                int8 = backend == "onnx-int8"
-            # fp32 gives torch's own vectors, so torch can stand in for it under the same
-            # model id; int8's vectors are its own
-            fallback = (lambda: SentenceTransformerEmbedder(model, device=device)) if (
-                backend == "auto" and not int8) else None
+            fallback = None if (backend != "auto") else (
+                lambda: SentenceTransformerEmbedder(model, device=device))
             try:
                 return onnx_runtime.OnnxEmbedder(model, device=device, cache_dir=cache_dir,
-                                               quantize=int8, fallback=fallback)
+                                               quantize=quantize, fallback=fallback)
             except onnx_export.OnnxUnsupported as exc:
                 if backend != "auto":
                     raise
@@ -64,24 +56,11 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     return SentenceTransformerEmbedder(model, device=device)
 
 
-def _cuda_runs_onnx(device: str) -> bool:
-    """Whether ONNX Runtime's GPU build is installed for a device that may use it (int8
-    graphs run on the CPU only). Read from the package metadata: importing is slow."""
-    if device in ("cpu", "mps"):
-        return False
-    from importlib import metadata
 
-    try:
-        metadata.distribution("onnxruntime-gpu")
-    except metadata.PackageNotFoundError:
-        return False
-    return True
-
-
-def embedder_for(settings, *, quantize: bool | None = None):
+def embedder_for(settings):
     """The embedder the app runs for these settings (the engine, the window and the
     tests' model fixture all build it here, so tests run what ships)."""
     from desktop_search import paths
 
     return make_embedder(settings.model, device=settings.device, backend=settings.backend,
-                         cache_dir=paths.cache_dir(), quantize=quantize)
+                         cache_dir=paths.cache_dir())

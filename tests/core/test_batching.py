@@ -49,6 +49,26 @@ def test_batches_cross_files_sorted_by_length(data_dir, hash_embedder, tmp_path)
     eng.close()
 
 
+def test_batches_follow_the_models_own_token_counts(data_dir, hash_embedder, tmp_path):
+    """When the model can count its word pieces, the backlog is ordered by them, not by
+    characters (which pad batches: 12% more CPU on msmarco passages)."""
+    hash_embedder.token_lengths = lambda texts: [t.count("9") for t in texts]
+    root = tmp_path / "docs"
+    root.mkdir()
+    n = 150
+    for i in range(n):
+        # more characters, fewer "tokens": the two orders disagree
+        (root / f"n{i:03d}.txt").write_text("9" * (i % 50) + " " + "a" * (300 - 5 * (i % 50)))
+    calls = Calls(hash_embedder)
+    eng = Engine(data_dir, embedder=hash_embedder)
+    eng.add_root(root)
+    IndexService(eng).run_until_idle()
+    counts = [[t.count("9") for t in b] for b in calls.batches]
+    assert len(counts) == 3
+    assert min(counts[0]) >= max(counts[1]) and min(counts[1]) >= max(counts[2])
+    eng.close()
+
+
 def test_small_files_are_written_in_few_transactions(data_dir, hash_embedder, tmp_path):
     small_files(tmp_path / "docs", 40)
     eng = Engine(data_dir, embedder=hash_embedder)
@@ -76,6 +96,9 @@ def test_real_model_embeds_across_files(data_dir, model, tmp_path):
     finally:
         del model.embed_documents      # the session's model goes back to normal
     assert len(calls.batches) == 2 and sum(map(len, calls.batches)) == 70
+    # the backlog is ordered by the model's own word pieces (longest first), not characters
+    first, second = (model.token_lengths(b) for b in calls.batches)
+    assert first.min() >= second.max()
     rows = eng.catalog._conn().execute(
         "SELECT c.id, c.text, f.heading FROM chunks c JOIN files f ON f.id=c.file_id "
         "ORDER BY c.id").fetchall()

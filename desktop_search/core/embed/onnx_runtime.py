@@ -199,6 +199,19 @@ class OnnxEmbedder:
                 self._qcache.popitem(last=False)
         return vec
 
+    def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
+        """How many word pieces each text is for the model (with its document prompt):
+        the indexer orders its backlog by it, so a batch pads little."""
+        self.load()
+        if self._delegate is not None:
+            raise OnnxUnsupported("torch runs this model")
+        prompt = self._spec.document_prompt
+        texts = [prompt + t for t in texts] if prompt else list(texts)
+        if self._spec.do_lower_case:
+            texts = [t.lower() for t in texts]
+        encs = self._tokenizer().encode_batch(texts)
+        return np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+
     # -- internals --------------------------------------------------------------------
 
     def _resolve_cache_root(self) -> Path:

@@ -1,9 +1,11 @@
 """Indexing end to end against the model alone, per CPU-second, on the same passages.
 
-  python3 benchmarks/index_speed.py [--collection msmarco] [--files 600] [--backend auto]
+  python3 benchmarks/index_speed.py [--collection msmarco] [--files 600] [--per-file 1]
+      [--backend auto]
 
-1. The product: `desktop-search index` on a folder of one-passage files (a folder of many
-   small files is the hard case: one extraction, one catalog write per file), CPU seconds
+1. The product: `desktop-search index` on a folder of files of ``--per-file`` corpus
+   passages each (1: many small files, the hard case: one extraction, one catalog write
+   per file; 100: big files, chunked by the product), CPU seconds
    of the process and its children minus those of `index` on an empty folder (start-up
    and model load).
 2. In a fresh process, the very passages the product embedded (heading + text, read back
@@ -65,6 +67,8 @@ def main() -> None:
     ap.add_argument("--collection", default="msmarco")
     ap.add_argument("--files", type=int, default=600)
     ap.add_argument("--backend", default="auto")
+    ap.add_argument("--per-file", type=int, default=1,
+                    help="passages joined into each file (1: many small files; 100: big files)")
     a = ap.parse_args()
     coll = load_collection(IR_DIR / a.collection)
     base = BL.WORK / "index_speed"
@@ -72,8 +76,10 @@ def main() -> None:
     if docs.exists():
         shutil.rmtree(docs)
     docs.mkdir(parents=True)
-    for doc_id, (title, text) in list(coll.corpus.items())[:a.files]:
-        (docs / f"{doc_id}.txt").write_text(f"{title}\n\n{text}" if title else text, encoding="utf-8")
+    items = list(coll.corpus.items())[:a.files * a.per_file]
+    for start in range(0, len(items), a.per_file):
+        part = [f"{title}\n\n{text}" if title else text for _, (title, text) in items[start:start + a.per_file]]
+        (docs / f"{items[start][0]}.txt").write_text("\n\n".join(part), encoding="utf-8")
     data = base / "data"
     summary = P.index(docs, data, dict(backend=a.backend))
     n = summary.get("chunks_embedded", 0)
@@ -83,7 +89,8 @@ def main() -> None:
     own = raw_rate(tf, "product", a.backend)
     torch_ = raw_rate(tf, "torch", a.backend)
     work_cpu = summary["cpu_s"] - summary["startup_cpu_s"]
-    out = dict(collection=a.collection, files=a.files, passages=n, backend=a.backend,
+    out = dict(collection=a.collection, files=a.files, per_file=a.per_file, passages=n,
+               backend=a.backend,
                product_cpu_s=round(work_cpu, 2),
                product_per_cpu_s=round(n / work_cpu, 1),
                own_embedder_per_cpu_s=round(len(texts) / own["cpu_s"], 1),

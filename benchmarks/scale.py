@@ -91,7 +91,7 @@ def build(n: int, data_dir: Path, seed: int = 0) -> dict:
     gen = np.random.default_rng(seed)
     words = corpus_words()
     W = np.array(words, dtype=object)
-    root = data_dir / "synthetic-root"
+    root = data_dir.resolve() / "synthetic-root"   # absolute, as the app stores roots
     root.mkdir(exist_ok=True)
     t_all = time.perf_counter()
     eng = Engine(data_dir)

@@ -53,6 +53,24 @@ def test_no_exif_and_junk_exif_are_not_errors(tmp_path):
     assert info.taken is None and info.orientation == 1
 
 
+def test_damaged_exif_is_read_quietly(tmp_path):
+    """Pillow warns about a damaged EXIF block ("Corrupt EXIF data"); /usr/share/doc has such
+    pictures. The fields are lost, the picture is not, and nothing is printed."""
+    import warnings
+
+    good = _exif().tobytes()
+    p = tmp_path / "damaged.jpg"
+    Image.new("RGB", (40, 30), "olive").save(p, exif=good[:len(good) - 9])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Image.open(p).getexif().get_ifd(0x8769)      # Pillow itself warns here
+        pillow_warned = bool(caught)
+        caught.clear()
+        info = im.picture_info(p)
+    assert pillow_warned, "the file must really be damaged for this test to mean anything"
+    assert caught == [] and (info.width, info.height) == (40, 30)
+
+
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "BMP", "GIF", "TIFF"])
 def test_every_format_is_read(tmp_path, fmt):
     p = tmp_path / f"x.{fmt.lower()}"

@@ -177,7 +177,14 @@ _EXIF_DATE = re.compile(r"(\d{4})[:\-](\d\d)[:\-](\d\d)[ T](\d\d):(\d\d):(\d\d)"
 
 
 def _exif(img: Any) -> tuple[float | None, str | None, int]:
-    """(date taken, camera, orientation) from Pillow's EXIF reader; junk becomes None."""
+    """(date taken, camera, orientation) from Pillow's EXIF reader; junk becomes None.
+    Pillow's warnings about damaged EXIF are not printed: damage only costs the fields."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_exif(img)
+
+
+def _read_exif(img: Any) -> tuple[float | None, str | None, int]:
     try:
         exif = img.getexif()
     except Exception:  # noqa: BLE001 - damaged EXIF must not cost the picture

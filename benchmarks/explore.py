@@ -47,7 +47,7 @@ def explore(coll, folder: Path, data_dir: Path, pool: int = 800) -> dict:
     cat = eng.catalog
     path_of = {}
     file_vecs: dict[int, np.ndarray] = {}
-    conn = cat._conn()
+    conn = cat.connection()
     for fid, path in conn.execute("SELECT id, path FROM files"):
         path_of[fid] = names.get(os.path.basename(path), "?")
     # every chunk's vector and file, for the whole-file aggregations

@@ -29,7 +29,6 @@ def main() -> int:
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from desktop_search.core.engine import Engine
-    from desktop_search.core.indexing import IndexService
 
     work = ROOT / ".bench" / "first-answer" / a.collection
     if not (work / "docs").exists():
@@ -48,7 +47,7 @@ def main() -> int:
 
     data = Path(tempfile.mkdtemp(prefix="ds-first-"))
     eng = Engine(data)
-    svc = IndexService(eng)
+    svc = eng.index_service()
     t0 = time.monotonic()
     svc.start(watch=False)
     svc.add_root(str(work / "docs"))
@@ -57,7 +56,7 @@ def main() -> int:
     while dense_at is None and time.monotonic() - t0 < 3600:
         if words_at is None and wanted & {h.path for h in eng.search(query, k=10, dense=False)}:
             words_at = time.monotonic() - t0
-        if eng.model_ready and eng.catalog.count_unembedded() == 0:
+        if eng.model_ready and eng.library.count_unembedded() == 0:
             if wanted & {h.path for h in eng.search(query, k=10)}:
                 dense_at = time.monotonic() - t0
         tick.wait(0.05)

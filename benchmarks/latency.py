@@ -74,7 +74,7 @@ def build_index(data_dir: Path, docs_dir: Path, *, n_chunks: int, embedder, per_
     """Real files on disk whose passages and vectors go straight into the catalog."""
     import numpy as np
 
-    from desktop_search.core.catalog import NewChunk
+    from desktop_search.core.store.catalog import NewChunk
     from desktop_search.core.engine import Engine
 
     rng = random.Random(seed)
@@ -110,9 +110,9 @@ def build_index(data_dir: Path, docs_dir: Path, *, n_chunks: int, embedder, per_
                                         mtime_ns=st.st_mtime_ns, digest=None, kind="text",
                                         title=None, heading=path.stem, chunks=chunks)
             vecs.extend(chunk_vecs)
-        rows = eng.catalog._conn().execute("SELECT id FROM chunks ORDER BY id").fetchall()
+        rows = eng.catalog.connection().execute("SELECT id FROM chunks ORDER BY id").fetchall()
         ids = [r[0] for r in rows]
-        eng.catalog.set_vectors(ids, np.asarray(vecs, dtype=np.float16))
+        eng.library.vector_rows.store(ids, np.asarray(vecs, dtype=np.float16))
         eng.catalog.mark_root_scanned(rid)
         eng.vectors()          # records the model, builds and saves the vector index
         eng.save()
@@ -212,14 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         embedder.load()
     t = time.perf_counter()
     if args.data_dir:
-        from desktop_search.core.catalog import Catalog
+        from desktop_search.core.store.catalog import Catalog
 
         cat = Catalog(data_dir / "catalog.sqlite3")
         st = cat.stats()
         cat.close()
         built = dict(files=st["files_indexed"], chunks=st["chunks"], reused=True)
     elif (data_dir / "catalog.sqlite3").exists() and args.dir:
-        from desktop_search.core.catalog import Catalog
+        from desktop_search.core.store.catalog import Catalog
 
         cat = Catalog(data_dir / "catalog.sqlite3")
         st = cat.stats()

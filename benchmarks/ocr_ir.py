@@ -34,12 +34,11 @@ benchlib.IR_DIR = DATA          # a worktree sits beside main, not beside shared
 
 def search_folder(folder: Path, coll: "benchlib.Collection", data: Path) -> dict:
     from desktop_search.core.engine import Engine
-    from desktop_search.core.indexing import IndexService
 
     eng = Engine(data)
     eng.add_root(folder)
     t = time.perf_counter()
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     index_s = time.perf_counter() - t
     run = {}
     for qid in coll.judged_queries:

@@ -82,7 +82,7 @@ def synth_vectors(n: int, dim: int, base: np.ndarray | None, gen: np.random.Gene
 
 
 def build(n: int, data_dir: Path, seed: int = 0) -> dict:
-    from desktop_search.core.catalog import NewChunk
+    from desktop_search.core.store.catalog import NewChunk
     from desktop_search.core.engine import Engine
 
     if (data_dir / "catalog.sqlite3").exists():
@@ -140,14 +140,14 @@ def build(n: int, data_dir: Path, seed: int = 0) -> dict:
     t_cat = t_add = 0.0
     done = done_after = 0
     while True:
-        rows = eng.catalog.unembedded(10000, after=done_after)
+        rows = eng.library.vector_rows.unembedded(10000, after=done_after)
         if not rows:
             break
         ids = [r[0] for r in rows]
         done_after = ids[-1]
         vecs = synth_vectors(len(ids), dim, base, gen)
         a = time.perf_counter()
-        stored = eng.catalog.set_vectors(ids, vecs)
+        stored = eng.library.vector_rows.store(ids, vecs)
         b = time.perf_counter()
         assert len(stored) == len(ids)
         vi.add(np.asarray(stored, dtype=np.uint64), vecs)
@@ -249,7 +249,7 @@ def query(data_dir: Path, queries: list[str], warmup: int = 10) -> dict:
     busy_parts = rss_parts_mb()
     # idle: searches quiet for longer than the vector index waits before handing its
     # mapped pages back to the kernel
-    from desktop_search.core import vectors as V
+    from desktop_search.core.store import vector_index as V
     time.sleep(V.IDLE_RELEASE_S + 2.0)
     rss_idle = rss_mb()
     parts = rss_parts_mb()

@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {path}" + ("" if ok else " (indexing had finished before the shot)"))
     # 2. the answer to a real query over the finished index
     _wait(app, lambda: controller.progress.state == "idle"
-          and controller.engine.catalog.count_unembedded() == 0, 600)
+          and controller.engine.library.count_unembedded() == 0, 600)
     window.search_edit.clear()
     window.search_edit.setText(QUERY)
     _wait(app, lambda: window.results_model.query == QUERY, 30)

@@ -23,7 +23,7 @@ WEIGHTS = [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0]
 
 
 def sweep(coll, folder: Path, data_dir: Path, weights=WEIGHTS, k: int = 100) -> dict:
-    from desktop_search.core import search as S
+    from desktop_search.core.search import rank as S
     from desktop_search.core.engine import Engine
 
     names = json.loads((folder / "files.json").read_text())

@@ -38,8 +38,8 @@ def old_fts_query(query: str) -> str:
 
 
 def run(name: str, depth: int = 100) -> dict:
-    from desktop_search.core.catalog import Catalog, NewChunk
-    from desktop_search.core.chunk import chunk_text
+    from desktop_search.core.store.catalog import Catalog, NewChunk
+    from desktop_search.core.indexing.chunk import chunk_text
     from desktop_search.core.search import rank
 
     coll = load_collection(IR_DIR / name)
@@ -92,7 +92,7 @@ def run(name: str, depth: int = 100) -> dict:
 
 def scale(data_dir: Path, queries: list[str], *, fts5: bool = True) -> dict:
     """Query time of the word index on a big data folder, and of FTS5 on the same text."""
-    from desktop_search.core.catalog import Catalog
+    from desktop_search.core.store.catalog import Catalog
 
     t = time.perf_counter()
     cat = Catalog(data_dir / "catalog.sqlite3")
@@ -116,7 +116,7 @@ def scale(data_dir: Path, queries: list[str], *, fts5: bool = True) -> dict:
         fts.execute("CREATE VIRTUAL TABLE f USING fts5(heading, body, "
                     "tokenize='porter unicode61 remove_diacritics 2')")
         t = time.perf_counter()
-        conn = cat._conn()
+        conn = cat.connection()
         fts.execute("BEGIN")
         for r in conn.execute("SELECT c.id, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, c.text "
                               "FROM chunks c JOIN files f ON f.id=c.file_id"):
@@ -150,8 +150,8 @@ def synthetic(n: int, queries: list[str], folder: Path) -> dict:
     from benchlib import rss_mb
     from scale import CHUNKS_PER_FILE, WORDS_PER_CHUNK, corpus_words
 
-    from desktop_search.core.query import query_words
-    from desktop_search.core.words import Source, WordIndex
+    from desktop_search.core.analyze import query_words
+    from desktop_search.core.store.word_index import Source, WordIndex
 
     gen = np.random.default_rng(0)
     W = np.array(corpus_words(), dtype=object)
@@ -211,7 +211,7 @@ def engine_words(n: int, data_dir: Path, queries: list[str]) -> dict:
     from benchlib import rss_mb
     from scale import CHUNKS_PER_FILE, WORDS_PER_CHUNK, corpus_words
 
-    from desktop_search.core.catalog import Catalog
+    from desktop_search.core.store.catalog import Catalog
     from desktop_search.core.engine import Engine
 
     if not (data_dir / "catalog.sqlite3").exists():
@@ -242,11 +242,11 @@ def engine_words(n: int, data_dir: Path, queries: list[str]) -> dict:
     for label in ("rebuilt", "snapshot"):
         t = time.perf_counter()
         eng = Engine(data_dir)
-        r = dict(open_s=round(time.perf_counter() - t, 2), opened_from=eng.catalog.words_opened_from)
+        r = dict(open_s=round(time.perf_counter() - t, 2), opened_from=eng.library.feed.opened_from)
         eng.search(queries[0], k=10, dense=False)
         r["first_answer_s"] = round(time.perf_counter() - t, 2)
         a = time.perf_counter()
-        eng.catalog.words_ready(timeout=1800)
+        eng.library.feed.ready(timeout=1800)
         r["whole_s"] = round(time.perf_counter() - a, 1)
         for q in queries[:10]:
             eng.search(q, k=10, dense=False)

@@ -191,7 +191,7 @@ def _engine(args, *, read_only: bool = False):
         settings.save(eng.settings_path)
     if eng.notice:
         print(f"desktop-search: {eng.notice}", file=sys.stderr)
-    if getattr(eng._model(), "needs_download", False) and sys.stderr.isatty():
+    if eng.models.needs_download and sys.stderr.isatty():
         print(f"desktop-search: model {settings.model!r} is not on this computer: it will be "
               "downloaded once from the Hugging Face hub", file=sys.stderr)
     return eng
@@ -203,7 +203,6 @@ def _check_model(eng) -> None:
 
 
 def cmd_index(args) -> int:
-    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     for p in args.paths:
@@ -228,12 +227,12 @@ def cmd_index(args) -> int:
     try:
         # the model loads after extraction, so words are searchable while it loads
         roots = [eng.add_root(p) for p in args.paths]
-        svc = IndexService(eng)
+        svc = eng.index_service()
         bar = _ProgressBar(enabled=sys.stderr.isatty() and not args.json)
         t0 = time.monotonic()
         svc.run_until_idle(bar.update)
         bar.close()
-        c = eng.indexer.counters
+        c = svc.counters
         st = eng.catalog.stats()
         summary = dict(roots=roots, indexed=c.indexed + c.moved + c.copied, unchanged=c.unchanged,
                        removed=c.deleted, skipped=c.skipped, failed=c.failed,
@@ -365,15 +364,13 @@ def _print_previews(eng, hits, terms: list[str]) -> None:
     context dimmed on a terminal; the passage between » and « otherwise."""
     import textwrap
 
-    from desktop_search.core.preview import build_preview
-
     if not hits:
         print("no results")
         return
     tty = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
         print(_hit_heading(i, h))
-        doc = build_preview(catalog=eng.catalog, hit=h, terms=terms, limit=4 * PREVIEW_CONTEXT)
+        doc = eng.preview(h, terms=terms, limit=4 * PREVIEW_CONTEXT)
         if doc is None:
             print("    (this file's text is not in the index any more)")
             continue
@@ -449,7 +446,6 @@ def cmd_status(args) -> int:
 
 
 def cmd_watch(args) -> int:
-    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     from desktop_search.core.ownership import Reply
@@ -473,7 +469,7 @@ def cmd_watch(args) -> int:
                     print(f"watching {root} (handed over)", file=sys.stderr, flush=True)
                     done.append(root)
                 elif req.command == "remove":
-                    from desktop_search.core.scan import norm
+                    from desktop_search.core.indexing.scan import norm
 
                     if eng.catalog.root_id(norm(p)) is None:
                         return Reply(False, f"{p} is not an indexed folder")
@@ -508,7 +504,7 @@ def cmd_watch(args) -> int:
         if not eng.roots():
             raise ConfigError("no folders to watch: give a PATH")
         with live_lock:
-            svc = IndexService(eng, listener=_PrintListener())
+            svc = eng.index_service(listener=_PrintListener())
             svc.start(watch=True)
             live["service"] = svc
         print(f"watching {len(eng.roots())} folder(s); Ctrl+C to stop", file=sys.stderr, flush=True)
@@ -539,8 +535,10 @@ class _PrintListener:
             self._version = snap.index_version
             print("index up to date", file=sys.stderr, flush=True)
 
-    def file_failed(self, path: str, reason: str) -> None:
-        print(f"skipped {path}: {reason}", file=sys.stderr, flush=True)
+    def notice(self, notice) -> None:
+        where = f"{notice.path}: " if notice.path else ""
+        verb = "skipped " if notice.path and notice.level == "warning" else ""
+        print(f"{verb}{where}{notice.text}", file=sys.stderr, flush=True)
 
 
 def cmd_remove(args) -> int:

@@ -17,8 +17,10 @@ if "DESKTOP_SEARCH_CACHE" not in os.environ:
 
     os.environ["DESKTOP_SEARCH_CACHE"] = tempfile.mkdtemp(prefix="ds-test-cache-")
 
+from desktop_search.core.embed.base import EmbedderBase  # noqa: E402 - after the environment
 
-class HashEmbedder:
+
+class HashEmbedder(EmbedderBase):
     """Bag of words hashed into 64 buckets: fast, deterministic, word-overlap similarity.
 
     Only for tests of logic around the model (counting embed calls, bookkeeping); the
@@ -28,6 +30,8 @@ class HashEmbedder:
     model_id = "test/hash-64"
     dim = 64
     loaded = True
+    backend = "test"
+    max_seq_length = 256
 
     def __init__(self) -> None:
         self.embed_calls = 0

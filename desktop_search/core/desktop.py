@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import desktop_search
+from desktop_search.fileio import atomic_write
 from desktop_search.errors import ConfigError
 
 APP_ID = "desktop-search"
@@ -93,12 +94,13 @@ def xdg_config_home() -> Path:
 
 
 def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Temp file then rename: a menu never reads half an entry."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
+    """A menu never reads half an entry."""
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+
+    atomic_write(path, write)
 
 
 # -- the applications menu --------------------------------------------------------------

@@ -67,3 +67,16 @@ def _is_cjk(ch: str) -> bool:
     o = ord(ch)
     return (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF
             or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF)
+
+
+def text_language(texts) -> str:
+    """The language of a file's text (its first few thousand characters), "und" when it
+    cannot be told: what its passages are stemmed for."""
+    sample, n = [], 0
+    for t in texts:
+        sample.append(t)
+        n += len(t)
+        if n >= 2000:
+            break
+    guess = detect(" ".join(sample))
+    return guess.code if guess.code != "und" and guess.confidence >= 0.5 else "und"

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 
 from desktop_search.core.indexing import Snapshot
+from desktop_search.core.notice import Notice
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class IndexerBridge(QObject):
     """An engine ``Listener`` whose callbacks (from worker threads) become Signals."""
 
     progress_changed = Signal(object)     # a Snapshot (immutable)
-    file_failed = Signal(str, str)        # path, reason
+    noticed = Signal(object)              # a Notice: what the user must be told
     index_changed = Signal(int)           # Snapshot.index_version moved: what a search
                                           # can find changed (while indexing too)
 
@@ -46,8 +47,8 @@ class IndexerBridge(QObject):
             self._version = snap.index_version
             emit(self.index_changed, snap.index_version)
 
-    def file_failed_cb(self, path: str, reason: str) -> None:
-        emit(self.file_failed, path, reason)
+    def notice_cb(self, notice: Notice) -> None:
+        emit(self.noticed, notice)
 
     def listener(self) -> "_Listener":
         return _Listener(self)
@@ -62,8 +63,8 @@ class _Listener:
     def snapshot_changed(self, snap: Snapshot) -> None:
         self._bridge.snapshot_changed_cb(snap)
 
-    def file_failed(self, path: str, reason: str) -> None:
-        self._bridge.file_failed_cb(path, reason)
+    def notice(self, notice: Notice) -> None:
+        self._bridge.notice_cb(notice)
 
 
 class TaskRunner(QObject):

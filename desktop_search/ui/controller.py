@@ -22,10 +22,11 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_search.core.embed.host import ModelState
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import Snapshot, State
-from desktop_search.core.preview import PreviewDoc, build_preview
+from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest, SimilarTo
 from desktop_search.ui.bridge import TaskRunner, emit
 from desktop_search.ui.engine_host import (EngineFactory, EngineHost, indexer_thread,  # noqa: F401
@@ -179,7 +180,7 @@ class SearchController(EngineHost):
         def job(engine: Engine):
             if seq != self._preview_seq:
                 return None
-            return build_preview(catalog=engine.catalog, hit=hit, terms=terms)
+            return engine.preview(hit, terms=terms)
 
         self.previews.put(job, lambda doc: self._deliver_preview(seq, doc),
                           lambda exc: self._deliver_preview(seq, None))
@@ -195,8 +196,8 @@ class SearchController(EngineHost):
 
         def job(engine: Engine):
             roots = engine.roots()
-            kinds = engine.catalog.kinds()
-            failed = [(f.path, f.error or "", f.state) for f in engine.catalog.failed_files()]
+            kinds = engine.kinds()
+            failed = [(f.path, f.error or "", f.state) for f in engine.failed_files()]
             return roots, kinds, failed
 
         def done(res):
@@ -218,8 +219,8 @@ class SearchController(EngineHost):
         self.refresh_catalog()
         self.refresh()
 
-    def _on_self_model_state_changed(self, state: str, _message: str) -> None:
-        if state == "ready":
+    def _on_self_model_state_changed(self, state: ModelState, _message: str) -> None:
+        if state is ModelState.READY:
             self.refresh()          # the same question, now by meaning too
 
     def _on_self_index_changed(self, _version: int) -> None:

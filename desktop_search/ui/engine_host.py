@@ -25,9 +25,10 @@ from typing import Callable
 from PySide6.QtCore import QObject, Signal
 
 from desktop_search.config import Settings
+from desktop_search.core.embed.host import ModelState
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import IndexService, Reindex, Rescan, Snapshot
-from desktop_search.core.scan import norm
+from desktop_search.core.indexing.scan import norm
 from desktop_search.ui.bridge import IndexerBridge, TaskRunner, emit
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ _ENGINE_FIELDS = ("model", "device", "backend", "max_file_mb", "exclude_patterns
 class EngineHost(QObject):
     engine_ready = Signal()                       # opened (or re-opened after settings)
     engine_failed = Signal(str)
-    model_state_changed = Signal(str, str)        # "loading" | "ready" | "failed", message
+    model_state_changed = Signal(object, str)     # ModelState, message
     progress_changed = Signal(object)             # Snapshot
-    file_failed = Signal(str, str)
+    noticed = Signal(object)                      # a Notice from the indexing service
     index_changed = Signal(int)                   # Snapshot.index_version moved
     settings_saved = Signal(object)               # Settings
     folder_added = Signal(str)
@@ -63,11 +64,11 @@ class EngineHost(QObject):
         self.service: IndexService | None = None
         self.bridge = IndexerBridge(self)
         self.bridge.progress_changed.connect(self._on_bridge_progress_changed)
-        self.bridge.file_failed.connect(self.file_failed)
+        self.bridge.noticed.connect(self.noticed)
         self.bridge.index_changed.connect(self.index_changed)
         self.tasks = TaskRunner("task", self)
         self.model = TaskRunner("model", self)
-        self.model_state = "loading"
+        self.model_state = ModelState.LOADING
         self.model_message = "Loading the language model…"
         self.progress = Snapshot()
         self._generation = 0          # bumps on every engine (re)open
@@ -80,7 +81,7 @@ class EngineHost(QObject):
 
     @property
     def model_ready(self) -> bool:
-        return self.model_state == "ready"
+        return self.model_state is ModelState.READY
 
     def start(self) -> None:
         """Open the engine and start indexing, in the background."""
@@ -90,9 +91,9 @@ class EngineHost(QObject):
     def _open(self, settings: Settings, embedder=None) -> tuple[Engine, IndexService]:
         engine = (self._make_engine(settings) if embedder is None
                   else self._make_engine(settings, embedder=embedder))
-        service = IndexService(engine, listener=self.bridge.listener())
+        service = engine.index_service(listener=self.bridge.listener())
         service.start(watch=self._watch)
-        lower_priority(indexer_thread(service))
+        lower_priority(service.thread)
         return engine, service
 
     def _on_opened(self, pair: tuple[Engine, IndexService]) -> None:
@@ -102,7 +103,7 @@ class EngineHost(QObject):
         self.engine, self.service = pair
         self.settings = self.engine.settings
         self._generation += 1
-        self._set_model_state("loading", "Loading the language model…")
+        self._set_model_state(ModelState.LOADING, "Loading the language model…")
         engine, gen = self.engine, self._generation
         self.model.submit(lambda: _load_model(engine),
                           lambda _: self._on_model_loaded(gen),
@@ -123,15 +124,15 @@ class EngineHost(QObject):
         # torch and transformers leave about a million long-lived objects: keep them out of
         # the collector, or each full collection stops every thread for ~0.5 s
         gc.freeze()
-        self._set_model_state("ready", "Searching by meaning")
+        self._set_model_state(ModelState.READY, "Searching by meaning")
 
     def _on_model_failed(self, gen: int, exc: BaseException) -> None:
         if gen != self._generation:
             return
-        self._set_model_state("failed", f"Searching by words only: {exc}")
+        self._set_model_state(ModelState.FAILED, f"Searching by words only: {exc}")
         emit(self.error_reported, f"The language model could not be loaded: {exc}")
 
-    def _set_model_state(self, state: str, message: str) -> None:
+    def _set_model_state(self, state: ModelState, message: str) -> None:
         self.model_state, self.model_message = state, message
         emit(self.model_state_changed, state, message)
 
@@ -207,7 +208,7 @@ class EngineHost(QObject):
         restart = any(getattr(old, f) != getattr(new, f) for f in _ENGINE_FIELDS)
         model_changed = (old.model, old.device, old.backend) != (new.model, new.device, new.backend)
         if model_changed and self.engine is not None:
-            self._set_model_state("loading", f"Loading the model {new.model}…")
+            self._set_model_state(ModelState.LOADING, f"Loading the model {new.model}…")
             self.model.submit(lambda: _load_embedder(new),
                               lambda emb: self._switch(new, restart=True, embedder=emb),
                               self._on_new_model_failed)
@@ -216,8 +217,8 @@ class EngineHost(QObject):
 
     def _on_new_model_failed(self, exc: BaseException) -> None:
         # the current model and index stay as they were
-        self._set_model_state("ready" if self.engine is not None and self.engine.model_ready
-                              else "failed", "Searching by meaning")
+        self._set_model_state(ModelState.READY if self.engine is not None and self.engine.model_ready
+                              else ModelState.FAILED, "Searching by meaning")
         emit(self.error_reported, f"The model was not changed: {exc}")
 
     def _switch(self, new: Settings, *, restart: bool, embedder=None) -> None:
@@ -247,7 +248,7 @@ class EngineHost(QObject):
             # searches hit the old engine until the new one is open: stop sending them
             self.engine = None
             self.service = None
-            self._set_model_state("loading", "Applying the new settings…")
+            self._set_model_state(ModelState.LOADING, "Applying the new settings…")
         self.tasks.submit(job, done, self._on_open_failed)
 
 
@@ -256,8 +257,7 @@ def _load_embedder(settings: Settings):
     from desktop_search.core.embed import embedder_for
 
     emb = embedder_for(settings)
-    if hasattr(emb, "load"):
-        emb.load()
+    emb.load()
     return emb
 
 
@@ -268,10 +268,8 @@ def _load_model(engine: Engine) -> None:
 
 
 def indexer_thread(service: IndexService) -> threading.Thread | None:
-    th = getattr(service, "_thread", None)
-    if isinstance(th, threading.Thread):
-        return th
-    return next((t for t in threading.enumerate() if t.name == "desktop-search-indexer"), None)
+    """The service's worker thread (the heartbeat test lowers and reads its priority)."""
+    return service.thread
 
 
 def lower_priority(thread: threading.Thread | None, *, by: int = 10) -> bool:

@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
+from desktop_search.core.store import Root
 from desktop_search.core.indexing import Snapshot
-from desktop_search.core.scan import is_under
+from desktop_search.core.indexing.scan import is_under
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.results import plain_tooltip
 
@@ -26,13 +27,13 @@ def when_text(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
-def root_state(root: dict, progress: Snapshot, paused: bool) -> str:
+def root_state(root: Root, progress: Snapshot, paused: bool) -> str:
     if paused:
         return "Paused"
     busy = progress.busy
-    if busy and progress.current and is_under(progress.current, root["path"]):
+    if busy and progress.current and is_under(progress.current, root.path):
         return "Indexing"
-    if not root.get("last_scan"):
+    if not root.last_scan:
         return "Waiting to scan" if busy else "Not scanned yet"
     if busy:
         return "Watching (indexing elsewhere)" if progress.state != "embedding" else "Reading passages"
@@ -105,13 +106,13 @@ class FoldersDialog(QDialog):
         self.tree.clear()
         progress, paused = self.controller.progress, self.controller.paused
         for r in roots:
-            item = QTreeWidgetItem([r["path"], f"{r['files']:,}", root_state(r, progress, paused),
+            item = QTreeWidgetItem([r.path, f"{r.files:,}", root_state(r, progress, paused),
                                     when_text(r.get("last_scan"))])
-            item.setToolTip(0, plain_tooltip(r["path"]))
-            item.setData(0, Qt.ItemDataRole.UserRole, r["path"])
+            item.setToolTip(0, plain_tooltip(r.path))
+            item.setData(0, Qt.ItemDataRole.UserRole, r.path)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
-            if r["path"] == selected:
+            if r.path == selected:
                 item.setSelected(True)
         self._update_buttons()
 

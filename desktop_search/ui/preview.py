@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
 
 from desktop_search.core.search import Hit
 from desktop_search.ui.bridge import emit
-from desktop_search.core.preview import PreviewDoc
+from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.ui.results import mix, relative_when, short_folder
 from desktop_search.ui.thumbnails import PREVIEW_PX
 from desktop_search.ui.widgets import ElidedLabel

@@ -437,7 +437,7 @@ def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest
                 "what they mean. Everything stays on this computer. You can also drop a folder "
                 "onto this window.", "Add a Folder…")
     if request is None:
-        files = sum(r["files"] for r in roots)
+        files = sum(r.files for r in roots)
         return (f"Search {files:,} file{'s' if files != 1 else ''} by meaning",
                 "Type what you are looking for: a few words, a question, or a description of the "
                 "document." + (" Files are still being indexed; you can search already." if busy else ""),

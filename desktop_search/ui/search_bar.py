@@ -166,7 +166,7 @@ class SearchBar(QWidget):
     # -- what the catalog holds ----------------------------------------------------------------
     def set_roots(self, roots: list[dict]) -> None:
         self._refill(self.folder_combo, "All folders",
-                     [(folder_label(r["path"]), r["path"]) for r in roots])
+                     [(folder_label(r.path), r.path) for r in roots])
 
     def set_kinds(self, kinds: list[str]) -> None:
         self._refill(self.type_combo, "All types",

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
+from desktop_search.core.embed.host import ModelState
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.results import plain_tooltip
@@ -50,7 +51,7 @@ def library_text(roots: list[dict]) -> str:
     """What the status bar says when the indexer has nothing to report."""
     if not roots:
         return "No folders yet"
-    files = sum(r["files"] for r in roots)
+    files = sum(r.files for r in roots)
     n = len(roots)
     return f"{files:,} files in {n} folder{'s' if n != 1 else ''}, up to date"
 
@@ -117,11 +118,11 @@ class StatusBar(QStatusBar):
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.setVisible(busy or paused)
 
-    def show_model_state(self, state: str, message: str) -> None:
-        if state == "loading":
+    def show_model_state(self, state: ModelState, message: str) -> None:
+        if state is ModelState.LOADING:
             self.model_label.setText("Loading the language model… (matching words meanwhile)")
             self.model_label.show()
-        elif state == "failed":
+        elif state is ModelState.FAILED:
             self.model_label.setText("Words only: the model did not load")
             self.model_label.setToolTip(plain_tooltip(message))
             self.model_label.show()

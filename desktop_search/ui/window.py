@@ -15,9 +15,11 @@ from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
+from desktop_search.core.embed.host import ModelState
+from desktop_search.core.notice import Level, Notice
 from desktop_search.config import Settings
 from desktop_search.core.indexing import Snapshot
-from desktop_search.core.preview import PreviewDoc
+from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
 from desktop_search.ui import desktop_open, questions
 from desktop_search.ui.bridge import emit
@@ -141,7 +143,7 @@ class SearchWindow(QMainWindow):
         c.search_failed.connect(self._on_controller_search_failed)
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.progress_changed.connect(self._on_controller_progress_changed)
-        c.file_failed.connect(self._on_controller_file_failed)
+        c.noticed.connect(self._on_controller_noticed)
         c.roots_loaded.connect(self._on_controller_roots_loaded)
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
@@ -330,7 +332,7 @@ class SearchWindow(QMainWindow):
     def _on_controller_engine_failed(self, message: str) -> None:
         self.results.show_empty("The index cannot be opened", message, None)
 
-    def _on_controller_model_state_changed(self, state: str, message: str) -> None:
+    def _on_controller_model_state_changed(self, state: ModelState, message: str) -> None:
         self.status.show_model_state(state, message)
         self.preview.set_like_enabled(state == "ready")
         self._update_result_actions()
@@ -347,9 +349,13 @@ class SearchWindow(QMainWindow):
             a.blockSignals(False)
         self.pause_action.setText("Resume Indexing" if paused else "Pause Indexing")
 
-    def _on_controller_file_failed(self, path: str, reason: str) -> None:
-        if not path:
-            self.show_error(reason)     # not about one file: the user should read it now
+    def _on_controller_noticed(self, notice: Notice) -> None:
+        # a file that failed joins the failed list (refreshed on the next catalog read);
+        # anything about the app, or a folder gone offline, the user should read now
+        if notice.path is None:
+            self.show_error(notice.text)
+        elif notice.level is Level.INFO:
+            self.show_error(f"{notice.path}: {notice.text}")
 
     def _on_controller_roots_loaded(self, roots: list) -> None:
         self.roots = list(roots)
@@ -384,7 +390,7 @@ class SearchWindow(QMainWindow):
             self.controller.add_folder(p)
 
     def rescan(self) -> None:
-        self.controller.rescan([r["path"] for r in self.roots])
+        self.controller.rescan([r.path for r in self.roots])
 
     def show_folders(self) -> None:
         if self.folders_dialog is None:

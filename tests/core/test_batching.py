@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
-from desktop_search.core.indexer import EMBED_BATCH
+from desktop_search.core.indexing.ingest import EMBED_BATCH
 
 WORDS = "apricot orchard pruning harvest ladder basket frost blossom".split()
 
@@ -38,8 +37,8 @@ def test_batches_cross_files_sorted_by_length(data_dir, hash_embedder, tmp_path)
     calls = Calls(hash_embedder)
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(tmp_path / "docs")
-    IndexService(eng).run_until_idle()
-    assert eng.catalog.count_unembedded() == 0 and len(eng.vectors()) == n
+    eng.index_service().run_until_idle()
+    assert eng.library.count_unembedded() == 0 and len(eng.vectors()) == n
     # 150 one-passage files: ceil(150 / 64) = 3 model calls, not 150
     assert len(calls.batches) == -(-n // EMBED_BATCH) == 3
     assert sorted(len(b) for b in calls.batches) == [22, 64, 64]
@@ -62,7 +61,7 @@ def test_batches_follow_the_models_own_token_counts(data_dir, hash_embedder, tmp
     calls = Calls(hash_embedder)
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(root)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     counts = [[t.count("9") for t in b] for b in calls.batches]
     assert len(counts) == 3
     assert min(counts[0]) >= max(counts[1]) and min(counts[1]) >= max(counts[2])
@@ -74,9 +73,9 @@ def test_small_files_are_written_in_few_transactions(data_dir, hash_embedder, tm
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(tmp_path / "docs")
     commits = []
-    conn = eng.catalog._conn()      # the indexer runs in this thread (run_until_idle)
+    conn = eng.catalog.connection()      # the indexer runs in this thread (run_until_idle)
     conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     conn.set_trace_callback(None)
     files = conn.execute("SELECT COUNT(*) FROM files WHERE state='indexed'").fetchone()[0]
     assert files == 40
@@ -92,14 +91,14 @@ def test_real_model_embeds_across_files(data_dir, model, tmp_path):
     try:
         eng = Engine(data_dir, embedder=model)
         eng.add_root(tmp_path / "docs")
-        IndexService(eng).run_until_idle()
+        eng.index_service().run_until_idle()
     finally:
         del model.embed_documents      # the session's model goes back to normal
     assert len(calls.batches) == 2 and sum(map(len, calls.batches)) == 70
     # the backlog is ordered by the model's own word pieces (longest first), not characters
     first, second = (model.token_lengths(b) for b in calls.batches)
     assert first.min() >= second.max()
-    rows = eng.catalog._conn().execute(
+    rows = eng.catalog.connection().execute(
         "SELECT c.id, c.text, f.heading FROM chunks c JOIN files f ON f.id=c.file_id "
         "ORDER BY c.id").fetchall()
     texts = [f"{h}\n{t}" if h and not t.startswith(h) else t for _, t, h in rows]

@@ -8,11 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from desktop_search.core.catalog import Catalog
+from desktop_search.core.store.catalog import Catalog
 
 _HOLD = textwrap.dedent("""
     import sys, time
-    from desktop_search.core.catalog import Catalog
+    from desktop_search.core.store.catalog import Catalog
     cat = Catalog(sys.argv[1])
     cat.add_root("/somewhere")
     print("open", flush=True)
@@ -47,7 +47,7 @@ def test_killed_process_leads_to_a_check_and_a_clean_one_does_not(tmp_path: Path
         proc.wait(10)
     cat = Catalog(db)
     assert cat.checked, "the process was killed with the catalog open"
-    assert [r["path"] for r in cat.roots()] == ["/somewhere"]
+    assert [r.path for r in cat.roots()] == ["/somewhere"]
     cat.close()
     again = Catalog(db)
     assert not again.checked, "one check per unclean shutdown"

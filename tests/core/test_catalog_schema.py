@@ -7,9 +7,14 @@ import sqlite3
 import numpy as np
 import pytest
 
-from desktop_search.core import catalog as catalog_mod
-from desktop_search.core.catalog import (SCHEMA_VERSION, Catalog, CatalogNeedsUpgrade,
-                                         CatalogTooNew, NewChunk)
+from desktop_search.core.search import ask
+from desktop_search.core.store import schema as schema_mod
+from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.store.rows import NewChunk
+from desktop_search.core.store.schema import (SCHEMA_VERSION, CatalogNeedsUpgrade, CatalogTooNew,
+                                              schema_version)
+from desktop_search.core.store.tables import ChunkVectors, PictureRows
+from desktop_search.core.store.word_feed import WordFeed
 
 # The layout of version 1 exactly as it shipped (frozen here: a migration is tested
 # against the old file, not against today's schema).
@@ -56,8 +61,8 @@ def make_v1(path) -> None:
 
 def test_new_catalog_gets_the_current_version(tmp_path):
     cat = Catalog(tmp_path / "c.sqlite3")
-    assert cat.schema_version() == SCHEMA_VERSION
-    assert cat._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert schema_version(cat.connection()) == SCHEMA_VERSION
+    assert cat.connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     cat.close()
 
 
@@ -65,22 +70,25 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
     path = tmp_path / "c.sqlite3"
     make_v1(path)
     cat = Catalog(path)
-    assert cat.schema_version() == SCHEMA_VERSION == 4
+    assert schema_version(cat.connection()) == SCHEMA_VERSION == 4
     assert cat.get_meta("schema") == str(SCHEMA_VERSION)
-    # version 4: the FTS5 table is gone (the word index is rebuilt from the chunks) and
-    # the file's language was detected for it
-    assert cat._conn().execute("SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone() is None
-    assert cat._conn().execute("SELECT lang FROM files").fetchone()[0] is not None
-    assert [r["path"] for r in cat.roots()] == ["/docs"]
+    # version 4: the FTS5 table is gone (the word index is rebuilt from the chunks, and
+    # the file's language detected for it)
+    assert cat.connection().execute("SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone() is None
+    assert [r.path for r in cat.roots()] == ["/docs"]
     assert cat.get_file("/docs/a.txt").n_chunks == 2
-    assert cat.count_unembedded() == 1 and list(cat.embedded_ids()) == [1]
-    assert [cid for cid, _ in cat.lexical("rusts", 5)] == [2]
+    assert ChunkVectors(cat).count_unembedded() == 1 and list(ChunkVectors(cat).embedded_ids()) == [1]
+    feed = WordFeed(cat, folder=tmp_path / "words")
+    feed.open()     # rebuilt from the passages: the FTS5 table is gone
+    words = ask("rusts", index_languages=feed.words.index_languages()).words
+    assert [cid for cid, _ in feed.words.search(list(words), 5)] == [2]
+    assert cat.connection().execute("SELECT lang FROM files").fetchone()[0] is not None
     # and it keeps working as a current catalog
     cat.put_file(path="/docs/b.txt", root_id=1, size=3, mtime_ns=1, digest="h", kind="text",
                  title="b", heading="b", chunks=[NewChunk(0, 3, None, 1, "dogs bark")])
     cat.close()
     again = Catalog(path)
-    assert again.schema_version() == SCHEMA_VERSION and again.stats()["files_indexed"] == 2
+    assert schema_version(again.connection()) == SCHEMA_VERSION and again.stats()["files_indexed"] == 2
     again.close()
 
 
@@ -92,7 +100,7 @@ def test_a_failing_migration_leaves_the_old_file_as_it_was(tmp_path, monkeypatch
         c.execute("CREATE TABLE half_done(x)")
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(catalog_mod, "MIGRATIONS", [broken])
+    monkeypatch.setattr(schema_mod, "MIGRATIONS", [broken])
     with pytest.raises(Exception, match="disk I/O error"):
         Catalog(path)
     db = sqlite3.connect(path)
@@ -102,7 +110,7 @@ def test_a_failing_migration_leaves_the_old_file_as_it_was(tmp_path, monkeypatch
     assert db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == 2
     db.close()
     monkeypatch.undo()
-    assert Catalog(path).schema_version() == SCHEMA_VERSION
+    assert schema_version(Catalog(path).connection()) == SCHEMA_VERSION
 
 
 def test_version_2_gains_pictures_and_keeps_everything(tmp_path):
@@ -113,12 +121,13 @@ def test_version_2_gains_pictures_and_keeps_everything(tmp_path):
     db.commit()
     db.close()
     cat = Catalog(path)
-    assert cat.schema_version() == SCHEMA_VERSION
+    assert schema_version(cat.connection()) == SCHEMA_VERSION
     f = cat.get_file("/docs/a.txt")
     assert f.n_chunks == 2 and f.ocr is None and f.taken is None
     cat.put_file(path="/docs/p.jpg", root_id=1, size=3, mtime_ns=1, digest="p", kind="picture",
                  title=None, heading="p.jpg", chunks=[], ocr="pending", taken=1.5e9)
-    assert cat.next_ocr().path == "/docs/p.jpg" and cat.count_pictures_without_vector() == 1
+    pictures = PictureRows(cat)
+    assert pictures.next_ocr().path == "/docs/p.jpg" and pictures.count_without_vector() == 1
     cat.close()
 
 
@@ -156,6 +165,6 @@ def test_a_reader_upgrades_only_when_nobody_owns_the_folder(tmp_path, hash_embed
         with pytest.raises(DataFolderBusy, match="in use by the Desktop Search window"):
             Engine(data, embedder=hash_embedder, read_only=True)
     eng = Engine(data, embedder=hash_embedder, read_only=True)
-    assert eng.catalog.schema_version() == SCHEMA_VERSION
-    assert [r["path"] for r in eng.roots()] == ["/docs"]
+    assert schema_version(eng.catalog.connection()) == SCHEMA_VERSION
+    assert [r.path for r in eng.roots()] == ["/docs"]
     eng.close()

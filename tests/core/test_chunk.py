@@ -1,6 +1,6 @@
 from hypothesis import given, settings, strategies as st
 
-from desktop_search.core.chunk import chunk_text, estimate_tokens, heading_for
+from desktop_search.core.indexing.chunk import chunk_text, estimate_tokens, heading_for
 
 PROSE = ("The committee met on Tuesday. It reviewed the budget for next year! "
          "Members argued about costs? Finally they agreed to postpone the vote. ")

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_search.core.extract import compressed
 from desktop_search.core.extract import extract, is_supported
-from desktop_search.core.sandbox import SandboxedExtractor
+from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.errors import CorruptFile, TooLarge
 
 MAN = r""".\" a comment that must not be indexed

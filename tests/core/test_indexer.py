@@ -11,7 +11,6 @@ import pytest
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 
 
 def write(path, text):
@@ -21,13 +20,13 @@ def write(path, text):
 
 
 def index(engine):
-    svc = IndexService(engine)
+    svc = engine.index_service()
     svc.run_until_idle()
-    return engine.indexer.counters
+    return svc.counters
 
 
 def paths(engine):
-    rows = engine.catalog._conn().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
+    rows = engine.catalog.connection().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
     return sorted(os.path.relpath(r[0], engine._root) for r in rows)
 
 
@@ -54,7 +53,6 @@ def test_index_then_nothing_to_do(engine, hash_embedder):
     assert paths(engine) == ["cats.txt", "notes.rst", os.path.join("sub", "budget.md")]
     calls = hash_embedder.embed_calls
     assert calls == engine.catalog.stats()["chunks"] > 0
-    engine.indexer.counters.__init__()
     c = index(engine)
     assert c.indexed == 0
     assert hash_embedder.embed_calls == calls
@@ -100,9 +98,7 @@ def test_rename_and_move_reuse_vectors(engine, docs, hash_embedder):
     os.rename(docs / "cats.txt", docs / "felines.txt")
     (docs / "archive").mkdir()
     shutil.move(str(docs / "sub"), str(docs / "archive" / "sub"))
-    c = engine.indexer.counters
-    c.__init__()
-    index(engine)
+    c = index(engine)
     assert hash_embedder.embed_calls == before, "a rename or move must not re-embed"
     assert c.moved == 2
     assert paths(engine) == [os.path.join("archive", "sub", "budget.md"), "felines.txt", "notes.rst"]
@@ -155,7 +151,6 @@ def test_size_cap_and_unreadable_are_recorded_with_reasons(data_dir, hash_embedd
     assert paths(eng) == ["ok.txt"]
     assert c.skipped + c.failed == 3
     # a failed file is not retried while it is unchanged
-    eng.indexer.counters.__init__()
     c2 = index(eng)
     assert c2.failed == 0 and c2.skipped == 0
     eng.close()
@@ -165,12 +160,12 @@ def test_restart_resumes_embedding_backlog(data_dir, hash_embedder, docs):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     # extract only (as if killed before embedding)
-    svc = IndexService(eng)
+    svc = eng.index_service()
     svc.scan(str(docs))
     svc._run(svc._commands.popleft())
     while (ch := svc.queue.pop_ready(0)) is not None:
         svc._apply(ch)
-    pending = eng.catalog.count_unembedded()
+    pending = eng.library.count_unembedded()
     assert pending > 0 and hash_embedder.embed_calls == 0
     # words are searchable before any vector exists
     assert eng.search("garden fence", dense=False)[0].path.endswith("notes.rst")
@@ -178,7 +173,7 @@ def test_restart_resumes_embedding_backlog(data_dir, hash_embedder, docs):
     eng2 = Engine(data_dir, embedder=hash_embedder)
     index(eng2)
     assert hash_embedder.embed_calls == pending
-    assert eng2.catalog.count_unembedded() == 0
+    assert eng2.library.count_unembedded() == 0
     assert eng2.doctor()["ok"]
     eng2.close()
 
@@ -202,12 +197,12 @@ def test_model_change_reembeds_and_never_mixes(data_dir, hash_embedder, docs):
     eng2.close()
 
 
-def test_vector_index_is_repaired_from_catalog(engine, data_dir):
+def test_vector_index_is_repaired_from_catalog(engine, data_dir, hash_embedder):
     index(engine)
     n = len(engine.vectors())
     engine.close()
     (data_dir / "vectors.usearch").write_bytes(b"garbage")
-    eng = Engine(data_dir, embedder=engine._embedder)
+    eng = Engine(data_dir, embedder=hash_embedder)
     assert len(eng.vectors()) == n
     assert eng.doctor()["ok"]
     eng.close()

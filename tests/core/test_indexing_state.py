@@ -49,7 +49,7 @@ def running(data_dir, hash_embedder, tmp_path):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     rec = Recorder()
-    svc = IndexService(eng, listener=rec, debounce=0.1)
+    svc = eng.index_service(listener=rec, debounce=0.1)
     svc.start(watch=True)
     rec_first = rec.wait_for(lambda s: s.state is State.IDLE and s.index_version > 0)
     yield eng, svc, rec, docs, rec_first

@@ -8,7 +8,6 @@ import pytest
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +25,9 @@ def test_changing_the_model_reembeds_everything(data_dir, model, tmp_path):
         (docs / name).write_text(text, encoding="utf-8")
     eng = Engine(data_dir, embedder=model)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     n = eng.catalog.stats()["chunks"]
-    ids, before = eng.catalog.vectors_for([c for c in eng.catalog.embedded_ids()])
+    ids, before = eng.library.vector_rows.of([c for c in eng.library.vector_rows.embedded_ids()])
     assert eng.catalog.get_meta("model_id") == model.model_id
     eng.close()
 
@@ -39,10 +38,10 @@ def test_changing_the_model_reembeds_everything(data_dir, model, tmp_path):
     eng2 = Engine(data_dir)
     new_id = eng2.embedder().model_id
     assert new_id != model.model_id
-    IndexService(eng2).run_until_idle()
+    eng2.index_service().run_until_idle()
     assert eng2.catalog.get_meta("model_id") == new_id
-    assert eng2.catalog.count_unembedded() == 0
-    ids2, after = eng2.catalog.vectors_for(list(ids))
+    assert eng2.library.count_unembedded() == 0
+    ids2, after = eng2.library.vector_rows.of(list(ids))
     assert sorted(ids2.tolist()) == sorted(ids.tolist()) and len(ids2) == n
     order = np.argsort(ids2)
     after = after[order].astype(np.float32)

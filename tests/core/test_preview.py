@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_search.core.catalog import NewChunk
+from desktop_search.core.store.catalog import NewChunk
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
-from desktop_search.core.preview import build_preview
 from desktop_search.core.search import Hit, SimilarTo, TextQuery
 
 TEXT = ("First paragraph about ships.\n\nSecond paragraph about harbours and cranes. "
@@ -41,7 +39,7 @@ def _hit(chunk, path="f.txt") -> Hit:
 
 def test_preview_joins_overlapping_chunks_and_marks_the_passage(engine, tmp_path):
     chunks = _put(engine, tmp_path, TEXT, SPANS)
-    doc = build_preview(catalog=engine.catalog, hit=_hit(chunks[1]),
+    doc = engine.preview(_hit(chunks[1]),
                         terms=TextQuery("harbour cranes").terms)
     assert doc.text == TEXT
     a, b = doc.passage
@@ -49,7 +47,7 @@ def test_preview_joins_overlapping_chunks_and_marks_the_passage(engine, tmp_path
     assert [doc.text[s:e] for s, e in doc.words] == ["harbours", "cranes"]
     assert not doc.truncated_before and not doc.truncated_after
     # "more like this" typed no words: nothing to mark, the passage still shown
-    doc = build_preview(catalog=engine.catalog, hit=_hit(chunks[1]),
+    doc = engine.preview(_hit(chunks[1]),
                         terms=SimilarTo("f.txt").terms)
     assert doc.words == () and doc.text[slice(*doc.passage)] == TEXT[30:73]
 
@@ -62,7 +60,7 @@ def test_preview_keeps_a_window_of_a_long_file(engine, tmp_path):
         spans.append((pos, pos + len(p)))
         pos += len(p) + 2
     chunks = _put(engine, tmp_path, text, spans)
-    doc = build_preview(catalog=engine.catalog, hit=_hit(chunks[100]), terms=["topic"],
+    doc = engine.preview(_hit(chunks[100]), terms=["topic"],
                         limit=600)
     assert doc.truncated_before and doc.truncated_after
     assert len(doc.text) < 1000
@@ -72,7 +70,7 @@ def test_preview_keeps_a_window_of_a_long_file(engine, tmp_path):
 
 def test_around_cuts_at_spaces_and_keeps_offsets(engine, tmp_path):
     chunks = _put(engine, tmp_path, TEXT, SPANS)
-    doc = build_preview(catalog=engine.catalog, hit=_hit(chunks[1]), terms=["cranes"])
+    doc = engine.preview(_hit(chunks[1]), terms=["cranes"])
     short = doc.around(context=12)
     a, b = short.passage
     assert short.text[a:b] == TEXT[30:73]
@@ -88,7 +86,7 @@ def test_preview_of_a_file_that_left_the_index(engine, tmp_path):
     chunks = _put(engine, tmp_path, TEXT, SPANS)
     hit = _hit(chunks[0])
     engine.catalog.delete_file(str(tmp_path / "docs" / "f.txt"))
-    assert build_preview(catalog=engine.catalog, hit=hit, terms=[]) is None
+    assert engine.preview(hit, terms=[]) is None
 
 
 def test_find_answers_typed_requests(engine, tmp_path):
@@ -98,7 +96,7 @@ def test_find_answers_typed_requests(engine, tmp_path):
     (docs / "kittens.txt").write_text("Kittens sleep all day and hunt mice at night.")
     (docs / "budget.md").write_text("# Budget\n\nRevenue grew while costs fell.")
     engine.add_root(docs)
-    IndexService(engine).run_until_idle()
+    engine.index_service().run_until_idle()
     hits = engine.find(TextQuery("revenue"), k=3, dense=False)
     assert [h.path for h in hits] == [str(docs / "budget.md")]
     like = engine.find(SimilarTo(str(docs / "cats.txt")), k=3)

@@ -1,7 +1,7 @@
 """The analyzer: folding, per-language stemming, Chinese/Japanese pairs, highlights."""
 from __future__ import annotations
 
-from desktop_search.core.query import analyze, fold, matcher, query_words
+from desktop_search.core.analyze import analyze, fold, matcher, query_words
 
 
 def spans_text(text, query, languages=("en",)):

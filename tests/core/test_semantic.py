@@ -6,8 +6,7 @@ import os
 import pytest
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
-from desktop_search.core.query import query_terms
+from desktop_search.core.analyze import query_terms
 
 CORPUS = {
     "felines.txt": "Cats spend most of the afternoon dozing in a warm patch of sunlight "
@@ -39,7 +38,7 @@ def indexed(tmp_path_factory, model):
         (docs / name).write_text(text, encoding="utf-8")
     eng = Engine(root / "data", embedder=model)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     yield eng, docs
     eng.close()
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from desktop_search.core import vectors as V
+from desktop_search.core.store import vector_index as V
 
 
 def unit(n, dim=16, seed=0):

@@ -7,9 +7,8 @@ import shutil
 import pytest
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 from tests.conftest import eventually
-from desktop_search.core.watcher import Change, ChangeQueue
+from desktop_search.core.indexing.watcher import Change, ChangeQueue
 
 
 def found(eng, words):
@@ -18,7 +17,7 @@ def found(eng, words):
 
 
 def indexed_paths(eng):
-    rows = eng.catalog._conn().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
+    rows = eng.catalog.connection().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
     return {r[0] for r in rows}
 
 
@@ -56,9 +55,9 @@ def test_rename_right_after_a_folder_move_keeps_vectors(data_dir, hash_embedder,
     (docs / "projects" / "p0.txt").write_text("Project zero is about oranges.")
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     calls = hash_embedder.embed_calls
-    idx = eng.indexer
+    idx = eng.index_service().ingest
     shutil.move(str(docs / "projects"), str(docs / "archive"))
     os.rename(docs / "archive" / "p0.txt", docs / "archive" / "renamed.txt")
     q = ChangeQueue(debounce=0.0)
@@ -81,7 +80,7 @@ def test_rename_right_after_a_folder_move_keeps_vectors(data_dir, hash_embedder,
     apply_queue()
     assert indexed_paths(eng) == {str(docs / "archive" / "renamed.txt")}
     assert hash_embedder.embed_calls == calls
-    assert eng.catalog.count_unembedded() == 0
+    assert eng.library.count_unembedded() == 0
     eng.close()
 
 
@@ -99,7 +98,7 @@ def service(data_dir, hash_embedder, tmp_path):
     (docs / "first.txt").write_text("The first document talks about apples.")
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    svc = IndexService(eng, debounce=0.2)
+    svc = eng.index_service(debounce=0.2)
     svc.start(watch=True)
     assert svc.wait_idle(30)
     yield eng, svc, docs
@@ -111,12 +110,12 @@ def test_create_modify_delete_followed(service, hash_embedder):
     eng, svc, docs = service
     new = docs / "new.txt"
     new.write_text("Bananas are yellow and sweet.")
-    assert eventually(lambda: str(new) in indexed_paths(eng) and eng.catalog.count_unembedded() == 0)
+    assert eventually(lambda: str(new) in indexed_paths(eng) and eng.library.count_unembedded() == 0)
     assert eng.search("yellow bananas", k=1)[0].path == str(new)
 
     new.write_text("Cherries are small and red.")
     assert eventually(lambda: found(eng, "cherries") == [str(new)]
-                      and eng.catalog.count_unembedded() == 0)
+                      and eng.library.count_unembedded() == 0)
     assert found(eng, "bananas") == []
     new.unlink()
     assert eventually(lambda: str(new) not in indexed_paths(eng))
@@ -133,7 +132,7 @@ def test_editor_save_reindexes_once(service, hash_embedder):
         tmp.write_text(f"The first document now talks about pears, draft {i}.")
     os.replace(tmp, target)
     assert eventually(lambda: found(eng, "pears") == [str(target)]
-                      and eng.catalog.count_unembedded() == 0)
+                      and eng.library.count_unembedded() == 0)
     assert hash_embedder.embed_calls == before + 1
     assert str(tmp) not in indexed_paths(eng)
 
@@ -144,7 +143,7 @@ def test_folder_move_and_rename_keep_vectors(service, hash_embedder):
     sub.mkdir()
     for i in range(5):
         (sub / f"p{i}.txt").write_text(f"Project {i} is about oranges number {i}.")
-    assert eventually(lambda: len(indexed_paths(eng)) == 6 and eng.catalog.count_unembedded() == 0)
+    assert eventually(lambda: len(indexed_paths(eng)) == 6 and eng.library.count_unembedded() == 0)
     calls = hash_embedder.embed_calls
     shutil.move(str(sub), str(docs / "archive"))
     assert eventually(lambda: all(p.startswith(str(docs / "archive")) or p.endswith("first.txt")
@@ -162,13 +161,13 @@ def test_reconcile_at_start_catches_offline_changes(data_dir, hash_embedder, tmp
     (docs / "b.txt").write_text("beta words")
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     eng.close()
     # while the app is closed
     (docs / "a.txt").unlink()
     (docs / "c.txt").write_text("gamma words")
     eng = Engine(data_dir, embedder=hash_embedder)
-    svc = IndexService(eng)
+    svc = eng.index_service()
     svc.start(watch=True)
     assert svc.wait_idle(30)
     assert eventually(lambda: indexed_paths(eng) == {str(docs / "b.txt"), str(docs / "c.txt")})
@@ -181,11 +180,11 @@ def test_real_model_through_the_watcher(data_dir, model, tmp_path):
     docs.mkdir()
     eng = Engine(data_dir, embedder=model)
     eng.add_root(docs)
-    svc = IndexService(eng, debounce=0.2)
+    svc = eng.index_service(debounce=0.2)
     svc.start(watch=True)
     (docs / "holiday.md").write_text("# Trip\n\nWe flew to Lisbon and walked along the beach for a week.")
     (docs / "taxes.txt").write_text("File the annual income statement before April.")
-    assert eventually(lambda: len(indexed_paths(eng)) == 2 and eng.catalog.count_unembedded() == 0, 60)
+    assert eventually(lambda: len(indexed_paths(eng)) == 2 and eng.library.count_unembedded() == 0, 60)
     assert eng.search("vacation by the sea", k=1)[0].path == str(docs / "holiday.md")
     svc.stop()
     eng.close()
@@ -197,7 +196,7 @@ def test_paused_folder_is_left_alone_until_resumed(service, tmp_path):
     other.mkdir()
     svc.add_root(str(other))
     assert eventually(lambda: svc.wait_idle(0) and eng.catalog.root_id(str(other)) is not None)
-    svc.pause_root(str(docs))
+    eng.library.set_root_paused(str(docs), True)
     (docs / "while-paused.txt").write_text("written while the folder was paused")
     (docs / "first.txt").unlink()
     # a barrier, not a sleep: a file written after those, in a folder that is not paused,
@@ -207,6 +206,7 @@ def test_paused_folder_is_left_alone_until_resumed(service, tmp_path):
                       and len(svc.queue) == 0 and svc.wait_idle(0))
     assert str(docs / "while-paused.txt") not in indexed_paths(eng)
     assert str(docs / "first.txt") in indexed_paths(eng), "its index keeps answering"
-    svc.pause_root(str(docs), False)
+    eng.library.set_root_paused(str(docs), False)
+    svc.scan(str(docs))            # as the window's resume does
     assert eventually(lambda: indexed_paths(eng) == {str(docs / "while-paused.txt"),
                                                      str(other / "after.txt")})

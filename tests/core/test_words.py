@@ -11,11 +11,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from desktop_search.core import words as words_mod
+from desktop_search.core.store import word_index as words_mod
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import IndexService
-from desktop_search.core.query import query_words
-from desktop_search.core.words import Source, WordIndex
+from desktop_search.core.analyze import query_words
+from desktop_search.core.store.word_index import Source, WordIndex
 
 
 def write(path, text):
@@ -39,7 +39,7 @@ def docs(tmp_path):
 
 
 def run_index(engine):
-    IndexService(engine).run_until_idle()
+    engine.index_service().run_until_idle()
 
 
 def test_follows_real_indexing(data_dir, hash_embedder, docs):
@@ -60,7 +60,7 @@ def test_follows_real_indexing(data_dir, hash_embedder, docs):
     assert found(eng, "roses") == ["garden.md"]
     assert found(eng, "北京") == ["peking.txt"]
     assert found(eng, "oceanos") == []
-    assert len(eng.catalog.words) == eng.catalog.stats()["chunks"]
+    assert len(eng.library.words) == eng.catalog.stats()["chunks"]
     assert eng.doctor()["ok"]
     eng.close()
 
@@ -71,12 +71,12 @@ def test_snapshot_reused_then_rebuilt_when_deleted(data_dir, hash_embedder, docs
     run_index(eng)
     eng.close()
     eng = Engine(data_dir, embedder=hash_embedder)
-    assert eng.catalog.words_opened_from == "snapshot"
+    assert eng.library.feed.opened_from == "snapshot"
     assert found(eng, "watering") == ["garden.md"]
     eng.close()
     shutil.rmtree(data_dir / "words")
     eng = Engine(data_dir, embedder=hash_embedder)
-    assert eng.catalog.words_opened_from == "rebuilt"
+    assert eng.library.feed.opened_from == "rebuilt"
     assert found(eng, "watering") == ["garden.md"]
     assert found(eng, "mudanças") == ["ocean.txt"]
     eng.close()
@@ -90,13 +90,13 @@ KILLED = textwrap.dedent("""
     def main():
         sys.path.insert(0, {tests!r})
         from conftest import HashEmbedder
-        from desktop_search.core.catalog import NewChunk
+        from desktop_search.core.store.catalog import NewChunk
         from desktop_search.core.engine import Engine
         from desktop_search.core.indexing import IndexService
         data, docs = Path(sys.argv[1]), Path(sys.argv[2])
         eng = Engine(data, embedder=HashEmbedder())
         eng.add_root(docs)
-        IndexService(eng).run_until_idle()
+        eng.index_service().run_until_idle()
         eng.save()                                   # a snapshot with the three files
         # changes the snapshot does not hold (the indexer would save when idle)
         eng.catalog.delete_file(str(docs / "garden.md"))
@@ -120,11 +120,11 @@ def test_kill_after_snapshot_loses_nothing(tmp_path, data_dir, hash_embedder, do
     assert proc.returncode == -9, proc.stderr
     manifest = (data_dir / "words" / "manifest.json").read_text()
     eng = Engine(data_dir, embedder=hash_embedder)
-    assert eng.catalog.words_opened_from == "snapshot"
+    assert eng.library.feed.opened_from == "snapshot"
     assert '"max_id": 3' in manifest                            # the late file is not in it
     assert found(eng, "zeppelin") == ["late.txt"]                # newer than the snapshot
     assert found(eng, "watering") == []                          # deleted after it
-    assert len(eng.catalog.words) == eng.catalog.stats()["chunks"]
+    assert len(eng.library.words) == eng.catalog.stats()["chunks"]
     eng.close()
 
 
@@ -178,38 +178,37 @@ def test_catalog_from_before_the_word_index_is_upgraded(data_dir, hash_embedder,
     shutil.rmtree(data_dir / "words")
     eng = Engine(data_dir, embedder=hash_embedder)
     assert found(eng, "mudanca") == ["ocean.txt"]           # stemmed as Portuguese again
-    langs = dict(eng.catalog._conn().execute("SELECT path, lang FROM files").fetchall())
+    langs = dict(eng.catalog.connection().execute("SELECT path, lang FROM files").fetchall())
     assert langs[str(docs / "ocean.txt")] == "pt"
-    assert not eng.catalog._conn().execute(
+    assert not eng.catalog.connection().execute(
         "SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone()
     eng.close()
 
 
 def test_preview_marks_folded_and_stemmed_words(data_dir, hash_embedder, docs):
-    from desktop_search.core.preview import build_preview, terms_of
 
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     run_index(eng)
     hit = eng.search("mudanca climatica", k=1, dense=False)[0]
-    doc = build_preview(catalog=eng.catalog, hit=hit, terms=terms_of("mudanca climatica"))
+    doc = eng.preview(hit, terms=["mudanca", "climatica"])
     assert [doc.text[s:e] for s, e in doc.words] == ["mudanças", "climáticas"]
     eng.close()
 
 
 def test_big_rebuild_runs_in_the_background(data_dir, hash_embedder, docs, monkeypatch):
-    from desktop_search.core import catalog as catalog_mod
+    from desktop_search.core.store import word_feed
 
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     run_index(eng)
     eng.close()
     shutil.rmtree(data_dir / "words")
-    monkeypatch.setattr(catalog_mod, "SYNC_WORDS_LIMIT", 1)     # as if it were a big index
+    monkeypatch.setattr(word_feed, "SYNC_WORDS_LIMIT", 1)     # as if it were a big index
     eng = Engine(data_dir, embedder=hash_embedder)
-    assert eng.catalog._words_thread is not None
+    assert eng.library.feed.in_background
     eng.search("watering", k=3, dense=False)                    # answers meanwhile
-    assert eng.catalog.words_ready(timeout=60)
+    assert eng.library.feed.ready(timeout=60)
     assert found(eng, "watering") == ["garden.md"]
     eng.close()
     assert (data_dir / "words" / "manifest.json").exists()      # and saved it

@@ -152,7 +152,7 @@ def test_unusable_data_dir(tmp_path):
 
 def test_vector_index_then_onnxruntime_import_does_not_crash(tmp_path):
     """onnxruntime imported after usearch.index segfaults; the engine orders them."""
-    code = ("from desktop_search.core.vectors import VectorIndex; "
+    code = ("from desktop_search.core.store.vector_index import VectorIndex; "
             f"VectorIndex({str(tmp_path / 'v.usearch')!r}, ndim=8); import onnxruntime; print('ok')")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "ok" in p.stdout, p.stderr

@@ -9,8 +9,7 @@ import threading
 import time
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
-from desktop_search.core.scan import file_digest
+from desktop_search.core.indexing.scan import file_digest
 from tests.reliability.corpus import write_corpus
 
 SEED = 99
@@ -29,7 +28,7 @@ def truth(root):
 
 
 def catalog_state(eng):
-    return {r[0]: r[1] for r in eng.catalog._conn().execute(
+    return {r[0]: r[1] for r in eng.catalog.connection().execute(
         "SELECT path, hash FROM files WHERE state='indexed'")}
 
 
@@ -39,7 +38,7 @@ def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
     write_corpus(root, 400)
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(root)
-    svc = IndexService(eng, debounce=0.2)
+    svc = eng.index_service(debounce=0.2)
     svc.start(watch=True)
 
     done = 0
@@ -94,7 +93,7 @@ def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
     deadline = time.monotonic() + 180
     tick = threading.Event()
     while time.monotonic() < deadline:
-        if catalog_state(eng) == expected and eng.catalog.count_unembedded() == 0:
+        if catalog_state(eng) == expected and eng.library.count_unembedded() == 0:
             break
         tick.wait(0.2)
     got = catalog_state(eng)

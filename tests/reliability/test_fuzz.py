@@ -6,7 +6,7 @@ import tempfile
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from desktop_search.core.chunk import chunk_text
+from desktop_search.core.indexing.chunk import chunk_text
 from desktop_search.core.extract import extract, line_of
 from desktop_search.errors import ExtractError
 

@@ -12,7 +12,6 @@ import time
 import pytest
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 from tests.conftest import eventually
 
 
@@ -29,7 +28,7 @@ class Recorder:
 
 
 def files(eng):
-    return {os.path.basename(r[0]) for r in eng.catalog._conn().execute(
+    return {os.path.basename(r[0]) for r in eng.catalog.connection().execute(
         "SELECT path FROM files WHERE state='indexed'")}
 
 
@@ -46,7 +45,7 @@ def test_watched_folder_deleted_and_recreated(data_dir, hash_embedder, docs, tmp
     rec = Recorder()
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    svc = IndexService(eng, listener=rec, debounce=0.1)
+    svc = eng.index_service(listener=rec, debounce=0.1)
     svc.start(watch=True)
     assert svc.wait_idle(30) and len(files(eng)) == 6
     backup = tmp_path / "backup"
@@ -80,14 +79,14 @@ def test_disk_full_during_catalog_write_pauses_and_recovers(data_dir, hash_embed
         return real_put(**kw)
 
     monkeypatch.setattr(eng.catalog, "put_file", full_once)
-    svc = IndexService(eng, listener=rec, debounce=0.1)
+    svc = eng.index_service(listener=rec, debounce=0.1)
     svc.start(watch=True)
     assert eventually(lambda: svc.paused)
     assert any("disk is full" in r for _, r in rec.failures)
     assert len(files(eng)) == 2, "what was written before stays"
     assert eng.doctor()["ok"]
     svc.resume()   # the user made room
-    assert eventually(lambda: len(files(eng)) == 6 and eng.catalog.count_unembedded() == 0)
+    assert eventually(lambda: len(files(eng)) == 6 and eng.library.count_unembedded() == 0)
     svc.stop()
     assert eng.doctor()["ok"]
     eng.close()
@@ -96,7 +95,7 @@ def test_disk_full_during_catalog_write_pauses_and_recovers(data_dir, hash_embed
 def test_disk_full_during_vector_save_keeps_last_good_file(data_dir, hash_embedder, docs, monkeypatch):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     vi = eng.vectors()
     good = vi.path.read_bytes()
     (docs / "more.txt").write_text("more words about ships")
@@ -107,9 +106,9 @@ def test_disk_full_during_vector_save_keeps_last_good_file(data_dir, hash_embedd
         raise OSError(errno.ENOSPC, "No space left on device")
 
     # a small change is saved as the delta next to the memory-mapped base
-    monkeypatch.setattr("desktop_search.core.vectors._savez", enospc)
+    monkeypatch.setattr("desktop_search.core.store.vector_index._savez", enospc)
     with pytest.raises(OSError):
-        IndexService(eng).run_until_idle()
+        eng.index_service().run_until_idle()
     assert vi.path.read_bytes() == good
     assert not list(data_dir.glob("*.tmp")) and not vi.delta_path.exists()
     eng.catalog.close()
@@ -124,7 +123,7 @@ def test_disk_full_during_vector_save_keeps_last_good_file(data_dir, hash_embedd
 def test_truncated_vector_file_is_rebuilt(data_dir, hash_embedder, docs):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     n, path = len(eng.vectors()), eng.vectors().path
     eng.close()
     with open(path, "r+b") as f:
@@ -137,7 +136,7 @@ def test_truncated_vector_file_is_rebuilt(data_dir, hash_embedder, docs):
 def test_corrupt_catalog_is_set_aside_and_rebuilt(data_dir, hash_embedder, docs):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     eng.close()
     db = data_dir / "catalog.sqlite3"
     raw = bytearray(db.read_bytes())
@@ -147,8 +146,8 @@ def test_corrupt_catalog_is_set_aside_and_rebuilt(data_dir, hash_embedder, docs)
     eng = Engine(data_dir, embedder=hash_embedder)
     assert eng.notice and "damaged" in eng.notice
     assert list(data_dir.glob("catalog.sqlite3.damaged-*"))
-    assert [r["path"] for r in eng.roots()] == [str(docs)], "the folders are remembered"
-    IndexService(eng).run_until_idle()
+    assert [r.path for r in eng.roots()] == [str(docs)], "the folders are remembered"
+    eng.index_service().run_until_idle()
     assert len(files(eng)) == 6 and eng.doctor()["ok"]
     eng.close()
 

@@ -12,7 +12,6 @@ import pytest
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 
 GOOD = "The lighthouse keeper logged every passing ship in a leather book."
 
@@ -95,11 +94,11 @@ def test_hostile_folder(data_dir, hash_embedder, hostile):
     eng = Engine(data_dir, settings=settings, embedder=hash_embedder)
     eng.add_root(hostile)
     t = time.monotonic()
-    svc = IndexService(eng)
+    svc = eng.index_service()
     svc.run_until_idle()
     elapsed = time.monotonic() - t
     assert elapsed < 240, "the worker must never get stuck"
-    rows = {os.path.basename(r[0]): (r[1], r[2]) for r in eng.catalog._conn().execute(
+    rows = {os.path.basename(r[0]): (r[1], r[2]) for r in eng.catalog.connection().execute(
         "SELECT path, state, error FROM files")}
     state = {k: v[0] for k, v in rows.items()}
     reason = {k: v[1] for k, v in rows.items()}
@@ -130,9 +129,9 @@ def test_hostile_folder(data_dir, hash_embedder, hostile):
     assert {os.path.basename(f["path"]) for f in st["failed"]} >= set(expected)
     assert eng.doctor()["ok"]
     # nothing is retried forever: a second pass does no work
-    eng.indexer.counters.__init__()
-    IndexService(eng).run_until_idle()
-    c = eng.indexer.counters
+    svc = eng.index_service()
+    svc.run_until_idle()
+    c = svc.counters
     assert (c.indexed, c.failed, c.skipped) == (0, 0, 0)
     eng.close()
 
@@ -144,7 +143,7 @@ def test_file_vanishing_or_changing_between_scan_and_read(data_dir, hash_embedde
         (d / f"f{i}.txt").write_text(f"file number {i} about oceans")
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(d)
-    svc = IndexService(eng)
+    svc = eng.index_service()
     svc.scan(str(d))
     svc._run(svc._commands.popleft())   # the scan plans 20 upserts
     for i in range(0, 20, 2):
@@ -152,7 +151,7 @@ def test_file_vanishing_or_changing_between_scan_and_read(data_dir, hash_embedde
     (d / "f1.txt").write_text("rewritten about deserts")  # rewritten after the scan
     svc.run_until_idle()
     names = sorted(os.path.basename(p) for p in
-                   (r[0] for r in eng.catalog._conn().execute("SELECT path FROM files")))
+                   (r[0] for r in eng.catalog.connection().execute("SELECT path FROM files")))
     assert names == sorted(f"f{i}.txt" for i in range(1, 20, 2))
     assert eng.search("deserts", dense=False)[0].path == str(d / "f1.txt")
     assert eng.doctor()["ok"]

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from desktop_search.core.sandbox import ReaderCrashed, ReaderTimeout, SandboxedExtractor
+from desktop_search.core.indexing.sandbox import ReaderCrashed, ReaderTimeout, SandboxedExtractor
 from desktop_search.errors import ExtractError, TooLarge
 
 

@@ -7,7 +7,6 @@ import socket
 import pytest
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 
 XSS = 'Quarterly notes <img src=x onerror="alert(1)"> and <script>alert("pwned")</script> end.'
 
@@ -38,7 +37,7 @@ def test_no_socket_is_opened_while_indexing_and_searching(data_dir, tmp_path, mo
     (docs / "a.txt").write_text("The orchestra rehearsed the symphony all evening.")
     eng = Engine(data_dir)   # the app's own model and backend, loaded as it loads them
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     assert eng.search("classical music practice", k=1)[0].path == str(docs / "a.txt")
     eng.close()
     assert os.environ.get("HF_HUB_OFFLINE") == "1", "the app sets the hub's offline switch itself"
@@ -52,7 +51,7 @@ def test_markup_in_content_comes_back_as_text(data_dir, hash_embedder, tmp_path)
     (docs / "evil.html").write_text(f"<html><body><p>{XSS.replace('<', '&lt;')}</p></body></html>")
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
-    IndexService(eng).run_until_idle()
+    eng.index_service().run_until_idle()
     hits = eng.search("quarterly notes", k=5)
     snippets = {os.path.basename(h.path): h.snippet for h in hits}
     # the engine returns the text as it is; the window escapes it (tests/ui)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop_search.core.embed.base import EmbedderBase
+
 CORPUS = {
     "cats.txt": "My cat spends most of the afternoon curled up asleep on the warm windowsill. "
                 "The kittens doze for hours in the sun and purr quietly.",
@@ -50,7 +52,7 @@ def embedder(model):
     return model
 
 
-class GatedEmbedder:
+class GatedEmbedder(EmbedderBase):
     """The real embedder behind a gate: ``load()`` waits until the test opens it, so the
     window can be seen answering by words while the model is "still loading"."""
 
@@ -84,6 +86,20 @@ class GatedEmbedder:
     def embed_query(self, text):
         self.load()
         return self.inner.embed_query(text)
+
+    @property
+    def backend(self) -> str:
+        return self.inner.backend
+
+    @property
+    def max_seq_length(self) -> int:
+        return self.inner.max_seq_length
+
+    def token_counter(self):
+        return self.inner.token_counter()
+
+    def token_lengths(self, texts):
+        return self.inner.token_lengths(texts)
 
 
 class Harness:
@@ -149,12 +165,12 @@ class Harness:
             svc = c.service
             print("indexing did not finish:", c.progress, "queue", len(svc.queue) if svc else None,
                   "idle", svc.wait_idle(0) if svc else None,
-                  "unembedded", c.engine.catalog.count_unembedded() if c.engine else None,
+                  "unembedded", c.engine.library.count_unembedded() if c.engine else None,
                   file=sys.stderr)
             faulthandler.dump_traceback(file=sys.stderr)
             raise
         # the window hears about it through the catalog refresh
-        self.qtbot.waitUntil(lambda: bool(window.roots) and window.roots[0]["files"] > 0,
+        self.qtbot.waitUntil(lambda: bool(window.roots) and window.roots[0].files > 0,
                              timeout=timeout)
 
     def search(self, window, text: str, timeout: int = 15_000) -> list:

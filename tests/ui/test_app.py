@@ -43,8 +43,8 @@ def test_settings_folders_and_geometry_survive_a_restart(harness, corpus, qtbot)
     assert dlg2.close_to_tray.isChecked() and dlg2.start_minimized.isChecked()
     assert (w2.width(), w2.height()) == (760, 540)
     assert w2.splitter.sizes() == sizes
-    qtbot.waitUntil(lambda: [r["path"] for r in w2.roots] == [str(corpus)])
-    assert w2.roots[0]["files"] == len(CORPUS)
+    qtbot.waitUntil(lambda: [r.path for r in w2.roots] == [str(corpus)])
+    assert w2.roots[0].files == len(CORPUS)
     # the index is searchable at once, without re-indexing
     assert harness.search(w2, "pets napping")[0].path == str(corpus / "cats.txt")
 

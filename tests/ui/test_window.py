@@ -293,7 +293,7 @@ def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
     w.dropEvent(ev)
     qtbot.waitUntil(lambda: len(w.roots) == 2, timeout=15_000)
     harness.wait_idle(w)
-    qtbot.waitUntil(lambda: sum(r["files"] for r in w.roots) == len(CORPUS) + 1, timeout=15_000)
+    qtbot.waitUntil(lambda: sum(r.files for r in w.roots) == len(CORPUS) + 1, timeout=15_000)
     # the folder filter lists both
     assert w.folder_combo.count() == 3
     w.folder_combo.setCurrentIndex(w.folder_combo.findData(str(other)))
@@ -332,7 +332,7 @@ def test_results_follow_the_index_while_it_is_still_busy(harness, corpus, qtbot)
     assert "volcano.txt" not in names(hits)
     # hold the embedding of the new file, so the service stays busy until the test says
     gate = threading.Event()
-    indexer = c.engine.indexer
+    indexer = c.service.ingest
     real = indexer.embed_backlog
 
     def held(*a, **kw):

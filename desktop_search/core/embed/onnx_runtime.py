@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from desktop_search.core.embed.base import EmbedderBase
 from desktop_search.core.embed.onnx_export import (
     _QUERY_CACHE_SIZE,
     FP32_FILE,
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- embedder
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(EmbedderBase):
     """The Embedder protocol on onnxruntime; exports the graph on first use if needed."""
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", *, cache_dir: Path | None = None,

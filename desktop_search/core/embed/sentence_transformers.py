@@ -9,14 +9,14 @@ from typing import Sequence
 
 import numpy as np
 
+from desktop_search.core.embed.base import EmbedderBase, pick_device, resolve_model
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
-from desktop_search.core.embed.base import pick_device, resolve_model
 
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(EmbedderBase):
     """A sentence-transformers model, loaded on first use (or by ``load()``)."""
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", *, device: str = "auto",

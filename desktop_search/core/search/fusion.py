@@ -74,11 +74,12 @@ class QueryPlan:
     lexical_weight: float   # on the calibrated scale
 
 
-def plan(query: str, model_id: str | None, *,
-         documents: dict[str, float] | None = None) -> QueryPlan:
+def plan(query: str, model_id: str | None, *, documents: dict[str, float] | None = None,
+         language: lang.Language | None = None) -> QueryPlan:
     """The words' weight for this query under this model, over files whose languages are
-    ``documents`` (ISO 639-1 -> share of the collection's text; None when unknown)."""
-    found = lang.detect(query)
+    ``documents`` (ISO 639-1 -> share of the collection's text; None when unknown).
+    ``language`` is the query's, when already told (``Question.language``)."""
+    found = language if language is not None else lang.detect(query)
     code = found.code if found.code != "und" and found.confidence >= LIKELY else None
     if code is None and documents:
         # too short to tell: most likely the language most of the files are in

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from desktop_search.core.catalog import Catalog
-from desktop_search.core.query import Matcher, highlight_spans, query_terms
-from desktop_search.core.search import Hit
+from desktop_search.core.analyze import highlight_spans
+from desktop_search.core.search.question import Question
+from desktop_search.core.search.request import Hit
 
 #: how much of a file the window shows around the passage (characters)
 PREVIEW_CHARS = 60_000
@@ -45,13 +45,13 @@ class PreviewDoc:
                        truncated_after=self.truncated_after or hi < len(self.text))
 
 
-def build_preview(*, catalog: Catalog, hit: Hit, terms: list[str] | None = None,
+def build_preview(*, catalog, hit: Hit, question: Question | None = None,
                   limit: int = PREVIEW_CHARS) -> PreviewDoc | None:
     """The file's extracted text around the hit's passage; None if the file left the index.
 
     Chunks are exact spans of the extracted text and may overlap; gaps between them were
-    whitespace. ``terms`` are the words to mark in the passage (``query_terms(query)``;
-    none for "more like this"). Reads the catalog: call it off the GUI thread.
+    whitespace. ``question`` holds the words to mark in the passage (none for "more like
+    this"). Reads the catalog: call it off the GUI thread.
     """
     chunks = catalog.chunks_of_file(hit.file_id)
     if not chunks:
@@ -95,12 +95,7 @@ def build_preview(*, catalog: Catalog, hit: Hit, terms: list[str] | None = None,
         end_prev = max(end_prev or 0, c.end)
     text = "".join(parts)
     a, b = passage
-    marker = Matcher(*catalog.query_words(" ".join(terms))) if terms else None
+    marker = question.matcher() if question is not None and question.words else None
     words = tuple((a + s, a + e) for s, e in highlight_spans(text[a:b], marker))
     return PreviewDoc(hit=hit, text=text, passage=passage, words=words,
                       truncated_before=lo > 0, truncated_after=hi < len(chunks) - 1)
-
-
-def terms_of(query: str) -> list[str]:
-    """The words of a typed query that the preview marks."""
-    return query_terms(query) if query.strip() else []

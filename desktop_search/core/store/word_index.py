@@ -34,7 +34,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from desktop_search.core.query import QueryWord, analyze, has_stemmer
+from desktop_search.core.analyze import QueryWord, analyze, has_stemmer
+from desktop_search.fileio import atomic_write_text, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class _Segment:
                 np.save(f, np.ascontiguousarray(getattr(self, key)))
                 f.flush()
                 os.fsync(f.fileno())
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
     @classmethod
     def load(cls, folder: Path) -> "_Segment":
@@ -493,13 +494,7 @@ class WordIndex:
                 entry["dead"] = dname
             entries.append(entry)
         manifest = {"format": FORMAT, "max_id": max_id, "segments": entries, "languages": langs}
-        tmp = self.folder / "manifest.json.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(manifest, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.folder / "manifest.json")
-        _fsync_dir(self.folder)
+        atomic_write_text(self.folder / "manifest.json", json.dumps(manifest))
         used = {e["name"] for e in entries} | {e["dead"] for e in entries if e["dead"]}
         for p in self.folder.iterdir():
             if p.name not in used and p.name != "manifest.json" and \
@@ -606,16 +601,3 @@ def _top(scores: np.ndarray, limit: int) -> np.ndarray:
     if len(scores) <= limit:
         return np.arange(len(scores))
     return np.argpartition(-scores, limit - 1)[:limit]
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -6,6 +6,7 @@ change of the final path, applied once it has been quiet for ``debounce`` second
 """
 from __future__ import annotations
 
+import enum
 import threading
 import time
 from collections import OrderedDict
@@ -14,14 +15,27 @@ from dataclasses import dataclass
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from desktop_search.core.scan import norm
+from desktop_search.core.indexing.scan import norm
+
+
+class ChangeKind(str, enum.Enum):
+    UPSERT = "upsert"    # created or modified: read it if its bytes changed
+    DELETE = "delete"    # a file or a whole folder is gone
+    MOVE = "move"        # renamed or moved (``src`` is where from)
+    SCAN = "scan"        # a folder appeared: compare it with the catalog
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    op: str            # "upsert" | "delete" | "move" | "scan"
+    op: ChangeKind
     path: str          # the path it applies to (the destination for a move)
     src: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", ChangeKind(self.op))
 
 
 class ChangeQueue:
@@ -40,28 +54,28 @@ class ChangeQueue:
         ready = time.monotonic() + (self.debounce if delay is None else delay)
         with self._cond:
             after: Change | None = None
-            if change.op == "scan":
+            if change.op is ChangeKind.SCAN:
                 key = ("scan", change.path)
             else:
                 key = ("file", change.path)
-                if change.op == "move" and change.src is not None:
+                if change.op is ChangeKind.MOVE and change.src is not None:
                     before = self._items.pop(("file", change.src), None)
-                    if before is not None and before[0].op == "move":
+                    if before is not None and before[0].op is ChangeKind.MOVE:
                         # renamed twice before either was applied: one move from the first
                         # name, then the middle name goes (it may have its own stale entry).
                         # The delete comes after the move: the catalog may already hold the
                         # file under the middle name (its folder was moved and re-pointed),
                         # and the move finds it there by its bytes
-                        after = Change("delete", change.src)
-                        change = Change("move", change.path, before[0].src)
+                        after = Change(ChangeKind.DELETE, change.src)
+                        change = Change(ChangeKind.MOVE, change.path, before[0].src)
                 pending = self._items.get(key)
-                if pending is not None and pending[0].op == "move" and pending[0].src is not None:
+                if pending is not None and pending[0].op is ChangeKind.MOVE and pending[0].src is not None:
                     first = pending[0].src
-                    if change.op == "upsert":
+                    if change.op is ChangeKind.UPSERT:
                         change = pending[0]  # the move re-indexes its destination if it changed
                     elif change.src != first and ("file", first) not in self._items:
                         # moved here, then deleted or replaced: the first name must go too
-                        self._items[("file", first)] = (Change("delete", first), ready)
+                        self._items[("file", first)] = (Change(ChangeKind.DELETE, first), ready)
             self._items.pop(key, None)
             self._items[key] = (change, ready)
             if after is not None:
@@ -102,14 +116,14 @@ class _Handler(FileSystemEventHandler):
         if kind in ("opened", "closed_no_write"):
             return
         if kind == "moved":
-            self.queue.put(Change("move", norm(_s(event.dest_path)), src))
+            self.queue.put(Change(ChangeKind.MOVE, norm(_s(event.dest_path)), src))
         elif kind == "deleted":
-            self.queue.put(Change("delete", src))
+            self.queue.put(Change(ChangeKind.DELETE, src))
         elif event.is_directory:
             if kind == "created":
-                self.queue.put(Change("scan", src))
+                self.queue.put(Change(ChangeKind.SCAN, src))
         else:  # created, modified, closed
-            self.queue.put(Change("upsert", src))
+            self.queue.put(Change(ChangeKind.UPSERT, src))
 
 
 def _s(p) -> str:

@@ -15,9 +15,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from desktop_search.core.catalog import Catalog
+from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.store.tables import PictureRows
 from desktop_search.core.embed.clip import ClipEmbedder, load_for_clip
-from desktop_search.core.vectors import VectorIndex
+from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.errors import ExtractError
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,13 @@ class PictureIndex:
                  loader: Callable[[str], Any] | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.catalog = catalog
+        self.rows = PictureRows(catalog)
         self.embedder = embedder or ClipEmbedder(model, device=device, allow_download=allow_download)
         #: path -> upright, reduced PIL image; the engine passes a sandboxed one
         self.loader = loader or load_for_clip
         self._vectors: VectorIndex | None = None
+        #: why the image model could not be used (None: fine, or not tried yet)
+        self.error: str | None = None
         self._lock = threading.RLock()
 
     @property
@@ -59,7 +63,7 @@ class PictureIndex:
                 if old_id is not None:
                     log.warning("picture model changed from %s to %s: redoing picture vectors",
                                 old_id, model_id)
-                self.catalog.clear_picture_vectors()
+                self.rows.clear()
                 VectorIndex(path, ndim=dim).remove_files()
                 with self.catalog.transaction() as c:
                     self.catalog.set_meta("picture_model", model_id, conn=c)
@@ -70,11 +74,15 @@ class PictureIndex:
             self._vectors = vi
             return vi
 
-    def _sync(self, vi: VectorIndex) -> None:
-        ids, vecs = self.catalog.picture_vectors()
+    def _wanted(self) -> tuple[np.ndarray, np.ndarray]:
+        ids, vecs = self.rows.vectors()
         if len(ids):
             real = np.abs(vecs.astype(np.float32)).sum(axis=1) > 0   # zero = unreadable picture
             ids, vecs = ids[real], vecs[real]
+        return ids, vecs
+
+    def _sync(self, vi: VectorIndex) -> None:
+        ids, vecs = self._wanted()
         have = vi.keys()
         extra = np.setdiff1d(have, ids)
         missing = np.isin(ids, have, invert=True)
@@ -83,9 +91,28 @@ class PictureIndex:
         if missing.any():
             vi.add(ids[missing], vecs[missing])
 
+    def mismatch(self) -> str | None:
+        """What ``doctor`` reports when the picture index and the catalog disagree."""
+        with self._lock:
+            if self._vectors is None:
+                return None
+            ids, _ = self._wanted()
+            have = self._vectors.keys()
+        extra, missing = len(np.setdiff1d(have, ids)), len(np.setdiff1d(ids, have))
+        if not (extra or missing):
+            return None
+        return (f"the picture index disagrees with the catalog ({missing} pictures missing, "
+                f"{extra} of pictures no longer there)")
+
+    def repair(self) -> None:
+        with self._lock:
+            if self._vectors is not None:
+                self._sync(self._vectors)
+                self._vectors.save(self.catalog.vector_generation())
+
     def embed_some(self, limit: int = PICTURE_BATCH) -> int:
         """Embed up to ``limit`` pictures that have no vector yet. Returns how many were tried."""
-        rows = self.catalog.pictures_without_vector(limit)
+        rows = self.rows.without_vector(limit)
         if not rows:
             return 0
         vi = self.vectors()
@@ -97,19 +124,19 @@ class PictureIndex:
             except (ExtractError, OSError) as exc:
                 # unreadable here (the OCR stage reports why): a zero vector marks it done
                 log.info("no picture vector for %s: %s", r.path, exc)
-                self.catalog.set_picture_vector(r.id, np.zeros(vi.ndim, dtype=np.float32),
-                                                size=r.size, mtime_ns=r.mtime_ns)
+                self.rows.store(r.id, np.zeros(vi.ndim, dtype=np.float32), size=r.size,
+                                mtime_ns=r.mtime_ns)
         if images:
             vecs = self.embedder.embed_images(images)
             stored = [r.id for r, v in zip(keep, vecs)
-                      if self.catalog.set_picture_vector(r.id, v, size=r.size, mtime_ns=r.mtime_ns)]
+                      if self.rows.store(r.id, v, size=r.size, mtime_ns=r.mtime_ns)]
             if stored:
                 mask = np.isin([r.id for r in keep], stored)
                 vi.add(np.asarray(stored, dtype=np.uint64), np.asarray(vecs[mask], dtype=np.float16))
         return len(rows)
 
     def pending(self) -> int:
-        return self.catalog.count_pictures_without_vector()
+        return self.rows.count_without_vector()
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Pictures nearest to a text query: (file id, cosine), best first."""
@@ -120,7 +147,7 @@ class PictureIndex:
 
     def similar(self, file_id: int, k: int) -> list[tuple[int, float]]:
         """Pictures that look like this one ("more like this" on a picture)."""
-        vec = self.catalog.picture_vector(file_id)
+        vec = self.rows.vector(file_id)
         if vec is None or not np.any(vec):
             return []
         vi = self.vectors()

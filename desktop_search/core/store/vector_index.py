@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from desktop_search.config import atomic_write_text
+from desktop_search.fileio import atomic_write, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -217,21 +217,12 @@ class VectorIndex:
             self._matrix = None
 
     def _atomic(self, target: Path, write: Callable[[str], None], need: int = 0) -> None:
-        tmp = target.with_name(target.name + ".tmp")
-        try:
-            write(str(tmp))
-            fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, target)
-        except BaseException as exc:
+        def explain(exc: BaseException) -> None:
             # the last good files stay; the catalog still has every vector
-            tmp.unlink(missing_ok=True)
             if not isinstance(exc, OSError) and _low_space(target.parent, need):
                 raise OSError(28, "No space left on device", str(target)) from exc
-            raise
+
+        atomic_write(target, write, on_error=explain)
 
     def _view(self, path: Path) -> tuple[object, mmap.mmap]:
         """Map the base file and view the graph over that map (so its pages can be
@@ -396,17 +387,18 @@ class VectorIndex:
                 return None
             return np.asarray(self._index.get(key), dtype=np.float32)
 
-    def sync_from(self, catalog) -> tuple[int, int]:
-        """Make the index hold exactly the catalog's vectors. Returns (added, removed)."""
+    def sync_from(self, source, *, generation: int) -> tuple[int, int]:
+        """Make the index hold exactly the vectors of ``source`` (the catalog's
+        ``ChunkVectors``), recorded as of ``generation``. Returns (added, removed)."""
         with self._lock:
             have = self.keys()
-            want = catalog.embedded_ids()
+            want = source.embedded_ids()
             extra = np.setdiff1d(have, want, assume_unique=True)
             missing = np.setdiff1d(want, have, assume_unique=True)
             if len(missing) > len(want) // 2:
                 self.reset()
                 added = 0
-                for ids, vecs in catalog.iter_vectors():
+                for ids, vecs in source.batches():
                     self.add(ids, vecs)
                     added += len(ids)
                 removed = len(extra)
@@ -415,13 +407,13 @@ class VectorIndex:
                 removed = len(extra)
                 added = 0
                 for i in range(0, len(missing), 5000):
-                    ids, vecs = catalog.vectors_for(missing[i:i + 5000])
+                    ids, vecs = source.of(missing[i:i + 5000])
                     if len(ids):
                         self.add(ids, vecs)
                         added += len(ids)
             if removed or added:
                 self.dirty = True
-            self.generation = catalog.vector_generation()
+            self.generation = generation
             return added, removed
 
 

@@ -1,32 +1,38 @@
-"""Applies file changes to the catalog and vector index, one at a time, in order.
+"""Ingest: one file in, rows out. Applies file changes to the Library, one at a time.
 
-Each file is extracted, chunked and written in one catalog transaction, so its words
-are searchable at once; its vectors are filled from the catalog's backlog in full
-batches across files. Every step can be interrupted (pause, kill) and resumed: the
-catalog says what is done.
+Each file is extracted (in the sandboxed child), chunked and written in one catalog
+transaction, so its words are searchable at once; its vectors are filled from the
+backlog in full batches across files. Every step can be interrupted (pause, kill) and
+resumed: the catalog says what is done. What happened to each file is an ``Outcome``.
 """
 from __future__ import annotations
 
 import bisect
+import enum
 import logging
 import os
 import stat
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from desktop_search.config import Settings
 from desktop_search.core import extract as ex
-from desktop_search.core.catalog import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
-                                         Catalog, NewChunk)
-from desktop_search.core.chunk import chunk_text, heading_for
-from desktop_search.core.sandbox import SandboxedExtractor
-from desktop_search.core.scan import Rules, file_digest, is_under, norm, walk
+from desktop_search.core.embed.base import passage_text
+from desktop_search.core.indexing.chunk import chunk_text, heading_for
+from desktop_search.core.indexing.sandbox import SandboxedExtractor
+from desktop_search.core.indexing.scan import Rules, file_digest, is_under, norm, walk
+from desktop_search.core.notice import Notice
+from desktop_search.core.store import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
+                                       Library, NewChunk)
 from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.host import ModelHost
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,25 @@ EMBED_BATCH = 64
 EMBED_WINDOW = 2048
 #: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
 OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
+
+
+class Outcome(str, enum.Enum):
+    """What happened to one path."""
+
+    INDEXED = "indexed"
+    UNCHANGED = "unchanged"
+    MOVED = "moved"          # re-pointed: same bytes at a new path, nothing re-read
+    COPIED = "copied"        # same bytes as an indexed file: its passages and vectors copied
+    DELETED = "deleted"
+    SKIPPED = "skipped"      # deliberately not indexed (too large, binary, no text)
+    FAILED = "failed"        # a reader failed
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: outcomes that change what a search can find
+CHANGED = frozenset({Outcome.INDEXED, Outcome.MOVED, Outcome.COPIED, Outcome.DELETED})
 
 
 @dataclass
@@ -58,30 +83,29 @@ class Counters:
     def seconds(self) -> float:
         return time.monotonic() - self.started
 
+    def count(self, outcome: Outcome) -> None:
+        name = outcome.value
+        setattr(self, name, getattr(self, name) + 1)
 
-class Indexer:
-    """The only writer of the catalog and the vector index (call from one thread)."""
 
-    def __init__(self, *, catalog: Catalog, settings: Settings, vectors_getter: Callable,
-                 embedder_getter: Callable,
-                 token_counter_getter: Callable[[], Callable[[str], int] | None] | None = None,
-                 on_file_failed: Callable[[str, str], None] | None = None,
+class Ingest:
+    """Applies file changes to the Library, one at a time (call from one thread)."""
+
+    def __init__(self, *, library: Library, models: ModelHost, settings: Settings,
+                 on_notice: Callable[[Notice], None] | None = None,
                  extractor: Callable | None = None, ocr_extractor: Callable | None = None) -> None:
-        self.catalog = catalog
+        self.library = library
+        self.catalog = library.catalog          # reads; every write goes through the library
+        self.models = models
         # Untrusted parsing runs in a child process with time and memory limits.
         self.extractor = extractor or SandboxedExtractor(timeout_s=settings.extract_timeout_s)
         # OCR (seconds per page) has a child, and a time limit, of its own; it starts on
         # the first picture, so a folder without pictures never pays for it
         self.ocr_extractor = ocr_extractor or SandboxedExtractor(
             timeout_s=settings.ocr_timeout_s, target=OCR_TARGET)
-        #: told the catalog ids of files that are gone (their picture vectors go with them)
-        self.on_files_removed: Callable[[list[int]], None] | None = None
         self.settings = settings
-        self._vectors = vectors_getter      # () -> VectorIndex (loads the model if needed)
-        self._embedder = embedder_getter    # () -> Embedder
-        # () -> the model's own token counter, or None (chunks then estimate pieces)
-        self._token_counter = token_counter_getter or (lambda: None)
-        self.on_file_failed = on_file_failed
+        #: told what the user must know about a file (skipped, failed, and why)
+        self.on_notice = on_notice
         self.counters = Counters()
         self._rules: dict[str, Rules] = {}
         self._window: list[tuple[int, str]] = []   # (chunk id, text), longest last
@@ -97,9 +121,9 @@ class Indexer:
 
     def root_of(self, path: str) -> tuple[str, int] | None:
         best = None
-        for rid, rpath, _ in self.catalog.root_paths():
-            if is_under(path, rpath) and (best is None or len(rpath) > len(best[0])):
-                best = (rpath, rid)
+        for r in self.library.root_list():
+            if is_under(path, r.path) and (best is None or len(r.path) > len(best[0])):
+                best = (r.path, r.id)
         return best
 
     def wanted(self, path: str, *, is_dir: bool = False) -> tuple[str, int] | None:
@@ -138,8 +162,8 @@ class Indexer:
         return todo, gone
 
     # -- one file ------------------------------------------------------------------------
-    def index_file(self, path: str, *, force: bool = False) -> str:
-        """Bring one path up to date. Returns what happened (a Counters field name)."""
+    def index_file(self, path: str, *, force: bool = False) -> Outcome:
+        """Bring one path up to date."""
         path = norm(path)
         if catalog_path(path) != path:
             return self._bad_name(path)
@@ -150,18 +174,18 @@ class Indexer:
             return self.delete_path(path)
         except OSError as exc:
             if owner is None:
-                return "unchanged"
+                return Outcome.UNCHANGED
             return self._fail(path, owner[1], None, None, FAILED, f"cannot read: {exc.strerror or exc}")
         if owner is None or not stat.S_ISREG(st.st_mode) or not ex.is_supported(path):
             # excluded now, a symlink not followed, a folder, a FIFO, a socket, an image...
             if self.catalog.get_file(path) is not None:
                 return self.delete_path(path)
-            return "unchanged"
+            return Outcome.UNCHANGED
         root_id = owner[1]
         row = self.catalog.get_file(path)
         if (row is not None and not force and row.size == st.st_size
                 and row.mtime_ns == st.st_mtime_ns):
-            return "unchanged"
+            return Outcome.UNCHANGED
         cap = self.settings.max_file_bytes
         if st.st_size > cap:
             return self._fail(path, root_id, st, None, SKIPPED,
@@ -173,33 +197,29 @@ class Indexer:
         except OSError as exc:
             return self._fail(path, root_id, st, None, FAILED, f"cannot read: {exc.strerror or exc}")
         if row is not None and not force and row.hash == digest and row.state == INDEXED:
-            self.catalog.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
-            return "unchanged"
+            self.library.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+            return Outcome.UNCHANGED
         if row is None and not force:
             reused = self._reuse_by_hash(path, root_id, digest, st)
             if reused:
                 return reused
         return self._extract_and_store(path, root_id, st, digest)
 
-    def _reuse_by_hash(self, path: str, root_id: int, digest: str, st: os.stat_result) -> str | None:
+    def _reuse_by_hash(self, path: str, root_id: int, digest: str, st: os.stat_result) -> Outcome | None:
         """Same bytes already indexed: a move re-points it, a copy clones its chunks."""
         candidates = [r for r in self.catalog.files_by_hash(digest) if r.state == INDEXED]
         for cand in candidates:
             if not os.path.exists(cand.path):
-                self.catalog.move_file(cand.path, path, root_id=root_id, size=st.st_size,
+                self.library.move_file(cand.path, path, root_id=root_id, size=st.st_size,
                                        mtime_ns=st.st_mtime_ns)
-                return "moved"
+                return Outcome.MOVED
         for cand in candidates:
-            new_ids = self.catalog.clone_file(cand.id, path=path, root_id=root_id,
-                                              size=st.st_size, mtime_ns=st.st_mtime_ns)
-            if new_ids is not None:
-                ids, vecs = self.catalog.vectors_for(new_ids)
-                if len(ids):
-                    self._vectors().add(ids, vecs)
-                return "copied"
+            if self.library.clone_file(cand.id, path=path, root_id=root_id, size=st.st_size,
+                                       mtime_ns=st.st_mtime_ns):
+                return Outcome.COPIED
         return None
 
-    def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> str:
+    def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> Outcome:
         try:
             doc = self.extractor(path, max_bytes=self.settings.max_file_bytes)
         except FileVanished:
@@ -222,7 +242,7 @@ class Indexer:
         if not doc.text.strip() and ocr is None and doc.kind != "picture":
             return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
         self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
-        return "indexed"
+        return Outcome.INDEXED
 
     def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
                ocr: str | None, keep_picture_vector: bool = False) -> None:
@@ -230,7 +250,7 @@ class Indexer:
             new = []
         else:
             try:
-                counter = self._token_counter()
+                counter = self.models.token_counter()
             except ModelError:
                 counter = None  # the model cannot load: estimate now, the error shows when embedding
             if doc.ocr and doc.page_starts:
@@ -239,21 +259,20 @@ class Indexer:
             else:
                 new = _with_positions(doc, chunk_text(doc.text, count_tokens=counter))
         heading = heading_for(doc.title, os.path.basename(path))
-        _, dropped = self.catalog.put_file(
+        self.library.put_file(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest,
             kind=doc.kind, title=doc.title, heading=heading, chunks=new, ocr=ocr,
             taken=doc.taken, camera=doc.camera, keep_picture_vector=keep_picture_vector)
-        self._drop_vectors(dropped)
         self.counters.chunks_added += len(new)
 
     # -- the OCR stage -------------------------------------------------------------------
-    def ocr_next(self) -> str | None:
+    def ocr_next(self) -> Outcome | None:
         """Read the words of the oldest file waiting for OCR. None when none waits.
 
         Runs only when no text file is waiting (the worker's order), one file per call
         so a pause takes effect between files.
         """
-        row = self.catalog.next_ocr()
+        row = self.library.picture_rows.next_ocr()
         if row is None:
             return None
         try:
@@ -280,7 +299,7 @@ class Indexer:
         self._store(row.path, row.root_id, row.size, row.mtime_ns, row.hash, doc,
                     ocr=OCR_DONE if doc.ocr else OCR_NONE, keep_picture_vector=True)
         self.counters.ocr_done += 1
-        return "indexed"
+        return Outcome.INDEXED
 
     def close(self) -> None:
         for reader in (self.extractor, self.ocr_extractor):
@@ -288,7 +307,7 @@ class Indexer:
             if close is not None:
                 close()
 
-    def _bad_name(self, path: str) -> str:
+    def _bad_name(self, path: str) -> Outcome:
         """A name that is not valid text (undecodable bytes) cannot be stored or shown
         faithfully: record it under a readable spelling with the reason."""
         owner = self.wanted(path)
@@ -298,45 +317,34 @@ class Indexer:
         except OSError:
             return self.delete_path(shown)
         if owner is None or not stat.S_ISREG(st.st_mode):
-            return "unchanged"
+            return Outcome.UNCHANGED
         return self._fail(shown, owner[1], st, None, SKIPPED,
                           "the file name is not valid text; rename the file to index it")
 
-    def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> str:
-        dropped = self.catalog.put_failure(
+    def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> Outcome:
+        self.library.put_failure(
             path=path, root_id=root_id, size=st.st_size if st else 0,
             mtime_ns=st.st_mtime_ns if st else 0, digest=digest,
             kind=os.path.splitext(path)[1].lower().lstrip(".") or None, state=state, error=reason)
-        self._drop_vectors(dropped)
-        if self.on_file_failed is not None:
-            self.on_file_failed(path, reason)
-        return "skipped" if state == SKIPPED else "failed"
+        if self.on_notice is not None:
+            self.on_notice(Notice.file(path, reason, skipped=state == SKIPPED))
+        return Outcome.SKIPPED if state == SKIPPED else Outcome.FAILED
 
-    def _drop_vectors(self, ids: list[int]) -> None:
-        if ids:
-            self._vectors().remove(ids)
-
-    def delete_path(self, path: str) -> str:
+    def delete_path(self, path: str) -> Outcome:
         """A file or a whole folder is gone."""
         path = catalog_path(norm(path))
-        under = self.catalog.paths_under(path)
-        gone = [r.id for r in map(self.catalog.get_file, [path, *under]) if r is not None]
-        dropped = self.catalog.delete_file(path)
-        n = 1 if dropped or self.catalog.get_file(path) is None else 0
-        for p in under:
-            dropped += self.catalog.delete_file(p)
-        self._drop_vectors(dropped)
-        if gone and self.on_files_removed is not None:
-            self.on_files_removed(gone)
-        return "deleted" if (dropped or under or n) else "unchanged"
+        known = self.catalog.get_file(path) is not None
+        under = self.library.paths_under(path)
+        dropped = self.library.delete_paths([path, *under])
+        return Outcome.DELETED if (dropped or under or known) else Outcome.UNCHANGED
 
-    def move_path(self, src: str, dest: str) -> str:
+    def move_path(self, src: str, dest: str) -> Outcome:
         """A rename or move seen by the watcher: re-point, never re-embed unchanged bytes."""
         src, dest = catalog_path(norm(src)), norm(dest)
         if catalog_path(dest) != dest:
             self.delete_path(src)
             return self._bad_name(dest)
-        under = self.catalog.paths_under(src)
+        under = self.library.paths_under(src)
         if under or os.path.isdir(dest):
             # a folder moved: re-point what was under it (events are applied in order, so
             # a folder moved again meanwhile is re-pointed again by the next event)
@@ -345,11 +353,11 @@ class Indexer:
                 new = dest + old[len(src):]
                 o = self.wanted(new)
                 if o is None:
-                    self._drop_vectors(self.catalog.delete_file(old))
+                    self.library.delete_paths([old])
                 else:
-                    self.catalog.move_file(old, new, root_id=o[1])
+                    self.library.move_file(old, new, root_id=o[1])
                     moved += 1
-            return "moved" if moved else "unchanged"
+            return Outcome.MOVED if moved else Outcome.UNCHANGED
         owner = self.wanted(dest)
         row = self.catalog.get_file(src)
         if row is None or owner is None:
@@ -358,7 +366,7 @@ class Indexer:
             elif self.catalog.get_file(dest) is not None and not os.path.lexists(dest):
                 # already re-pointed (its folder's move came first) and already moved on
                 # from here: the event that took it away follows and carries its row along
-                return "unchanged"
+                return Outcome.UNCHANGED
             return self.index_file(dest)
         try:
             st = os.stat(dest)
@@ -366,8 +374,9 @@ class Indexer:
         except OSError:
             return self.delete_path(src)
         if digest == row.hash and row.state == INDEXED:
-            self.catalog.move_file(src, dest, root_id=owner[1], size=st.st_size, mtime_ns=st.st_mtime_ns)
-            return "moved"
+            self.library.move_file(src, dest, root_id=owner[1], size=st.st_size,
+                                   mtime_ns=st.st_mtime_ns)
+            return Outcome.MOVED
         self.delete_path(src)
         return self.index_file(dest)
 
@@ -379,43 +388,38 @@ class Indexer:
         The batch crosses files: it comes from a window of the backlog sorted by length,
         so a folder of many small files embeds in full batches that pad little.
         """
-        embedder = self._embedder()
+        embedder = self.models.embedder()
+        self.models.vectors()           # the index the new vectors join is open
         if not self._window:
-            self._fill_window(getattr(embedder, "token_lengths", None))
+            self._fill_window(embedder)
             if not self._window:
                 return 0
         batch = self._window[-limit:]
         del self._window[-limit:]
-        texts = [t for _, t in batch]
-        vecs = embedder.embed_documents(texts)
-        ids = [cid for cid, _ in batch]
-        stored = self.catalog.set_vectors(ids, vecs)
-        if stored:
-            keep = np.isin(np.asarray(ids, dtype=np.int64), np.asarray(stored, dtype=np.int64))
-            self._vectors().add(np.asarray(stored, dtype=np.uint64),
-                                np.asarray(vecs[keep], dtype=np.float16))
+        vecs = embedder.embed_documents([t for _, t in batch])
+        stored = self.library.put_vectors([cid for cid, _ in batch], vecs)
         self.counters.chunks_embedded += len(stored)
         return len(batch)
 
-    def _fill_window(self, token_lengths=None) -> None:
+    def _fill_window(self, embedder) -> None:
         """The next window of the backlog, sorted by length: in the model's own tokens when
         it can count them (sorted by characters, batches padded 12% more CPU away)."""
-        rows = self.catalog.unembedded(EMBED_WINDOW, after=self._window_after)
+        backlog = self.library.vector_rows
+        rows = backlog.unembedded(EMBED_WINDOW, after=self._window_after)
         if not rows and self._window_after:
             self._window_after = 0        # vectors cleared (a new model): start over
-            rows = self.catalog.unembedded(EMBED_WINDOW)
+            rows = backlog.unembedded(EMBED_WINDOW)
         if not rows:
             return
         self._window_after = rows[-1][0]
-        texts = [(cid, f"{h}\n{t}" if h and not t.startswith(h) else t) for cid, h, t in rows]
+        texts = [(cid, passage_text(h, t)) for cid, h, t in rows]
         # shortest first in the list, so popping from the end takes the longest: the
         # first batches show the slowest rate, and the estimate only improves
         lengths = None
-        if token_lengths is not None:
-            try:
-                lengths = token_lengths([t for _, t in texts])
-            except Exception:  # noqa: BLE001 - ordering is an optimization: fall back
-                log.debug("token lengths unavailable; sorting the window by characters")
+        try:
+            lengths = embedder.token_lengths([t for _, t in texts])
+        except Exception:  # noqa: BLE001 - ordering is an optimization: fall back
+            log.debug("token lengths unavailable; sorting the window by characters")
         if lengths is not None and len(lengths) == len(texts):
             order = sorted(range(len(texts)), key=lambda i: (int(lengths[i]), len(texts[i][1])))
             texts = [texts[i] for i in order]

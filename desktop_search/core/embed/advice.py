@@ -4,7 +4,7 @@ The core samples what it indexed (and remembers the languages of the queries it 
 asked), and when much of it is in languages the current model does not understand,
 advises the multilingual model: the window shows the advice as a one-click offer, the
 CLI prints it in ``status``. The switch itself re-embeds in the background while the
-current vectors keep answering (``Engine.switch_model``).
+current vectors keep answering (``ModelHost.switch``).
 """
 from __future__ import annotations
 
@@ -72,19 +72,8 @@ def profile_texts(texts: list[str]) -> LanguageProfile:
 
 
 def sample_texts(catalog, n: int = SAMPLE) -> list[str]:
-    """Up to n passages spread evenly over the catalog's chunk ids (primary-key lookups)."""
-    conn = catalog._conn()
-    lo, hi = conn.execute("SELECT MIN(id), MAX(id) FROM chunks").fetchone()
-    if lo is None:
-        return []
-    step = max(1, (hi - lo + 1) // n)
-    ids = list(range(lo, hi + 1, step))[:n]
-    out: list[str] = []
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        out += [r[0] for r in conn.execute(
-            f"SELECT text FROM chunks WHERE id IN ({','.join('?' * len(part))})", part)]
-    return out
+    """Up to n passages spread evenly over the catalog (``Catalog.sample_passages``)."""
+    return catalog.sample_passages(n)
 
 
 def catalog_profile(catalog) -> LanguageProfile:
@@ -102,7 +91,7 @@ def catalog_profile(catalog) -> LanguageProfile:
 def refresh_profile(catalog) -> LanguageProfile:
     """Measure the collection's languages again when the passage count moved 10% since
     (a 300-passage sample, well under a second). Called by the indexing worker when idle."""
-    n_chunks = catalog._conn().execute("SELECT MAX(id) FROM chunks").fetchone()[0] or 0
+    n_chunks = catalog.max_chunk_id()
     raw = catalog.get_meta("language_profile")
     if raw:
         try:

@@ -1,0 +1,428 @@
+"""The indexing worker: one thread applying queued changes, then embedding the backlog.
+
+It works on a ``Library`` (the only way to write) and a ``ModelHost`` (the model), never
+on the engine. It says what it is doing through ``Progress`` (snapshots and notices, see
+``state.py``). ``run_until_idle`` does the same work in the caller's thread (the CLI's
+``index``). The stages after reading (vectors, OCR, picture vectors, a model switch)
+are ``stages.Stages``.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Callable
+
+from desktop_search.config import Settings
+from desktop_search.core.indexing.ingest import CHANGED, Counters, Ingest, Outcome
+from desktop_search.core.indexing.scan import is_under, norm
+from desktop_search.core.indexing.stages import Stages
+from desktop_search.core.indexing.state import (Callback, Command, Listener, Measures, NullListener,
+                                                Progress, Reindex, RemoveRoot, Rescan, Snapshot,
+                                                State)
+from desktop_search.core.indexing.watcher import Change, ChangeKind, ChangeQueue, Watcher
+from desktop_search.core.notice import Notice
+from desktop_search.core.store import Library
+from desktop_search.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.host import ModelHost
+
+log = logging.getLogger(__name__)
+
+SAVE_EVERY_S = 20.0
+#: file changes written in one catalog transaction, at most (and for at most this long)
+WRITE_BATCH_FILES = 64
+WRITE_BATCH_S = 0.5
+ROOT_CHECK_S = 2.0
+RECONCILE_EVERY_S = 15 * 60.0
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc).lower():
+        return True
+    return isinstance(exc.__cause__, BaseException) and _disk_full(exc.__cause__)
+
+
+def add_root(library: Library, path: str | os.PathLike) -> str:
+    """Index a folder (unless a root already covers it); returns the root that covers it."""
+    root = norm(path)
+    if not os.path.exists(root):
+        raise ConfigError(f"no such folder: {path}")
+    if not os.path.isdir(root):
+        raise ConfigError(f"not a folder: {path}")
+    roots = library.root_list()
+    for r in roots:
+        if is_under(root, r.path):
+            return r.path
+    library.add_root(root, absorbs=[r.path for r in roots if is_under(r.path, root)])
+    return root
+
+
+class IndexService:
+    def __init__(self, library: Library, models: ModelHost, *, settings: Settings,
+                 listener: Listener | None = None, debounce: float = 0.5,
+                 ingest: Ingest | None = None) -> None:
+        self.library = library
+        self.models = models
+        self.settings = settings
+        self.queue = ChangeQueue(debounce)
+        self.watcher: Watcher | None = None
+        self.progress = Progress(listener or NullListener(), self._measures)
+        self.ingest = ingest or Ingest(library=library, models=models, settings=settings)
+        self.ingest.on_notice = self.progress.tell
+        self.stages = Stages(self)
+        self._commands: deque[Command] = deque()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._running = threading.Event()   # set = not paused
+        self._running.set()
+        self._idle = threading.Event()
+        self._last_save = time.monotonic()
+        self._rescan_on_resume = False
+        self._last_reconcile = time.monotonic()
+        #: why indexing stopped for good (the model failed to load), or None
+        self.fatal: ModelError | None = None
+        self.missing_roots: set[str] = set()
+
+    @property
+    def counters(self) -> Counters:
+        """What this service's runs did (the CLI prints it)."""
+        return self.ingest.counters
+
+    @property
+    def listener(self) -> Listener:
+        return self.progress.listener
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The worker thread once started (the window lowers its priority)."""
+        return self._thread
+
+    # -- control -------------------------------------------------------------------------
+    def start(self, *, watch: bool = True) -> None:
+        if watch:
+            self.watcher = Watcher(self.queue)
+            self.watcher.start()
+        for r in self.library.root_list():
+            self._watch(r.path)
+            self.submit(Rescan(r.path))
+        self._thread = threading.Thread(target=self._loop, name="desktop-search-indexer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the worker and the watcher, end the reader processes, save."""
+        self._stop.set()
+        self._running.set()
+        self.queue.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.ingest.close()
+        self.library.save()
+
+    def submit(self, command: Command) -> None:
+        """Queue a command for the worker (cheap: safe from a GUI thread)."""
+        self._idle.clear()
+        self._commands.append(command)
+        self.queue.wake()
+
+    def pause(self) -> None:
+        """Stop after the current step; the worker publishes PAUSED when it has."""
+        self._running.clear()
+        self.queue.wake()
+
+    def resume(self) -> None:
+        if self._rescan_on_resume:
+            self._rescan_on_resume = False
+            for r in self.library.root_list():
+                self.submit(Rescan(r.path))
+        self.progress.set_error(None)
+        self._running.set()
+        self.queue.wake()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def _paused_root(self, path: str) -> bool:
+        return any(r.paused and is_under(path, r.path) for r in self.library.root_list())
+
+    def add_root(self, path: str) -> str:
+        root = add_root(self.library, path)
+        self._watch(root)
+        self.submit(Rescan(root))
+        return root
+
+    def remove_root(self, path: str) -> None:
+        root = norm(path)
+        if self.watcher is not None:
+            self.watcher.unwatch(root)
+        self.submit(RemoveRoot(root))
+
+    def scan(self, path: str) -> None:
+        self.submit(Rescan(norm(path)))
+
+    def retry(self, path: str) -> None:
+        self.submit(Reindex(norm(path)))
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        return self._idle.wait(timeout)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The latest published snapshot."""
+        return self.progress.snapshot
+
+    def _watch(self, root: str) -> None:
+        if self.watcher is not None:
+            self.watcher.watch(root)
+
+    # -- work ----------------------------------------------------------------------------
+    def run_until_idle(self, on_snapshot: Callable[[Snapshot], None] | None = None) -> None:
+        """Scan every root and index to completion in this thread (no watching)."""
+        if on_snapshot is not None:
+            self.progress.listener = Callback(on_snapshot, self.progress.listener)
+        for r in self.library.root_list():
+            self.submit(Rescan(r.path))
+        try:
+            while not self._stop.is_set():
+                if not self._step(timeout=0.0):
+                    break
+            self._finish_idle()
+        finally:
+            self.ingest.close()     # the reader processes start again when needed
+        if self.fatal is not None:
+            raise self.fatal
+
+    def _loop(self) -> None:
+        last_check = 0.0
+        while not self._stop.is_set():
+            if not self._running.is_set():
+                if self.progress.state is not State.PAUSED:
+                    self.set_state(State.PAUSED)
+                self._running.wait(0.5)
+                if self._running.is_set():
+                    self._idle.clear()   # resumed: say what comes next, idle included
+                continue
+            now = time.monotonic()
+            if self.watcher is not None and now - last_check > ROOT_CHECK_S:
+                last_check = now
+                self._check_roots()
+                if self._idle.is_set() and now - self._last_reconcile > RECONCILE_EVERY_S:
+                    # a safety net under the watcher (an overflowed event queue, a network
+                    # folder without events): compare every root with the catalog again
+                    self._last_reconcile = now
+                    for r in self.library.root_list():
+                        self.submit(Rescan(r.path))
+            try:
+                if self._step(timeout=0.25):
+                    self._idle.clear()
+                elif not self._idle.is_set():
+                    self._finish_idle()
+                else:
+                    # idle: sleep until the watcher (or the user) brings a change
+                    change = self.queue.pop_ready(0.25)
+                    if change is not None:
+                        self._idle.clear()
+                        self._apply(change)
+            except Exception as exc:  # noqa: BLE001 - the worker must survive anything
+                if _disk_full(exc):
+                    # keep the last good state; go on once the user has made room
+                    reason = "the disk is full: indexing paused; free some space and resume"
+                    self.progress.tell(Notice.error(reason))
+                    self.progress.set_error(reason)
+                    self._rescan_on_resume = True
+                    self.pause()
+                else:
+                    log.exception("indexing step failed")
+                    self.progress.tell(Notice.error(f"indexing error: {exc}"))
+                    self._stop.wait(0.5)
+
+    def _step(self, timeout: float) -> bool:
+        """Do one unit of work. False when there is nothing to do right now."""
+        if self._commands:
+            self._run(self._commands.popleft())
+            return True
+        change = self.queue.pop_ready(0.0)
+        if change is not None:
+            self._apply_batch(change)
+            return True
+        if self.stages.step():
+            return True
+        if len(self.queue):
+            change = self.queue.pop_ready(timeout)
+            if change is not None:
+                self._apply(change)
+                return True
+            return True  # changes are waiting out their debounce: not idle yet
+        return False
+
+    def _run(self, cmd: Command) -> None:
+        if isinstance(cmd, RemoveRoot):
+            if self.library.catalog.root_id(cmd.path) is not None:
+                self.library.remove_root(cmd.path)
+                self.library.save()
+                self.progress.changed()
+        elif isinstance(cmd, Rescan):
+            self._plan(cmd.path)
+        elif isinstance(cmd, Reindex):
+            self._index(cmd.path, force=True)
+        else:  # pragma: no cover - a new command type without a handler is a bug
+            raise TypeError(f"unknown command {cmd!r}")
+
+    def _check_roots(self) -> None:
+        """A watched folder that vanished keeps its index (an unplugged drive, a folder
+        being restored) and is watched again, and reconciled, when it comes back."""
+        for r in self.library.root_list():
+            root = r.path
+            present = os.path.isdir(root) and os.access(root, os.R_OK | os.X_OK)
+            if not present and root not in self.missing_roots:
+                self.missing_roots.add(root)
+                self.watcher.unwatch(root)
+                self.progress.tell(Notice.info("folder is missing or unreadable; keeping its "
+                                               "index until it is back", root))
+            elif present and root in self.missing_roots:
+                self.missing_roots.discard(root)
+                self.watcher.unwatch(root)
+                self._watch(root)
+                self.submit(Rescan(root))
+
+    def _apply_batch(self, change: Change) -> None:
+        """Apply ``change`` and the file changes ready after it in one catalog transaction
+        (each file still its own savepoint): a folder of many small files pays one commit
+        per batch, not one per file. A kill loses at most the batch, found again by the
+        next scan."""
+        if change.op is not ChangeKind.UPSERT:
+            self._apply(change)
+            return
+        later: Change | None = None
+        error: BaseException | None = None
+        t0 = time.monotonic()
+        with self.library.catalog.transaction():
+            n = 0
+            while True:
+                try:
+                    self._apply(change)
+                except Exception as exc:  # noqa: BLE001 - keep the files done so far
+                    error = exc
+                    break
+                n += 1
+                if (n >= WRITE_BATCH_FILES or time.monotonic() - t0 > WRITE_BATCH_S
+                        or self._stop.is_set() or not self._running.is_set() or self._commands):
+                    break
+                nxt = self.queue.pop_ready(0.0)
+                if nxt is None:
+                    break
+                if nxt.op is not ChangeKind.UPSERT:
+                    later = nxt
+                    break
+                change = nxt
+        if error is not None:
+            raise error
+        if later is not None:
+            self._apply(later)
+
+    def _apply(self, change: Change) -> None:
+        if change.op is ChangeKind.DELETE and any(change.path == r.path
+                                                  for r in self.library.root_list()):
+            return  # a root itself vanished: handled by _check_roots, its index is kept
+        if change.op is ChangeKind.SCAN:
+            self._plan(change.path)
+            return
+        self._index(change.path, change=change)
+
+    def _index(self, path: str, *, change: Change | None = None, force: bool = False) -> None:
+        if self._paused_root(path):
+            return  # caught up by the scan when the folder is resumed
+        ingest = self.ingest
+        self.progress.working_on(path)
+        with ingest.lock:
+            if change is None or change.op is ChangeKind.UPSERT:
+                result = ingest.index_file(path, force=force)
+            elif change.op is ChangeKind.DELETE:
+                result = ingest.delete_path(path)
+            else:
+                result = ingest.move_path(change.src, path)
+                if os.path.isdir(path):
+                    # files that were still queued under the old name are found here
+                    self.queue.put(Change(ChangeKind.SCAN, path))
+        self._count(result)
+        self.progress.file_done(len(self.queue))
+        self.set_state(State.READING, force=False)
+
+    def _count(self, result: Outcome) -> None:
+        self.ingest.counters.count(result)
+        if result in CHANGED:
+            self.progress.changed()
+
+    def _plan(self, path: str) -> None:
+        """Reconcile a root (or a folder inside one) with the catalog and queue the work."""
+        owner = self.ingest.root_of(path)
+        if owner is None or self._paused_root(path):
+            return
+        self.set_state(State.SCANNING)
+        root, root_id = owner
+        if not os.path.isdir(root):
+            # the folder is gone or unmounted: keep the last good index, say so
+            self.progress.tell(Notice.info("folder is missing or unreadable; keeping its index",
+                                           root))
+            return
+        self._watch(root)
+        todo, gone = self.ingest.plan(root, root_id, under=path)
+        for f, _ in todo:          # new and changed first: a rename is seen as a move
+            self.queue.put(Change(ChangeKind.UPSERT, f), delay=0)
+        for g in gone:
+            self.queue.put(Change(ChangeKind.DELETE, g), delay=0)
+        self.progress.planned(len(todo) + len(gone))
+        if path == root:
+            self.library.mark_root_scanned(root_id)
+        self.set_state(State.READING if todo or gone else State.SCANNING)
+
+    def save_now_and_then(self) -> None:
+        """Persist the copies every ``SAVE_EVERY_S`` while embedding (a kill loses little)."""
+        now = time.monotonic()
+        if now - self._last_save > SAVE_EVERY_S:
+            self.library.save()
+            self._last_save = now
+
+    def fail(self, exc: ModelError) -> None:
+        """Without a model nothing more can be embedded: stop, and tell the user."""
+        self.fatal = exc
+        self.progress.set_error(str(exc))
+        self.progress.tell(Notice.error(str(exc)))
+        self.set_state(State.ERROR)
+        self._stop.set()
+
+    def _finish_idle(self) -> None:
+        try:  # the languages of what was indexed: model advice, and fusion across languages
+            from desktop_search.core.embed import advice
+
+            advice.refresh_profile(self.library.catalog)
+        except Exception:  # noqa: BLE001 - advice is optional; never stop the worker for it
+            log.exception("could not measure the collection's languages")
+        self.library.save()
+        self._last_save = time.monotonic()
+        self.progress.idle()
+        if self.progress.state is not State.ERROR:
+            self.set_state(State.PAUSED if self.paused else State.IDLE)
+        self._idle.set()
+
+    # -- publishing ----------------------------------------------------------------------
+    def set_state(self, state: State, *, model_loading: bool = False, force: bool = True) -> None:
+        self.progress.set_state(state, model_loading=model_loading, force=force,
+                                paused=self.paused)
+
+    def _measures(self) -> Measures:
+        c = self.ingest.counters
+        switch = self.models.change()
+        return Measures(seconds=c.seconds, chunks_embedded=c.chunks_embedded,
+                        chunks_pending=self.library.count_unembedded(),
+                        model_switch=(switch["done"], switch["total"]) if switch else None)

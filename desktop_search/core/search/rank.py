@@ -1,0 +1,104 @@
+"""Query -> ranked files, each with its best passage, the words to highlight, its place.
+
+Dense (cosine over chunk vectors) and lexical (BM25 over chunks) evidence are pooled
+per file (the best passage speaks for the file) and fused by a weighted sum of
+normalized scores: each model's cosines calibrated onto one scale, the words' weight
+chosen per query (search/fusion.py), tuned on the dev collections (benchmarks/).
+The candidates' rows come from the catalog in one batched read; the text of the k
+passages shown in a second, small one.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from desktop_search.core.analyze import make_snippet
+from desktop_search.core.search import fusion
+from desktop_search.core.search.question import Question, ask
+from desktop_search.core.search.request import Filters, Hit
+
+# Fusion weight of the lexical signal on the calibrated scale (0 = dense only), when the
+# model knows the query's language. Chosen on the dev collections (search/fusion.py).
+LEXICAL_WEIGHT = fusion.LEXICAL_WEIGHT
+
+
+def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float,
+         calibration: fusion.Calibration = fusion.DEFAULT_CALIBRATION) -> dict[int, float]:
+    """Weighted sum of per-file scores: the model's cosines on the calibrated scale, BM25
+    scaled into [0, 1] by the query's best."""
+    out = {fid: calibration(s) for fid, s in dense.items()}
+    if lexical and weight > 0:
+        top = max(lexical.values()) or 1.0
+        for fid, s in lexical.items():
+            out[fid] = out.get(fid, 0.0) + weight * (s / top)
+    return out
+
+
+def rank(*, library, query: str, query_vec: np.ndarray | None, vectors, k: int = 10,
+         filters: Filters | None = None, exclude_file: int | None = None,
+         lexical_weight: float | None = None, use_lexical: bool = True,
+         model_id: str | None = None, documents: dict[str, float] | None = None,
+         question: Question | None = None) -> list[Hit]:
+    """The k best files for a query, from a ``Library``'s catalog and word index.
+
+    ``model_id`` names the model that made ``query_vec`` and the vectors: its cosines are
+    calibrated and the words' weight follows the query's language (``fusion.plan``);
+    ``documents`` (language -> share of the collection) tells a question asked across
+    languages; ``lexical_weight`` overrides the weight (on the calibrated scale);
+    ``question`` is the query analyzed already (else it is analyzed here).
+    """
+    filters = filters or Filters()
+    catalog = library.catalog
+    if question is None:
+        question = ask(query, index_languages=library.words.index_languages())
+    if lexical_weight is None:
+        lexical_weight = (fusion.plan(query, model_id, documents=documents,
+                                      language=question.language).lexical_weight
+                          if query.strip() else LEXICAL_WEIGHT)
+    pool = max(200, k * 8) * (10 if filters.active() else 1)
+    dense_chunks: list[tuple[int, float]] = []
+    if query_vec is not None and vectors is not None and len(vectors):
+        dense_chunks = vectors.search(query_vec, pool)
+    lex_chunks = (library.words.search(list(question.words), pool)
+                  if (use_lexical and query.strip()) else [])
+    rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks},
+                          text=False)
+
+    def pool(chunks: list[tuple[int, float]]) -> tuple[dict[int, float], dict[int, int]]:
+        """Per file: the score of its best passage, and that passage."""
+        best: dict[int, float] = {}
+        where: dict[int, int] = {}
+        for cid, s in chunks:
+            row = rows.get(cid)
+            if row is None or row.file_id == exclude_file or not filters.keep(row):
+                continue
+            if s > best.get(row.file_id, -1e9):
+                best[row.file_id] = s
+                where[row.file_id] = cid
+        return best, where
+
+    dense_file, dense_best = pool(dense_chunks)
+    lex_file, lex_best = pool(lex_chunks)
+    scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0,
+                  calibration=fusion.calibration(model_id))
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+    pattern = question.matcher()
+    best = {fid: dense_best[fid] if fid in dense_best else lex_best[fid] for fid, _ in ranked}
+    texts = catalog.texts(best.values())                 # only the passages shown
+    hits = []
+    for fid, score in ranked:
+        cid = best[fid]
+        row = rows[cid]
+        text = texts.get(cid, "")
+        snippet, hl, offset_in_chunk = make_snippet(text, pattern)
+        line = row.line
+        if line is not None:
+            line += text.count("\n", 0, offset_in_chunk)
+        hits.append(Hit(
+            path=row.path, score=round(float(score), 6), snippet=snippet, highlights=hl,
+            page=row.page, line=line, kind=row.kind, title=row.title,
+            modified=row.mtime_ns / 1e9, size=row.size, file_id=fid, chunk_id=cid,
+            passage_start=row.start, passage_end=row.end,
+            dense=round(dense_file[fid], 6) if fid in dense_file else None,
+            lexical=round(lex_file[fid], 6) if fid in lex_file else None,
+            ocr=row.ocr == "done", taken=row.taken))
+    return hits

@@ -1,0 +1,184 @@
+"""The catalog's layout: tables, the layout version, and the steps from each older one.
+
+``PRAGMA user_version`` holds the version (readable before any table, and what sqlite3's
+own tools show). Each migration runs inside the one transaction that also sets the new
+version, so a failure leaves the old file as it was.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from desktop_search.errors import DesktopSearchError
+
+log = logging.getLogger(__name__)
+
+#: The catalog's layout version. Version 1 kept it only in ``meta``; version 3 reads
+#: pictures; version 4 moved the word index out of SQLite (FTS5) and records each file's
+#: language.
+SCHEMA_VERSION = 4
+
+
+class CatalogTooNew(DesktopSearchError):
+    """The catalog was written by a newer desktop-search: this one must not touch it."""
+
+
+class CatalogNeedsUpgrade(DesktopSearchError):
+    """The catalog is older than this code and was opened without permission to migrate."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS roots(
+    id INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL,
+    added_at REAL NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0,
+    last_scan REAL
+);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT UNIQUE NOT NULL,
+    root_id INTEGER,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT,
+    kind TEXT,
+    title TEXT,
+    heading TEXT NOT NULL DEFAULT '',
+    lang TEXT,
+    state TEXT NOT NULL,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    indexed_at REAL,
+    n_chunks INTEGER NOT NULL DEFAULT 0,
+    ocr TEXT,
+    taken REAL,
+    camera TEXT
+);
+CREATE INDEX IF NOT EXISTS files_hash ON files(hash);
+CREATE INDEX IF NOT EXISTS files_root ON files(root_id);
+CREATE INDEX IF NOT EXISTS files_state ON files(state);
+CREATE TABLE IF NOT EXISTS chunks(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page INTEGER,
+    line INTEGER,
+    text TEXT NOT NULL,
+    vector BLOB
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE INDEX IF NOT EXISTS chunks_unembedded ON chunks(id) WHERE vector IS NULL;
+CREATE TABLE IF NOT EXISTS picture_vectors(
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_ocr ON files(ocr) WHERE ocr IS NOT NULL;
+"""
+
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, to run inside one transaction (executescript
+    would commit first)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return out
+
+
+def _v1_to_v2(c: sqlite3.Connection) -> None:
+    """Version 2 keeps the layout version in PRAGMA user_version (set by the caller);
+    the tables are unchanged, so this step only brings any missing v1 object in."""
+    _add_picture_columns(c)   # today's schema indexes them
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+def _v2_to_v3(c: sqlite3.Connection) -> None:
+    """Version 3 reads pictures and scans: files.ocr/taken/camera, picture_vectors."""
+    _add_picture_columns(c)
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+
+
+def _add_picture_columns(c: sqlite3.Connection) -> None:
+    have = {r[1] for r in c.execute("PRAGMA table_info(files)")}
+    for column, kind in (("ocr", "TEXT"), ("taken", "REAL"), ("camera", "TEXT")):
+        if column not in have:
+            c.execute(f"ALTER TABLE files ADD COLUMN {column} {kind}")
+
+
+def _v3_to_v4(c: sqlite3.Connection) -> None:
+    """The word index left SQLite (``words.WordIndex``, rebuilt from the chunks at the
+    next open); files record their language, detected then for the files already there."""
+    cols = {r[1] for r in c.execute("PRAGMA table_info(files)")}
+    if "lang" not in cols:
+        c.execute("ALTER TABLE files ADD COLUMN lang TEXT")
+    c.execute("DROP TABLE IF EXISTS chunks_fts")
+
+
+#: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
+#: transaction that also sets the new version, so a failure leaves the old file as it was.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
+assert len(MIGRATIONS) == SCHEMA_VERSION - 1
+
+
+#: vectors of the model being switched to, filled in the background while chunks.vector
+#: (the current model's) keeps answering; promoted in one transaction when complete.
+#: Created by the first switch (no layout version needed: older code ignores it).
+NEXT_VECTORS = ("CREATE TABLE IF NOT EXISTS next_vectors("
+                "chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, "
+                "vector BLOB NOT NULL)")
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version on disk: ``user_version``, else the v1 ``meta`` row, else 0 (empty)."""
+    v = conn.execute("PRAGMA user_version").fetchone()[0]
+    if v:
+        return int(v)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+        row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        if row:
+            return int(row[0])
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name='files'").fetchone():
+            return 1
+    return 0
+
+
+def ensure_current(conn: sqlite3.Connection, *, path: Path, migrate: bool,
+                   transaction: Callable) -> None:
+    """A new file gets the current layout; an older one is migrated, step by step, in one
+    transaction (all or nothing); a newer one is refused before anything is written.
+    ``transaction`` is the catalog's own (so the migration is one write like any other)."""
+    version = schema_version(conn)
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise CatalogTooNew(
+            f"the catalog {path} was written by a newer desktop-search (layout "
+            f"version {version}; this one knows up to {SCHEMA_VERSION}): upgrade "
+            "desktop-search, or point --data-dir at another folder")
+    if version and not migrate:
+        raise CatalogNeedsUpgrade(f"the catalog {path} has layout version {version} "
+                                  f"and needs an upgrade to {SCHEMA_VERSION}")
+    with transaction() as c:
+        now = schema_version(c)   # another process may have done it meanwhile
+        if now == 0:
+            for stmt in _statements(_SCHEMA):
+                c.execute(stmt)
+        else:
+            for step in MIGRATIONS[now - 1:SCHEMA_VERSION - 1]:
+                step(c)
+        c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        c.execute("INSERT INTO meta(key, value) VALUES('schema', ?) ON CONFLICT(key) "
+                  "DO UPDATE SET value=excluded.value", (str(SCHEMA_VERSION),))
+    if version:
+        log.warning("catalog %s upgraded from layout %d to %d", path, version, SCHEMA_VERSION)

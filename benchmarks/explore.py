@@ -53,7 +53,7 @@ def explore(coll, folder: Path, data_dir: Path, pool: int = 800) -> dict:
     # every chunk's vector and file, for the whole-file aggregations
     chunk_file = dict(conn.execute("SELECT id, file_id FROM chunks"))
     ids, V = [], []
-    for b_ids, b_vecs in cat.iter_vectors():
+    for b_ids, b_vecs in eng.library.vector_rows.batches():
         ids.append(b_ids)
         V.append(b_vecs.astype(np.float32))
     all_ids = np.concatenate(ids)
@@ -75,7 +75,7 @@ def explore(coll, folder: Path, data_dir: Path, pool: int = 800) -> dict:
         text = coll.queries[q]
         qv = emb.embed_query(text)
         dense_chunks = vecs.search(qv, pool)
-        lex_chunks = cat.lexical(text, pool)
+        lex_chunks = eng.library.words.search(list(eng.question(text).words), pool)
         dense_file: dict[int, float] = {}
         dense_all: dict[int, list[float]] = {}
         for cid, s in dense_chunks:

@@ -86,7 +86,7 @@ def build_index(data_dir: Path, docs_dir: Path, *, n_chunks: int, embedder, per_
     eng = Engine(data_dir, embedder=embedder)
     try:
         root = eng.add_root(docs_dir)
-        rid = eng.catalog.root_id(root)
+        rid = eng.library.root_id(root)
         ids: list[int] = []
         vecs: list[np.ndarray] = []
         n_files = (n_chunks + per_file - 1) // per_file
@@ -113,7 +113,7 @@ def build_index(data_dir: Path, docs_dir: Path, *, n_chunks: int, embedder, per_
         rows = eng.catalog.connection().execute("SELECT id FROM chunks ORDER BY id").fetchall()
         ids = [r[0] for r in rows]
         eng.library.vector_rows.store(ids, np.asarray(vecs, dtype=np.float16))
-        eng.catalog.mark_root_scanned(rid)
+        eng.library.mark_root_scanned(rid)
         eng.vectors()          # records the model, builds and saves the vector index
         eng.save()
         stats = eng.catalog.stats()

@@ -95,10 +95,10 @@ def build(n: int, data_dir: Path, seed: int = 0) -> dict:
     root.mkdir(exist_ok=True)
     t_all = time.perf_counter()
     eng = Engine(data_dir)
-    root_id = eng.catalog.add_root(str(root))
+    root_id = eng.library.add_root(str(root))
     # its files exist only in the catalog: paused, so a window or `watch` opened on this
     # index (benchmarks/latency.py --data-dir) searches it and never reconciles it away
-    eng.catalog.set_root_paused(str(root), True)
+    eng.library.set_root_paused(str(root), True)
     t = time.perf_counter()
     n_files = (n + CHUNKS_PER_FILE - 1) // CHUNKS_PER_FILE
     made = 0

@@ -38,7 +38,7 @@ def sweep(coll, folder: Path, data_dir: Path, weights=WEIGHTS, k: int = 100) -> 
             run = {}
             t = time.perf_counter()
             for q in qids:
-                hits = S.rank(catalog=eng.catalog, query=coll.queries[q], query_vec=qv[q], vectors=vecs,
+                hits = S.rank(library=eng.library, query=coll.queries[q], query_vec=qv[q], vectors=vecs,
                               k=k, lexical_weight=w)
                 run[q] = [names.get(os.path.basename(h.path), "?") for h in hits]
             ms = (time.perf_counter() - t) * 1000 / max(1, len(qids))

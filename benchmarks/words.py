@@ -38,13 +38,14 @@ def old_fts_query(query: str) -> str:
 
 
 def run(name: str, depth: int = 100) -> dict:
-    from desktop_search.core.store.catalog import Catalog, NewChunk
     from desktop_search.core.indexing.chunk import chunk_text
     from desktop_search.core.search import rank
+    from desktop_search.core.store import Library, NewChunk
 
     coll = load_collection(IR_DIR / name)
     tmp = Path(tempfile.mkdtemp(prefix=f"words-{name}-"))
-    cat = Catalog(tmp / "catalog.sqlite3")
+    lib = Library(tmp)
+    cat = lib.catalog
     fts = sqlite3.connect(":memory:")
     fts.execute("CREATE VIRTUAL TABLE f USING fts5(heading, body, "
                 "tokenize='porter unicode61 remove_diacritics 2')")
@@ -53,9 +54,9 @@ def run(name: str, depth: int = 100) -> dict:
     for did, (title, text) in coll.corpus.items():
         full = f"{title}\n\n{text}\n" if title else f"{text}\n"
         chunks = [NewChunk(c.start, c.end, None, None, c.text) for c in chunk_text(full)]
-        fid, _ = cat.put_file(path=f"/c/{did}.txt", root_id=None, size=len(full), mtime_ns=0,
-                              digest=None, kind="text", title=None, heading=title or did,
-                              chunks=chunks)
+        fid = lib.put_file(path=f"/c/{did}.txt", root_id=None, size=len(full), mtime_ns=0,
+                           digest=None, kind="text", title=None, heading=title or did,
+                           chunks=chunks)
         doc_of[fid] = did
         for row in cat.chunks_of_file(fid):
             fts.execute("INSERT INTO f(rowid, heading, body) VALUES(?,?,?)",
@@ -70,7 +71,7 @@ def run(name: str, depth: int = 100) -> dict:
     for q in qids:
         text = coll.queries[q]
         a = time.perf_counter()
-        hits = rank(catalog=cat, query=text, query_vec=None, vectors=None, k=depth)
+        hits = rank(library=lib, query=text, query_vec=None, vectors=None, k=depth)
         new_ms.append((time.perf_counter() - a) * 1000)
         new_run[q] = [doc_of[h.file_id] for h in hits]
         a = time.perf_counter()
@@ -83,8 +84,8 @@ def run(name: str, depth: int = 100) -> dict:
             best[d] = max(best.get(d, -1e9), s)
         old_ms.append((time.perf_counter() - a) * 1000)
         old_run[q] = sorted(best, key=lambda d: -best[d])[:depth]
-    langs = dict(cat.words.languages)
-    cat.close()
+    langs = dict(lib.words.languages)
+    lib.close()
     return dict(collection=name, passages=len(file_of), index_s=round(index_s, 1),
                 languages=langs, words=evaluate(new_run, coll), fts5=evaluate(old_run, coll),
                 words_rank_ms=summary_ms(new_ms), fts5_ms=summary_ms(old_ms))
@@ -92,20 +93,26 @@ def run(name: str, depth: int = 100) -> dict:
 
 def scale(data_dir: Path, queries: list[str], *, fts5: bool = True) -> dict:
     """Query time of the word index on a big data folder, and of FTS5 on the same text."""
-    from desktop_search.core.store.catalog import Catalog
+    from desktop_search.core.search import ask
+    from desktop_search.core.store import Library
 
     t = time.perf_counter()
-    cat = Catalog(data_dir / "catalog.sqlite3")
+    lib = Library(data_dir)
+    cat = lib.catalog
     open_s = time.perf_counter() - t
-    ready = cat.words_ready(timeout=600)
-    out: dict = dict(passages=len(cat.words), open_s=round(open_s, 2), words_ready=ready,
-                     opened_from=cat.words_opened_from, segments=len(cat.words._segments))
+    ready = lib.feed.ready(timeout=600)
+    out: dict = dict(passages=len(lib.words), open_s=round(open_s, 2), words_ready=ready,
+                     opened_from=lib.feed.opened_from, segments=len(lib.words._segments))
+
+    def lexical(q: str) -> None:
+        lib.words.search(list(ask(q, index_languages=lib.words.index_languages()).words), 200)
+
     for q in queries[:10]:
-        cat.lexical(q, 200)
+        lexical(q)
     ms, cpu = [], []
     for q in queries:
         a, c = time.perf_counter(), time.process_time()
-        cat.lexical(q, 200)
+        lexical(q)
         ms.append((time.perf_counter() - a) * 1000)
         cpu.append((time.process_time() - c) * 1000)
     out["words_lexical_pool200_ms"] = summary_ms(ms)
@@ -137,7 +144,7 @@ def scale(data_dir: Path, queries: list[str], *, fts5: bool = True) -> dict:
         out["fts5_pool200_cpu_ms"] = summary_ms(cpu)
         fts.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    cat.close()
+    lib.close()
     return out
 
 

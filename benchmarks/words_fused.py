@@ -56,7 +56,7 @@ def main() -> None:
             for q in qids:
                 args = dict(query_vec=qv[q], vectors=vecs)
                 args.update(kw)
-                hits = rank(catalog=eng.catalog, query=coll.queries[q], k=100, **args)
+                hits = rank(library=eng.library, query=coll.queries[q], k=100, **args)
                 run[q] = [d for d in (doc_id(h.path) for h in hits) if d]
             out[label] = evaluate(run, coll)["ndcg10"]
         eng.close()

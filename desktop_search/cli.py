@@ -471,7 +471,7 @@ def cmd_watch(args) -> int:
                 elif req.command == "remove":
                     from desktop_search.core.indexing.scan import norm
 
-                    if eng.catalog.root_id(norm(p)) is None:
+                    if eng.library.root_id(norm(p)) is None:
                         return Reply(False, f"{p} is not an indexed folder")
                     if svc is not None:
                         svc.remove_root(p)

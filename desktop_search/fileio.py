@@ -36,13 +36,14 @@ def fsync_file(path: str | Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, write: Callable[[str], None], *,
+def atomic_write(path: Path, write: Callable[[str], None], *, durable: bool = True,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
     """Replace ``path`` with what ``write(temp_path)`` writes, atomically and durably.
 
     ``write`` may write the temp file by name (usearch, numpy). A failure leaves the old
     file as it was and no temp file behind; ``on_error`` may turn the failure into a
-    clearer one (it is called before the original is re-raised).
+    clearer one (it is called before the original is re-raised). ``durable=False`` skips
+    the fsyncs, for caches (a thumbnail lost in a power cut is drawn again).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +51,8 @@ def atomic_write(path: Path, write: Callable[[str], None], *,
     os.close(fd)
     try:
         write(tmp)
-        fsync_file(tmp)
+        if durable:
+            fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
@@ -60,15 +62,16 @@ def atomic_write(path: Path, write: Callable[[str], None], *,
         if on_error is not None:
             on_error(exc)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     def write(tmp: str) -> None:
         with open(tmp, "wb") as f:
             f.write(data)
 
-    atomic_write(path, write)
+    atomic_write(path, write, durable=durable)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -130,7 +130,7 @@ class Engine:
 
     def remove_root(self, path: str | os.PathLike) -> int:
         root = norm(path)
-        if self.library.catalog.root_id(root) is None:
+        if self.library.root_id(root) is None:
             raise ConfigError(f"{path} is not an indexed folder")
         dropped = self.library.remove_root(root)
         self.save()

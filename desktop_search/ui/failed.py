@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from desktop_search.ui.controller import SearchController
-from desktop_search.ui.results import plain_tooltip
+from desktop_search.ui.text import plain_tooltip
 
 
 class FailedFilesDialog(QDialog):

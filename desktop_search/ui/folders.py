@@ -12,7 +12,7 @@ from desktop_search.core.store import Root
 from desktop_search.core.indexing import Snapshot
 from desktop_search.core.indexing.scan import is_under
 from desktop_search.ui.controller import SearchController
-from desktop_search.ui.results import plain_tooltip
+from desktop_search.ui.text import plain_tooltip
 
 def when_text(ts: float | None) -> str:
     if not ts:
@@ -107,7 +107,7 @@ class FoldersDialog(QDialog):
         progress, paused = self.controller.progress, self.controller.paused
         for r in roots:
             item = QTreeWidgetItem([r.path, f"{r.files:,}", root_state(r, progress, paused),
-                                    when_text(r.get("last_scan"))])
+                                    when_text(r.last_scan)])
             item.setToolTip(0, plain_tooltip(r.path))
             item.setData(0, Qt.ItemDataRole.UserRole, r.path)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

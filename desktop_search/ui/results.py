@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStac
 
 from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.ui.bridge import emit
+from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.widgets import EmptyState
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 SNIPPET_LINES = 2
@@ -43,11 +45,6 @@ def snippet_html(snippet: str, spans: list[tuple[int, int]], *, mark_style: str)
         pos = b
     out.append(html.escape(snippet[pos:]))
     return "".join(out)
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip that shows text literally (Qt guesses rich text otherwise)."""
-    return "<p style='white-space:pre'>" + html.escape(text) + "</p>"
 
 
 def relative_when(ts: float, now: float | None = None) -> str:
@@ -460,7 +457,6 @@ class ResultsPane(QStackedWidget):
     """The results list, or a helpful empty state when there is nothing to list."""
 
     def __init__(self, parent=None) -> None:
-        from desktop_search.ui.widgets import EmptyState
 
         super().__init__(parent)
         self.model = ResultsModel(self)

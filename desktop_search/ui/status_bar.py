@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWi
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.ui.bridge import emit
-from desktop_search.ui.results import plain_tooltip
+from desktop_search.ui.text import plain_tooltip
 from desktop_search.ui.widgets import ElidedLabel
 
 

@@ -6,7 +6,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
                                QWidget)
 
-from desktop_search.ui.results import plain_tooltip
+from desktop_search.ui.text import plain_tooltip
 
 
 class ElidedLabel(QWidget):

@@ -11,8 +11,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.core.embed.host import ModelState
@@ -21,12 +20,12 @@ from desktop_search.config import Settings
 from desktop_search.core.indexing import Snapshot
 from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
-from desktop_search.ui import desktop_open, questions
+from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
-from desktop_search.ui.failed import FailedFilesDialog
-from desktop_search.ui.folders import FoldersDialog
 from desktop_search.ui.keys import ResultKeys
+from desktop_search.ui.window_dialogs import WindowDialogs
+from desktop_search.ui.menus import build_menus
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
@@ -55,7 +54,7 @@ class SearchWindow(QMainWindow):
         self.opener: Opener = opener or desktop_open.open_with_system
         self.revealer: Opener = revealer or desktop_open.reveal_with_system
         self.choose_folder = choose_folder or (lambda: questions.choose_folder(self))
-        self._confirm_remove = confirm_remove or (lambda path: questions.confirm_remove(self, path))
+        self.confirm_remove = confirm_remove or (lambda path: questions.confirm_remove(self, path))
         self._state_path = Path(window_state_path) if window_state_path else None
         self._quitting = False
         self.roots: list[dict] = []
@@ -98,12 +97,10 @@ class SearchWindow(QMainWindow):
             self.tray = Tray(self)
             self.tray.show_requested.connect(self.show_and_raise)
             self.tray.toggle_requested.connect(self._on_tray_toggle_requested)
-            self.tray.pause_toggled.connect(self._on_pause_toggled)
+            self.tray.pause_toggled.connect(self.set_indexing_paused)
             self.tray.quit_requested.connect(self.quit)
             self.tray.show()
-        self.folders_dialog: FoldersDialog | None = None
-        self.failed_dialog: FailedFilesDialog | None = None
-        self.settings_window: SettingsDialog | None = None
+        self.dialogs = WindowDialogs(self)
 
         # -- names the tests and tools use for the parts' widgets
         sb, rp, st = self.search_bar, self.results, self.status
@@ -132,7 +129,7 @@ class SearchWindow(QMainWindow):
         self.preview.open_requested.connect(self.open_hit)
         self.preview.reveal_requested.connect(self.reveal_hit)
         self.preview.like_requested.connect(self.more_like_this)
-        st.pause_toggled.connect(self._on_pause_toggled)
+        st.pause_toggled.connect(self.set_indexing_paused)
         st.failed_clicked.connect(self.show_failed)
 
         # -- the controller says what happened
@@ -160,45 +157,8 @@ class SearchWindow(QMainWindow):
         self.search_edit.setFocus()
 
     def _build_actions_and_menus(self) -> None:
-        def act(text, slot, shortcut=None, checkable=False) -> QAction:
-            a = QAction(text, self)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-            a.setCheckable(checkable)
-            (a.toggled if checkable else a.triggered).connect(slot)
-            self.addAction(a)
-            return a
-
-        self.add_folder_action = act("&Add Folder…", self.add_folder_from_dialog, "Ctrl+O")
-        self.folders_action = act("&Folders…", self.show_folders)
-        self.settings_action = act("&Settings…", self.show_settings, "Ctrl+,")
-        self.quit_action = act("&Quit", self.quit, "Ctrl+Q")
-        # Enter, Ctrl+Enter and Ctrl+C are handled by the search field and list (so Ctrl+C
-        # still copies selected text); the menu only names them
-        self.open_action = act("&Open\tEnter", lambda: self.open_hit(self.current_hit()))
-        self.reveal_action = act("Show in &Folder\tCtrl+Enter", lambda: self.reveal_hit(self.current_hit()))
-        self.copy_action = act("&Copy Path\tCtrl+C", lambda: self.copy_path(self.current_hit()))
-        self.like_action = act("&More Like This", lambda: self.more_like_this(self.current_hit()), "Ctrl+M")
-        self.pause_action = act("&Pause Indexing", self._on_pause_toggled, checkable=True)
-        self.rescan_action = act("&Rescan All Folders", self.rescan)
-        self.failed_action = act("Files &Not Indexed…", self.show_failed)
-        self.about_action = act("&About Desktop Search", self.show_about)
-
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addActions([self.add_folder_action, self.folders_action])
-        m.addSeparator()
-        m.addAction(self.settings_action)
-        m.addSeparator()
-        m.addAction(self.quit_action)
-        m = mb.addMenu("&Result")
-        m.addActions([self.open_action, self.reveal_action, self.copy_action, self.like_action])
-        m = mb.addMenu("&Index")
-        m.addActions([self.pause_action, self.rescan_action, self.failed_action])
-        m = mb.addMenu("&Help")
-        m.addAction(self.about_action)
+        build_menus(self)
         self._update_result_actions()
-
 
     # ------------------------------------------------------------------------ query
     def _on_search_bar_request_changed(self, request: SearchRequest | None) -> None:
@@ -393,48 +353,17 @@ class SearchWindow(QMainWindow):
         self.controller.rescan([r.path for r in self.roots])
 
     def show_folders(self) -> None:
-        if self.folders_dialog is None:
-            self.folders_dialog = FoldersDialog(self.controller, choose_folder=self.choose_folder,
-                                                confirm=self._confirm_remove, parent=self)
-        self.folders_dialog.set_roots(self.roots)
-        self.controller.refresh_catalog()
-        self.folders_dialog.show()
-        self.folders_dialog.raise_()
+        self.dialogs.show_folders()
 
     def show_failed(self) -> None:
-        if self.failed_dialog is None:
-            self.failed_dialog = FailedFilesDialog(self.controller, parent=self)
-        self.failed_dialog.set_failed(self.failed)
-        self.controller.refresh_catalog()
-        self.failed_dialog.show()
-        self.failed_dialog.raise_()
+        self.dialogs.show_failed()
 
     def settings_dialog(self) -> SettingsDialog:
-        from desktop_search.paths import default_data_dir
-
-        eng = self.controller.engine    # launchers carry a data folder other than the default
-        data_dir = (str(eng.data_dir) if eng is not None
-                    and Path(eng.data_dir).resolve() != default_data_dir().resolve() else None)
-        return SettingsDialog(self.controller.settings,
-                              tray_available=tray_available(), parent=self,
-                              data_dir=data_dir)
+        return self.dialogs.settings_dialog()
 
     def show_settings(self) -> SettingsDialog:
         """Open the settings dialog (window-modal, not blocking); OK applies and saves."""
-        if self.settings_window is not None:
-            self.settings_window.raise_()
-            return self.settings_window
-        dlg = self.settings_dialog()
-        self.settings_window = dlg
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.accepted.connect(lambda: dlg.result_settings is not None
-                             and self.controller.apply_settings(dlg.result_settings))
-        dlg.finished.connect(self._on_settings_finished)
-        dlg.open()
-        return dlg
-
-    def _on_settings_finished(self, _result: int) -> None:
-        self.settings_window = None
+        return self.dialogs.show_settings()
 
     def show_about(self) -> None:
         questions.show_about(self)
@@ -457,7 +386,7 @@ class SearchWindow(QMainWindow):
             self.add_folders(paths)
 
     # ------------------------------------------------------------------------ pause, tray, close
-    def _on_pause_toggled(self, checked: bool) -> None:
+    def set_indexing_paused(self, checked: bool) -> None:
         self.controller.set_paused(bool(checked))
         self._show_progress(self.controller.progress)
 
@@ -487,44 +416,16 @@ class SearchWindow(QMainWindow):
             self.hide()
             self.tray.hint_once()
             return
-        for d in (self.folders_dialog, self.failed_dialog):
-            if d is not None:
-                d.close()
+        self.dialogs.close()
         if self.tray is not None:
             self.tray.hide()
         event.accept()
         emit(self.quit_requested)
 
     # ------------------------------------------------------------------------ persistence
-    def _qsettings(self) -> QSettings | None:
-        if self._state_path is None:
-            return None
-        return QSettings(str(self._state_path), QSettings.Format.IniFormat)
-
     def _restore_window_state(self) -> None:
-        qs = self._qsettings()
-        if qs is None:
-            self.splitter.setSizes([620, 480])
-            return
-        geo = qs.value("window/geometry")
-        if isinstance(geo, QByteArray) and not geo.isEmpty():
-            self.restoreGeometry(geo)
-        split = qs.value("window/splitter")
-        if not (isinstance(split, QByteArray) and self.splitter.restoreState(split)):
-            self.splitter.setSizes([620, 480])
-        date = qs.value("filters/date")
-        if date is not None:
-            try:
-                self.search_bar.date_combo.setCurrentIndex(max(0, min(int(date), self.search_bar.date_combo.count() - 1)))
-            except (TypeError, ValueError):
-                pass
+        window_state.restore(self, self._state_path)
 
     def save_window_state(self) -> None:
-        qs = self._qsettings()
-        if qs is None:
-            return
-        qs.setValue("window/geometry", self.saveGeometry())
-        qs.setValue("window/splitter", self.splitter.saveState())
-        qs.setValue("filters/date", self.search_bar.date_combo.currentIndex())
-        qs.sync()
-        emit(self.state_saved)
+        if window_state.save(self, self._state_path):
+            emit(self.state_saved)

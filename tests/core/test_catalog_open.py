@@ -9,12 +9,14 @@ import textwrap
 from pathlib import Path
 
 from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.store.tables import RootRows
 
 _HOLD = textwrap.dedent("""
     import sys, time
     from desktop_search.core.store.catalog import Catalog
+    from desktop_search.core.store.tables import RootRows
     cat = Catalog(sys.argv[1])
-    cat.add_root("/somewhere")
+    RootRows(cat).add("/somewhere")
     print("open", flush=True)
     if sys.argv[2] == "close":
         cat.close()
@@ -47,7 +49,7 @@ def test_killed_process_leads_to_a_check_and_a_clean_one_does_not(tmp_path: Path
         proc.wait(10)
     cat = Catalog(db)
     assert cat.checked, "the process was killed with the catalog open"
-    assert [r.path for r in cat.roots()] == ["/somewhere"]
+    assert [r.path for r in RootRows(cat).all()] == ["/somewhere"]
     cat.close()
     again = Catalog(db)
     assert not again.checked, "one check per unclean shutdown"

@@ -13,7 +13,7 @@ from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.rows import NewChunk
 from desktop_search.core.store.schema import (SCHEMA_VERSION, CatalogNeedsUpgrade, CatalogTooNew,
                                               schema_version)
-from desktop_search.core.store.tables import ChunkVectors, PictureRows
+from desktop_search.core.store.tables import ChunkVectors, PictureRows, RootRows
 from desktop_search.core.store.word_feed import WordFeed
 
 # The layout of version 1 exactly as it shipped (frozen here: a migration is tested
@@ -75,7 +75,7 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
     # version 4: the FTS5 table is gone (the word index is rebuilt from the chunks, and
     # the file's language detected for it)
     assert cat.connection().execute("SELECT 1 FROM sqlite_master WHERE name='chunks_fts'").fetchone() is None
-    assert [r.path for r in cat.roots()] == ["/docs"]
+    assert [r.path for r in RootRows(cat).all()] == ["/docs"]
     assert cat.get_file("/docs/a.txt").n_chunks == 2
     assert ChunkVectors(cat).count_unembedded() == 1 and list(ChunkVectors(cat).embedded_ids()) == [1]
     feed = WordFeed(cat, folder=tmp_path / "words")

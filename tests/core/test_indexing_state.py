@@ -24,7 +24,7 @@ class Recorder:
             self.threads.add(threading.current_thread().name)
             self.cond.notify_all()
 
-    def file_failed(self, path: str, reason: str) -> None:
+    def notice(self, notice) -> None:
         pass
 
     def mark(self) -> int:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from desktop_search.core.store.tables import RootRows
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.embed.clip import ClipEmbedder, build_tiny_clip
 from desktop_search.core.store.picture_index import PictureIndex
@@ -24,7 +25,7 @@ def tiny_clip(tmp_path_factory):
 def _pictures(folder, catalog):
     folder.mkdir()
     colours = {"red.png": (220, 30, 30), "blue.jpg": (20, 40, 210), "green.webp": (30, 200, 40)}
-    rid = catalog.add_root(str(folder))
+    rid = RootRows(catalog).add(str(folder))
     ids = {}
     for name, rgb in colours.items():
         p = folder / name
@@ -151,7 +152,7 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
         eng.index_service().run_until_idle()
         assert eng.picture_index().pending() == 0
         ids = {os.path.basename(p): f.id for p, f in eng.catalog.files_of_root(
-            eng.catalog.root_id(str(docs))).items()}
+            eng.library.root_id(str(docs))).items()}
         hits = eng.search("red paint", k=10)
         names = [os.path.basename(h.path) for h in hits]
         assert names[0] == "note.txt"                     # the best text hit leads

@@ -23,7 +23,7 @@ def engine(data_dir, hash_embedder):
 def _put(engine, tmp_path, text, spans) -> list:
     root = tmp_path / "docs"
     root.mkdir(exist_ok=True)
-    rid = engine.catalog.add_root(str(root))
+    rid = engine.library.add_root(str(root))
     fid, _ = engine.catalog.put_file(
         path=str(root / "f.txt"), root_id=rid, size=len(text), mtime_ns=0, digest="x",
         kind="text", title=None, heading="f",

@@ -195,7 +195,7 @@ def test_paused_folder_is_left_alone_until_resumed(service, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     svc.add_root(str(other))
-    assert eventually(lambda: svc.wait_idle(0) and eng.catalog.root_id(str(other)) is not None)
+    assert eventually(lambda: svc.wait_idle(0) and eng.library.root_id(str(other)) is not None)
     eng.library.set_root_paused(str(docs), True)
     (docs / "while-paused.txt").write_text("written while the folder was paused")
     (docs / "first.txt").unlink()

@@ -23,8 +23,8 @@ class Recorder:
     def snapshot_changed(self, p):
         self.progress = p
 
-    def file_failed(self, path, reason):
-        self.failures.append((path, reason))
+    def notice(self, notice):
+        self.failures.append((notice.path or "", notice.text))
 
 
 def files(eng):

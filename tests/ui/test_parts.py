@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QTextDocument
 
+from desktop_search.core.store import Root
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.ui.results import snippet_html, type_icon
 from desktop_search.ui.status_bar import human_duration, progress_text
@@ -103,7 +104,7 @@ def test_empty_state_wording():
     from desktop_search.core.search import Filters, SimilarTo, TextQuery
     from desktop_search.ui.results import empty_state_text
 
-    roots = [{"path": "/d", "files": 3}]
+    roots = [Root(id=1, path="/d", files=3)]
     assert empty_state_text(opening=True, roots=[], request=None, answered=False,
                             filtered=False, busy=False)[0] == "Opening your index…"
     assert empty_state_text(opening=False, roots=[], request=None, answered=False,

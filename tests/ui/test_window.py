@@ -187,7 +187,7 @@ def test_corrupt_files_are_listed_with_reasons_and_can_be_retried(harness, corpu
     qtbot.waitUntil(lambda: len(w.failed) == 2, timeout=10_000)
     assert w.failed_button.isVisible() and w.failed_button.text() == "2 not indexed"
     w.show_failed()
-    dlg = w.failed_dialog
+    dlg = w.dialogs.failed
     qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == 2)
     reasons = dlg.reasons()
     assert set(map(os.path.basename, reasons)) == {"broken.pdf", "report.docx"}
@@ -195,7 +195,7 @@ def test_corrupt_files_are_listed_with_reasons_and_can_be_retried(harness, corpu
     assert "zip" in reasons[str(corpus / "report.docx")].lower()
     # retrying a file that is still broken fails again, with its reason
     failures = []
-    w.controller.file_failed.connect(lambda p, r: failures.append(p))
+    w.controller.noticed.connect(lambda n: failures.append(n.path))
     dlg.retry_all_button.click()
     qtbot.waitUntil(lambda: set(failures) >= set(reasons), timeout=30_000)
     # fixed, then retried: it leaves the list
@@ -302,7 +302,7 @@ def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
     w.folder_combo.setCurrentIndex(0)
     # the folders dialog: counts, state, pause, remove
     w.show_folders()
-    dlg = w.folders_dialog
+    dlg = w.dialogs.folders
     qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == 2)
     rows = {dlg.tree.topLevelItem(i).text(0): dlg.tree.topLevelItem(i) for i in range(2)}
     assert rows[str(corpus)].text(1) == str(len(CORPUS))

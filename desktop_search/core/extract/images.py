@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop_search.fileio import atomic_write_bytes
 from desktop_search.core.extract.common import Extracted
 from desktop_search.errors import CorruptFile, ExtractError, TooLarge, UnsupportedFile
 
@@ -445,10 +446,7 @@ def make_thumbnail(path: str | os.PathLike[str], *, cache_dir: str | os.PathLike
             raise CorruptFile(f"damaged picture: {_short(e)}") from None
         buf = io.BytesIO()
         frame.save(buf, "PNG")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(buf.getvalue())
-    os.replace(tmp, out)
+    atomic_write_bytes(out, buf.getvalue(), durable=False)   # a cache: no fsync
     return out
 
 

@@ -14,10 +14,10 @@ import os
 import stat
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-import numpy as np
 
 from desktop_search.config import Settings
 from desktop_search.core import extract as ex
@@ -67,13 +67,7 @@ CHANGED = frozenset({Outcome.INDEXED, Outcome.MOVED, Outcome.COPIED, Outcome.DEL
 class Counters:
     """What one indexing run did; the CLI prints it, tests check it."""
 
-    indexed: int = 0
-    unchanged: int = 0
-    moved: int = 0
-    copied: int = 0
-    deleted: int = 0
-    skipped: int = 0
-    failed: int = 0
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
     chunks_added: int = 0
     chunks_embedded: int = 0
     ocr_done: int = 0
@@ -84,8 +78,15 @@ class Counters:
         return time.monotonic() - self.started
 
     def count(self, outcome: Outcome) -> None:
-        name = outcome.value
-        setattr(self, name, getattr(self, name) + 1)
+        self.outcomes[outcome] += 1
+
+    indexed = property(lambda self: self.outcomes[Outcome.INDEXED])
+    unchanged = property(lambda self: self.outcomes[Outcome.UNCHANGED])
+    moved = property(lambda self: self.outcomes[Outcome.MOVED])
+    copied = property(lambda self: self.outcomes[Outcome.COPIED])
+    deleted = property(lambda self: self.outcomes[Outcome.DELETED])
+    skipped = property(lambda self: self.outcomes[Outcome.SKIPPED])
+    failed = property(lambda self: self.outcomes[Outcome.FAILED])
 
 
 class Ingest:

@@ -267,7 +267,7 @@ class IndexService:
 
     def _run(self, cmd: Command) -> None:
         if isinstance(cmd, RemoveRoot):
-            if self.library.catalog.root_id(cmd.path) is not None:
+            if self.library.root_id(cmd.path) is not None:
                 self.library.remove_root(cmd.path)
                 self.library.save()
                 self.progress.changed()

@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-import numpy as np
 
 from desktop_search.core import lang
 from desktop_search.core.store import schema
 from desktop_search.core.store.rows import (FAILED, FILE_COLS, INDEXED, SKIPPED, ChunkRow, FileRow,
-                                            NewChunk, Root)
+                                            NewChunk)
 from desktop_search.core.store.session import Session
 from desktop_search.core.store.word_index import Source
 from desktop_search.errors import DesktopSearchError, IndexCorrupt
@@ -186,44 +185,7 @@ class Catalog:
             "INSERT INTO meta(key, value) VALUES('vector_generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1")
 
-    # -- roots ---------------------------------------------------------------------------
-    def add_root(self, path: str) -> int:
-        with self.transaction() as c:
-            c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
-            return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
-
-    def absorb_root(self, inner: str, *, into: str) -> None:
-        """A new root that contains an older one takes over its files."""
-        with self.transaction() as c:
-            c.execute("UPDATE files SET root_id=(SELECT id FROM roots WHERE path=?) "
-                      "WHERE root_id=(SELECT id FROM roots WHERE path=?)", (into, inner))
-            c.execute("DELETE FROM roots WHERE path=?", (inner,))
-
-    def roots(self) -> list[Root]:
-        rows = self.connection().execute(
-            "SELECT r.id, r.path, r.paused, r.added_at, r.last_scan, "
-            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed') "
-            "FROM roots r ORDER BY r.path").fetchall()
-        return [Root(id=r[0], path=r[1], paused=bool(r[2]), added_at=r[3], last_scan=r[4],
-                     files=r[5]) for r in rows]
-
-    def root_list(self) -> list[Root]:
-        """Every root without its file count: cheap, for per-file decisions."""
-        return [Root(id=r[0], path=r[1], paused=bool(r[2])) for r in self.connection().execute(
-            "SELECT id, path, paused FROM roots")]
-
-    def root_id(self, path: str) -> int | None:
-        row = self.connection().execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()
-        return row[0] if row else None
-
-    def set_root_paused(self, path: str, paused: bool) -> None:
-        with self.transaction() as c:
-            c.execute("UPDATE roots SET paused=? WHERE path=?", (int(paused), path))
-
-    def mark_root_scanned(self, root_id: int) -> None:
-        with self.transaction() as c:
-            c.execute("UPDATE roots SET last_scan=? WHERE id=?", (time.time(), root_id))
-
+    # -- roots (their rows are tables.RootRows; forgetting one drops its files) ----------
     def remove_root(self, path: str) -> list[int]:
         """Forget a root and every file under it; returns the chunk ids dropped."""
         with self.transaction() as c:
@@ -437,26 +399,6 @@ class Catalog:
 
     def count_chunks(self) -> int:
         return self.connection().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-
-    def ids_upto(self, max_id: int) -> np.ndarray:
-        rows = self.connection().execute("SELECT id FROM chunks WHERE id <= ?", (max_id,)).fetchall()
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-
-    def count_upto(self, max_id: int) -> int:
-        return self.connection().execute("SELECT COUNT(*) FROM chunks WHERE id <= ?",
-                                    (max_id,)).fetchone()[0]
-
-    def set_languages(self, langs: dict[int, str]) -> None:
-        """Record files' languages (file id -> ISO 639-1): files indexed before they were."""
-        with self.transaction() as c:
-            c.executemany("UPDATE files SET lang=? WHERE id=?", [(v, k) for k, v in langs.items()])
-
-    def passages_after(self, after: int, limit: int) -> list[tuple[int, str, str, str | None, int]]:
-        """(id, text, heading if first, file language, file id) above ``after``, in id order."""
-        return self.connection().execute(
-            "SELECT c.id, c.text, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, f.lang, f.id "
-            "FROM chunks c JOIN files f ON f.id=c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?",
-            (after, limit)).fetchall()
 
     # -- checks and status ---------------------------------------------------------------
     def count_duplicate_paths(self) -> int:

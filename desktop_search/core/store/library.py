@@ -24,7 +24,7 @@ from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, NewChunk, Root
 from desktop_search.core.store.schema import CatalogNeedsUpgrade
-from desktop_search.core.store.tables import ChunkVectors, NextVectors, PictureRows
+from desktop_search.core.store.tables import ChunkVectors, NextVectors, PictureRows, RootRows
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.core.store.word_feed import WordFeed
 from desktop_search.core.store.word_index import WordIndex
@@ -55,6 +55,7 @@ class Library:
         self.vector_rows = ChunkVectors(self.catalog)
         self.next_vectors = NextVectors(self.catalog)
         self.picture_rows = PictureRows(self.catalog)
+        self.root_rows = RootRows(self.catalog)
         self._lock = threading.RLock()
         self._vectors: VectorIndex | None = None
         #: builds the picture index when "search pictures by what they show" is on
@@ -81,7 +82,7 @@ class Library:
             log.warning("%s; set it aside and rebuilding the index", exc)
             cat = Catalog(path)
             for root in self._saved_roots():
-                cat.add_root(root)
+                RootRows(cat).add(root)
             self.notice = (f"The index was damaged ({exc}); it was set aside and is being "
                            "rebuilt from your folders.")
             return cat
@@ -110,7 +111,7 @@ class Library:
 
     def _save_roots(self) -> None:
         atomic_write_text(self.data_dir / "roots.json",
-                          json.dumps([r.path for r in self.catalog.roots()]))
+                          json.dumps([r.path for r in self.root_rows.all()]))
 
     # -- what answers ----------------------------------------------------------------------
     @property
@@ -253,18 +254,23 @@ class Library:
 
     # -- roots -----------------------------------------------------------------------------
     def roots(self) -> list[Root]:
-        return self.catalog.roots()
+        return self.root_rows.all()
 
     def root_list(self) -> list[Root]:
         """Every root, without counting its files (cheap)."""
-        return self.catalog.root_list()
+        return self.root_rows.brief()
 
-    def add_root(self, root: str, *, absorbs: Sequence[str] = ()) -> None:
-        """Index a folder; roots inside it (``absorbs``) hand their files over to it."""
-        self.catalog.add_root(root)
+    def root_id(self, root: str) -> int | None:
+        return self.root_rows.id_of(root)
+
+    def add_root(self, root: str, *, absorbs: Sequence[str] = ()) -> int:
+        """Index a folder; roots inside it (``absorbs``) hand their files over to it.
+        Returns its id."""
+        root_id = self.root_rows.add(root)
         for inner in absorbs:
-            self.catalog.absorb_root(inner, into=root)
+            self.root_rows.absorb(inner, into=root)
         self._save_roots()
+        return root_id
 
     def remove_root(self, root: str) -> int:
         """Forget a folder and every file under it; returns the passages dropped."""
@@ -274,10 +280,10 @@ class Library:
         return len(dropped)
 
     def set_root_paused(self, root: str, paused: bool) -> None:
-        self.catalog.set_root_paused(root, paused)
+        self.root_rows.set_paused(root, paused)
 
     def mark_root_scanned(self, root_id: int) -> None:
-        self.catalog.mark_root_scanned(root_id)
+        self.root_rows.mark_scanned(root_id)
 
     # -- reads the other wings need -------------------------------------------------------------
     def get_file(self, path: str) -> FileRow | None:

@@ -5,12 +5,13 @@ so a vector stored here is one commit like any other; ``Library`` is what calls 
 """
 from __future__ import annotations
 
+import time
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
-from desktop_search.core.store.rows import FILE_COLS, FileRow
+from desktop_search.core.store.rows import FILE_COLS, FileRow, Root
 from desktop_search.core.store.schema import NEXT_VECTORS
 
 
@@ -223,3 +224,48 @@ class PictureRows:
     def clear(self) -> None:
         with self.catalog.transaction() as c:
             c.execute("DELETE FROM picture_vectors")
+
+
+class RootRows:
+    """``roots``: the folders the user asked to index."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def add(self, path: str) -> int:
+        with self.catalog.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
+            return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
+
+    def absorb(self, inner: str, *, into: str) -> None:
+        """A new root that contains an older one takes over its files."""
+        with self.catalog.transaction() as c:
+            c.execute("UPDATE files SET root_id=(SELECT id FROM roots WHERE path=?) "
+                      "WHERE root_id=(SELECT id FROM roots WHERE path=?)", (into, inner))
+            c.execute("DELETE FROM roots WHERE path=?", (inner,))
+
+    def all(self) -> list[Root]:
+        """Every root with its count of indexed files."""
+        rows = self.catalog.connection().execute(
+            "SELECT r.id, r.path, r.paused, r.added_at, r.last_scan, "
+            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed') "
+            "FROM roots r ORDER BY r.path").fetchall()
+        return [Root(id=r[0], path=r[1], paused=bool(r[2]), added_at=r[3], last_scan=r[4],
+                     files=r[5]) for r in rows]
+
+    def brief(self) -> list[Root]:
+        """Every root without its file count: cheap, for per-file decisions."""
+        return [Root(id=r[0], path=r[1], paused=bool(r[2])) for r in self.catalog.connection().execute(
+            "SELECT id, path, paused FROM roots")]
+
+    def id_of(self, path: str) -> int | None:
+        row = self.catalog.connection().execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def set_paused(self, path: str, paused: bool) -> None:
+        with self.catalog.transaction() as c:
+            c.execute("UPDATE roots SET paused=? WHERE path=?", (int(paused), path))
+
+    def mark_scanned(self, root_id: int) -> None:
+        with self.catalog.transaction() as c:
+            c.execute("UPDATE roots SET last_scan=? WHERE id=?", (time.time(), root_id))

@@ -46,7 +46,7 @@ class WordFeed:
         self.opened_from = "snapshot" if loaded else "rebuilt"
         job: Callable[[], None]
         if loaded:
-            gap = self.catalog.count_chunks() - self.catalog.count_upto(self.words.max_id)
+            gap = self.catalog.count_chunks() - self._count_upto(self.words.max_id)
             small = gap < SYNC_WORDS_LIMIT and len(self.words) < SYNC_WORDS_LIMIT
             job = self._catch_up
         else:
@@ -68,8 +68,8 @@ class WordFeed:
 
     def _catch_up(self) -> None:
         with self.catalog.write_lock:
-            self.words.catch_up(newer=self._sources, ids_upto=self.catalog.ids_upto,
-                                count_upto=self.catalog.count_upto)
+            self.words.catch_up(newer=self._sources, ids_upto=self._ids_upto,
+                                count_upto=self._count_upto)
         self.words.save()
 
     def rebuild(self) -> None:
@@ -82,7 +82,7 @@ class WordFeed:
         Files from before languages were recorded get theirs now (from their first passage)."""
         last = after
         while not self._stop.is_set():
-            rows = self.catalog.passages_after(last, batch)
+            rows = self._passages_after(last, batch)
             if not rows:
                 return
             last = rows[-1][0]
@@ -95,8 +95,28 @@ class WordFeed:
                         code = guessed[fid] = lang.text_language([text])
                 out.append(Source(cid, text, heading, code))
             if guessed and not self.catalog.read_only:
-                self.catalog.set_languages(guessed)
+                self._set_languages(guessed)
             yield out
+
+    def _ids_upto(self, max_id: int) -> np.ndarray:
+        rows = self.catalog.connection().execute("SELECT id FROM chunks WHERE id <= ?", (max_id,)).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def _count_upto(self, max_id: int) -> int:
+        return self.catalog.connection().execute("SELECT COUNT(*) FROM chunks WHERE id <= ?",
+                                    (max_id,)).fetchone()[0]
+
+    def _set_languages(self, langs: dict[int, str]) -> None:
+        """Record files' languages (file id -> ISO 639-1): files indexed before they were."""
+        with self.catalog.transaction() as c:
+            c.executemany("UPDATE files SET lang=? WHERE id=?", [(v, k) for k, v in langs.items()])
+
+    def _passages_after(self, after: int, limit: int) -> list[tuple[int, str, str, str | None, int]]:
+        """(id, text, heading if first, file language, file id) above ``after``, in id order."""
+        return self.catalog.connection().execute(
+            "SELECT c.id, c.text, CASE WHEN c.ord=0 THEN f.heading ELSE '' END, f.lang, f.id "
+            "FROM chunks c JOIN files f ON f.id=c.file_id WHERE c.id > ? ORDER BY c.id LIMIT ?",
+            (after, limit)).fetchall()
 
     def _on_commit(self, added: list[Source], dropped: list[int]) -> None:
         """After a commit (still holding the write lock): the word index follows."""
@@ -129,7 +149,7 @@ class WordFeed:
             return 0, 0
         with self.catalog.write_lock:
             have = self.words.live_ids()
-            want = self.catalog.ids_upto(2**62)
+            want = self._ids_upto(2**62)
         return int(len(np.setdiff1d(have, want))), int(len(np.setdiff1d(want, have)))
 
     def close(self) -> None:

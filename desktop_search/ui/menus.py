@@ -1,0 +1,50 @@
+"""The window's actions and menu bar: every command a person can give, in one place."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from desktop_search.ui.window import SearchWindow
+
+
+def build_menus(w: SearchWindow) -> None:
+    """Make the window's actions (``w.open_action`` ...) and its menu bar."""
+    def act(text, slot, shortcut=None, checkable=False) -> QAction:
+        a = QAction(text, w)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+        a.setCheckable(checkable)
+        (a.toggled if checkable else a.triggered).connect(slot)
+        w.addAction(a)
+        return a
+
+    w.add_folder_action = act("&Add Folder…", w.add_folder_from_dialog, "Ctrl+O")
+    w.folders_action = act("&Folders…", w.show_folders)
+    w.settings_action = act("&Settings…", w.show_settings, "Ctrl+,")
+    w.quit_action = act("&Quit", w.quit, "Ctrl+Q")
+    # Enter, Ctrl+Enter and Ctrl+C are handled by the search field and list (so Ctrl+C
+    # still copies selected text); the menu only names them
+    w.open_action = act("&Open\tEnter", lambda: w.open_hit(w.current_hit()))
+    w.reveal_action = act("Show in &Folder\tCtrl+Enter", lambda: w.reveal_hit(w.current_hit()))
+    w.copy_action = act("&Copy Path\tCtrl+C", lambda: w.copy_path(w.current_hit()))
+    w.like_action = act("&More Like This", lambda: w.more_like_this(w.current_hit()), "Ctrl+M")
+    w.pause_action = act("&Pause Indexing", w.set_indexing_paused, checkable=True)
+    w.rescan_action = act("&Rescan All Folders", w.rescan)
+    w.failed_action = act("Files &Not Indexed…", w.show_failed)
+    w.about_action = act("&About Desktop Search", w.show_about)
+
+    mb = w.menuBar()
+    m = mb.addMenu("&File")
+    m.addActions([w.add_folder_action, w.folders_action])
+    m.addSeparator()
+    m.addAction(w.settings_action)
+    m.addSeparator()
+    m.addAction(w.quit_action)
+    m = mb.addMenu("&Result")
+    m.addActions([w.open_action, w.reveal_action, w.copy_action, w.like_action])
+    m = mb.addMenu("&Index")
+    m.addActions([w.pause_action, w.rescan_action, w.failed_action])
+    m = mb.addMenu("&Help")
+    m.addAction(w.about_action)

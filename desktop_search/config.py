@@ -8,7 +8,10 @@ from pathlib import Path
 from desktop_search.fileio import atomic_write_text
 from desktop_search.errors import ConfigError
 
+#: the English model: what "auto" starts with, and what an English library keeps
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+#: the app chooses the model for the files' languages (``core.embed.host``)
+AUTO_MODEL = "auto"
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
@@ -18,8 +21,10 @@ DEFAULT_EXCLUDES = (
 
 @dataclass
 class Settings:
-    #: sentence-transformers model: a name, a folder, or "all-MiniLM-L6-v2" (packaged, offline)
-    model: str = DEFAULT_MODEL
+    #: "auto" (chosen for the files' languages: English, or the multilingual model), a
+    #: registered name ("all-MiniLM-L6-v2", "multilingual-e5-small"), or any
+    #: sentence-transformers model name or folder: the user's choice, never overridden
+    model: str = AUTO_MODEL
     #: "auto" picks CUDA, then MPS, then CPU
     device: str = "auto"
     #: embedding backend: "auto" (ONNX Runtime when the model can be exported, else torch),

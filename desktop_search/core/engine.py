@@ -149,7 +149,8 @@ class Engine:
     # -- search ------------------------------------------------------------------------------
     def question(self, text: str) -> Question:
         """``text`` analyzed once: its language, its words (``search.question``)."""
-        return ask(" ".join(text.split()), index_languages=self.library.words.index_languages())
+        return ask(" ".join(text.split()), index_languages=self.library.words.index_languages(),
+                   prior=self.models.documents())
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                dense: bool = True) -> list[Hit]:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from desktop_search import paths
-from desktop_search.config import Settings
+from desktop_search.config import AUTO_MODEL, Settings
 from desktop_search.errors import DesktopSearchError
 from desktop_search.ui.bridge import emit
 
@@ -118,7 +118,7 @@ def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedde
         from desktop_search.core.engine import Engine
 
         emb = embedder
-        if emb is not None and getattr(emb, "model_id", None) is not None:
+        if emb is not None and settings.model.strip().lower() != AUTO_MODEL:
             from desktop_search.core.embed import resolve_model
 
             try:

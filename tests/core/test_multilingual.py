@@ -108,7 +108,7 @@ def test_advice_offers_the_multilingual_model_for_portuguese_files():
     en = models.profile_texts(list(EN.values()) * 3)
     assert pt.main() == "pt" and en.main() == "en"
     advice = models.advise(model=PACKAGED_ID, documents=pt)
-    assert advice.suggested == "multilingual-e5-small" and "pt" in advice.reason
+    assert advice.suggested == "multilingual-e5-small" and "Portuguese" in advice.reason
     assert models.advise(model=PACKAGED_ID, documents=en).suggested is None
     assert models.advise(model=registry.MULTILINGUAL.model_id, documents=pt).suggested is None
     # English files, but the person searches in Portuguese
@@ -174,3 +174,18 @@ def test_use_fallback_embeds_across_languages():
     names = list(PT) + list(EN)
     assert names[int(np.argmax(docs @ emb.embed_query("por que os vulcões entram em erupção?")))] == "vulcoes.txt"
     assert names[int(np.argmax(docs @ emb.embed_query("migração das baleias")))] == "whales.txt"
+
+
+def test_a_portuguese_question_called_galician_counts_as_portuguese():
+    """py3langid calls "perda de manguezais na costa" Galician; over a library in
+    Portuguese and English it is Portuguese (the library's languages are the prior)."""
+    from desktop_search.core import lang
+    from desktop_search.core.search import ask
+
+    q = "perda de manguezais na costa"
+    assert lang.detect(q).code == "gl"
+    assert lang.detect(q, prior={"pt": 0.6, "en": 0.4}).code == "pt"
+    asked = ask(q, index_languages=["pt", "en"], prior={"pt": 0.6, "en": 0.4})
+    assert asked.language.code == "pt"
+    # an English library does not make a Portuguese question English
+    assert lang.detect("como se formam os recifes de coral", prior={"en": 1.0}).code == "pt"

@@ -61,6 +61,10 @@ def embedder_for(settings):
     """The embedder the app runs for these settings (the engine, the window and the
     tests' model fixture all build it here, so tests run what ships)."""
     from desktop_search import paths
+    from desktop_search.config import AUTO_MODEL, DEFAULT_MODEL
 
-    return make_embedder(settings.model, device=settings.device, backend=settings.backend,
+    # "auto" starts as the English model; core.embed.host.ModelHost settles the choice
+    # for the files once there are some
+    name = DEFAULT_MODEL if settings.model.strip().lower() == AUTO_MODEL else settings.model
+    return make_embedder(name, device=settings.device, backend=settings.backend,
                          cache_dir=paths.cache_dir())

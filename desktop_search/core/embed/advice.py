@@ -9,11 +9,13 @@ current vectors keep answering (``ModelHost.switch``).
 from __future__ import annotations
 
 import json
+import locale
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from desktop_search.core import lang
-from desktop_search.core.embed.registry import ModelInfo, by_model_id, lookup, multilingual
+from desktop_search.core.embed.registry import ENGLISH, ModelInfo, by_model_id, lookup, multilingual
 
 #: passages sampled to tell a collection's languages (spread over the whole catalog)
 SAMPLE = 300
@@ -45,9 +47,95 @@ class ModelAdvice:
     reason: str                           # one sentence a person understands
     documents: dict[str, float] = field(default_factory=dict)   # language -> share
     queries: dict[str, int] = field(default_factory=dict)       # language -> count
+    #: what the switch costs: passages to embed again, and about how long (seconds)
+    passages: int = 0
+    cost_s: float = 0.0
+    #: the suggested model in plain words ("every language")
+    suggested_label: str = ""
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def cost_text(self) -> str:
+        """"re-reads 1,234 passages, about 3 minutes; searching keeps working meanwhile"."""
+        return (f"re-reads {self.passages:,} passages in the background, about "
+                f"{human_duration(self.cost_s)}; searching keeps working meanwhile")
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model understands the files, and why, in plain words."""
+    name: str              # registry name (or the user's own model)
+    auto: bool             # chosen by the app for these files (not by the user in Settings)
+    label: str             # "English", "about 100 languages"
+    reason: str            # "your files are 60% in Portuguese"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def sentence(self) -> str:
+        """"Understands about 100 languages · chosen for your files: 60% Portuguese"."""
+        how = "chosen for your files: " if self.auto else "your choice in Settings"
+        return f"Understands {self.label} · {how}{self.reason if self.auto else ''}"
+
+
+def language_name(code: str) -> str:
+    """"Portuguese" for "pt" (ISO 639), the code itself when unknown."""
+    try:
+        from iso639 import Lang
+
+        return Lang(code).name
+    except Exception:  # noqa: BLE001 - a name is a nicety; the code still says it
+        return code
+
+
+def human_duration(seconds: float) -> str:
+    if seconds < 90:
+        return "a minute" if seconds > 30 else "less than a minute"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def locale_language() -> str | None:
+    """The language of the computer's locale (ISO 639-1), None when it says none (C, POSIX)."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var)
+        if value:
+            code = value.split(":")[0].split(".")[0].split("_")[0].lower()
+            return None if code in ("c", "posix", "") else code
+    try:
+        code = (locale.getlocale()[0] or "").split("_")[0].lower()
+    except ValueError:
+        return None
+    return code or None
+
+
+def choose(*, documents: LanguageProfile, queries: dict[str, int] | None = None,
+           system: str | None = None) -> tuple[ModelInfo, str]:
+    """The model for a new library, and why: a library in English (read in English, asked
+    in English, on an English or unknown locale) keeps the English model, the fastest;
+    anything else gets the multilingual one, when it is installed."""
+    better = multilingual()
+    if better is None:
+        return ENGLISH, "the only model installed"
+    foreign = {code: s for code, s in documents.shares.items() if code != "en"}
+    share = sum(foreign.values())
+    if share >= FOREIGN_SHARE:
+        top = sorted(foreign, key=foreign.get, reverse=True)[:2]
+        named = " and ".join(f"{round(100 * foreign[c])}% {language_name(c)}" for c in top)
+        return better, f"your files are {named}"
+    queries = dict(queries or {})
+    asked = sum(queries.values())
+    foreign_q = sum(n for code, n in queries.items() if code != "en")
+    if asked and foreign_q / asked >= FOREIGN_QUERIES:
+        top = max((c for c in queries if c != "en"), key=queries.get)
+        return better, f"you search in {language_name(top)}"
+    if system and system != "en" and better.knows(system):
+        return better, f"your computer's language is {language_name(system)}"
+    if not documents.shares:
+        return ENGLISH, "no text to tell the language of yet"
+    return ENGLISH, "your files are in English"
 
 
 def profile_texts(texts: list[str]) -> LanguageProfile:
@@ -125,11 +213,11 @@ def advise(*, model: str, documents: LanguageProfile,
     if better is None or better.name == info.name:
         return ModelAdvice(name, None, "no installed model knows more of your languages",
                            documents.shares, queries)
-    langs = ", ".join(code for code, s in documents.shares.items() if not info.knows(code) and s >= 0.05)
+    langs = ", ".join(language_name(code) for code, s in documents.shares.items()
+                      if not info.knows(code) and s >= 0.05)
     why = (f"{round(100 * foreign_docs)}% of your files are in languages the current model "
            f"does not understand ({langs})" if foreign_docs >= FOREIGN_SHARE else
            f"{round(100 * foreign_q)}% of your searches are in languages the current model "
            "does not understand")
-    return ModelAdvice(name, better.name,
-                       f"{why}: switch to {better.title} (re-embeds in the background)",
-                       documents.shares, queries)
+    return ModelAdvice(name, better.name, f"{why}: understand {better.languages_label} instead",
+                       documents.shares, queries, suggested_label=better.languages_label)

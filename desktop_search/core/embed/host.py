@@ -11,6 +11,7 @@ store: the store sits above the models in the layers.
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import threading
@@ -21,7 +22,7 @@ from desktop_search import paths
 from desktop_search.config import Settings
 from desktop_search.core import lang
 from desktop_search.core.embed import advice as _advice
-from desktop_search.core.embed import embedder_for, make_embedder, registry, resolve_model
+from desktop_search.core.embed import make_embedder, registry, resolve_model
 from desktop_search.core.embed.base import Embedder, passage_text
 from desktop_search.errors import ConfigError, ModelError
 
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
     from desktop_search.core.store.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
+
+#: ``Settings.model`` when the app chooses the model for the files
+AUTO = "auto"
+#: catalog meta: the model chosen for these files, and why (plain words)
+AUTO_MODEL = "auto_model"
+AUTO_REASON = "auto_reason"
 
 
 class ModelState(str, enum.Enum):
@@ -53,6 +60,9 @@ class ModelHost:
         self.settings_path = settings_path
         self.read_only = library.read_only
         self._embedder = embedder
+        #: a model handed in (tests, benchmarks, a model the window loaded first) is the
+        #: model: the app records its choice for the files but does not replace it
+        self._given = embedder is not None
         #: the configured model while the vectors are re-embedded for it (None otherwise)
         self._next: Embedder | None = None
         self._lock = threading.RLock()
@@ -61,12 +71,88 @@ class ModelHost:
         self.error: str | None = None
 
     # -- the model -------------------------------------------------------------------------
+    @property
+    def auto(self) -> bool:
+        """Whether the app chooses the model for the files (Settings: "Chosen for your files")."""
+        return self.settings.model.strip().lower() == AUTO
+
+    def configured(self) -> str:
+        """The model the settings ask for: the user's, or the one chosen for these files
+        (English until there are files to tell the language of)."""
+        if not self.auto:
+            return self.settings.model
+        return self.library.meta(AUTO_MODEL) or registry.ENGLISH.name
+
+    def _make(self, name: str) -> Embedder:
+        return make_embedder(name, device=self.settings.device, backend=self.settings.backend,
+                             cache_dir=paths.cache_dir())
+
     def model(self) -> Embedder:
         """The embedder that answers, not necessarily loaded (cheap)."""
         with self._lock:
             if self._embedder is None:
-                self._embedder = embedder_for(self.settings)
+                self._embedder = self._make(self.configured())
             return self._embedder
+
+    def choice(self) -> _advice.ModelChoice:
+        """Which model understands the files, and why, in plain words."""
+        name = self.configured()
+        info = registry.lookup(name) or registry.by_model_id(name)
+        label = info.languages_label if info is not None else "the languages of your own model"
+        reason = self.library.meta(AUTO_REASON) or "no files read yet"
+        return _advice.ModelChoice(name=info.name if info else name, auto=self.auto, label=label,
+                                   reason=reason)
+
+    def settle(self) -> bool:
+        """Before the first vector: choose the model for these files, when the app chooses.
+
+        The languages of the passages read so far (and of the searches asked, and the
+        computer's language) decide (``advice.choose``); an index that already holds
+        vectors keeps its model (the window offers a switch instead). Returns whether
+        the model changed."""
+        if not self.auto or self.read_only or self.library.meta(AUTO_MODEL):
+            return False
+        lib = self.library
+        if lib.vector_rows.count_embedded():
+            model_id, _ = lib.vector_model()
+            info = registry.by_model_id(model_id)
+            self._record(info.name if info else self.configured(), "your index was made with it")
+            return False
+        texts = _advice.sample_texts(lib.catalog)
+        if not texts:
+            return False          # nothing read yet: decide when there is
+        info, reason = _advice.choose(documents=_advice.profile_texts(texts),
+                                      queries=dict(self._query_languages),
+                                      system=_advice.locale_language())
+        with self._lock:
+            current = self._embedder
+            if self._given and current is not None:
+                given = registry.by_model_id(current.model_id)
+                if given is not info:
+                    reason = "the model the app was started with"
+                self._record(given.name if given else current.model_id, reason)
+                return False
+            self._record(info.name, reason)
+            if current is not None and current.model_id == self._make_id(info.name):
+                return False
+            log.info("model chosen for these files: %s (%s)", info.name, reason)
+            self._embedder = None
+            old_id, old_dim = lib.vector_model()
+            if old_id is not None:       # opened for searching before any vector existed
+                lib.drop_all_vectors(old_id, old_dim)
+                lib.forget_vector_model()
+            return True
+
+    def _make_id(self, name: str) -> str | None:
+        try:
+            return self._make(name).model_id
+        except ModelError:
+            return None
+
+    def _record(self, name: str, reason: str) -> None:
+        with self.library.catalog.transaction() as c:
+            self.library.catalog.set_meta(AUTO_MODEL, name, conn=c)
+            self.library.catalog.set_meta(AUTO_REASON, reason, conn=c)
 
     def embedder(self) -> Embedder:
         """The embedder, loaded (this can take seconds: never call it on a GUI thread)."""
@@ -176,23 +262,26 @@ class ModelHost:
         return emb if emb.model_id == model_id else None
 
     # -- switching models ------------------------------------------------------------------
-    def switch(self, name: str) -> None:
+    def switch(self, name: str, *, chosen_by_user: bool = True) -> None:
         """Make ``name`` the model: its vectors are made in the background (the indexing
         service does it when idle) while the current ones keep answering; resumable after
         a kill; switching back calls it off. The window's one-click offer of
-        ``advice().suggested`` calls this (on a worker thread: a sentence-transformers
-        model loads to tell its dimension)."""
+        ``advice().suggested`` calls this with ``chosen_by_user=False`` (the app keeps
+        choosing for the files), on a worker thread: a model may load to tell its
+        dimension."""
         name = name.strip()
         if not name:
             raise ConfigError("model must not be empty")
         with self._lock:
-            if name == self.settings.model and self._next is None:
+            emb = self._make(name)
+            if emb.model_id == self.model().model_id and self._next is None:
                 return
-            emb = make_embedder(name, device=self.settings.device, backend=self.settings.backend,
-                                cache_dir=paths.cache_dir())
-            self.settings.model = name
-            if self.settings_path is not None:
-                self.settings.save(self.settings_path)
+            if chosen_by_user or not self.auto:
+                self.settings.model = name
+                if self.settings_path is not None:
+                    self.settings.save(self.settings_path)
+            else:
+                self._record(name, "you accepted it for your files' languages")
             current, _ = self.library.vector_model()
             if current is None or self.library.vectors is None:
                 # nothing open yet: vectors() works out what answers and what is next
@@ -256,8 +345,15 @@ class ModelHost:
         window offers it in one click, ``status`` prints it."""
         asked = dict(self._query_languages)  # this process's searches (the window's)
         wanted = self.library.next_vectors.model()
-        current = wanted[0] if wanted else (self.library.vector_model()[0] or self.settings.model)
+        current = wanted[0] if wanted else (self.library.vector_model()[0] or self.configured())
         profile = _advice.catalog_profile(self.library.catalog)
         if not profile.sampled:  # indexed before languages were measured: look now, read-only
             profile = _advice.profile_texts(_advice.sample_texts(self.library.catalog))
-        return _advice.advise(model=current, documents=profile, queries=asked)
+        advice = _advice.advise(model=current, documents=profile, queries=asked)
+        if advice.suggested is None:
+            return advice
+        info = registry.lookup(advice.suggested)
+        passages = self.library.catalog.count_chunks()
+        speed = info.passages_per_s if info is not None else 0.0
+        return dataclasses.replace(advice, passages=passages,
+                                   cost_s=passages / speed if speed else 0.0)

@@ -35,6 +35,8 @@ class Stages:
         return self._ocr_some() or self._picture_vectors_some()
 
     def _embed_some(self) -> bool:
+        if self.library.count_unembedded() and self.models.settle():
+            self._model_checked = False     # the model chosen for these files replaces the first
         if not self._model_checked:
             # Loading the model also checks it is the one the vectors were made with
             # (a different one clears them, and they join the backlog).

@@ -125,6 +125,11 @@ class Library:
         """(model id, dim) the stored vectors were made with; (None, 0) before any."""
         return self.catalog.get_meta("model_id"), int(self.catalog.get_meta("dim") or 0)
 
+    def forget_vector_model(self) -> None:
+        """No vectors yet and no model for them: the next open records the chosen one."""
+        with self.catalog.transaction() as c:
+            c.execute("DELETE FROM meta WHERE key IN ('model_id', 'dim')")
+
     def set_vector_model(self, model_id: str, dim: int) -> None:
         with self.catalog.transaction() as c:
             self.catalog.set_meta("model_id", model_id, conn=c)

@@ -41,6 +41,10 @@ class ChunkVectors:
         return self.catalog.connection().execute(
             "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
 
+    def count_embedded(self) -> int:
+        return self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM chunks WHERE vector IS NOT NULL").fetchone()[0]
+
     def store(self, ids: Sequence[int], vectors: np.ndarray) -> list[int]:
         """Store vectors; returns the ids that still existed (a file may have changed meanwhile)."""
         vecs = _f16(vectors)

@@ -200,7 +200,7 @@ class VectorIndex:
             if present.any():
                 full.remove(keys[present])
             full.add(keys, np.stack([delta[int(k)] for k in keys]), threads=threads)
-        self._atomic(self.path, lambda tmp: full.save(tmp), need=len(full) * self.ndim * 2)
+        self._atomic(self.path, full.save, need=len(full) * self.ndim * 2)
         del full
         base = self._view(self.path)
         with self._lock:

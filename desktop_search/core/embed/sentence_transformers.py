@@ -9,10 +9,10 @@ from typing import Sequence
 
 import numpy as np
 
+from desktop_search.core.embed.base import pick_device, resolve_model
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
-from desktop_search.core.embed.base import pick_device, resolve_model
 
 
 

@@ -112,6 +112,7 @@ KILLED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # kills a real process
 def test_kill_after_snapshot_loses_nothing(tmp_path, data_dir, hash_embedder, docs):
     script = tmp_path / "killed.py"
     script.write_text(KILLED.format(tests=os.path.dirname(os.path.dirname(__file__))))

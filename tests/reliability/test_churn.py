@@ -8,6 +8,8 @@ import shutil
 import threading
 import time
 
+import pytest
+
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import IndexService
 from desktop_search.core.scan import file_digest
@@ -33,6 +35,7 @@ def catalog_state(eng):
         "SELECT path, hash FROM files WHERE state='indexed'")}
 
 
+@pytest.mark.slow  # real watcher waits while files churn
 def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
     rng = random.Random(SEED)
     root = tmp_path / "docs"

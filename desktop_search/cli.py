@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--queries", metavar="FILE", help="one query a line (optionally id<TAB>text)")
     p.add_argument("--folder", action="append", default=[], help="only files under this folder")
-    p.add_argument("--type", action="append", default=[], dest="kinds", help="only this file type (pdf, markdown, ...)")
+    p.add_argument("--type", action="append", default=[], dest="kinds",
+                   help="only this file type (pdf, markdown, ...)")
     p.add_argument("--after", help="only files modified on or after this date (YYYY-MM-DD)")
     p.add_argument("--before", help="only files modified before this date (YYYY-MM-DD)")
     p.add_argument("--like", metavar="FILE", help="files near this indexed file (more like this)")
@@ -428,7 +429,8 @@ def cmd_status(args) -> int:
             print(f"             desktop-search --model {advice.suggested} index {roots}")
         print(f"folders:     {len(st['roots'])}")
         for r in st["roots"]:
-            last = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"])) if r["last_scan"] else "never"
+            last = (time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"]))
+                    if r["last_scan"] else "never")
             print(f"  {r['path']}  ({r['files']} files, scanned {last}{', paused' if r['paused'] else ''})")
         print(f"files:       {st['files']}")
         print(f"chunks:      {st['chunks']} ({st['pending']} waiting for a vector)")
@@ -576,7 +578,8 @@ def cmd_doctor(args) -> int:
         if args.json:
             print(json.dumps(rep))
         elif rep["ok"]:
-            print(f"ok: {rep['vectors']} vectors match the catalog; {rep['pending']} passages waiting for a vector")
+            print(f"ok: {rep['vectors']} vectors match the catalog; "
+                  f"{rep['pending']} passages waiting for a vector")
         else:
             for p in rep["problems"]:
                 print(f"problem: {p}")

@@ -89,6 +89,28 @@ def torch_minilm():
     return emb
 
 
+@pytest.fixture(autouse=True)
+def _private_folders(tmp_path, monkeypatch):
+    """Every test, and every process it starts, gets its own data folder (index and
+    settings) and XDG folders (menu entry, icons, autostart, platformdirs' defaults):
+    no test can read or write the user's own."""
+    monkeypatch.setenv("DESKTOP_SEARCH_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+
+
+#: fixtures that bring up a model (seconds once per run, and the tests using them take
+#: long): their tests are marked slow, out of the fast lane (``-m "not slow"``)
+REAL_MODEL_FIXTURES = frozenset({"model", "torch_minilm", "embedder", "tiny_clip"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     """A private data folder; the user's own is never read or written."""

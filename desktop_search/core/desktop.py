@@ -7,6 +7,7 @@ temporary home do exactly the same thing.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -25,9 +26,19 @@ WIN_RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 # -- resources --------------------------------------------------------------------------
 def resources_dir() -> Path:
-    """``resources/`` next to the package (a checkout) or inside it (installed)."""
+    """The icon and the menu entry template: the package ``desktop_search.resources`` when
+    installed (setup.py ships the repository's ``resources/`` there; an editable install
+    maps it back to the checkout), else ``resources/`` next to the package (a checkout)."""
     pkg = Path(desktop_search.__file__).resolve().parent
-    for cand in (pkg.parent / "resources", pkg / "resources"):
+    cands = []
+    try:
+        spec = importlib.util.find_spec("desktop_search.resources")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        cands += [Path(p) for p in spec.submodule_search_locations]
+    cands += [pkg / "resources", pkg.parent / "resources"]
+    for cand in cands:
         if (cand / f"{APP_ID}.svg").exists() or (cand / f"{APP_ID}.png").exists():
             return cand
     return pkg.parent / "resources"

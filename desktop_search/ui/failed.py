@@ -60,7 +60,7 @@ class FailedFilesDialog(QDialog):
     def set_failed(self, failed: list[tuple[str, str, str]]) -> None:
         self.failed = list(failed)
         self.tree.clear()
-        for path, reason, state in failed:
+        for path, reason, _state in failed:
             item = QTreeWidgetItem([os.path.basename(path) or path, reason or "unknown reason",
                                     os.path.dirname(path)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)

@@ -26,7 +26,8 @@ def human_duration(s: float | None) -> str:
 def progress_text(p: Snapshot, *, paused: bool) -> str:
     if paused or p.state is State.PAUSED:
         left = max(0, p.files_total - p.files_done)
-        extra = f": {left:,} files and {p.chunks_pending:,} passages to go" if (left or p.chunks_pending) else ""
+        extra = (f": {left:,} files and {p.chunks_pending:,} passages to go"
+                 if (left or p.chunks_pending) else "")
         return "Indexing paused" + extra
     eta = human_duration(p.eta_s)
     if p.state is State.SCANNING:

@@ -109,8 +109,9 @@ class SearchWindow(QMainWindow):
         self.folders_button, self.settings_button = sb.folders_button, sb.settings_button
         self.results_model, self.results_view = rp.model, rp.view
         self.results_stack, self.empty_state = rp, rp.empty_state
-        self.status_label, self.current_label, self.model_label = st.status_label, st.current_label, st.model_label
-        self.progress_bar, self.pause_button, self.failed_button = st.progress_bar, st.pause_button, st.failed_button
+        self.status_label, self.current_label = st.status_label, st.current_label
+        self.model_label, self.progress_bar = st.model_label, st.progress_bar
+        self.pause_button, self.failed_button = st.pause_button, st.failed_button
 
         # -- the parts say what the user wants
         sb.request_changed.connect(self._on_search_bar_request_changed)

@@ -498,6 +498,7 @@ def test_concurrent_pdf_extraction_is_safe(tmp_path: Path) -> None:
 _ENCODINGS = ["utf-8", "utf-16-le", "utf-16", "cp1252", "koi8-r", "shift_jis", "latin-1"]
 
 
+@pytest.mark.slow  # 150 fuzzed files through every reader
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

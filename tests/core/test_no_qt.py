@@ -6,9 +6,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow  # fresh interpreters that import everything
 def test_core_and_cli_import_and_run_without_pyside6(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -13,6 +13,8 @@ from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import IndexService, State
 from desktop_search.core.search import Filters
 
+pytestmark = pytest.mark.slow  # real OCR models
+
 
 def render(lines: list[str], size=(1100, 260)) -> Image.Image:
     img = Image.new("RGB", size, "white")

@@ -131,6 +131,7 @@ def mapped_kb(path) -> int | None:
     return total
 
 
+@pytest.mark.slow  # waits out the idle hand-back
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
 def test_idle_index_hands_its_pages_back(tmp_path, monkeypatch):
     monkeypatch.setattr(V, "IDLE_RELEASE_S", 0.3)

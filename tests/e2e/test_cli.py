@@ -11,6 +11,8 @@ import pytest
 from desktop_search.config import Settings
 from desktop_search.core.embed import embedder_for
 
+pytestmark = pytest.mark.slow  # real processes and the real model
+
 DOCS = {
     "felines.txt": "Cats spend the afternoon dozing in a warm patch of sunlight.",
     "money.md": "# Finance\n\nRevenue rose twelve percent while expenses declined.",

@@ -8,6 +8,8 @@ import shutil
 import threading
 import time
 
+import pytest
+
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing.scan import file_digest
 from tests.reliability.corpus import write_corpus
@@ -32,6 +34,7 @@ def catalog_state(eng):
         "SELECT path, hash FROM files WHERE state='indexed'")}
 
 
+@pytest.mark.slow  # real watcher waits while files churn
 def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
     rng = random.Random(SEED)
     root = tmp_path / "docs"

@@ -41,6 +41,7 @@ def docs(tmp_path):
     return d
 
 
+@pytest.mark.slow  # real watcher waits
 def test_watched_folder_deleted_and_recreated(data_dir, hash_embedder, docs, tmp_path):
     rec = Recorder()
     eng = Engine(data_dir, embedder=hash_embedder)

@@ -89,6 +89,7 @@ def hostile(tmp_path):
     os.chmod(d / "locked.txt", 0o600)
 
 
+@pytest.mark.slow  # a whole hostile folder through the sandbox
 def test_hostile_folder(data_dir, hash_embedder, hostile):
     settings = Settings(max_file_mb=5.0, extract_timeout_s=30)
     eng = Engine(data_dir, settings=settings, embedder=hash_embedder)

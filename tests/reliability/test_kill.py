@@ -14,6 +14,8 @@ import pytest
 
 from tests.reliability.corpus import write_corpus
 
+pytestmark = pytest.mark.slow  # kill -9 of real processes at random moments
+
 SEED = int(os.environ.get("KILL_SEED", "20261128"))
 KILLS = int(os.environ.get("KILLS", "20"))
 N_FILES = int(os.environ.get("KILL_FILES", "1200"))

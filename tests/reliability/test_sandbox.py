@@ -8,6 +8,8 @@ import pytest
 from desktop_search.core.indexing.sandbox import ReaderCrashed, ReaderTimeout, SandboxedExtractor
 from desktop_search.errors import ExtractError, TooLarge
 
+pytestmark = pytest.mark.slow  # child processes cut off by time and memory limits
+
 
 @pytest.fixture
 def sample(tmp_path):

@@ -11,6 +11,7 @@ from desktop_search.core.engine import Engine
 XSS = 'Quarterly notes <img src=x onerror="alert(1)"> and <script>alert("pwned")</script> end.'
 
 
+@pytest.mark.slow  # the real model, indexing and searching
 def test_no_socket_is_opened_while_indexing_and_searching(data_dir, tmp_path, monkeypatch):
     """The real packaged model, on a first run (its ONNX graph exported from the packaged
     weights, then loaded), used with every socket refused."""

@@ -51,13 +51,16 @@ def test_type_icons_are_drawn_for_any_kind(qapp):
 def test_none_and_true_survive_pyside_reference_leaks(qapp):
     """PySide6 6.12 drops a reference to None on every null return (and to True on every
     emit); the guard in desktop_search.ui keeps them alive however often that happens."""
-    import desktop_search.ui  # noqa: F401 - applies the guard
+    from desktop_search.ui import _qtfix  # importing desktop_search.ui applies the guard
 
     before = sys.getrefcount(None)
     idx = QModelIndex()
     for _ in range(20_000):
         idx.data()
-    assert sys.getrefcount(None) > 20_000 or before - sys.getrefcount(None) < 100
+    if _qtfix.applied:     # this PySide6 steals references: None got headroom they cannot use up
+        assert sys.getrefcount(None) > 1 << 39
+    else:                  # the probe found no leak: there is none
+        assert before - sys.getrefcount(None) < 100
 
 
 def test_latest_wins_keeps_one_in_flight_and_only_the_newest_waiting(qtbot):

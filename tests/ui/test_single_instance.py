@@ -58,9 +58,8 @@ def test_a_folder_that_does_not_exist_is_refused_by_the_window(qtbot, tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG is Linux's")
-def test_settings_start_at_login_and_menu_entry(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+def test_settings_start_at_login_and_menu_entry(qtbot, tmp_path):
+    # XDG_DATA_HOME and XDG_CONFIG_HOME are tmp_path's xdg-data and xdg-config (conftest)
     autostart = tmp_path / "xdg-config/autostart/desktop-search.desktop"
     dlg = SettingsDialog(Settings(), tray_available=False, data_dir=str(tmp_path / "d"))
     qtbot.addWidget(dlg)

@@ -91,7 +91,7 @@ def resolve_model(name: str) -> tuple[str, str, bool]:
         if not (p / "modules.json").exists() and not (p / "config.json").exists():
             raise ModelError(f"{p} is not a sentence-transformers model folder")
         return str(p.resolve()), str(p.resolve()), True
-    if key.startswith((".", "/", "~")) or os.sep in key and not "/" in key:
+    if key.startswith((".", "/", "~")) or os.sep in key and "/" not in key:
         raise ModelError(f"model folder {key} does not exist")
     return key, key, False
 

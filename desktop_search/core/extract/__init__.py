@@ -3,8 +3,9 @@
 One module per format family (``text``, ``html``, ``pdf``, ``office``), registered here in
 ``_READERS`` by lowercase extension: adding a format is one reader plus one line in
 ``_DOC_READERS`` (or, for a plain-text extension, one entry in ``text._TEXT_KINDS``).
-Every failure a user can act on leaves this package as an :class:`~desktop_search.errors.ExtractError` subclass whose message is
-a short sentence for the failed-files list; library exceptions never escape.
+Every failure a user can act on leaves this package as an
+:class:`~desktop_search.errors.ExtractError` subclass whose message is a short sentence for
+the failed-files list; library exceptions never escape.
 
 Offsets: for plain-text formats (``has_lines``) ``text`` is the decoded file verbatim,
 so a char offset maps to a real line. Paged formats (PDF, PPTX, EPUB) record where each

@@ -209,6 +209,7 @@ def heading_for(title: str | None, filename: str) -> str:
         return " ".join(title.split())[:200]
     stem = filename.rsplit(".", 1)[0] if "." in filename[1:] else filename
     words = re.sub(r"[_\-.]+", " ", stem).strip()
-    if not re.search(r"[A-Za-z\u00C0-\uFFFF]", words) or re.fullmatch(r"[0-9a-fA-F]{8,}", words.replace(" ", "")):
+    if (not re.search(r"[A-Za-z\u00C0-\uFFFF]", words)
+            or re.fullmatch(r"[0-9a-fA-F]{8,}", words.replace(" ", ""))):
         return ""
     return words

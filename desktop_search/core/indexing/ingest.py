@@ -235,7 +235,8 @@ class Ingest:
             return self._fail(path, root_id, st, digest, FAILED, "document nested too deeply")
         except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the indexer
             log.exception("reader failed on %s", path)
-            return self._fail(path, root_id, st, digest, FAILED, f"reader error: {type(exc).__name__}: {exc}"[:300])
+            return self._fail(path, root_id, st, digest, FAILED,
+                              f"reader error: {type(exc).__name__}: {exc}"[:300])
         # pictures and PDF pages without a text layer are read by OCR in a later stage:
         # the file is listed (and its text layer searchable) now
         ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures

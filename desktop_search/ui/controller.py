@@ -93,6 +93,8 @@ class SearchController(EngineHost):
     roots_loaded = Signal(list)                      # engine.roots()
     kinds_loaded = Signal(list)
     failed_loaded = Signal(list)                     # [(path, reason, state)]
+    #: which model understands the files and why (ModelChoice), and the advice (ModelAdvice)
+    model_choice_loaded = Signal(object, object)
 
     def __init__(self, *, settings: Settings, make_engine: EngineFactory, watch: bool = True,
                  results_k: int = 30, parent: QObject | None = None) -> None:
@@ -171,6 +173,10 @@ class SearchController(EngineHost):
         log.warning("search failed: %s", exc)
         emit(self.search_failed, seq, str(exc) or type(exc).__name__)
 
+    def refresh_after_switch(self) -> None:
+        super().refresh_after_switch()
+        self.refresh_catalog()
+
     # -- preview -------------------------------------------------------------------------
     def load_preview(self, hit: Hit, terms: list[str]) -> int:
         """The hit in its file's text; ``preview_ready`` brings it with this number."""
@@ -198,15 +204,16 @@ class SearchController(EngineHost):
             roots = engine.roots()
             kinds = engine.kinds()
             failed = [(f.path, f.error or "", f.state) for f in engine.failed_files()]
-            return roots, kinds, failed
+            return roots, kinds, failed, engine.models.choice(), engine.model_advice()
 
         def done(res):
             if self._closed:
                 return
-            roots, kinds, failed = res
+            roots, kinds, failed, choice, advice = res
             emit(self.roots_loaded, roots)
             emit(self.kinds_loaded, kinds)
             emit(self.failed_loaded, failed)
+            emit(self.model_choice_loaded, choice, advice)
 
         self.catalog_reads.put(job, done, lambda exc: log.warning("catalog read failed: %s", exc))
 

@@ -167,6 +167,21 @@ class EngineHost(QObject):
         self.tasks.submit(lambda: service.remove_root(path), lambda _: emit(self.folder_removed, path),
                           lambda exc: emit(self.error_reported, f"Cannot remove {path}: {exc}"))
 
+    def accept_model_advice(self, name: str) -> None:
+        """The window's one-click offer: re-read every passage with ``name`` in the
+        background while the current model keeps answering; the app keeps choosing."""
+        if self.engine is None:
+            return
+        engine = self.engine
+        self.tasks.submit(lambda: engine.models.switch(name, chosen_by_user=False),
+                          lambda _: self.refresh_after_switch(),
+                          lambda exc: emit(self.error_reported, f"The model was not changed: {exc}"))
+
+    def refresh_after_switch(self) -> None:
+        """A switch began: the service picks it up when idle (the query side re-reads)."""
+        if self.service is not None:
+            self.service.nudge()
+
     def rescan(self, paths: list[str]) -> None:
         """Compare these folders with the index again (only enqueues)."""
         if self.service is not None:

@@ -1,4 +1,6 @@
-"""Settings: model, exclusions, size cap, launch behaviour."""
+"""Settings: the languages the search understands (the model), exclusions, size cap,
+launch behaviour. Languages come first in plain words; model names only under "Another
+model…"."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +13,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
-from desktop_search.config import DEFAULT_MODEL, Settings
+from desktop_search.config import AUTO_MODEL, DEFAULT_MODEL, Settings
 from desktop_search.core import desktop
+from desktop_search.core.embed import registry
+from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
 
@@ -35,17 +39,28 @@ def _note(text: str) -> QLabel:
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, *, tray_available: bool, parent=None,
-                 data_dir: str | None = None) -> None:
+                 data_dir: str | None = None, choice: ModelChoice | None = None) -> None:
         super().__init__(parent)
         #: a data folder other than the default, for the launchers written from here
         self.data_dir = data_dir
         self.setWindowTitle("Settings")
         self._original = settings
 
+        # what the search understands, in plain words; (label, setting)
+        self._presets: list[tuple[str, str]] = [("Chosen for my files", AUTO_MODEL),
+                                                ("English only (the fastest)", DEFAULT_MODEL)]
+        multilingual = registry.multilingual()
+        if multilingual is not None:
+            self._presets.append((f"Every language ({multilingual.languages_label})",
+                                  multilingual.name))
+        self.languages = QComboBox()
+        for label, _ in self._presets:
+            self.languages.addItem(label)
+        self.languages.addItem("Another model…")
+        self.languages_note = _note(_choice_note(choice))
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(list(SUGGESTED_MODELS))
-        self.model.setCurrentText(settings.model)
         self.model.setMinimumContentsLength(28)
         self.model.setToolTip("A sentence-transformers model name, or a folder holding one")
         browse = QPushButton("Folder…")
@@ -55,8 +70,15 @@ class SettingsDialog(QDialog):
         model_row.setContentsMargins(0, 0, 0, 0)
         model_row.addWidget(self.model, 1)
         model_row.addWidget(browse)
-        model_w = QWidget()
-        model_w.setLayout(model_row)
+        self.model_row = QWidget()
+        self.model_row.setLayout(model_row)
+        preset = next((i for i, (_, name) in enumerate(self._presets)
+                       if name.lower() == settings.model.strip().lower()), None)
+        self.model.setCurrentText("" if preset is not None else settings.model)
+        self.languages.setCurrentIndex(preset if preset is not None else len(self._presets))
+        self.model_row.setVisible(preset is None)
+        self.languages.currentIndexChanged.connect(self._on_languages_current_index_changed)
+        self.model.editTextChanged.connect(self._on_model_edit_text_changed)
 
         self.excludes = QPlainTextEdit()
         self.excludes.setPlaceholderText("*.log\nbuild/\nprivate/**")
@@ -103,9 +125,11 @@ class SettingsDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("Model:", model_w)
-        form.addRow("", _note("Changing the model re-reads every passage in the background; "
-                              "search by words keeps working meanwhile."))
+        form.addRow("Understands:", self.languages)
+        form.addRow("", self.model_row)
+        form.addRow("", self.languages_note)
+        form.addRow("", _note("A change re-reads every passage in the background; "
+                              "search keeps working meanwhile."))
         form.addRow("Exclude:", self.excludes)
         form.addRow("", _note("One pattern a line, as in .gitignore. Hidden files and folders "
                               "like .git and node_modules are always skipped."))
@@ -144,7 +168,7 @@ class SettingsDialog(QDialog):
         """The edited settings (validated); raises ConfigError when one is invalid."""
         patterns = [l.strip() for l in self.excludes.toPlainText().splitlines() if l.strip()]
         s = dataclasses.replace(self._original,
-                                model=self.model.currentText().strip(),
+                                model=self.chosen_model(),
                                 exclude_patterns=patterns,
                                 exclude_dirs=list(self._original.exclude_dirs),
                                 max_file_mb=float(self.size_cap.value()),
@@ -154,6 +178,21 @@ class SettingsDialog(QDialog):
                                 start_minimized=self.start_minimized.isChecked())
         s.validate()
         return s
+
+    def chosen_model(self) -> str:
+        """The ``model`` setting the dialog stands for now."""
+        i = self.languages.currentIndex()
+        if i < len(self._presets):
+            return self._presets[i][1]
+        return self.model.currentText().strip()
+
+    def _on_languages_current_index_changed(self, index: int) -> None:
+        self.model_row.setVisible(index >= len(self._presets))
+
+    def _on_model_edit_text_changed(self, text: str) -> None:
+        # typing a model name means "another model"
+        if text.strip() and self.languages.currentIndex() < len(self._presets):
+            self.languages.setCurrentIndex(len(self._presets))
 
     def _on_accepted(self) -> None:
         try:
@@ -182,3 +221,11 @@ class SettingsDialog(QDialog):
         path = QFileDialog.getExistingDirectory(self, "Model folder")
         if path:
             self.model.setCurrentText(path)
+
+
+def _choice_note(choice: ModelChoice | None) -> str:
+    if choice is None:
+        return ("Chosen for your files: English, or every language when your files, your "
+                "searches or your computer use another.")
+    how = f"chosen for your files because {choice.reason}" if choice.auto else "your choice"
+    return f"Now: understands {choice.label}, {how}."

@@ -6,9 +6,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
+from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.ui.bridge import emit
+from desktop_search.ui.model_offer import choice_text
 from desktop_search.ui.text import plain_tooltip
 from desktop_search.ui.widgets import ElidedLabel
 
@@ -38,6 +40,10 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
                        rate, eta)
     if p.state is State.EMBEDDING and p.model_loading:
         return "Loading the language model to read passages…"
+    if p.state is State.EMBEDDING and p.model_switch and not p.chunks_pending:
+        done, total = p.model_switch
+        return (f"Learning your files' languages: {done:,} of {total:,} passages "
+                "(search keeps working meanwhile)")
     if p.state is State.EMBEDDING:
         rate = f"{p.chunks_per_s:.0f}/s" if p.chunks_per_s >= 0.1 else ""
         return _joined(f"Reading passages for meaning: {p.chunks_pending:,} to go", rate, eta)
@@ -69,6 +75,8 @@ class StatusBar(QStatusBar):
         self.current_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.model_label = QLabel()
         self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._model_state = ModelState.LOADING
+        self._choice: ModelChoice | None = None
         self.progress_bar = QProgressBar()
         self.progress_bar.setFixedWidth(150)
         self.progress_bar.setTextVisible(False)
@@ -120,16 +128,29 @@ class StatusBar(QStatusBar):
         self.pause_button.setVisible(busy or paused)
 
     def show_model_state(self, state: ModelState, message: str) -> None:
+        self._model_state = state
         if state is ModelState.LOADING:
             self.model_label.setText("Loading the language model… (matching words meanwhile)")
+            self.model_label.setToolTip("")
             self.model_label.show()
         elif state is ModelState.FAILED:
             self.model_label.setText("Words only: the model did not load")
             self.model_label.setToolTip(plain_tooltip(message))
             self.model_label.show()
         else:
-            self.model_label.setText("")
-            self.model_label.hide()
+            self._show_choice()
+
+    def show_model_choice(self, choice: ModelChoice | None) -> None:
+        """Which languages the search understands, and why."""
+        self._choice = choice
+        if self._model_state is ModelState.READY:
+            self._show_choice()
+
+    def _show_choice(self) -> None:
+        choice = self._choice
+        self.model_label.setText(choice_text(choice))
+        self.model_label.setToolTip(plain_tooltip(f"Model: {choice.name}") if choice else "")
+        self.model_label.setVisible(choice is not None)
 
     def show_failed_count(self, n: int) -> None:
         self.failed_button.setText(f"{n} not indexed")

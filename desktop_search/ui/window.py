@@ -26,6 +26,7 @@ from desktop_search.ui.controller import SearchController
 from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
 from desktop_search.ui.menus import build_menus
+from desktop_search.ui.model_offer import ModelOfferBar
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
@@ -60,6 +61,8 @@ class SearchWindow(QMainWindow):
         self.roots: list[dict] = []
         self.kinds: list[str] = []
         self.failed: list[tuple[str, str, str]] = []
+        #: which model understands the files, and why (Settings shows it too)
+        self.model_choice = None
         self._empty_action: str | None = None
         self._last_error = ""
 
@@ -89,6 +92,8 @@ class SearchWindow(QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.search_bar)
+        self.model_offer = ModelOfferBar()
+        lay.addWidget(self.model_offer)
         lay.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self._build_actions_and_menus()
@@ -145,6 +150,8 @@ class SearchWindow(QMainWindow):
         c.roots_loaded.connect(self._on_controller_roots_loaded)
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
+        c.model_choice_loaded.connect(self._on_controller_model_choice_loaded)
+        self.model_offer.accepted.connect(c.accept_model_advice)
         c.preview_ready.connect(self._on_controller_preview_ready)
         c.settings_saved.connect(self._on_controller_settings_saved)
         c.folder_added.connect(self._update_empty_state)
@@ -331,6 +338,13 @@ class SearchWindow(QMainWindow):
     def _on_controller_failed_loaded(self, failed: list) -> None:
         self.failed = list(failed)
         self.status.show_failed_count(len(failed))
+
+    def _on_controller_model_choice_loaded(self, choice, advice) -> None:
+        self.model_choice = choice
+        self.status.show_model_choice(choice)
+        # the offer is for the app's own choice; a model the user picked stays theirs
+        switching = self.controller.progress.model_switch is not None
+        self.model_offer.show_advice(advice if choice.auto else None, switching=switching)
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
         self.statusBar().showMessage("Settings saved", 3000)

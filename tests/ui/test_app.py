@@ -52,6 +52,8 @@ def test_settings_folders_and_geometry_survive_a_restart(harness, corpus, qtbot)
 def test_invalid_settings_are_refused_in_the_dialog(harness, qtbot):
     w = harness.open_window()
     dlg = w.show_settings()
+    dlg.languages.setCurrentIndex(dlg.languages.count() - 1)     # "Another model…"
+    assert dlg.model_row.isVisible()
     dlg.model.setCurrentText("   ")
     dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dlg.isVisible() and dlg.error.isVisible()
@@ -139,7 +141,7 @@ def test_changing_the_model(harness, corpus, qtbot):
     dlg.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: bool(errors), timeout=15_000)
     assert "model" in errors[-1] and c.model_ready
-    assert c.settings.model == "all-MiniLM-L6-v2"
+    assert c.settings.model == "auto"
     assert not (harness.data_dir / "settings.json").exists()
     assert harness.search(w, "pets napping")[0].path == str(corpus / "cats.txt")
     # another name for the packaged model: loaded in the background, then switched to

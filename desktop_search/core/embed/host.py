@@ -37,6 +37,8 @@ AUTO = "auto"
 #: catalog meta: the model chosen for these files, and why (plain words)
 AUTO_MODEL = "auto_model"
 AUTO_REASON = "auto_reason"
+#: passages whose languages decide the model (a tenth of a second of language detection)
+CHOICE_SAMPLE = 100
 
 
 class ModelState(str, enum.Enum):
@@ -118,7 +120,13 @@ class ModelHost:
             info = registry.by_model_id(model_id)
             self._record(info.name if info else self.configured(), "your index was made with it")
             return False
-        texts = _advice.sample_texts(lib.catalog)
+        if self._given and self._embedder is not None:
+            # a model handed in is the model: nothing to measure
+            given = registry.by_model_id(self._embedder.model_id)
+            self._record(given.name if given else self._embedder.model_id,
+                         "the model the app was started with")
+            return False
+        texts = _advice.sample_texts(lib.catalog, CHOICE_SAMPLE)
         if not texts:
             return False          # nothing read yet: decide when there is
         info, reason = _advice.choose(documents=_advice.profile_texts(texts),
@@ -126,12 +134,6 @@ class ModelHost:
                                       system=_advice.locale_language())
         with self._lock:
             current = self._embedder
-            if self._given and current is not None:
-                given = registry.by_model_id(current.model_id)
-                if given is not info:
-                    reason = "the model the app was started with"
-                self._record(given.name if given else current.model_id, reason)
-                return False
             self._record(info.name, reason)
             if current is not None and current.model_id == self._make_id(info.name):
                 return False

@@ -134,6 +134,11 @@ class IndexService:
         self._commands.append(command)
         self.queue.wake()
 
+    def nudge(self) -> None:
+        """Work may be waiting that no file change brought (a model switch began)."""
+        self._idle.clear()
+        self.queue.wake()
+
     def pause(self) -> None:
         """Stop after the current step; the worker publishes PAUSED when it has."""
         self._running.clear()

@@ -250,7 +250,10 @@ def test_words_answer_while_the_model_loads_then_meaning(harness, corpus, embedd
     gated.gate.set()
     qtbot.waitUntil(lambda: w.controller.model_ready, timeout=30_000)
     qtbot.waitUntil(lambda: names(w.results_model.hits)[:1] == ["cats.txt"], timeout=15_000)
-    assert w.results_model.dense and not w.model_label.isVisible()
+    assert w.results_model.dense
+    # the label no longer says it is loading: it says what the search understands, and why
+    qtbot.waitUntil(lambda: w.model_label.text().startswith("Understands "), timeout=15_000)
+    assert "Loading" not in w.model_label.text()
 
 
 def test_more_like_this(harness, corpus, qtbot):

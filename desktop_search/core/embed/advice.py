@@ -58,7 +58,7 @@ class ModelAdvice:
 
     def cost_text(self) -> str:
         """"re-reads 1,234 passages, about 3 minutes; searching keeps working meanwhile"."""
-        return (f"re-reads {self.passages:,} passages in the background, about "
+        return (f"re-reads {self.passages:,} passages in the background, "
                 f"{human_duration(self.cost_s)}; searching keeps working meanwhile")
 
 
@@ -91,10 +91,10 @@ def language_name(code: str) -> str:
 
 def human_duration(seconds: float) -> str:
     if seconds < 90:
-        return "a minute" if seconds > 30 else "less than a minute"
+        return "about a minute" if seconds > 30 else "less than a minute"
     if seconds < 3600:
-        return f"{round(seconds / 60)} minutes"
-    return f"{seconds / 3600:.1f} hours"
+        return f"about {round(seconds / 60)} minutes"
+    return f"about {seconds / 3600:.1f} hours"
 
 
 def locale_language() -> str | None:

@@ -223,14 +223,15 @@ class Engine:
     def status(self) -> dict:
         lib = self.library
         st = lib.catalog.stats()
+        model_id, dim = lib.vector_model()
         size = sum(f.stat().st_size for f in self.data_dir.iterdir() if f.is_file())
         return dict(
             data_dir=str(self.data_dir), roots=[r.to_json() for r in lib.roots()],
             files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
             ocr_pending=lib.picture_rows.count_ocr_pending(),
             failed=[dict(path=f.path, state=f.state, reason=f.error) for f in self.failed_files()],
-            model=lib.vector_model()[0] or self.settings.model,
-            dim=lib.vector_model()[1] or None,
+            model=model_id or self.models.configured(),
+            dim=dim or None,
             model_change=self.model_change(),
             size_bytes=size,
             word_index=dict(passages=len(lib.words), catching_up=not lib.feed.ready(timeout=0),

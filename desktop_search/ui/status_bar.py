@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QProgressBar, QStatusBar, QToolButton, QWidget
 
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.model_offer import choice_text
-from desktop_search.ui.text import plain_tooltip
 from desktop_search.ui.widgets import ElidedLabel
 
 
@@ -73,8 +72,8 @@ class StatusBar(QStatusBar):
         self.status_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.current_label = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.current_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.model_label = QLabel()
-        self.model_label.setTextFormat(Qt.TextFormat.PlainText)
+        # the model's sentence can be long; it shrinks with the window, never widens it
+        self.model_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self._model_state = ModelState.LOADING
         self._choice: ModelChoice | None = None
         self.progress_bar = QProgressBar()
@@ -93,7 +92,7 @@ class StatusBar(QStatusBar):
         self.failed_button.hide()
         self.addWidget(self.status_label, 3)
         self.addWidget(self.current_label, 2)
-        self.addPermanentWidget(self.model_label)
+        self.addPermanentWidget(self.model_label, 2)
         self.addPermanentWidget(self.progress_bar)
         self.addPermanentWidget(self.pause_button)
         self.addPermanentWidget(self.failed_button)
@@ -131,11 +130,11 @@ class StatusBar(QStatusBar):
         self._model_state = state
         if state is ModelState.LOADING:
             self.model_label.setText("Loading the language model… (matching words meanwhile)")
-            self.model_label.setToolTip("")
+            self.model_label.setDetails("")
             self.model_label.show()
         elif state is ModelState.FAILED:
             self.model_label.setText("Words only: the model did not load")
-            self.model_label.setToolTip(plain_tooltip(message))
+            self.model_label.setDetails(message)
             self.model_label.show()
         else:
             self._show_choice()
@@ -149,7 +148,7 @@ class StatusBar(QStatusBar):
     def _show_choice(self) -> None:
         choice = self._choice
         self.model_label.setText(choice_text(choice))
-        self.model_label.setToolTip(plain_tooltip(f"Model: {choice.name}") if choice else "")
+        self.model_label.setDetails(f"Model: {choice.name}" if choice else "")
         self.model_label.setVisible(choice is not None)
 
     def show_failed_count(self, n: int) -> None:

@@ -16,6 +16,7 @@ class ElidedLabel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self._details = ""
         self._mode = mode
         self._align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -29,10 +30,20 @@ class ElidedLabel(QWidget):
         if text == self._text:
             return
         self._text = text
-        fm = QFontMetrics(self.font())
-        self.setToolTip(plain_tooltip(text) if text and fm.horizontalAdvance(text) > self.width() else "")
+        self._update_tooltip()
         self.updateGeometry()
         self.update()
+
+    def setDetails(self, details: str) -> None:  # noqa: N802
+        """A tooltip shown always; the whole text is put before it while it is elided."""
+        self._details = details or ""
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        fm = QFontMetrics(self.font())
+        elided = bool(self._text) and fm.horizontalAdvance(self._text) > self.width()
+        tip = "\n".join(t for t in (self._text if elided else "", self._details) if t)
+        self.setToolTip(plain_tooltip(tip) if tip else "")
 
     def setAlignment(self, align) -> None:  # noqa: N802
         self._align = align
@@ -48,9 +59,7 @@ class ElidedLabel(QWidget):
                      fm.height() + 2)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
-        fm = QFontMetrics(self.font())
-        self.setToolTip(plain_tooltip(self._text)
-                        if self._text and fm.horizontalAdvance(self._text) > self.width() else "")
+        self._update_tooltip()
         super().resizeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802

@@ -254,6 +254,9 @@ def test_words_answer_while_the_model_loads_then_meaning(harness, corpus, embedd
     # the label no longer says it is loading: it says what the search understands, and why
     qtbot.waitUntil(lambda: w.model_label.text().startswith("Understands "), timeout=15_000)
     assert "Loading" not in w.model_label.text()
+    # however long that sentence, it shrinks with the window and never makes it wider
+    assert w.minimumSizeHint().width() < 600
+    assert w.model_label.toolTip().startswith("Model: ") or w.model_label.text() in w.model_label.toolTip()
 
 
 def test_more_like_this(harness, corpus, qtbot):

@@ -259,7 +259,7 @@ def quantize(*, src: Path, dst: Path) -> None:
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     except OSError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a quantizer failure: fp32 still runs
+    except Exception as exc:
         raise ModelError(f"cannot quantize the multilingual graph: {exc}") from exc
     finally:
         root.removeFilter(hush)

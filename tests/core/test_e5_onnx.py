@@ -3,6 +3,7 @@ ids and vectors, a cache built once and never half-written, the registry's route
 from __future__ import annotations
 
 import errno
+import itertools
 import shutil
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def test_token_ids_equal_the_engines(fp32, engine, parsed):
     assert len(fp32.tokenize(LONG)) > 510
     unk_run = fp32.tokenize(SAMPLE[5])
     # one <unk> per unknown character, never one for the run
-    assert any(a == b == parsed.unk for a, b in zip(unk_run, unk_run[1:]))
+    assert any(a == b == parsed.unk for a, b in itertools.pairwise(unk_run))
     assert parsed.unk not in fp32.tokenize(SAMPLE[6])   # "<unk>" is spelled, not matched
     q = fp32.tokenize("qual a profundidade?", query=True)
     assert len(q) + 2 == model.token_count("qual a profundidade?", True)

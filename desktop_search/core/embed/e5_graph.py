@@ -34,7 +34,7 @@ from desktop_search.errors import ModelError
 log = logging.getLogger(__name__)
 
 #: bump when the graph recipe changes: graphs built by another recipe are rebuilt
-RECIPE = "e5-onnx-4"
+RECIPE = "e5-onnx-5"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8_pertoken.onnx"
 WORD_FILE = "word_q4.npy"
@@ -50,23 +50,26 @@ def graph_dir(*, weights: Path, cache_root: Path) -> Path:
     return Path(cache_root) / "onnx" / f"multilingual-e5-small-{fp}"
 
 
+def graph_file(*, int8: bool) -> str:
+    return INT8_FILE if int8 else FP32_FILE
+
+
 def is_built(out_dir: Path, *, int8: bool = False) -> bool:
-    """True when the folder holds a complete build (and the int8 graph if asked)."""
+    """True when the folder holds a complete build with the graph of that precision."""
     out_dir = Path(out_dir)
-    names = [MANIFEST_FILE, FP32_FILE, WORD_FILE, VOCAB_FILE]
-    if int8:
-        names.append(INT8_FILE)
+    names = [MANIFEST_FILE, WORD_FILE, VOCAB_FILE, graph_file(int8=int8)]
     return all((out_dir / n).is_file() for n in names)
 
 
 def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
-    """Build the graph (and its int8 graph if asked) into ``out_dir`` unless it is there.
+    """Build the graph of that precision into ``out_dir`` unless it is there (the other
+    precision's graph only when it is asked for: the int8 default needs no fp32 graph).
 
     Raises ModelError when the weights are damaged or the build fails (OSError: disk
-    full...); a failed build leaves no folder behind.
+    full...); a failed build leaves no folder, and no graph file, behind.
     """
     weights, out_dir = Path(weights), Path(out_dir)
-    if not is_built(out_dir):
+    if not (out_dir / MANIFEST_FILE).is_file():
         _sweep_stale_tmp(out_dir.parent)
         tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{threading.get_ident()}"
         try:
@@ -76,12 +79,12 @@ def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
             manifest = _build(weights, tmp, int8=int8)
             (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             _fsync_tree(tmp)
-            if out_dir.exists() and not is_built(out_dir):
+            if out_dir.exists() and not (out_dir / MANIFEST_FILE).is_file():
                 shutil.rmtree(out_dir, ignore_errors=True)   # a broken leftover
             try:
                 os.rename(tmp, out_dir)
             except OSError:
-                if not is_built(out_dir):
+                if not (out_dir / MANIFEST_FILE).is_file():
                     raise
                 log.info("another process built %s first; using it", out_dir)
             else:
@@ -91,15 +94,16 @@ def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
                              f"{exc}") from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    if int8 and not (out_dir / INT8_FILE).is_file():
-        part = out_dir / f".{INT8_FILE}.tmp-{os.getpid()}-{threading.get_ident()}"
+    name = graph_file(int8=int8)
+    if not (out_dir / name).is_file():
+        part = out_dir / f".{name}.tmp-{os.getpid()}-{threading.get_ident()}"
         try:
-            save_model(make_model(W.read_weights(weights), int8=True), part)
+            save_model(make_model(W.read_weights(weights), int8=int8), part)
             with open(part, "rb") as f:
                 os.fsync(f.fileno())
-            os.replace(part, out_dir / INT8_FILE)
+            os.replace(part, out_dir / name)
         except OSError as exc:
-            raise ModelError(f"cannot build the multilingual int8 graph: {exc}") from exc
+            raise ModelError(f"cannot build the multilingual ONNX graph {name}: {exc}") from exc
         finally:
             part.unlink(missing_ok=True)
     return out_dir
@@ -112,9 +116,7 @@ def _build(weights: Path, tmp: Path, *, int8: bool) -> dict:
     word = w.q4_blocks("emb.word", rows=cfg.vocab_rows, cols=cfg.hidden)
     np.save(tmp / WORD_FILE, np.ascontiguousarray(word))
     (tmp / VOCAB_FILE).write_text(W.vocab_json(w), encoding="utf-8")
-    save_model(make_model(w), tmp / FP32_FILE)
-    if int8:
-        save_model(make_model(w, int8=True), tmp / INT8_FILE)
+    save_model(make_model(w, int8=int8), tmp / graph_file(int8=int8))
     return {
         "recipe": RECIPE,
         "source": str(weights),

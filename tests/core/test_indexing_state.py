@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import (BUSY, IndexService, RemoveRoot, Rescan, Snapshot,
+from desktop_search.core.indexing import (BUSY, RemoveRoot, Rescan, Snapshot,
                                           State)
 
 

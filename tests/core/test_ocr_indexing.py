@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService, State
+from desktop_search.core.indexing import State
 from desktop_search.core.search import Filters
 
 pytestmark = pytest.mark.slow  # real OCR models

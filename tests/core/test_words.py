@@ -13,7 +13,6 @@ import pytest
 
 from desktop_search.core.store import word_index as words_mod
 from desktop_search.core.engine import Engine
-from desktop_search.core.indexing import IndexService
 from desktop_search.core.analyze import query_words
 from desktop_search.core.store.word_index import Source, WordIndex
 
@@ -137,7 +136,7 @@ def test_segments_merge_and_tombstones(tmp_path, monkeypatch):
     live: dict[int, str] = {}
     idx = WordIndex(folder=tmp_path / "w")
     next_id = 1
-    for step in range(30):
+    for _step in range(30):
         batch = []
         for _ in range(5):
             text = " ".join(rng.choice(vocab, 12))

@@ -104,7 +104,8 @@ def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
     extra = set(got) - set(expected)
     stale = [p for p in expected if p in got and got[p] != expected[p]]
     print(f"churn events: {counts}; files at the end: {len(expected)}")
-    assert not missing and not extra and not stale, (len(missing), len(extra), len(stale), sorted(extra)[:5], sorted(missing)[:5])
+    assert not missing and not extra and not stale, (
+        len(missing), len(extra), len(stale), sorted(extra)[:5], sorted(missing)[:5])
     svc.stop()
     rep = eng.doctor()
     assert rep["ok"] and rep["pending"] == 0, rep

@@ -6,8 +6,6 @@ import errno
 import os
 import shutil
 import sqlite3
-import threading
-import time
 
 import pytest
 

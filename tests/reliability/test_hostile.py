@@ -66,7 +66,8 @@ def hostile(tmp_path):
     (d / "huge.txt").write_bytes(b"a " * (3 * 2**20))
     (d / "binary.txt").write_bytes(os.urandom(20000))
     (d / "invalid-utf8.txt").write_bytes(b"caf\xe9 au lait, cr\xe8me br\xfbl\xe9e et " * 20 + b"\xff\xfe\xfa")
-    (d / "utf16-nobom.txt").write_bytes("Lighthouse keeper in UTF-16 without a BOM. " .encode("utf-16-le") * 10)
+    (d / "utf16-nobom.txt").write_bytes(
+        "Lighthouse keeper in UTF-16 without a BOM. ".encode("utf-16-le") * 10)
     (d / "one-long-line.txt").write_bytes(b"word " * (2 * 2**20 // 5))
     (d / "nested.html").write_text("<div>" * 20000 + "deep inside the nest" + "</div>" * 20000)
     (d / "nul.txt").write_bytes(b"text with \0 NUL bytes \0 inside" * 10)

@@ -61,7 +61,7 @@ def test_kill9_at_random_moments(tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     log = []
     kills = waves = 0
-    for attempt in range(KILLS * 4):
+    for _attempt in range(KILLS * 4):
         if kills >= KILLS:
             break
         mode = "watch" if kills % 4 == 3 else "index"
@@ -106,8 +106,9 @@ def test_kill9_at_random_moments(tmp_path):
 
     qfile = tmp_path / "q.txt"
     qfile.write_text("\n".join(QUERIES))
-    ours = [json.loads(l) for l in run(data, "search", "--queries", str(qfile), "-k", "5", "--json").splitlines()]
-    ref = [json.loads(l) for l in run(clean, "search", "--queries", str(qfile), "-k", "5", "--json").splitlines()]
+    args = ("search", "--queries", str(qfile), "-k", "5", "--json")
+    ours = [json.loads(line) for line in run(data, *args).splitlines()]
+    ref = [json.loads(line) for line in run(clean, *args).splitlines()]
     for a, b in zip(ours, ref):
         sa, sb = [h["score"] for h in a["hits"]], [h["score"] for h in b["hits"]]
         assert len(sa) == len(sb) == 5

@@ -134,3 +134,26 @@ def test_choose_in_plain_words():
     assert advice_mod.choose(documents=en)[0] is registry.ENGLISH
     assert advice_mod.choose(documents=en, queries={"de": 3, "en": 1})[1] == "you search in German"
     assert advice_mod.choose(documents=en, system="fr")[1] == "your computer's language is French"
+
+
+def test_a_multilingual_model_that_cannot_load_leaves_english_working(data_dir, tmp_path,
+                                                                      monkeypatch):
+    """The multilingual weights damaged, no fallback engine (int8 asked for): the library
+    is read once, by the English model, and the window says why."""
+    from desktop_search.core.embed import e5_weights
+
+    good = e5_weights.default_weights_path()
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(good.read_bytes()[:4096])
+    monkeypatch.setattr(e5_weights, "default_weights_path", lambda: bad)
+    docs = _write(tmp_path / "docs", {**PT, **EN})
+    eng = Engine(data_dir, settings=Settings(backend="onnx-int8"))
+    eng.add_root(docs)
+    eng.index_service().run_until_idle()
+    model_id, _ = eng.library.vector_model()
+    assert registry.by_model_id(model_id) is registry.ENGLISH
+    assert eng.library.vector_rows.count_embedded() == eng.catalog.count_chunks() > 0
+    choice = eng.models.choice()
+    assert choice.name == registry.ENGLISH.name and "could not load" in choice.reason
+    assert eng.search("sourdough bread baking", k=1)[0].path.endswith("bread.txt")
+    eng.close()

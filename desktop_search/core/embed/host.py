@@ -140,22 +140,29 @@ class ModelHost:
                                       system=_advice.locale_language())
         with self._lock:
             current = self._embedder
-            self._record(info.name, reason)
-            if current is not None and current.model_id == self._make_id(info.name):
+            if current is not None and registry.by_model_id(current.model_id) is info:
+                self._record(info.name, reason)
                 return False
+            chosen: Embedder | None = None
+            if info is not registry.ENGLISH:
+                try:       # it is loaded next anyway: a model that cannot load is not chosen
+                    chosen = self._make(info.name)
+                    chosen.load()
+                except ModelError as exc:
+                    log.warning("the model for every language could not load: %s", exc)
+                    chosen, info = None, registry.ENGLISH
+                    reason = "English only: the model for every language could not load"
+                    if current is not None and registry.by_model_id(current.model_id) is info:
+                        self._record(info.name, reason)
+                        return False
+            self._record(info.name, reason)
             log.info("model chosen for these files: %s (%s)", info.name, reason)
-            self._embedder = None
+            self._embedder = chosen
             old_id, old_dim = lib.vector_model()
             if old_id is not None:       # opened for searching before any vector existed
                 lib.drop_all_vectors(old_id, old_dim)
                 lib.forget_vector_model()
             return True
-
-    def _make_id(self, name: str) -> str | None:
-        try:
-            return self._make(name).model_id
-        except ModelError:
-            return None
 
     def _record(self, name: str, reason: str) -> None:
         with self.library.catalog.transaction() as c:

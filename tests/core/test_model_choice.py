@@ -66,6 +66,12 @@ def test_a_portuguese_library_gets_the_multilingual_model_before_any_vector(data
     again = Engine(data_dir)
     assert again.models.configured() == multilingual.name
     assert again.models.model().model_id == model_id
+    # a file added later is cut into passages by that model's tokenizer, and embedded
+    (docs / "dunas.txt").write_text("As dunas dos Lençóis Maranhenses formam lagoas de água "
+                                    "doce na estação das chuvas.", encoding="utf-8")
+    again.index_service().run_until_idle()
+    assert again.library.vector_rows.count_embedded() == again.catalog.count_chunks()
+    assert again.search("freshwater lagoons between sand dunes", k=1)[0].path.endswith("dunas.txt")
     again.close()
 
 

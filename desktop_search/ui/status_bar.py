@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QProgressBar, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import QProgressBar, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
@@ -74,6 +74,7 @@ class StatusBar(QStatusBar):
         self.current_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         # the model's sentence can be long; it shrinks with the window, never widens it
         self.model_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+        self.model_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._model_state = ModelState.LOADING
         self._choice: ModelChoice | None = None
         self.progress_bar = QProgressBar()
@@ -92,7 +93,7 @@ class StatusBar(QStatusBar):
         self.failed_button.hide()
         self.addWidget(self.status_label, 3)
         self.addWidget(self.current_label, 2)
-        self.addPermanentWidget(self.model_label, 2)
+        self.addPermanentWidget(self.model_label)
         self.addPermanentWidget(self.progress_bar)
         self.addPermanentWidget(self.pause_button)
         self.addPermanentWidget(self.failed_button)

@@ -140,6 +140,10 @@ def test_choose_in_plain_words():
     assert advice_mod.choose(documents=en)[0] is registry.ENGLISH
     assert advice_mod.choose(documents=en, queries={"de": 3, "en": 1})[1] == "you search in German"
     assert advice_mod.choose(documents=en, system="fr")[1] == "your computer's language is French"
+    said = advice_mod.ModelChoice(name="x", auto=True, label="English", reason="").sentence()
+    assert said == "Understands English for now · chosen for your files once they are read"
+    mine = advice_mod.ModelChoice(name="x", auto=False, label="English", reason="").sentence()
+    assert mine == "Understands English · your choice in Settings"
 
 
 def test_a_multilingual_model_that_cannot_load_leaves_english_working(data_dir, tmp_path,

@@ -68,15 +68,18 @@ class ModelChoice:
     name: str              # registry name (or the user's own model)
     auto: bool             # chosen by the app for these files (not by the user in Settings)
     label: str             # "English", "about 100 languages"
-    reason: str            # "your files are 60% in Portuguese"
+    reason: str            # "your files are 60% in Portuguese"; "" while not chosen yet
 
     def to_json(self) -> dict:
         return asdict(self)
 
     def sentence(self) -> str:
         """"Understands about 100 languages · chosen for your files: 60% Portuguese"."""
-        how = "chosen for your files: " if self.auto else "your choice in Settings"
-        return f"Understands {self.label} · {how}{self.reason if self.auto else ''}"
+        if not self.auto:
+            return f"Understands {self.label} · your choice in Settings"
+        if not self.reason:
+            return f"Understands {self.label} for now · chosen for your files once they are read"
+        return f"Understands {self.label} · chosen for your files: {self.reason}"
 
 
 def language_name(code: str) -> str:

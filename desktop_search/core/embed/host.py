@@ -107,7 +107,7 @@ class ModelHost:
         name = self.configured()
         info = registry.lookup(name) or registry.by_model_id(name)
         label = info.languages_label if info is not None else "the languages of your own model"
-        reason = self.library.meta(AUTO_REASON) or "no files read yet"
+        reason = self.library.meta(AUTO_REASON) or ""     # "": not chosen yet
         return _advice.ModelChoice(name=info.name if info else name, auto=self.auto, label=label,
                                    reason=reason)
 

@@ -28,6 +28,8 @@ def when_text(ts: float | None) -> str:
 
 
 def root_state(root: Root, progress: Snapshot, paused: bool) -> str:
+    if root.offline:
+        return "Offline: drive not connected (index kept)"
     if paused:
         return "Paused"
     busy = progress.busy

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QProgressBar, QStatusBar, QToolButton, QWidget
 
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
-from desktop_search.core.indexing import Snapshot, State
+from desktop_search.core.indexing import Snapshot, State, Waiting
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.model_offer import choice_text
 from desktop_search.ui.widgets import ElidedLabel
@@ -31,12 +31,21 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
                  if (left or p.chunks_pending) else "")
         return "Indexing paused" + extra
     eta = human_duration(p.eta_s)
+    if p.state is State.WAITING:
+        reason = p.waiting or Waiting.BUSY
+        left = max(0, p.files_total - p.files_done)
+        todo = ", ".join(b for b in (f"{left:,} files" if left else "",
+                                     f"{p.chunks_pending:,} passages" if p.chunks_pending else "",
+                                     f"{p.pictures_pending:,} pictures" if p.pictures_pending
+                                     else "") if b)
+        return f"Indexing {reason}" + (f": {todo} to go" if todo else "")
     if p.state is State.SCANNING:
         return "Looking for new and changed files…"
     if p.state is State.READING:
         rate = f"{p.files_per_s:.1f} files/s" if p.files_per_s >= 0.1 else ""
+        slowly = "slowly, on battery" if p.waiting is Waiting.BATTERY else ""
         return _joined(f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files",
-                       rate, eta)
+                       slowly, rate, eta)
     if p.state is State.EMBEDDING and p.model_loading:
         return "Loading the language model to read passages…"
     if p.state is State.EMBEDDING and p.model_switch and not p.chunks_pending:

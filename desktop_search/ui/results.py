@@ -435,7 +435,7 @@ class ResultsView(QListView):
 def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
     return len(a) == len(b) and all(
         x.path == y.path and x.chunk_id == y.chunk_id and x.score == y.score
-        and x.modified == y.modified for x, y in zip(a, b))
+        and x.modified == y.modified and x.offline == y.offline for x, y in zip(a, b))
 
 
 def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest | None,

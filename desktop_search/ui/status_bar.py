@@ -32,13 +32,11 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
         return "Indexing paused" + extra
     eta = human_duration(p.eta_s)
     if p.state is State.WAITING:
-        reason = p.waiting or Waiting.BUSY
+        reason = str(p.waiting or Waiting.BUSY)
         left = max(0, p.files_total - p.files_done)
-        todo = ", ".join(b for b in (f"{left:,} files" if left else "",
-                                     f"{p.chunks_pending:,} passages" if p.chunks_pending else "",
-                                     f"{p.pictures_pending:,} pictures" if p.pictures_pending
-                                     else "") if b)
-        return f"Indexing {reason}" + (f": {todo} to go" if todo else "")
+        todo = ", ".join(b for b in (_count(left, "file"), _count(p.chunks_pending, "passage"),
+                                     _count(p.pictures_pending, "picture")) if b)
+        return reason[:1].upper() + reason[1:] + (f": {todo} to go" if todo else "")
     if p.state is State.SCANNING:
         return "Looking for new and changed files…"
     if p.state is State.READING:
@@ -163,6 +161,10 @@ class StatusBar(QStatusBar):
     def show_failed_count(self, n: int) -> None:
         self.failed_button.setText(f"{n} not indexed")
         self.failed_button.setVisible(n > 0)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'s' if n != 1 else ''}" if n else ""
 
 
 def _joined(*bits: str | None) -> str:

@@ -250,7 +250,7 @@ class Engine:
         model_id, dim = lib.vector_model()
         size = sum(f.stat().st_size for f in self.data_dir.iterdir() if f.is_file())
         return dict(
-            data_dir=str(self.data_dir), roots=[r.to_json() for r in lib.roots()],
+            data_dir=str(self.data_dir), roots=[r.to_json() for r in self.roots()],
             files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
             ocr_pending=lib.picture_rows.count_ocr_pending(),
             failed=[dict(path=f.path, state=f.state, reason=f.error) for f in self.failed_files()],

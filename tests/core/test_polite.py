@@ -142,13 +142,15 @@ def test_worker_and_its_readers_run_at_the_lowest_priority(data_dir, hash_embedd
     eng = Engine(data_dir, embedder=hash_embedder, conditions=Unconditional())
     eng.add_root(_docs(tmp_path))
     svc = eng.index_service(debounce=0.05)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     svc.start()
     try:
         assert svc.wait_idle(60)
         assert thread_policy(svc.thread.native_id) == (os.SCHED_IDLE, 19)
         assert "I/O idle" in svc.priority
+        # this service's reader: a spawned child that was not there before it started
         readers = [p for p in psutil.Process().children(recursive=True)
-                   if "multiprocessing" in " ".join(p.cmdline())]
+                   if p.pid not in before and "spawn_main" in " ".join(p.cmdline())]
         assert readers, "the reader process ran"
         for p in readers:
             assert p.nice() == 19

@@ -103,7 +103,9 @@ class SystemConditions:
     def others_cores(self) -> float | None:
         """Cores' worth of CPU the other processes used since the last call (None at first)."""
         t = self._psutil.cpu_times()
-        busy = sum(t) - t.idle - getattr(t, "iowait", 0.0)
+        # Linux counts guests inside user and nice already: leave them out of the sum
+        busy = (sum(t) - t.idle - getattr(t, "iowait", 0.0) - getattr(t, "guest", 0.0)
+                - getattr(t, "guest_nice", 0.0))
         now = (time.monotonic(), busy, self._own_cpu())
         last, self._last = self._last, now
         if last is None or now[0] - last[0] <= 0:

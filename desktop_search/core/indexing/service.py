@@ -286,9 +286,11 @@ class IndexService:
                     self._stop.wait(0.5)
 
     def _hold_back(self, manner: Manner) -> bool:
-        """Wait a while (``Manners.wait_s``, or until stopped or told) when the conditions say to and
-        there is work they hold back. False: go on with a step."""
+        """Wait a while (``Manners.wait_s``, or until stopped or told) when the conditions
+        say to and there is work they hold back. False: go on with a step."""
         reason = manner.waiting
+        if self._commands and isinstance(self._commands[0], RemoveRoot):
+            return False        # the user forgetting a folder never waits
         work = bool(self._commands or len(self.queue))
         if reason is None or (manner.reading and work) or not (work or self.stages.pending()):
             # full speed, or reading slowly on battery, or nothing waits anyway

@@ -112,6 +112,8 @@ class SettingsDialog(QDialog):
         self.max_cores.setSpecialValueText("Use all cores")
         self.max_cores.setPrefix("Use at most ")
         self.max_cores.setSuffix(" cores")
+        self.max_cores.valueChanged.connect(
+            lambda n: self.max_cores.setSuffix(" core" if n == 1 else " cores"))
         self.max_cores.setValue(min(settings.max_cores, self.max_cores.maximum()))
         self.max_cores.setToolTip("Cores that reading passages for meaning and OCR may use")
         self.polite_note = _note("Indexing runs at the lowest priority and waits while the "

@@ -89,3 +89,18 @@ def test_the_status_line_names_the_reason_and_what_waits():
     assert progress_text(reading, paused=False) == "Indexing 1 of 4 files · slowly, on battery"
     # the user's pause says so, whatever the conditions
     assert progress_text(battery, paused=True).startswith("Indexing paused")
+
+
+def test_settings_offer_index_on_battery_and_a_core_cap(qtbot):
+    from desktop_search.config import Settings
+    from desktop_search.ui.settings_dialog import SettingsDialog
+
+    d = SettingsDialog(Settings(index_on_battery=True, max_cores=1), tray_available=False)
+    qtbot.addWidget(d)
+    assert d.index_on_battery.isChecked()
+    assert d.max_cores.text() == "Use at most 1 core"
+    d.index_on_battery.setChecked(False)
+    d.max_cores.setValue(0)
+    assert d.max_cores.text() == "Use all cores"
+    s = d.settings()
+    assert (s.index_on_battery, s.max_cores) == (False, 0)

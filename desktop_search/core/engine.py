@@ -21,7 +21,7 @@ from desktop_search.core.embed.base import Embedder
 from desktop_search.core.embed.host import ModelHost
 from desktop_search.core.indexing import IndexService, Listener, add_root
 from desktop_search.core.indexing.drives import Drives, FileSystems
-from desktop_search.core.indexing.polite import Conditions, conditions_for_app
+from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
 from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
@@ -97,7 +97,7 @@ class Engine:
             self._conditions = conditions_for_app()
         return IndexService(self.library, self.models, settings=self.settings,
                             listener=listener, debounce=debounce, conditions=self._conditions,
-                            drives=self.drives, **options)
+                            drives=self.drives, **{"lowest_priority": not ignoring(), **options})
 
     def save(self) -> None:
         """Persist the copies of the catalog if they changed (atomic)."""
@@ -152,8 +152,9 @@ class Engine:
 
     def roots(self) -> list[Root]:
         """The indexed folders; ``offline`` for one whose drive is gone (index kept)."""
-        return [dataclasses.replace(r, offline=not self.drives.present(r.path))
-                for r in self.library.roots()]
+        roots = self.library.roots()
+        gone = self.drives.offline([r.path for r in roots])
+        return [dataclasses.replace(r, offline=r.path in gone) for r in roots]
 
     def mark_offline(self, hits: list[Hit]) -> list[Hit]:
         """Mark the hits under a folder whose drive is gone: found, but not openable now."""

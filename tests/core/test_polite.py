@@ -136,9 +136,11 @@ def test_run_until_idle_never_waits(data_dir, hash_embedder, tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread scheduling is Linux's")
-def test_worker_and_its_readers_run_at_the_lowest_priority(data_dir, hash_embedder, tmp_path):
+def test_worker_and_its_readers_run_at_the_lowest_priority(data_dir, hash_embedder, tmp_path,
+                                                            monkeypatch):
     import psutil
 
+    monkeypatch.delenv("DESKTOP_SEARCH_IGNORE_CONDITIONS")     # as the app runs
     eng = Engine(data_dir, embedder=hash_embedder, conditions=Unconditional())
     eng.add_root(_docs(tmp_path))
     svc = eng.index_service(debounce=0.05)
@@ -163,11 +165,15 @@ def test_worker_and_its_readers_run_at_the_lowest_priority(data_dir, hash_embedd
         eng.close()
 
 
-def test_the_app_heeds_the_real_computer_unless_told_not_to(monkeypatch):
+def test_the_app_heeds_the_real_computer_unless_told_not_to(monkeypatch, data_dir, hash_embedder):
     monkeypatch.setenv("DESKTOP_SEARCH_IGNORE_CONDITIONS", "1")
     assert isinstance(conditions_for_app(), Unconditional)
+    eng = Engine(data_dir, embedder=hash_embedder)
+    assert not eng.index_service().lowest_priority
     monkeypatch.delenv("DESKTOP_SEARCH_IGNORE_CONDITIONS")
     assert isinstance(conditions_for_app(), SystemConditions)
+    assert eng.index_service().lowest_priority
+    eng.close()
 
 
 @pytest.mark.slow

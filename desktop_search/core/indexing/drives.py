@@ -31,6 +31,9 @@ LOCAL_FUSE = frozenset({"fuseblk", "fuse.ntfs-3g", "fuse.exfat", "fuse.portal"})
 POLL_S = 30.0
 #: the mount table is read again after this long
 MOUNTS_TTL_S = 2.0
+#: a search trusts what the worker last found about a root for this long (the worker
+#: looks every 2 s), so typing never waits on a slow or hung network share
+PRESENT_TTL_S = 5.0
 #: the catalog's meta key under which the mount a root was last seen on is kept
 MOUNT_KEY = "mount:"
 
@@ -123,6 +126,7 @@ class Drives:
         self._recall = recall
         self._remember = remember
         self._seen: dict[str, str | None] = {}
+        self._found: dict[str, tuple[float, bool]] = {}    # root -> (when, present)
         self._lock = threading.Lock()
 
     def mount(self, path: str) -> Mount | None:
@@ -142,6 +146,12 @@ class Drives:
     def present(self, root: str) -> bool:
         """False when the root itself is gone (unplugged, unmounted, renamed away): its
         index is kept, its results are offline, and nothing under it is deleted."""
+        found = self._present(root)
+        with self._lock:
+            self._found[root] = (time.monotonic(), found)
+        return found
+
+    def _present(self, root: str) -> bool:
         if not (os.path.isdir(root) and os.access(root, os.R_OK | os.X_OK)):
             return False
         last = self._last_mount(root)
@@ -168,4 +178,14 @@ class Drives:
             self._remember(MOUNT_KEY + root, point)
 
     def offline(self, roots: list[str]) -> set[str]:
-        return {r for r in roots if not self.present(r)}
+        """The roots that are gone, as last found if that is recent (searches ask this)."""
+        now = time.monotonic()
+        out = set()
+        for r in roots:
+            with self._lock:
+                when, found = self._found.get(r, (-1e9, True))
+            if now - when > PRESENT_TTL_S:
+                found = self.present(r)
+            if not found:
+                out.add(r)
+        return out

@@ -34,7 +34,8 @@ BUSY_SHARE = 0.5
 BUSY_CORES = 3.0
 #: and no longer busy once they use less than this fraction of that threshold
 CALM_FRACTION = 0.6
-#: turns the conditions off (tests and benchmarks that need indexing to run regardless)
+#: turns politeness off: no waiting for mains or a calm CPU, and normal priority (tests
+#: and benchmarks on a shared, loaded machine, where an idle-priority thread may not run)
 IGNORE_ENV = "DESKTOP_SEARCH_IGNORE_CONDITIONS"
 
 
@@ -122,10 +123,15 @@ class SystemConditions:
             return self._busy
 
 
+def ignoring() -> bool:
+    """``DESKTOP_SEARCH_IGNORE_CONDITIONS=1``: index regardless, at normal priority."""
+    return os.environ.get(IGNORE_ENV, "").strip() not in ("", "0")
+
+
 def conditions_for_app() -> Conditions:
     """The conditions a background indexer heeds: the real computer, unless
     ``DESKTOP_SEARCH_IGNORE_CONDITIONS=1`` says to index regardless."""
-    if os.environ.get(IGNORE_ENV, "").strip() not in ("", "0"):
+    if ignoring():
         return Unconditional()
     try:
         return SystemConditions()

@@ -78,12 +78,16 @@ class IndexService:
     ``drives`` says where each root lives: a root on a network share is watched by
     polling (every ``poll_s`` seconds); a root that is gone (an unplugged drive, a share
     unmounted, a folder renamed away) keeps its index untouched until it is back, and is
-    then reconciled (``drives.Drives.present``)."""
+    then reconciled (``drives.Drives.present``).
+
+    ``lowest_priority``: the worker thread and its readers run at the lowest CPU and I/O
+    priority the system offers."""
 
     def __init__(self, library: Library, models: ModelHost, *, settings: Settings,
                  listener: Listener | None = None, debounce: float = 0.5,
                  ingest: Ingest | None = None, conditions: Conditions | None = None,
-                 drives: Drives | None = None, poll_s: float = POLL_S) -> None:
+                 drives: Drives | None = None, poll_s: float = POLL_S,
+                 lowest_priority: bool = True) -> None:
         self.library = library
         self.models = models
         self.settings = settings
@@ -96,7 +100,9 @@ class IndexService:
         self.manners = Manners(conditions or Unconditional(), settings)
         self.drives = drives or Drives()
         self.poll_s = poll_s
-        #: the priority the worker thread runs at (``polite.lower_this_thread``)
+        #: the worker thread runs at the lowest priority (``polite.lower_this_thread``) ...
+        self.lowest_priority = lowest_priority
+        #: ... and this is what was applied
         self.priority: list[str] = []
         self._commands: deque[Command] = deque()
         self._thread: threading.Thread | None = None
@@ -236,8 +242,9 @@ class IndexService:
         last_check = 0.0
         # the lowest CPU and I/O priority the system offers; readers started from here
         # inherit it, and lower themselves explicitly too
-        self.priority = lower_this_thread()
-        self.ingest.be_polite()
+        if self.lowest_priority:
+            self.priority = lower_this_thread()
+            self.ingest.be_polite()
         while not self._stop.is_set():
             if not self._running.is_set():
                 if self.progress.state is not State.PAUSED:

@@ -317,7 +317,7 @@ def _hit_json(h) -> dict:
     return dict(path=h.path, score=h.score, snippet=h.snippet, page=h.page, line=h.line,
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
                 modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
-                taken=h.taken, picture=h.picture)
+                taken=h.taken, picture=h.picture, offline=h.offline)
 
 
 def _hit_heading(i: int, h) -> str:
@@ -332,7 +332,8 @@ def _print_hits(hits) -> None:
         return
     bold = sys.stdout.isatty()
     for i, h in enumerate(hits, 1):
-        marks = "  [words read by OCR]" if h.ocr else ""
+        marks = ("  [words read by OCR]" if h.ocr else "") + (
+            "  [offline: its drive is not connected]" if h.offline else "")
         print(_hit_heading(i, h) + marks)
         snip = h.snippet
         if bold:
@@ -431,7 +432,8 @@ def cmd_status(args) -> int:
         for r in st["roots"]:
             last = (time.strftime("%Y-%m-%d %H:%M", time.localtime(r["last_scan"]))
                     if r["last_scan"] else "never")
-            print(f"  {r['path']}  ({r['files']} files, scanned {last}{', paused' if r['paused'] else ''})")
+            print(f"  {r['path']}  ({r['files']} files, scanned {last}{', paused' if r['paused'] else ''}"
+                  f"{', offline: its drive is not connected' if r.get('offline') else ''})")
         print(f"files:       {st['files']}")
         print(f"chunks:      {st['chunks']} ({st['pending']} waiting for a vector)")
         if st.get("ocr_pending"):
@@ -531,8 +533,14 @@ class _PrintListener:
 
     def __init__(self) -> None:
         self._version: int | None = None
+        self._waiting = None
 
     def snapshot_changed(self, snap) -> None:
+        if snap.waiting != self._waiting:
+            # polite indexing: say why it holds back, and when it goes on
+            self._waiting = snap.waiting
+            print(f"indexing {snap.waiting}" if snap.waiting else "indexing at full speed",
+                  file=sys.stderr, flush=True)
         if snap.state == "idle" and snap.index_version != self._version:
             self._version = snap.index_version
             print("index up to date", file=sys.stderr, flush=True)

@@ -52,6 +52,11 @@ class Settings:
     #: a picture whose similarity to the query (the model's cosine) is below this does not
     #: match at all; model-dependent (0.2 suits clip-ViT-B-32)
     picture_min_score: float = 0.2
+    #: go on embedding passages and reading pictures (OCR) on battery; off: on battery
+    #: files are still read, slowly, and the rest waits for mains power
+    index_on_battery: bool = False
+    #: "Use at most N cores": the threads embedding and OCR may use (0: all of them)
+    max_cores: int = 0
     #: UI: keep watching in the tray when the window closes
     close_to_tray: bool = False
     #: UI: start hidden in the tray
@@ -72,6 +77,8 @@ class Settings:
             raise ConfigError("ocr_timeout_s must be positive")
         if self.picture_search and not str(self.picture_model or "").strip():
             raise ConfigError("picture_model must not be empty when picture search is on")
+        if not isinstance(self.max_cores, int) or self.max_cores < 0:
+            raise ConfigError("max_cores must be 0 (all) or a positive number of cores")
         if self.backend not in ("auto", "torch", "onnx", "onnx-int8"):
             raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch, onnx or onnx-int8")
 

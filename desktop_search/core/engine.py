@@ -8,6 +8,7 @@ imports Qt.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -19,8 +20,10 @@ from desktop_search.core.embed.advice import ModelAdvice
 from desktop_search.core.embed.base import Embedder
 from desktop_search.core.embed.host import ModelHost
 from desktop_search.core.indexing import IndexService, Listener, add_root
+from desktop_search.core.indexing.drives import Drives, FileSystems
+from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
 from desktop_search.core.indexing.sandbox import SandboxedExtractor
-from desktop_search.core.indexing.scan import norm
+from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search.preview import PreviewDoc, build_preview
@@ -32,9 +35,13 @@ from desktop_search.errors import ConfigError, ModelError
 class Engine:
     def __init__(self, data_dir: str | os.PathLike | None = None, *,
                  settings: Settings | None = None, embedder: Embedder | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, conditions: Conditions | None = None,
+                 filesystems: FileSystems | None = None) -> None:
         """``read_only``: for a reader next to the folder's owner (``search``, ``status``,
-        ``doctor``): nothing on disk is written, repaired or cleaned up (the owner does that)."""
+        ``doctor``): nothing on disk is written, repaired or cleaned up (the owner does that).
+        ``conditions`` (battery, CPU load) are what a background indexer heeds (default:
+        the real computer's); ``filesystems`` says which file system holds a folder
+        (default: the real mount table). Tests hand in their own."""
         self.read_only = read_only
         self.data_dir = paths.ensure_data_dir(Path(data_dir) if data_dir else None)
         self.settings_path = self.data_dir / "settings.json"
@@ -44,6 +51,8 @@ class Engine:
         self.library.picture_factory = self._make_picture_index
         self.models = ModelHost(self.library, self.settings, settings_path=self.settings_path,
                                 embedder=embedder)
+        self._conditions = conditions
+        self.drives = Drives(filesystems, recall=self.library.meta, remember=self.library.set_meta)
 
     @property
     def notice(self) -> str | None:
@@ -80,10 +89,15 @@ class Engine:
         return self.models.advice()
 
     # -- indexing ----------------------------------------------------------------------------
-    def index_service(self, *, listener: Listener | None = None, debounce: float = 0.5) -> IndexService:
-        """The worker that keeps this index current (``start`` it, or ``run_until_idle``)."""
+    def index_service(self, *, listener: Listener | None = None, debounce: float = 0.5,
+                      **options) -> IndexService:
+        """The worker that keeps this index current (``start`` it, or ``run_until_idle``).
+        ``options``: ``IndexService``'s own (``poll_s``)."""
+        if self._conditions is None:
+            self._conditions = conditions_for_app()
         return IndexService(self.library, self.models, settings=self.settings,
-                            listener=listener, debounce=debounce)
+                            listener=listener, debounce=debounce, conditions=self._conditions,
+                            drives=self.drives, **{"lowest_priority": not ignoring(), **options})
 
     def save(self) -> None:
         """Persist the copies of the catalog if they changed (atomic)."""
@@ -137,7 +151,18 @@ class Engine:
         return dropped
 
     def roots(self) -> list[Root]:
-        return self.library.roots()
+        """The indexed folders; ``offline`` for one whose drive is gone (index kept)."""
+        roots = self.library.roots()
+        gone = self.drives.offline([r.path for r in roots])
+        return [dataclasses.replace(r, offline=r.path in gone) for r in roots]
+
+    def mark_offline(self, hits: list[Hit]) -> list[Hit]:
+        """Mark the hits under a folder whose drive is gone: found, but not openable now."""
+        gone = self.drives.offline([r.path for r in self.library.root_list()])
+        if gone:
+            for h in hits:
+                h.offline = any(is_under(h.path, g) for g in gone)
+        return hits
 
     def kinds(self) -> list[str]:
         """The file types indexed (the window's type filter)."""
@@ -174,7 +199,7 @@ class Engine:
                                 scores=self._picture_scores(query, k), filters=filters,
                                 min_score=self.settings.picture_min_score)
             hits = merge_pictures(hits, pics, k=k)
-        return hits
+        return self.mark_offline(hits)
 
     def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
         """Answer a typed request (what the window sends). ``dense`` as in ``search``;
@@ -210,7 +235,7 @@ class Engine:
             pics = picture_hits(catalog=self.library.catalog, scores=similar, filters=filters,
                                 exclude_file=row.id, min_score=-1.0)
             hits = merge_pictures(hits, pics, k=k, weight=1.0)
-        return hits
+        return self.mark_offline(hits)
 
     def preview(self, hit: Hit, *, terms: list[str] | None = None,
                 limit: int | None = None) -> PreviewDoc | None:
@@ -226,7 +251,7 @@ class Engine:
         model_id, dim = lib.vector_model()
         size = sum(f.stat().st_size for f in self.data_dir.iterdir() if f.is_file())
         return dict(
-            data_dir=str(self.data_dir), roots=[r.to_json() for r in lib.roots()],
+            data_dir=str(self.data_dir), roots=[r.to_json() for r in self.roots()],
             files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
             ocr_pending=lib.picture_rows.count_ocr_pending(),
             failed=[dict(path=f.path, state=f.state, reason=f.error) for f in self.failed_files()],

@@ -110,8 +110,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedder=None):
-    """``Settings -> Engine`` for the controller; runs on the task thread."""
+def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedder=None,
+                   **engine_options):
+    """``Settings -> Engine`` for the controller; runs on the task thread. ``engine_options``
+    go to ``Engine`` (tests: ``conditions``, ``filesystems``)."""
     first = [save_settings_first]
 
     def make(settings: Settings, embedder=embedder):
@@ -126,7 +128,7 @@ def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedde
                     emb = None          # another model was chosen: load that one
             except DesktopSearchError:
                 emb = None
-        eng = Engine(data_dir, settings=settings, embedder=emb)
+        eng = Engine(data_dir, settings=settings, embedder=emb, **engine_options)
         if first[0]:
             first[0] = False
             settings.save(eng.settings_path)

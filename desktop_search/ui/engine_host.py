@@ -39,7 +39,7 @@ EngineFactory = Callable[..., Engine]
 #: settings whose change needs the engine restarted (the indexer caches its rules)
 _ENGINE_FIELDS = ("model", "device", "backend", "max_file_mb", "exclude_patterns",
                   "exclude_dirs", "skip_hidden", "respect_gitignore", "follow_symlinks",
-                  "extract_timeout_s")
+                  "extract_timeout_s", "max_cores")
 
 
 class EngineHost(QObject):

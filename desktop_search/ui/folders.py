@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from desktop_search.core.store import Root
-from desktop_search.core.indexing import Snapshot
+from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.indexing.scan import is_under
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.text import plain_tooltip
@@ -28,8 +28,12 @@ def when_text(ts: float | None) -> str:
 
 
 def root_state(root: Root, progress: Snapshot, paused: bool) -> str:
+    if root.offline:
+        return "Offline: drive not connected (index kept)"
     if paused:
         return "Paused"
+    if progress.state is State.WAITING and progress.waiting is not None:
+        return f"Watching; indexing {progress.waiting}"
     busy = progress.busy
     if busy and progress.current and is_under(progress.current, root.path):
         return "Indexing"

@@ -157,9 +157,12 @@ class ResultsModel(QAbstractListModel):
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"page {hit.page}" if hit.page else (f"line {hit.line}" if hit.line else "")
-            return plain_tooltip(hit.path + (f"\n{where}" if where else ""))
+            gone = f"\n{OFFLINE_TIP}" if hit.offline else ""
+            return plain_tooltip(hit.path + (f"\n{where}" if where else "") + gone)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{os.path.basename(hit.path)} in {os.path.dirname(hit.path)}: {hit.snippet}"
+            mark = f" ({OFFLINE})" if hit.offline else ""
+            return (f"{os.path.basename(hit.path)}{mark} in {os.path.dirname(hit.path)}: "
+                    f"{hit.snippet}")
         return None
 
     @property
@@ -187,6 +190,18 @@ class ResultsModel(QAbstractListModel):
             if h.path == path:
                 return i
         return -1
+
+
+#: a hit under a folder whose drive is gone (unplugged, unmounted): its index is kept
+OFFLINE = "offline"
+OFFLINE_TIP = "Offline: its drive is not connected; the index is kept until it is back"
+
+
+def row_when(hit: Hit) -> str:
+    """What a row shows before its relevance bar: when the file changed, and "offline"
+    when its drive is gone."""
+    when = relative_when(hit.modified)
+    return f"{OFFLINE} · {when}" if hit.offline else when
 
 
 # -- delegate ----------------------------------------------------------------------------
@@ -280,7 +295,7 @@ class ResultDelegate(QStyledItemDelegate):
         fm_small = QFontMetrics(small_f)
         y = r.top()
         bar_rect = QRect(right - self.BAR_W, y + (fm_name.height() - 6) // 2, self.BAR_W, 6)
-        date_txt = relative_when(hit.modified)
+        date_txt = row_when(hit)
         date_w = fm_small.horizontalAdvance(date_txt)
         date_rect = QRect(bar_rect.left() - 10 - date_w, y, date_w, fm_name.height())
         painter.setFont(small_f)
@@ -420,7 +435,7 @@ class ResultsView(QListView):
 def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
     return len(a) == len(b) and all(
         x.path == y.path and x.chunk_id == y.chunk_id and x.score == y.score
-        and x.modified == y.modified for x, y in zip(a, b))
+        and x.modified == y.modified and x.offline == y.offline for x, y in zip(a, b))
 
 
 def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest | None,

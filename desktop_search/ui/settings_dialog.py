@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from desktop_search.config import AUTO_MODEL, DEFAULT_MODEL, Settings
 from desktop_search.core import desktop
@@ -103,6 +103,22 @@ class SettingsDialog(QDialog):
                 "a folder on this computer." if local else
                 f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on."))
 
+        self.index_on_battery = QCheckBox("Index on battery")
+        self.index_on_battery.setChecked(settings.index_on_battery)
+        self.index_on_battery.setToolTip("Off: on battery, new files are still read (slowly) "
+                                         "and the rest waits for mains power")
+        self.max_cores = QSpinBox()
+        self.max_cores.setRange(0, max(1, os.cpu_count() or 1))
+        self.max_cores.setSpecialValueText("Use all cores")
+        self.max_cores.setPrefix("Use at most ")
+        self.max_cores.setSuffix(" cores")
+        self.max_cores.valueChanged.connect(
+            lambda n: self.max_cores.setSuffix(" core" if n == 1 else " cores"))
+        self.max_cores.setValue(min(settings.max_cores, self.max_cores.maximum()))
+        self.max_cores.setToolTip("Cores that reading passages for meaning and OCR may use")
+        self.polite_note = _note("Indexing runs at the lowest priority and waits while the "
+                                 "computer is busy.")
+
         self.close_to_tray = QCheckBox("Keep indexing in the tray when the window closes")
         self.close_to_tray.setChecked(settings.close_to_tray)
         self.start_minimized = QCheckBox("Start minimized to the tray")
@@ -137,6 +153,9 @@ class SettingsDialog(QDialog):
         form.addRow("Pictures:", self.read_pictures)
         form.addRow("", self.picture_search)
         form.addRow("", self.picture_note)
+        form.addRow("Indexing:", self.index_on_battery)
+        form.addRow("", self.max_cores)
+        form.addRow("", self.polite_note)
         form.addRow("When closed:", self.close_to_tray)
         form.addRow("At start:", self.start_minimized)
         form.addRow("At login:", self.start_at_login)
@@ -174,6 +193,8 @@ class SettingsDialog(QDialog):
                                 max_file_mb=float(self.size_cap.value()),
                                 read_text_in_pictures=self.read_pictures.isChecked(),
                                 picture_search=self.picture_search.isChecked(),
+                                index_on_battery=self.index_on_battery.isChecked(),
+                                max_cores=int(self.max_cores.value()),
                                 close_to_tray=self.close_to_tray.isChecked(),
                                 start_minimized=self.start_minimized.isChecked())
         s.validate()

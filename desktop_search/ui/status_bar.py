@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QProgressBar, QSizePolicy, QStatusBar, QToolButton
 
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
-from desktop_search.core.indexing import Snapshot, State
+from desktop_search.core.indexing import Snapshot, State, Waiting
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.model_offer import choice_text
 from desktop_search.ui.widgets import ElidedLabel
@@ -31,12 +31,19 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
                  if (left or p.chunks_pending) else "")
         return "Indexing paused" + extra
     eta = human_duration(p.eta_s)
+    if p.state is State.WAITING:
+        reason = str(p.waiting or Waiting.BUSY)
+        left = max(0, p.files_total - p.files_done)
+        todo = ", ".join(b for b in (_count(left, "file"), _count(p.chunks_pending, "passage"),
+                                     _count(p.pictures_pending, "picture")) if b)
+        return reason[:1].upper() + reason[1:] + (f": {todo} to go" if todo else "")
     if p.state is State.SCANNING:
         return "Looking for new and changed files…"
     if p.state is State.READING:
         rate = f"{p.files_per_s:.1f} files/s" if p.files_per_s >= 0.1 else ""
+        slowly = "slowly, on battery" if p.waiting is Waiting.BATTERY else ""
         return _joined(f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files",
-                       rate, eta)
+                       slowly, rate, eta)
     if p.state is State.EMBEDDING and p.model_loading:
         return "Loading the language model to read passages…"
     if p.state is State.EMBEDDING and p.model_switch and not p.chunks_pending:
@@ -155,6 +162,10 @@ class StatusBar(QStatusBar):
     def show_failed_count(self, n: int) -> None:
         self.failed_button.setText(f"{n} not indexed")
         self.failed_button.setVisible(n > 0)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'s' if n != 1 else ''}" if n else ""
 
 
 def _joined(*bits: str | None) -> str:

@@ -115,7 +115,7 @@ class Harness:
         self.windows: list = []
 
     def open_window(self, *, embedder=None, watch: bool = True, wait_model: bool = True,
-                    use_tray: bool = False):
+                    use_tray: bool = False, engine_options: dict | None = None):
         from desktop_search.config import Settings
         from desktop_search.ui.app import engine_factory
         from desktop_search.ui.controller import SearchController
@@ -125,7 +125,8 @@ class Harness:
         settings = Settings.load(self.data_dir / "settings.json")
         controller = SearchController(
             settings=settings, watch=watch,
-            make_engine=engine_factory(self.data_dir, embedder=embedder or self.embedder))
+            make_engine=engine_factory(self.data_dir, embedder=embedder or self.embedder,
+                                       **(engine_options or {})))
         window = SearchWindow(controller, opener=self.opened.append, revealer=self.revealed.append,
                               window_state_path=self.data_dir / "window.ini",
                               choose_folder=lambda: None, confirm_remove=lambda path: True,

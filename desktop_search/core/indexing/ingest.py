@@ -99,11 +99,13 @@ class Ingest:
         self.catalog = library.catalog          # reads; every write goes through the library
         self.models = models
         # Untrusted parsing runs in a child process with time and memory limits.
-        self.extractor = extractor or SandboxedExtractor(timeout_s=settings.extract_timeout_s)
+        cores = settings.max_cores or None
+        self.extractor = extractor or SandboxedExtractor(timeout_s=settings.extract_timeout_s,
+                                                         threads=cores)
         # OCR (seconds per page) has a child, and a time limit, of its own; it starts on
         # the first picture, so a folder without pictures never pays for it
         self.ocr_extractor = ocr_extractor or SandboxedExtractor(
-            timeout_s=settings.ocr_timeout_s, target=OCR_TARGET)
+            timeout_s=settings.ocr_timeout_s, target=OCR_TARGET, threads=cores)
         self.settings = settings
         #: told what the user must know about a file (skipped, failed, and why)
         self.on_notice = on_notice
@@ -302,6 +304,13 @@ class Ingest:
                     ocr=OCR_DONE if doc.ocr else OCR_NONE, keep_picture_vector=True)
         self.counters.ocr_done += 1
         return Outcome.INDEXED
+
+    def be_polite(self) -> None:
+        """The readers started from now on run at the lowest CPU and I/O priority (a
+        background indexer's; the CLI's ``index`` keeps them at normal priority)."""
+        for reader in (self.extractor, self.ocr_extractor):
+            if isinstance(reader, SandboxedExtractor):
+                reader.polite = True
 
     def close(self) -> None:
         for reader in (self.extractor, self.ocr_extractor):

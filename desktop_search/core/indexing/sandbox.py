@@ -35,7 +35,19 @@ def _resolve(target: str):
     return getattr(importlib.import_module(mod), fn)
 
 
-def _child(conn: Connection, target: str, memory_mb: int) -> None:
+#: the reader child's cap on its own threads (OCR's ONNX Runtime), set from ``threads``
+THREADS_ENV = "DESKTOP_SEARCH_THREADS"
+
+
+def _child(conn: Connection, target: str, memory_mb: int, polite: bool = False,
+           threads: int | None = None) -> None:
+    if threads:
+        os.environ[THREADS_ENV] = str(threads)
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+    if polite:
+        from desktop_search.core.indexing.polite import lower_this_process
+
+        lower_this_process()
     try:
         import resource
 
@@ -65,10 +77,18 @@ def _child(conn: Connection, target: str, memory_mb: int) -> None:
 
 
 class SandboxedExtractor:
-    """``extract(path, max_bytes=...)`` in a child process. Thread-safe (one job at a time)."""
+    """``extract(path, max_bytes=...)`` in a child process. Thread-safe (one job at a time).
+
+    ``polite``: the child runs at the lowest CPU and I/O priority (a background indexer's
+    readers); ``threads`` caps the threads its libraries start (OCR). Both apply to the
+    next child started (``close`` ends the current one).
+    """
 
     def __init__(self, *, timeout_s: float = 60.0, memory_mb: int = DEFAULT_MEMORY_MB,
-                 target: str = DEFAULT_TARGET) -> None:
+                 target: str = DEFAULT_TARGET, polite: bool = False,
+                 threads: int | None = None) -> None:
+        self.polite = polite
+        self.threads = threads
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
         self.target = target
@@ -83,7 +103,8 @@ class SandboxedExtractor:
             return self._conn
         self._kill()
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_child, args=(child, self.target, self.memory_mb),
+        proc = self._ctx.Process(target=_child, args=(child, self.target, self.memory_mb, self.polite,
+                                       self.threads),
                                  name="desktop-search-reader", daemon=True)
         proc.start()
         child.close()

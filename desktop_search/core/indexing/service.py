@@ -18,7 +18,11 @@ from collections import deque
 from typing import TYPE_CHECKING, Callable
 
 from desktop_search.config import Settings
+from desktop_search.core.indexing.drives import POLL_S, Drives
 from desktop_search.core.indexing.ingest import CHANGED, Counters, Ingest, Outcome
+from desktop_search.core.indexing.polite import (BATTERY_READ_GAP_S, FULL_SPEED, Conditions,
+                                                 Manner, Manners, Unconditional,
+                                                 lower_this_thread)
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.indexing.stages import Stages
 from desktop_search.core.indexing.state import (Callback, Command, Listener, Measures, NullListener,
@@ -66,9 +70,24 @@ def add_root(library: Library, path: str | os.PathLike) -> str:
 
 
 class IndexService:
+    """``conditions`` (battery, the CPU's load: ``polite.Conditions``) are heeded by the
+    background worker (``start``): on battery it reads slowly and embeds nothing, and while
+    other processes keep the CPU busy it waits. ``run_until_idle`` (the CLI's ``index``,
+    asked for by the user) never waits.
+
+    ``drives`` says where each root lives: a root on a network share is watched by
+    polling (every ``poll_s`` seconds); a root that is gone (an unplugged drive, a share
+    unmounted, a folder renamed away) keeps its index untouched until it is back, and is
+    then reconciled (``drives.Drives.present``).
+
+    ``lowest_priority``: the worker thread and its readers run at the lowest CPU and I/O
+    priority the system offers."""
+
     def __init__(self, library: Library, models: ModelHost, *, settings: Settings,
                  listener: Listener | None = None, debounce: float = 0.5,
-                 ingest: Ingest | None = None) -> None:
+                 ingest: Ingest | None = None, conditions: Conditions | None = None,
+                 drives: Drives | None = None, poll_s: float = POLL_S,
+                 lowest_priority: bool = True) -> None:
         self.library = library
         self.models = models
         self.settings = settings
@@ -78,12 +97,20 @@ class IndexService:
         self.ingest = ingest or Ingest(library=library, models=models, settings=settings)
         self.ingest.on_notice = self.progress.tell
         self.stages = Stages(self)
+        self.manners = Manners(conditions or Unconditional(), settings)
+        self.drives = drives or Drives()
+        self.poll_s = poll_s
+        #: the worker thread runs at the lowest priority (``polite.lower_this_thread``) ...
+        self.lowest_priority = lowest_priority
+        #: ... and this is what was applied
+        self.priority: list[str] = []
         self._commands: deque[Command] = deque()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._running = threading.Event()   # set = not paused
         self._running.set()
         self._idle = threading.Event()
+        self._wake = threading.Event()      # ends a polite wait early (pause, stop, a command)
         self._last_save = time.monotonic()
         self._rescan_on_resume = False
         self._last_reconcile = time.monotonic()
@@ -108,7 +135,7 @@ class IndexService:
     # -- control -------------------------------------------------------------------------
     def start(self, *, watch: bool = True) -> None:
         if watch:
-            self.watcher = Watcher(self.queue)
+            self.watcher = Watcher(self.queue, drives=self.drives, poll_s=self.poll_s)
             self.watcher.start()
         for r in self.library.root_list():
             self._watch(r.path)
@@ -120,6 +147,7 @@ class IndexService:
         """Stop the worker and the watcher, end the reader processes, save."""
         self._stop.set()
         self._running.set()
+        self._wake.set()
         self.queue.wake()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -132,16 +160,19 @@ class IndexService:
         """Queue a command for the worker (cheap: safe from a GUI thread)."""
         self._idle.clear()
         self._commands.append(command)
+        self._wake.set()
         self.queue.wake()
 
     def nudge(self) -> None:
         """Work may be waiting that no file change brought (a model switch began)."""
         self._idle.clear()
+        self._wake.set()
         self.queue.wake()
 
     def pause(self) -> None:
         """Stop after the current step; the worker publishes PAUSED when it has."""
         self._running.clear()
+        self._wake.set()
         self.queue.wake()
 
     def resume(self) -> None:
@@ -209,6 +240,11 @@ class IndexService:
 
     def _loop(self) -> None:
         last_check = 0.0
+        # the lowest CPU and I/O priority the system offers; readers started from here
+        # inherit it, and lower themselves explicitly too
+        if self.lowest_priority:
+            self.priority = lower_this_thread()
+            self.ingest.be_polite()
         while not self._stop.is_set():
             if not self._running.is_set():
                 if self.progress.state is not State.PAUSED:
@@ -227,11 +263,16 @@ class IndexService:
                     self._last_reconcile = now
                     for r in self.library.root_list():
                         self.submit(Rescan(r.path))
+            manner = self.manners.now()
             try:
-                if self._step(timeout=0.25):
+                if self._hold_back(manner):
+                    continue
+                if self._step(timeout=0.25, manner=manner):
                     self._idle.clear()
                 elif not self._idle.is_set():
                     self._finish_idle()
+                elif not manner.reading:
+                    self._stop.wait(0.25)   # idle and the user busy: changes wait
                 else:
                     # idle: sleep until the watcher (or the user) brings a change
                     change = self.queue.pop_ready(0.25)
@@ -251,16 +292,42 @@ class IndexService:
                     self.progress.tell(Notice.error(f"indexing error: {exc}"))
                     self._stop.wait(0.5)
 
-    def _step(self, timeout: float) -> bool:
-        """Do one unit of work. False when there is nothing to do right now."""
+    def _hold_back(self, manner: Manner) -> bool:
+        """Wait a while (``Manners.wait_s``, or until stopped or told) when the conditions
+        say to and there is work they hold back. False: go on with a step."""
+        reason = manner.waiting
+        if self._commands and isinstance(self._commands[0], RemoveRoot):
+            return False        # the user forgetting a folder never waits
+        work = bool(self._commands or len(self.queue))
+        if reason is None or (manner.reading and work) or not (work or self.stages.pending()):
+            # full speed, or reading slowly on battery, or nothing waits anyway
+            if self.progress.set_waiting(reason if reason is not None and work else None):
+                self.progress.emit(force=True)
+            return False
+        self._idle.clear()
+        self.progress.set_waiting(reason)
+        self.set_state(State.WAITING)
+        self._wake.wait(self.manners.wait_s)
+        self._wake.clear()
+        self.manners.now(fresh=True)    # woken by the user: look again at once
+        return True
+
+    def _step(self, timeout: float, manner: Manner = FULL_SPEED) -> bool:
+        """Do one unit of work. False when there is nothing to do right now. On battery
+        (``manner.heavy`` false) files are read one at a time with a rest between them,
+        and nothing is embedded or OCR'd."""
         if self._commands:
             self._run(self._commands.popleft())
             return True
         change = self.queue.pop_ready(0.0)
         if change is not None:
-            self._apply_batch(change)
+            if manner.heavy:
+                self._apply_batch(change)
+            else:
+                self._apply(change)
+                self._stop.wait(BATTERY_READ_GAP_S)
             return True
-        if self.stages.step():
+        if manner.heavy and self.stages.step():
             return True
         if len(self.queue):
             change = self.queue.pop_ready(timeout)
@@ -288,17 +355,21 @@ class IndexService:
         being restored) and is watched again, and reconciled, when it comes back."""
         for r in self.library.root_list():
             root = r.path
-            present = os.path.isdir(root) and os.access(root, os.R_OK | os.X_OK)
+            present = self.drives.present(root)
             if not present and root not in self.missing_roots:
                 self.missing_roots.add(root)
                 self.watcher.unwatch(root)
                 self.progress.tell(Notice.info("folder is missing or unreadable; keeping its "
                                                "index until it is back", root))
+                self.progress.changed()     # its results are offline now: ask again
+                self.progress.emit(force=True)
             elif present and root in self.missing_roots:
                 self.missing_roots.discard(root)
                 self.watcher.unwatch(root)
                 self._watch(root)
                 self.submit(Rescan(root))
+                self.progress.changed()
+                self.progress.emit(force=True)
 
     def _apply_batch(self, change: Change) -> None:
         """Apply ``change`` and the file changes ready after it in one catalog transaction
@@ -339,6 +410,11 @@ class IndexService:
         if change.op is ChangeKind.DELETE and any(change.path == r.path
                                                   for r in self.library.root_list()):
             return  # a root itself vanished: handled by _check_roots, its index is kept
+        owner = self.ingest.root_of(change.path)
+        if owner is not None and not self.drives.present(owner[0]):
+            # the root itself is gone (unplugged, unmounted): what its files look like now
+            # says nothing; keep them all, and reconcile when it is back
+            return
         if change.op is ChangeKind.SCAN:
             self._plan(change.path)
             return
@@ -375,11 +451,12 @@ class IndexService:
             return
         self.set_state(State.SCANNING)
         root, root_id = owner
-        if not os.path.isdir(root):
+        if not self.drives.present(root):
             # the folder is gone or unmounted: keep the last good index, say so
             self.progress.tell(Notice.info("folder is missing or unreadable; keeping its index",
                                            root))
             return
+        self.drives.seen(root)
         self._watch(root)
         todo, gone = self.ingest.plan(root, root_id, under=path)
         for f, _ in todo:          # new and changed first: a rename is seen as a move
@@ -416,6 +493,7 @@ class IndexService:
         self.library.save()
         self._last_save = time.monotonic()
         self.progress.idle()
+        self.progress.set_waiting(None)
         if self.progress.state is not State.ERROR:
             self.set_state(State.PAUSED if self.paused else State.IDLE)
         self._idle.set()

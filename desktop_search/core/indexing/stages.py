@@ -34,6 +34,19 @@ class Stages:
         # pictures and scans last: text files are searchable first, whatever their number
         return self._ocr_some() or self._picture_vectors_some()
 
+    def pending(self) -> bool:
+        """Whether any stage has work waiting (cheap counts; the worker asks before it
+        waits for mains power or a calmer CPU)."""
+        if self.library.count_unembedded():
+            return True
+        if (self.service.settings.read_text_in_pictures
+                and self.library.picture_rows.count_ocr_pending()):
+            return True
+        pi = None if self._pictures_off else self.library.pictures()
+        if pi is not None and pi.pending():
+            return True
+        return self.library.next_vectors.model() is not None
+
     def _embed_some(self) -> bool:
         if self.library.count_unembedded() and self.models.settle():
             self._model_checked = False     # the model chosen for these files replaces the first

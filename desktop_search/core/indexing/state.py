@@ -29,7 +29,18 @@ class State(str, enum.Enum):
     PICTURES = "pictures"    # reading the words in pictures and scans (OCR), then the
                              # pictures' own vectors: after every text file is searchable
     PAUSED = "paused"        # the user paused indexing, or the disk is full
+    WAITING = "waiting"      # polite: on battery, or the user is busy; ``waiting`` says why
     ERROR = "error"          # cannot go on (the model failed to load); ``error`` says why
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Waiting(str, enum.Enum):
+    """Why indexing holds back by itself (``polite.Manners``): the status line's words."""
+
+    BATTERY = "paused on battery"                  # reading goes on slowly; no vectors, no OCR
+    BUSY = "waiting while the computer is busy"    # everything waits
 
     def __str__(self) -> str:
         return self.value
@@ -62,6 +73,8 @@ class Snapshot:
     #: a model switch re-embedding in the background: (passages done, passages in all);
     #: the current model keeps answering until it completes
     model_switch: tuple[int, int] | None = None
+    #: why indexing holds back by itself (on battery, the user busy), or None
+    waiting: Waiting | None = None
 
     @property
     def busy(self) -> bool:
@@ -147,6 +160,7 @@ class Progress:
         self._index_version = 0
         self._pictures_pending = 0
         self._emb_t0: tuple[float, int] | None = None
+        self._waiting: Waiting | None = None
         self._last_emit = 0.0
         self.snapshot = Snapshot()
 
@@ -171,6 +185,12 @@ class Progress:
     def set_error(self, error: str | None) -> None:
         with self._lock:
             self._error = error
+
+    def set_waiting(self, waiting: Waiting | None) -> bool:
+        """Why the worker holds back; True when that changed (publish it)."""
+        with self._lock:
+            changed, self._waiting = waiting is not self._waiting, waiting
+        return changed
 
     def changed(self) -> None:
         """What a search can find changed: windows ask their question again."""
@@ -234,6 +254,6 @@ class Progress:
                 chunks_per_s=chunks_per_s, eta_s=eta or None, failed=self._failed,
                 model_loading=self._model_loading, error=self._error,
                 index_version=self._index_version, pictures_pending=self._pictures_pending,
-                model_switch=m.model_switch)
+                model_switch=m.model_switch, waiting=self._waiting)
             self.snapshot = snap
         self.listener.snapshot_changed(snap)

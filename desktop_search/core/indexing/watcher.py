@@ -1,5 +1,9 @@
 """watchdog events -> a debounced, coalesced queue of file changes.
 
+A root on a network share (NFS, SMB, sshfs: ``drives.Drives.polled``), where the
+system's events see nothing that other machines change, is watched by polling instead
+(watchdog's ``PollingObserver``, every ``drives.POLL_S`` seconds).
+
 Watchdog's handlers run on its own thread: they only enqueue. An editor's save (write a
 temp file, rename it over the original; or many writes in a row) coalesces into one
 change of the final path, applied once it has been quiet for ``debounce`` seconds.
@@ -14,7 +18,9 @@ from dataclasses import dataclass
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
 
+from desktop_search.core.indexing.drives import POLL_S, Drives
 from desktop_search.core.indexing.scan import norm
 
 
@@ -131,12 +137,17 @@ def _s(p) -> str:
 
 
 class Watcher:
-    """One watchdog observer for all roots."""
+    """One watchdog observer for the roots on local disks (the system's events), one
+    polling observer for those on network shares (started with the first such root)."""
 
-    def __init__(self, queue: ChangeQueue) -> None:
+    def __init__(self, queue: ChangeQueue, *, drives: Drives | None = None,
+                 poll_s: float = POLL_S) -> None:
         self.queue = queue
+        self.drives = drives or Drives()
+        self.poll_s = poll_s
         self._observer = Observer()
-        self._watches: dict[str, object] = {}
+        self._poller: PollingObserver | None = None
+        self._watches: dict[str, tuple[object, object]] = {}   # root -> (observer, watch)
         self._handler = _Handler(queue)
         self._started = False
         self._lock = threading.Lock()
@@ -146,24 +157,39 @@ class Watcher:
             if not self._started:
                 self._observer.daemon = True
                 self._observer.start()
+                if self._poller is not None:
+                    self._poller.start()
                 self._started = True
+
+    def _observer_for(self, root: str):
+        if not self.drives.polled(root):
+            return self._observer
+        if self._poller is None:
+            self._poller = PollingObserver(timeout=self.poll_s)
+            self._poller.daemon = True
+        return self._poller
 
     def watch(self, root: str) -> bool:
         with self._lock:
             if root in self._watches:
                 return True
+            observer = self._observer_for(root)
             try:
-                self._watches[root] = self._observer.schedule(self._handler, root, recursive=True)
+                w = observer.schedule(self._handler, root, recursive=True)
             except OSError:
                 return False  # gone or unreadable; the next reconcile tries again
+            if observer is self._poller and not self._poller.is_alive() and self._started:
+                self._poller.start()
+            self._watches[root] = (observer, w)
             return True
 
     def unwatch(self, root: str) -> None:
         with self._lock:
-            w = self._watches.pop(root, None)
-            if w is not None:
+            entry = self._watches.pop(root, None)
+            if entry is not None:
+                observer, w = entry
                 try:
-                    self._observer.unschedule(w)
+                    observer.unschedule(w)
                 except (KeyError, OSError):
                     pass
 
@@ -171,9 +197,16 @@ class Watcher:
         with self._lock:
             return list(self._watches)
 
+    def polled(self) -> list[str]:
+        """The roots watched by polling (network shares)."""
+        with self._lock:
+            return [r for r, (o, _) in self._watches.items() if o is self._poller]
+
     def stop(self) -> None:
         with self._lock:
             if self._started:
-                self._observer.stop()
-                self._observer.join(timeout=5)
+                for observer in (self._observer, self._poller):
+                    if observer is not None and observer.is_alive():
+                        observer.stop()
+                        observer.join(timeout=5)
                 self._started = False

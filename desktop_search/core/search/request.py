@@ -84,6 +84,7 @@ class Hit:
     ocr: bool = False                   # the passage's words were read from a picture by OCR
     taken: float | None = None          # when a photo was taken (EXIF)
     picture: float | None = None        # similarity of the picture itself to the query
+    offline: bool = False               # its folder's drive is gone: found, not openable now
 
     def to_json(self) -> dict:
         d = asdict(self)

@@ -121,6 +121,12 @@ class Library:
     def meta(self, key: str) -> str | None:
         return self.catalog.get_meta(key)
 
+    def set_meta(self, key: str, value: str) -> None:
+        """A small fact kept with the catalog (the drive a folder was last seen on)."""
+        if not self.read_only:
+            with self.catalog.transaction() as c:
+                self.catalog.set_meta(key, value, conn=c)
+
     def vector_model(self) -> tuple[str | None, int]:
         """(model id, dim) the stored vectors were made with; (None, 0) before any."""
         return self.catalog.get_meta("model_id"), int(self.catalog.get_meta("dim") or 0)

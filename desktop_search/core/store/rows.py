@@ -71,10 +71,11 @@ class Root:
     added_at: float = 0.0
     last_scan: float | None = None
     files: int = 0              # files indexed under it
+    offline: bool = False       # its drive is gone (unplugged, unmounted): index kept
 
     def to_json(self) -> dict:
         return dict(id=self.id, path=self.path, paused=self.paused, added_at=self.added_at,
-                    last_scan=self.last_scan, files=self.files)
+                    last_scan=self.last_scan, files=self.files, offline=self.offline)
 
 
 FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, state, error, attempts, "

@@ -3,15 +3,17 @@ and the tray, and connects them to the controller.
 
 Each part renders what it is given and says what the user asked for; the controller
 asks the engine, off the GUI thread. The window never waits for the engine, never polls
-it and runs no timer: results follow the index through the controller's re-query.
+it and runs no timer (but one, after a hide: see show_and_raise): results follow the
+index through the controller's re-query.
 """
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.core.embed.host import ModelState
@@ -23,6 +25,7 @@ from desktop_search.core.search import Hit, SearchRequest
 from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
+from desktop_search.ui.hotkey import GlobalHotkey
 from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
 from desktop_search.ui.menus import build_menus
@@ -37,6 +40,8 @@ from desktop_search.ui.status_bar import StatusBar
 from desktop_search.ui.tray import Tray, tray_available
 
 Opener = Callable[[Hit], None]
+#: seconds after hiding before the window shows again (see show_and_raise)
+_HIDE_SETTLE_S = 0.5
 
 
 class SearchWindow(QMainWindow):
@@ -49,7 +54,7 @@ class SearchWindow(QMainWindow):
                  revealer: Opener | None = None, window_state_path: str | os.PathLike | None = None,
                  choose_folder: Callable[[], str | None] | None = None,
                  confirm_remove: Callable[[str], bool] | None = None,
-                 use_tray: bool = True, parent=None) -> None:
+                 use_tray: bool = True, use_hotkey: bool = False, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.opener: Opener = opener or desktop_open.open_with_system
@@ -65,6 +70,10 @@ class SearchWindow(QMainWindow):
         self.model_choice = None
         self._empty_action: str | None = None
         self._last_error = ""
+        self._activate_when_exposed = False
+        self._expose_filter_installed = False
+        self._hidden_at = -_HIDE_SETTLE_S
+        self._show_pending = False
 
         self.setWindowTitle("Desktop Search")
         self.setWindowIcon(app_icon())
@@ -106,6 +115,12 @@ class SearchWindow(QMainWindow):
             self.tray.quit_requested.connect(self.quit)
             self.tray.show()
         self.dialogs = WindowDialogs(self)
+        #: the chord that shows or hides the window from any program (the app turns it on)
+        self.hotkey: GlobalHotkey | None = None
+        if use_hotkey:
+            self.hotkey = GlobalHotkey(self)
+            self.hotkey.activated.connect(self.toggle_visible)
+            self.hotkey.set_chord(controller.settings.hotkey)
 
         # -- names the tests and tools use for the parts' widgets
         sb, rp, st = self.search_bar, self.results, self.status
@@ -293,8 +308,12 @@ class SearchWindow(QMainWindow):
         (self.reveal_hit if reveal else self.open_hit)(self.current_hit())
 
     def _on_keys_clear_requested(self) -> None:
-        self.search_bar.clear()
-        self.search_edit.setFocus()
+        """Escape: clears the query; on an empty one, puts the window away."""
+        if self.search_edit.text() or self.search_bar.current_filters() is not None:
+            self.search_bar.clear()
+            self.search_edit.setFocus()
+        else:
+            self.put_away()
 
     # ------------------------------------------------------------------------ engine events
     def _on_controller_engine_failed(self, message: str) -> None:
@@ -348,6 +367,8 @@ class SearchWindow(QMainWindow):
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
         self.statusBar().showMessage("Settings saved", 3000)
+        if self.hotkey is not None and settings.hotkey != self.hotkey.chord_text:
+            self.hotkey.set_chord(settings.hotkey)
 
     def show_error(self, message: str) -> None:
         self._last_error = message
@@ -412,11 +433,72 @@ class SearchWindow(QMainWindow):
             self.show_and_raise()
 
     def show_and_raise(self) -> None:
+        """To the front, the query focused and selected: typing replaces it."""
+        settle = _HIDE_SETTLE_S - (time.monotonic() - self._hidden_at)
+        if not self.isVisible() and settle > 0:
+            # shown again within moments of hiding, Qt on X11 misses the focus the window
+            # manager gives back and the window never becomes active (seen with openbox
+            # under Xvfb): show it once the hide has settled
+            if not self._show_pending:
+                self._show_pending = True
+                QTimer.singleShot(int(settle * 1000) + 1, self._show_after_hide)
+            return
+        if not self.isVisible():
+            # a window manager may ignore activation of a window it has not mapped yet:
+            # ask again once the window is on screen (its first Expose)
+            self._activate_when_exposed = True
         self.show()
-        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        handle = self.windowHandle()
+        if handle is not None and not self._expose_filter_installed:
+            handle.installEventFilter(self)
+            self._expose_filter_installed = True
+        self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized)
+                            | Qt.WindowState.WindowActive)
+        if not self._activate_when_exposed:
+            self._activate()
+        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    def _show_after_hide(self) -> None:
+        self._show_pending = False
+        self.show_and_raise()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if not event.spontaneous():
+            self._hidden_at = time.monotonic()
+        super().hideEvent(event)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if (self._activate_when_exposed and obj is self.windowHandle()
+                and event.type() == QEvent.Type.Expose and obj.isExposed()):
+            self._activate_when_exposed = False
+            self._activate()
+        return super().eventFilter(obj, event)
+
+    def _activate(self) -> None:
         self.raise_()
         self.activateWindow()
-        self.search_edit.setFocus()
+        if self.hotkey is not None:
+            self.hotkey.bring_forward(int(self.winId()))
+
+    def is_in_front(self) -> bool:
+        return self.isVisible() and not self.isMinimized() and self.isActiveWindow()
+
+    def toggle_visible(self) -> None:
+        """The global shortcut and ``--toggle``: in front -> put away; else to the front."""
+        if self.is_in_front():
+            self.put_away()
+        else:
+            self.show_and_raise()
+
+    def put_away(self) -> None:
+        """Hide when something brings the window back (the shortcut, the tray); else
+        minimize, so the window stays in the task bar."""
+        if (self.hotkey is not None and self.hotkey.active) or (
+                self.tray is not None and self.tray.isVisible()):
+            self.hide()
+        else:
+            self.showMinimized()
 
     def quit(self) -> None:
         self._quitting = True
@@ -432,6 +514,8 @@ class SearchWindow(QMainWindow):
             self.tray.hint_once()
             return
         self.dialogs.close()
+        if self.hotkey is not None:
+            self.hotkey.stop()
         if self.tray is not None:
             self.tray.hide()
         event.accept()

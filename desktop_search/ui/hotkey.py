@@ -104,6 +104,8 @@ class GlobalHotkey(QObject):
             return self._set_state(False, f"{self.chord_text} could not be taken ({exc}). "
                                           + bind_it_yourself(self.chord_text))
         self._grabber = grabber
+        if not isinstance(grabber, (X11Hotkey, _PynputHotkey)):     # the portal answers later
+            return self._set_state(False, f"Asking the desktop to bind {self.chord_text}…")
         return self._set_state(True, f"{self.chord_text} shows or hides Desktop Search "
                                      "from any program.")
 

@@ -249,7 +249,15 @@ class Ingest:
     def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
                ocr: str | None, keep_picture_vector: bool = False) -> None:
         if not doc.text.strip():
+            # a picture without words (none read yet, or none in it) gets one passage
+            # saying what it is: with its name as the heading, words find it (a search
+            # by words alone, or before the model is loaded, would skip it otherwise)
             new = []
+            if doc.kind == "picture":
+                from desktop_search.core.extract.images import picture_caption
+
+                new = [NewChunk(0, 0, None, None,
+                                picture_caption(camera=doc.camera, taken=doc.taken))]
         else:
             try:
                 counter = self.models.token_counter()

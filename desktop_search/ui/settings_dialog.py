@@ -103,7 +103,8 @@ class SettingsDialog(QDialog):
         self.picture_note = _note(
             f"Uses the picture model {settings.picture_model}: " + (
                 "a folder on this computer." if local else
-                f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on."))
+                f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on "
+                "(its progress shows at the bottom of the window)."))
 
         self.close_to_tray = QCheckBox("Keep indexing in the tray when the window closes")
         self.close_to_tray.setChecked(settings.close_to_tray)

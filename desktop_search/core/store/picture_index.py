@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.tables import PictureRows
-from desktop_search.core.embed.clip import ClipEmbedder, load_for_clip
+from desktop_search.core.embed.clip import ClipEmbedder, DownloadReport, load_for_clip
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.errors import ExtractError
 
@@ -125,11 +125,15 @@ class PictureIndex:
             self._sync(vi)
             vi.save(self.catalog.vector_generation())
 
-    def embed_some(self, limit: int = PICTURE_BATCH) -> int:
-        """Embed up to ``limit`` pictures that have no vector yet. Returns how many were tried."""
+    def embed_some(self, limit: int = PICTURE_BATCH, *,
+                   on_download: DownloadReport | None = None) -> int:
+        """Embed up to ``limit`` pictures that have no vector yet. Returns how many were
+        tried. The first call loads the model: ``on_download`` follows its one-time
+        download, if it has to be fetched."""
         rows = self.rows.without_vector(limit)
         if not rows:
             return 0
+        self.embedder.load(on_download=on_download)
         vi = self.vectors()
         images, keep = [], []
         for r in rows:
@@ -155,6 +159,9 @@ class PictureIndex:
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Pictures nearest to a text query: (file id, cosine), best first."""
+        if self._vectors is None and not self.catalog.get_meta("picture_dim"):
+            return []   # no picture embedded yet: nothing to find, and no model to fetch
+                        # on the query thread (the indexer downloads it, showing progress)
         vi = self.vectors()
         if not len(vi):
             return []

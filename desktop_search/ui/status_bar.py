@@ -48,7 +48,7 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
         return _joined(f"Reading passages for meaning: {p.chunks_pending:,} to go", rate, eta)
     if p.state is State.PICTURES and p.picture_download is not None:
         done, total = p.picture_download
-        return (f"Downloading the picture model (once): {done / 2**20:,.0f} of "
+        return (f"Picture model download: {done / 2**20:,.0f} of "
                 f"{total / 2**20:,.0f} MB")
     if p.state is State.PICTURES:
         return f"Reading pictures and scans: {p.pictures_pending:,} to go"

@@ -120,6 +120,7 @@ class SearchWindow(QMainWindow):
         if use_hotkey:
             self.hotkey = GlobalHotkey(self)
             self.hotkey.activated.connect(self.toggle_visible)
+            self.hotkey.state_changed.connect(self._on_hotkey_state_changed)
             self.hotkey.set_chord(controller.settings.hotkey)
 
         # -- names the tests and tools use for the parts' widgets
@@ -431,6 +432,11 @@ class SearchWindow(QMainWindow):
             self.hide()
         else:
             self.show_and_raise()
+
+    def _on_hotkey_state_changed(self, ok: bool, message: str) -> None:
+        # a chord the app could not take: say how to bind the toggle in the desktop
+        if not ok and "--toggle" in message:
+            self.show_error(message)
 
     def show_and_raise(self) -> None:
         """To the front, the query focused and selected: typing replaces it."""

@@ -100,6 +100,19 @@ def test_toggle_reaches_the_running_window_through_the_hand_off(qtbot, tmp_path)
     assert server.handle(Request("toggle")).ok
 
 
+def test_the_gui_launcher_toggles_too(qtbot, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    server = single_instance.InstanceServer()
+    own = single_instance.claim(data, server)
+    monkeypatch.setattr("sys.argv", ["desktop-search-gui", "--data-dir", str(data), "--toggle"])
+    try:
+        with qtbot.waitSignal(server.toggle_requested, timeout=10_000):
+            assert cli.gui_main() == 0
+    finally:
+        own.release()
+
+
 def test_toggle_goes_alone():
     assert cli.main(["--toggle", "status"]) == cli.EXIT_USAGE
 

@@ -13,7 +13,7 @@ def test_the_status_bar_draws_the_download(qtbot):
     snap = Snapshot(state=State.PICTURES, pictures_pending=3,
                     picture_download=(150 * 2**20, 605 * 2**20))
     bar.show_snapshot(snap, paused=False, roots=[])
-    assert bar.status_label.text() == "Downloading the picture model (once): 150 of 605 MB"
+    assert bar.status_label.text() == "Picture model download: 150 of 605 MB"
     assert bar.progress_bar.isVisible()
     assert (bar.progress_bar.value(), bar.progress_bar.maximum()) == (150 * 1024, 605 * 1024)
     bar.show_snapshot(Snapshot(state=State.PICTURES, pictures_pending=3), paused=False, roots=[])

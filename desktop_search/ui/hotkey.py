@@ -89,12 +89,14 @@ class GlobalHotkey(QObject):
         try:
             if sys.platform in ("win32", "darwin"):
                 grabber = _PynputHotkey(chord, fire)
-            elif platform == "xcb":
-                grabber = X11Hotkey(chord, fire)
-            elif platform == "wayland" or os.environ.get("WAYLAND_DISPLAY"):
+            elif platform == "wayland" or (platform == "xcb" and os.environ.get("WAYLAND_DISPLAY")):
+                # a Wayland session (the window on XWayland too: an X grab there only
+                # sees keys while an X window has the focus)
                 from desktop_search.ui.hotkey_portal import PortalHotkey
 
                 grabber = PortalHotkey(chord, fire, on_state=self._on_portal_state)
+            elif platform == "xcb":
+                grabber = X11Hotkey(chord, fire)
             else:
                 return self._set_state(False, "This screen takes no global shortcut "
                                               f"({platform or 'no display'}).")

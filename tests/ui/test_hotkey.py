@@ -86,6 +86,15 @@ def test_without_a_portal_wayland_users_are_told_to_bind_the_toggle(qtbot, monke
     assert "desktop-search --toggle" in hk.message and "Custom Shortcuts" in hk.message
 
 
+def test_an_x_window_in_a_wayland_session_asks_the_portal(qtbot, monkeypatch, tmp_path):
+    # XWayland: an X grab would only see keys while an X window has the focus
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    hk = GlobalHotkey(platform="xcb")
+    assert hk.set_chord("Ctrl+Alt+Space") is False
+    assert "no D-Bus session bus" in hk.message and "desktop-search --toggle" in hk.message
+
+
 # -- the hand-off and the window ----------------------------------------------------------
 def test_toggle_reaches_the_running_window_through_the_hand_off(qtbot, tmp_path):
     data = tmp_path / "data"

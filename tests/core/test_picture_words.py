@@ -42,3 +42,28 @@ def test_a_wordless_picture_is_found_by_words(tmp_path, model):
         assert eng.doctor()["ok"]
     finally:
         eng.close()
+
+
+def test_a_picture_indexed_before_captions_gets_one_on_the_next_scan(tmp_path, model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    photo = docs / "lighthouse_at_dusk.png"
+    Image.new("RGB", (120, 90), (40, 60, 90)).save(photo)
+    eng = Engine(tmp_path / "data", settings=Settings(read_text_in_pictures=False),
+                 embedder=model)
+    try:
+        eng.add_root(docs)
+        st = photo.stat()
+        # as an older version left it: listed, no passage
+        eng.library.put_file(path=str(photo), root_id=eng.library.root_id(str(docs)),
+                             size=st.st_size, mtime_ns=st.st_mtime_ns, digest="old",
+                             kind="picture", title=None, heading="lighthouse at dusk",
+                             chunks=[], ocr="none")
+        assert eng.search("lighthouse", dense=False) == []
+        eng.index_service().run_until_idle()
+        row = eng.catalog.get_file(str(photo))
+        assert row.n_chunks == 1 and row.ocr == "none" and row.hash == "old"   # not re-read
+        assert [os.path.basename(h.path) for h in eng.search("lighthouse", dense=False)] == \
+            ["lighthouse_at_dusk.png"]
+    finally:
+        eng.close()

@@ -19,7 +19,7 @@ from desktop_search.core.embed import registry
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
-from desktop_search.ui import chord as chords
+from desktop_search.ui.hotkey import chord as chords
 
 SUGGESTED_MODELS = (
     DEFAULT_MODEL,

@@ -11,7 +11,7 @@ from desktop_search import cli
 from desktop_search.config import Settings
 from desktop_search.core.ownership import Request
 from desktop_search.errors import ConfigError
-from desktop_search.ui import chord as chords
+from desktop_search.ui.hotkey import chord as chords
 from desktop_search.ui import single_instance
 from desktop_search.ui.hotkey import GlobalHotkey
 from desktop_search.ui.settings_dialog import SettingsDialog

@@ -18,7 +18,7 @@ from jeepney.bus_messages import message_bus  # noqa: E402
 from jeepney.io.blocking import open_dbus_connection  # noqa: E402
 
 from desktop_search.ui.hotkey import GlobalHotkey  # noqa: E402
-from desktop_search.ui.hotkey_portal import PORTAL_NAME, PORTAL_PATH, SHORTCUTS  # noqa: E402
+from desktop_search.ui.hotkey.portal import PORTAL_NAME, PORTAL_PATH, SHORTCUTS  # noqa: E402
 
 
 class StandInPortal:

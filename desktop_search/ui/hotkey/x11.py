@@ -14,7 +14,7 @@ import select
 import threading
 from typing import Callable
 
-from desktop_search.ui.chord import Chord
+from desktop_search.ui.hotkey.chord import Chord
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """The global shortcut that shows or hides the window from any program.
 
 One front door for three ways of getting the chord: X11 grabs it itself
-(``hotkey_x11``), Wayland asks the desktop through the GlobalShortcuts portal
-(``hotkey_portal``), Windows and macOS use pynput's GlobalHotKeys. Each listens on its
+(``x11``), Wayland asks the desktop through the GlobalShortcuts portal
+(``portal``), Windows and macOS use pynput's GlobalHotKeys. Each listens on its
 own thread, asleep until the chord comes; ``activated`` is delivered on the GUI thread.
 Where none works, ``message`` tells the user how to bind ``desktop-search --toggle`` in
 the desktop's own settings.
@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
 from desktop_search.errors import ConfigError
-from desktop_search.ui import chord as chords
+from desktop_search.ui.hotkey import chord as chords
 from desktop_search.ui.bridge import emit
-from desktop_search.ui.hotkey_x11 import HotkeyUnavailable, X11Hotkey
+from desktop_search.ui.hotkey.x11 import HotkeyUnavailable, X11Hotkey
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class GlobalHotkey(QObject):
             elif platform == "wayland" or (platform == "xcb" and os.environ.get("WAYLAND_DISPLAY")):
                 # a Wayland session (the window on XWayland too: an X grab there only
                 # sees keys while an X window has the focus)
-                from desktop_search.ui.hotkey_portal import PortalHotkey
+                from desktop_search.ui.hotkey.portal import PortalHotkey
 
                 grabber = PortalHotkey(chord, fire, on_state=self._on_portal_state)
             elif platform == "xcb":

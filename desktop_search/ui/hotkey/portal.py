@@ -15,8 +15,8 @@ import socket
 import threading
 from typing import Callable
 
-from desktop_search.ui.chord import Chord
-from desktop_search.ui.hotkey_x11 import HotkeyUnavailable
+from desktop_search.ui.hotkey.chord import Chord
+from desktop_search.ui.hotkey.x11 import HotkeyUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ Run by ``tests/e2e/test_hotkey_x11.py`` and ``benchmarks/hotkey.py`` on an Xvfb 
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -58,6 +59,7 @@ def main() -> int:
     from desktop_search.ui.app import make_application, run_app
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=logging.INFO, format="log %(levelname)s %(name)s: %(message)s")
     app = make_application(sys.argv[:1])
     Reporter(app)
     return run_app(data_dir=sys.argv[1], argv=sys.argv[:1])

@@ -3,17 +3,16 @@ and the tray, and connects them to the controller.
 
 Each part renders what it is given and says what the user asked for; the controller
 asks the engine, off the GUI thread. The window never waits for the engine, never polls
-it and runs no timer (but one, after a hide: see show_and_raise): results follow the
-index through the controller's re-query.
+it and runs no timer: results follow the index through the controller's re-query.
+Showing and putting the window away (the shortcut, ``--toggle``, Escape) is ``Presence``'s.
 """
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.core.embed.host import ModelState
@@ -30,6 +29,7 @@ from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
 from desktop_search.ui.menus import build_menus
 from desktop_search.ui.model_offer import ModelOfferBar
+from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
@@ -40,8 +40,6 @@ from desktop_search.ui.status_bar import StatusBar
 from desktop_search.ui.tray import Tray, tray_available
 
 Opener = Callable[[Hit], None]
-#: seconds after hiding before the window shows again (see show_and_raise)
-_HIDE_SETTLE_S = 0.5
 
 
 class SearchWindow(QMainWindow):
@@ -70,10 +68,6 @@ class SearchWindow(QMainWindow):
         self.model_choice = None
         self._empty_action: str | None = None
         self._last_error = ""
-        self._activate_when_exposed = False
-        self._expose_filter_installed = False
-        self._hidden_at = -_HIDE_SETTLE_S
-        self._show_pending = False
 
         self.setWindowTitle("Desktop Search")
         self.setWindowIcon(app_icon())
@@ -117,6 +111,9 @@ class SearchWindow(QMainWindow):
         self.dialogs = WindowDialogs(self)
         #: the chord that shows or hides the window from any program (the app turns it on)
         self.hotkey: GlobalHotkey | None = None
+        self.presence = Presence(self, field=self.search_bar.search_edit,
+                                 hotkey=lambda: self.hotkey,
+                                 tray_shown=lambda: self.tray is not None and self.tray.isVisible())
         if use_hotkey:
             self.hotkey = GlobalHotkey(self)
             self.hotkey.activated.connect(self.toggle_visible)
@@ -440,71 +437,18 @@ class SearchWindow(QMainWindow):
 
     def show_and_raise(self) -> None:
         """To the front, the query focused and selected: typing replaces it."""
-        settle = _HIDE_SETTLE_S - (time.monotonic() - self._hidden_at)
-        if not self.isVisible() and settle > 0:
-            # shown again within moments of hiding, Qt on X11 misses the focus the window
-            # manager gives back and the window never becomes active (seen with openbox
-            # under Xvfb): show it once the hide has settled
-            if not self._show_pending:
-                self._show_pending = True
-                QTimer.singleShot(int(settle * 1000) + 1, self._show_after_hide)
-            return
-        if not self.isVisible():
-            # a window manager may ignore activation of a window it has not mapped yet:
-            # ask again once the window is on screen (its first Expose)
-            self._activate_when_exposed = True
-        self.show()
-        handle = self.windowHandle()
-        if handle is not None and not self._expose_filter_installed:
-            handle.installEventFilter(self)
-            self._expose_filter_installed = True
-        self.setWindowState((self.windowState() & ~Qt.WindowState.WindowMinimized)
-                            | Qt.WindowState.WindowActive)
-        if not self._activate_when_exposed:
-            self._activate()
-        self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search_edit.selectAll()
-
-    def _show_after_hide(self) -> None:
-        self._show_pending = False
-        self.show_and_raise()
-
-    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if not event.spontaneous():
-            self._hidden_at = time.monotonic()
-        super().hideEvent(event)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if (self._activate_when_exposed and obj is self.windowHandle()
-                and event.type() == QEvent.Type.Expose and obj.isExposed()):
-            self._activate_when_exposed = False
-            self._activate()
-        return super().eventFilter(obj, event)
-
-    def _activate(self) -> None:
-        self.raise_()
-        self.activateWindow()
-        if self.hotkey is not None:
-            self.hotkey.bring_forward(int(self.winId()))
+        self.presence.to_front()
 
     def is_in_front(self) -> bool:
-        return self.isVisible() and not self.isMinimized() and self.isActiveWindow()
+        return self.presence.in_front()
 
     def toggle_visible(self) -> None:
         """The global shortcut and ``--toggle``: in front -> put away; else to the front."""
-        if self.is_in_front():
-            self.put_away()
-        else:
-            self.show_and_raise()
+        self.presence.toggle()
 
     def put_away(self) -> None:
-        """Hide when something brings the window back (the shortcut, the tray); else
-        minimize, so the window stays in the task bar."""
-        if (self.hotkey is not None and self.hotkey.active) or (
-                self.tray is not None and self.tray.isVisible()):
-            self.hide()
-        else:
-            self.showMinimized()
+        """Hidden when the shortcut or the tray can bring it back; else minimized."""
+        self.presence.put_away()
 
     def quit(self) -> None:
         self._quitting = True

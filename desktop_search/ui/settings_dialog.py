@@ -1,5 +1,5 @@
 """Settings: the languages the search understands (the model), exclusions, size cap,
-launch behaviour. Languages come first in plain words; model names only under "Another
+launch behaviour, the global shortcut. Languages come first in plain words; model names only under "Another
 model…"."""
 from __future__ import annotations
 

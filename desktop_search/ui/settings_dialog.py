@@ -1,6 +1,6 @@
 """Settings: the languages the search understands (the model), exclusions, size cap,
-launch behaviour, the global shortcut. Languages come first in plain words; model names only under "Another
-model…"."""
+launch behaviour, the global shortcut. Languages come first in plain words; model names
+only under "Another model…"."""
 from __future__ import annotations
 
 import dataclasses

@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", help="the model: all-MiniLM-L6-v2 (English, default), multilingual-e5-small "
                                     "(about 100 languages), use-multilingual, or any sentence-transformers "
                                     "name or folder (saved as the setting; see `models`)")
+    ap.add_argument("--toggle", action="store_true",
+                    help="show the running window, or put it away when it is in front (bind "
+                         "this to a key in your desktop's settings); opens it when none runs")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     ap.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
@@ -94,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if args.toggle and args.cmd not in (None, "gui"):
+        print("desktop-search: --toggle goes alone (or with gui)", file=sys.stderr)
+        return EXIT_USAGE
     if args.cmd in (None, "gui"):
         return _gui(args)
     from desktop_search.core.ownership import DataFolderBusy
@@ -113,8 +119,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _toggle_running_window(args) -> bool:
+    """``--toggle`` with a window open: hand it the request without loading Qt (the
+    shortcut should feel instant). False when no window answers: open one."""
+    from desktop_search.core.ownership import HandOffError, Request, current_owner, hand_off
+
+    try:
+        owner = current_owner(_data_dir(args))
+    except DesktopSearchError:
+        return False
+    if owner is None or "toggle" not in owner.accepts:
+        return False
+    try:
+        return hand_off(owner, Request("toggle"), timeout=5).ok
+    except HandOffError:
+        return False
+
+
 def _gui(args) -> int:
     from desktop_search.core.desktop import window_problem
+
+    toggle = bool(getattr(args, "toggle", False)) and not getattr(args, "paths", [])
+    if toggle and _toggle_running_window(args):
+        return 0
 
     problem = window_problem()
     if problem:
@@ -122,7 +149,7 @@ def _gui(args) -> int:
         return EXIT_ERROR
     from desktop_search.ui.app import run_app
 
-    return run_app(data_dir=args.data_dir, model=args.model,
+    return run_app(data_dir=args.data_dir, model=args.model, toggle=toggle,
                    folders=[os.path.abspath(p) for p in getattr(args, "paths", [])])
 
 
@@ -135,6 +162,8 @@ def gui_main() -> int:
     ap = argparse.ArgumentParser(prog="desktop-search-gui", description="Open the window.")
     ap.add_argument("--data-dir", metavar="DIR")
     ap.add_argument("--model")
+    ap.add_argument("--toggle", action="store_true",
+                    help="show the running window, or put it away when it is in front")
     ap.add_argument("paths", nargs="*", metavar="PATH", help="folders to add")
     return _gui(ap.parse_args())
 

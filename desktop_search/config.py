@@ -61,6 +61,9 @@ class Settings:
     close_to_tray: bool = False
     #: UI: start hidden in the tray
     start_minimized: bool = False
+    #: UI: the chord that shows or hides the window from any program, in Qt's portable
+    #: text ("Ctrl+Alt+Space"); "" for none
+    hotkey: str = "Ctrl+Alt+Space"
 
     @property
     def max_file_bytes(self) -> int:
@@ -79,6 +82,8 @@ class Settings:
             raise ConfigError("picture_model must not be empty when picture search is on")
         if not isinstance(self.max_cores, int) or self.max_cores < 0:
             raise ConfigError("max_cores must be 0 (all) or a positive number of cores")
+        if not isinstance(self.hotkey, str):
+            raise ConfigError("hotkey must be text such as \"Ctrl+Alt+Space\", or empty")
         if self.backend not in ("auto", "torch", "onnx", "onnx-int8"):
             raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch, onnx or onnx-int8")
 

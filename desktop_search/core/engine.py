@@ -27,7 +27,7 @@ from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search.preview import PreviewDoc, build_preview
-from desktop_search.core.store import FileRow, Library, Root
+from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.errors import ConfigError, ModelError
 
@@ -219,7 +219,10 @@ class Engine:
         ids = [c.id for c in self.library.chunks_of_file(row.id)]
         _, v = self.library.vector_rows.of(ids)
         hits: list[Hit] = []
-        if len(v):
+        # a picture without words has only its caption ("Picture · camera · date"): alike
+        # for every picture, so its neighbours by text say nothing
+        captioned = row.kind == "picture" and row.ocr != OCR_DONE
+        if len(v) and not captioned:
             centroid = v.astype(np.float32).mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
             hits = rank(library=self.library, query="", query_vec=centroid, vectors=vecs, k=k,

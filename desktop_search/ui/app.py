@@ -138,9 +138,11 @@ def engine_factory(data_dir: Path, *, save_settings_first: bool = False, embedde
 
 
 def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = None,
-            argv: list[str] | None = None, folders: list[str] | None = None) -> int:
+            argv: list[str] | None = None, folders: list[str] | None = None,
+            toggle: bool = False) -> int:
     """Open the window; returns the exit code once the user quits. When a window already
-    owns the data folder, raise it (and hand it ``folders``) instead, and return 0."""
+    owns the data folder, raise it (and hand it ``folders``) instead, and return 0; with
+    ``toggle``, put it away when it is already in front."""
     from desktop_search.core.ownership import DataFolderBusy
     from desktop_search.ui import single_instance
 
@@ -156,7 +158,7 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
     try:
         ownership = single_instance.claim(data, instances)
     except DataFolderBusy as busy:
-        said = single_instance.hand_to_first(busy, folders)
+        said = single_instance.hand_to_first(busy, folders, toggle=toggle and not folders)
         if said is not None:
             single_instance.say(said)
             return 0
@@ -200,7 +202,7 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
 
     controller = SearchController(settings=settings,
                                   make_engine=engine_factory(data, save_settings_first=bool(model)))
-    window = SearchWindow(controller, window_state_path=data / WINDOW_STATE_FILE)
+    window = SearchWindow(controller, window_state_path=data / WINDOW_STATE_FILE, use_hotkey=True)
     app.setQuitOnLastWindowClosed(False)
     window.quit_requested.connect(app.quit)
     tray_ok = window.tray is not None and QSystemTrayIcon.isSystemTrayAvailable()
@@ -216,6 +218,7 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
             pending.clear()
 
     instances.show_requested.connect(window.show_and_raise)
+    instances.toggle_requested.connect(window.toggle_visible)
     instances.folders_requested.connect(add_when_ready)
     instances.remove_requested.connect(lambda ps: [controller.remove_folder(p) for p in ps])
     controller.engine_ready.connect(lambda: add_when_ready([]))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -105,12 +106,18 @@ class SearchController(EngineHost):
         self.searches = LatestWins(self.queries, current)
         self.previews = LatestWins(self.queries, current)
         self.catalog_reads = LatestWins(self.queries, current)
+        self.roots_reads = LatestWins(self.queries, current)
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
         self._preview_seq = 0
         self._catalog_version = -1    # the index_version the catalog was last read at
         self._failed_seen = 0
+        #: while indexing, the folders' file counts are re-read when the index grows, at
+        #: most this often (the first folder's count grows on screen, not at the end)
+        self.count_every_s = 1.0
+        self._counted_at = -1e9
+        self._counted_version = -1
         self.engine_ready.connect(self._on_self_engine_ready)
         self.model_state_changed.connect(self._on_self_model_state_changed)
         self.index_changed.connect(self._on_self_index_changed)
@@ -221,7 +228,7 @@ class SearchController(EngineHost):
     def _on_self_engine_ready(self) -> None:
         self._catalog_version = -1
         self._failed_seen = 0
-        for stream in (self.searches, self.previews, self.catalog_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads):
             stream.pump()
         self.refresh_catalog()
         self.refresh()
@@ -240,11 +247,26 @@ class SearchController(EngineHost):
             self._catalog_version = snap.index_version if snap.state is State.IDLE else -1
             self._failed_seen = snap.failed
             self.refresh_catalog()
+        elif snap.busy and snap.index_version != self._counted_version:
+            now = time.monotonic()
+            if now - self._counted_at >= self.count_every_s:
+                self._counted_at, self._counted_version = now, snap.index_version
+                self.refresh_roots()
+
+    def refresh_roots(self) -> None:
+        """Re-read the folders alone (their file counts), the cheap part of a catalog read."""
+
+        def done(roots):
+            if not self._closed:
+                emit(self.roots_loaded, roots)
+
+        self.roots_reads.put(lambda engine: engine.roots(), done,
+                             lambda exc: log.warning("folder read failed: %s", exc))
 
     def _shutdown_queries(self) -> None:
         self._seq += 1
         self._asked_at = self._seq
-        for stream in (self.searches, self.previews, self.catalog_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads):
             stream.clear()
         self.queries.shutdown(wait=True)
 

@@ -2,7 +2,8 @@
 
 The field keeps the focus while the user types, so the list's keys work from it too:
 Up/Down/PageUp/PageDown move the selection, Enter opens, Ctrl+Enter shows in the folder,
-Ctrl+C copies the path (unless text is selected in the field), Escape clears. This only
+Ctrl+C copies the path (unless text is selected in the field), Escape clears (and on an
+empty query puts the window away). This only
 says what was asked; the window connects it to the parts that do it.
 """
 from __future__ import annotations

@@ -450,6 +450,10 @@ def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest
                 "onto this window.", "Add a Folder…")
     if request is None:
         files = sum(r.files for r in roots)
+        if busy and not files:
+            return ("Reading your files…",
+                    "Type what you are looking for: the files read so far answer at once, and "
+                    "their count grows here.", None)
         return (f"Search {files:,} file{'s' if files != 1 else ''} by meaning",
                 "Type what you are looking for: a few words, a question, or a description of the "
                 "document." + (" Files are still being indexed; you can search already." if busy else ""),

@@ -1,6 +1,6 @@
 """Settings: the languages the search understands (the model), exclusions, size cap,
-launch behaviour. Languages come first in plain words; model names only under "Another
-model…"."""
+launch behaviour, the global shortcut. Languages come first in plain words; model names
+only under "Another model…"."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,10 +8,10 @@ import os
 import sys
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QFileDialog, QFormLayout, QHBoxLayout, QKeySequenceEdit, QLabel,
+                               QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from desktop_search.config import AUTO_MODEL, DEFAULT_MODEL, Settings
 from desktop_search.core import desktop
@@ -19,6 +19,7 @@ from desktop_search.core.embed import registry
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
+from desktop_search.ui.hotkey import chord as chords
 
 SUGGESTED_MODELS = (
     DEFAULT_MODEL,
@@ -39,7 +40,8 @@ def _note(text: str) -> QLabel:
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, *, tray_available: bool, parent=None,
-                 data_dir: str | None = None, choice: ModelChoice | None = None) -> None:
+                 data_dir: str | None = None, choice: ModelChoice | None = None,
+                 hotkey_message: str = "") -> None:
         super().__init__(parent)
         #: a data folder other than the default, for the launchers written from here
         self.data_dir = data_dir
@@ -101,7 +103,8 @@ class SettingsDialog(QDialog):
         self.picture_note = _note(
             f"Uses the picture model {settings.picture_model}: " + (
                 "a folder on this computer." if local else
-                f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on."))
+                f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on "
+                "(its progress shows at the bottom of the window)."))
 
         self.index_on_battery = QCheckBox("Index on battery")
         self.index_on_battery.setChecked(settings.index_on_battery)
@@ -139,6 +142,14 @@ class SettingsDialog(QDialog):
         if sys.platform.startswith("linux") and desktop.desktop_entry_installed():
             self.menu_entry.setText("Update the applications menu entry")
 
+        # the global shortcut: one chord, cleared for none
+        self.hotkey = QKeySequenceEdit(QKeySequence.fromString(settings.hotkey,
+                                                               QKeySequence.SequenceFormat.PortableText))
+        self.hotkey.setMaximumSequenceLength(1)
+        self.hotkey.setClearButtonEnabled(True)
+        self.hotkey.setToolTip("Press the keys; clear it for no shortcut")
+        self.hotkey_note = _note(hotkey_message or "Shows or hides this window from any program.")
+
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow("Understands:", self.languages)
@@ -159,6 +170,8 @@ class SettingsDialog(QDialog):
         form.addRow("When closed:", self.close_to_tray)
         form.addRow("At start:", self.start_minimized)
         form.addRow("At login:", self.start_at_login)
+        form.addRow("Shortcut:", self.hotkey)
+        form.addRow("", self.hotkey_note)
         if sys.platform.startswith("linux"):
             form.addRow("Menu:", self.menu_entry)
             form.addRow("", self.menu_entry_note)
@@ -196,9 +209,16 @@ class SettingsDialog(QDialog):
                                 index_on_battery=self.index_on_battery.isChecked(),
                                 max_cores=int(self.max_cores.value()),
                                 close_to_tray=self.close_to_tray.isChecked(),
-                                start_minimized=self.start_minimized.isChecked())
+                                start_minimized=self.start_minimized.isChecked(),
+                                hotkey=self.chosen_hotkey())
         s.validate()
         return s
+
+    def chosen_hotkey(self) -> str:
+        """The chord in the field as the setting writes it ('' for none); ConfigError when
+        it cannot be a global shortcut (a bare key, or one no platform can name)."""
+        text = self.hotkey.keySequence().toString(QKeySequence.SequenceFormat.PortableText)
+        return chords.parse(text).text() if text.strip() else ""
 
     def chosen_model(self) -> str:
         """The ``model`` setting the dialog stands for now."""

@@ -2,8 +2,10 @@
 
 The lock and the local channel are the core's (``core/ownership.py``, no Qt). This module
 turns the requests that arrive on the channel's thread into Signals delivered on the GUI
-thread: ``show`` raises the window, ``add`` indexes folders (from a second
-``desktop-search gui PATH`` or a CLI ``index PATH``), ``remove`` forgets one.
+thread: ``show`` raises the window, ``toggle`` raises or puts it away (the global
+shortcut bound in the desktop's settings runs ``desktop-search --toggle``), ``add``
+indexes folders (from a second ``desktop-search gui PATH`` or a CLI ``index PATH``),
+``remove`` forgets one.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from desktop_search.core.ownership import (DataFolderBusy, HandOffError, Ownersh
                                            Request, hand_off)
 from desktop_search.ui.bridge import emit
 
-ACCEPTS = ("show", "add", "remove")
+ACCEPTS = ("show", "toggle", "add", "remove")
 #: owners that finish by themselves: the window waits for them instead of giving up
 SHORT_LIVED = ("index", "remove", "doctor", "upgrade")
 
@@ -26,6 +28,7 @@ class InstanceServer(QObject):
     """Answers hand-offs for the window; lives on the GUI thread, called from another."""
 
     show_requested = Signal()
+    toggle_requested = Signal()
     folders_requested = Signal(list)      # folders to add
     remove_requested = Signal(list)       # folders to forget
 
@@ -34,6 +37,9 @@ class InstanceServer(QObject):
         if req.command == "show":
             emit(self.show_requested)
             return Reply(True, "brought to the front")
+        if req.command == "toggle":
+            emit(self.toggle_requested)
+            return Reply(True, "shown or put away")
         if req.command == "add":
             bad = [p for p in req.paths if not os.path.isdir(p)]
             if bad:
@@ -53,13 +59,17 @@ def claim(data_dir: Path, server: InstanceServer) -> Ownership:
                              hint="stop it first, then open the window")
 
 
-def hand_to_first(busy: DataFolderBusy, folders: list[str]) -> str | None:
-    """A window is already open: raise it and give it our folders. What happened, in
-    words; None when the owner is not a window (a CLI command holds the folder)."""
+def hand_to_first(busy: DataFolderBusy, folders: list[str], *, toggle: bool = False) -> str | None:
+    """A window is already open: raise it (or with ``toggle``, put it away when it is in
+    front) and give it our folders. What happened, in words; None when the owner is not a
+    window (a CLI command holds the folder)."""
     owner = busy.owner
     if owner is None or "show" not in owner.accepts:
         return None
     try:
+        if toggle and "toggle" in owner.accepts:
+            hand_off(owner, Request("toggle"))
+            return f"Desktop Search is already open ({owner.describe()}): shown or put away"
         hand_off(owner, Request("show"))
         if folders:
             reply = hand_off(owner, Request("add", tuple(folders)))

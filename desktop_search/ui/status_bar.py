@@ -53,6 +53,10 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
     if p.state is State.EMBEDDING:
         rate = f"{p.chunks_per_s:.0f}/s" if p.chunks_per_s >= 0.1 else ""
         return _joined(f"Reading passages for meaning: {p.chunks_pending:,} to go", rate, eta)
+    if p.state is State.PICTURES and p.picture_download is not None:
+        done, total = p.picture_download
+        return (f"Picture model download: {done / 2**20:,.0f} of "
+                f"{total / 2**20:,.0f} MB")
     if p.state is State.PICTURES:
         return f"Reading pictures and scans: {p.pictures_pending:,} to go"
     if p.state is State.ERROR:
@@ -117,6 +121,11 @@ class StatusBar(QStatusBar):
         if reading and p.files_total:
             self.progress_bar.setRange(0, max(1, p.files_total))
             self.progress_bar.setValue(min(p.files_done, p.files_total))
+            self.progress_bar.show()
+        elif busy and p.state is State.PICTURES and p.picture_download is not None:
+            done, total = p.picture_download       # in KiB: a bar counts in 32-bit ints
+            self.progress_bar.setRange(0, max(1, total // 1024))
+            self.progress_bar.setValue(min(done, total) // 1024)
             self.progress_bar.show()
         elif busy and p.state is State.EMBEDDING:
             total = p.chunks_embedded + p.chunks_pending

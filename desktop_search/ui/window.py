@@ -4,6 +4,7 @@ and the tray, and connects them to the controller.
 Each part renders what it is given and says what the user asked for; the controller
 asks the engine, off the GUI thread. The window never waits for the engine, never polls
 it and runs no timer: results follow the index through the controller's re-query.
+Showing and putting the window away (the shortcut, ``--toggle``, Escape) is ``Presence``'s.
 """
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ from desktop_search.core.search import Hit, SearchRequest
 from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
+from desktop_search.ui.hotkey import GlobalHotkey
 from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
 from desktop_search.ui.menus import build_menus
 from desktop_search.ui.model_offer import ModelOfferBar
+from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
@@ -49,7 +52,7 @@ class SearchWindow(QMainWindow):
                  revealer: Opener | None = None, window_state_path: str | os.PathLike | None = None,
                  choose_folder: Callable[[], str | None] | None = None,
                  confirm_remove: Callable[[str], bool] | None = None,
-                 use_tray: bool = True, parent=None) -> None:
+                 use_tray: bool = True, use_hotkey: bool = False, parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.opener: Opener = opener or desktop_open.open_with_system
@@ -106,6 +109,16 @@ class SearchWindow(QMainWindow):
             self.tray.quit_requested.connect(self.quit)
             self.tray.show()
         self.dialogs = WindowDialogs(self)
+        #: the chord that shows or hides the window from any program (the app turns it on)
+        self.hotkey: GlobalHotkey | None = None
+        self.presence = Presence(self, field=self.search_bar.search_edit,
+                                 hotkey=lambda: self.hotkey,
+                                 tray_shown=lambda: self.tray is not None and self.tray.isVisible())
+        if use_hotkey:
+            self.hotkey = GlobalHotkey(self)
+            self.hotkey.activated.connect(self.toggle_visible)
+            self.hotkey.state_changed.connect(self._on_hotkey_state_changed)
+            self.hotkey.set_chord(controller.settings.hotkey)
 
         # -- names the tests and tools use for the parts' widgets
         sb, rp, st = self.search_bar, self.results, self.status
@@ -293,8 +306,12 @@ class SearchWindow(QMainWindow):
         (self.reveal_hit if reveal else self.open_hit)(self.current_hit())
 
     def _on_keys_clear_requested(self) -> None:
-        self.search_bar.clear()
-        self.search_edit.setFocus()
+        """Escape: clears the query; on an empty one, puts the window away."""
+        if self.search_edit.text() or self.search_bar.current_filters() is not None:
+            self.search_bar.clear()
+            self.search_edit.setFocus()
+        else:
+            self.put_away()
 
     # ------------------------------------------------------------------------ engine events
     def _on_controller_engine_failed(self, message: str) -> None:
@@ -348,6 +365,8 @@ class SearchWindow(QMainWindow):
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
         self.statusBar().showMessage("Settings saved", 3000)
+        if self.hotkey is not None and settings.hotkey != self.hotkey.chord_text:
+            self.hotkey.set_chord(settings.hotkey)
 
     def show_error(self, message: str) -> None:
         self._last_error = message
@@ -411,12 +430,25 @@ class SearchWindow(QMainWindow):
         else:
             self.show_and_raise()
 
+    def _on_hotkey_state_changed(self, ok: bool, message: str) -> None:
+        # a chord the app could not take: say how to bind the toggle in the desktop
+        if not ok and "--toggle" in message:
+            self.show_error(message)
+
     def show_and_raise(self) -> None:
-        self.show()
-        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
-        self.raise_()
-        self.activateWindow()
-        self.search_edit.setFocus()
+        """To the front, the query focused and selected: typing replaces it."""
+        self.presence.to_front()
+
+    def is_in_front(self) -> bool:
+        return self.presence.in_front()
+
+    def toggle_visible(self) -> None:
+        """The global shortcut and ``--toggle``: in front -> put away; else to the front."""
+        self.presence.toggle()
+
+    def put_away(self) -> None:
+        """Hidden when the shortcut or the tray can bring it back; else minimized."""
+        self.presence.put_away()
 
     def quit(self) -> None:
         self._quitting = True
@@ -432,6 +464,8 @@ class SearchWindow(QMainWindow):
             self.tray.hint_once()
             return
         self.dialogs.close()
+        if self.hotkey is not None:
+            self.hotkey.stop()
         if self.tray is not None:
             self.tray.hide()
         event.accept()

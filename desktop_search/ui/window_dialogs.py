@@ -48,7 +48,8 @@ class WindowDialogs:
                     and Path(eng.data_dir).resolve() != default_data_dir().resolve() else None)
         return SettingsDialog(self.w.controller.settings,
                               tray_available=tray_available(), parent=self.w,
-                              data_dir=data_dir, choice=self.w.model_choice)
+                              data_dir=data_dir, choice=self.w.model_choice,
+                              hotkey_message=self.w.hotkey.message if self.w.hotkey else "")
 
     def show_settings(self) -> SettingsDialog:
         """Open the settings dialog (window-modal, not blocking); OK applies and saves."""

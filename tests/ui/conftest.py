@@ -170,8 +170,10 @@ class Harness:
                   file=sys.stderr)
             faulthandler.dump_traceback(file=sys.stderr)
             raise
-        # the window hears about it through the catalog refresh
-        self.qtbot.waitUntil(lambda: bool(window.roots) and window.roots[0].files > 0,
+        # the window hears about it through the catalog refresh (folders, kinds, failed
+        # files together; while indexing, the folders' counts alone come more often)
+        self.qtbot.waitUntil(lambda: bool(window.roots) and window.roots[0].files > 0
+                             and not c.catalog_reads.in_flight and not c.catalog_reads.waiting,
                              timeout=timeout)
 
     def search(self, window, text: str, timeout: int = 15_000) -> list:

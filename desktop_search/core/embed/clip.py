@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -58,10 +58,13 @@ class ClipEmbedder:
 
         return model_dim(self.load())
 
-    def load(self) -> Any:
+    def load(self, *, on_download: DownloadReport | None = None) -> Any:
+        """The model, loaded once. A named model not on this computer is downloaded first
+        (when allowed); ``on_download(bytes done, bytes in all)`` follows the download."""
         with self._lock:
             if self._model is not None:
                 return self._model
+            source = self._source
             if self._local:
                 os.environ["HF_HUB_OFFLINE"] = "1"
             elif not self._allow_download:
@@ -70,7 +73,9 @@ class ClipEmbedder:
             try:
                 from sentence_transformers import SentenceTransformer
 
-                model = SentenceTransformer(self._source, device=self._device)
+                if not self._local:
+                    source = download(self._source, on_download=on_download)
+                model = SentenceTransformer(source, device=self._device)
             except Exception as exc:  # noqa: BLE001 - any load failure is the model choice
                 msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise ModelError(f"cannot load the picture model {self._source!r}: {msg[:300]}") from None
@@ -92,6 +97,66 @@ class ClipEmbedder:
         vec = model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
                            show_progress_bar=False)[0]
         return np.asarray(vec, dtype=np.float32)
+
+
+#: (bytes done, bytes in all) while a model downloads
+DownloadReport = Callable[[int, int], None]
+
+
+def hub_repo(name: str) -> str:
+    """'clip-ViT-B-32' -> 'sentence-transformers/clip-ViT-B-32' (sentence-transformers'
+    short names); 'org/model' stays."""
+    return name if "/" in name else f"sentence-transformers/{name}"
+
+
+def download(name: str, *, on_download: DownloadReport | None = None) -> str:
+    """The model's files in the Hugging Face cache (fetched when missing): its folder.
+
+    huggingface_hub's ``snapshot_download`` takes the progress bar class it draws with
+    (``tqdm_class``); ours draws nothing and reports the bytes, summed over the files."""
+    from huggingface_hub import snapshot_download
+
+    kwargs: dict[str, Any] = {}
+    if on_download is not None:
+        kwargs["tqdm_class"] = _reporting_bar(on_download)
+    return snapshot_download(hub_repo(name), **kwargs)
+
+
+class _Quiet:
+    def write(self, _s: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+def _reporting_bar(report: DownloadReport) -> type:
+    """A tqdm class that prints nothing and hands on its byte counts. snapshot_download
+    makes a few bars (files fetched, bytes received, bytes written): the bytes ones are
+    summed over every file, so the largest count of them is the download's progress."""
+    from tqdm import tqdm
+
+    lock = threading.Lock()
+    last = [0, 0]
+
+    class ReportingBar(tqdm):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.pop("name", None)
+            kwargs["file"] = _Quiet()
+            kwargs["disable"] = False
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            shown = super().update(n)
+            if self.unit == "B" and self.total:
+                with lock:
+                    done, total = int(self.n), int(self.total)
+                    if (done, total) > tuple(last):
+                        last[:] = [done, total]
+                        report(done, total)
+            return shown
+
+    return ReportingBar
 
 
 def load_for_clip(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Any:

@@ -86,6 +86,20 @@ def ocr_available() -> bool:
     return importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
+def picture_caption(*, camera: str | None, taken: float | None) -> str:
+    """What a picture without words says in place of a passage: "Picture · Pixel 7 ·
+    taken 2019-03-02". Indexed as its passage (with its name as the heading), so words
+    find it too, and shown as its snippet."""
+    import time
+
+    bits = ["Picture"]
+    if camera:
+        bits.append(camera)
+    if taken is not None:
+        bits.append(time.strftime("taken %Y-%m-%d", time.localtime(taken)))
+    return " · ".join(bits)
+
+
 def is_picture(path: str | os.PathLike[str]) -> bool:
     """Whether a file name says picture (cheap: used to route and to order work)."""
     return Path(path).suffix.lower() in PICTURE_EXTS

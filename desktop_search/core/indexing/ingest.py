@@ -156,7 +156,8 @@ class Ingest:
                 continue
             seen.add(catalog_path(path))
             row = known.get(catalog_path(path))
-            if row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns:
+            if (row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns
+                    and not _needs_caption(row)):
                 continue
             todo.append((path, st))
         gone = [p for p in known if p not in seen]
@@ -188,6 +189,8 @@ class Ingest:
         row = self.catalog.get_file(path)
         if (row is not None and not force and row.size == st.st_size
                 and row.mtime_ns == st.st_mtime_ns):
+            if _needs_caption(row):
+                self._caption(row)          # indexed before pictures had a caption
             return Outcome.UNCHANGED
         cap = self.settings.max_file_bytes
         if st.st_size > cap:
@@ -248,10 +251,32 @@ class Ingest:
         self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
         return Outcome.INDEXED
 
+    def _caption(self, row) -> None:
+        """Give an unchanged picture without words its caption passage (as ``_store``
+        does for a new one), keeping its OCR state and its picture vector."""
+        from desktop_search.core.extract.images import picture_caption
+
+        caption = picture_caption(camera=row.camera, taken=row.taken)
+        self.library.put_file(
+            path=row.path, root_id=row.root_id, size=row.size, mtime_ns=row.mtime_ns,
+            digest=row.hash, kind=row.kind, title=row.title,
+            heading=heading_for(row.title, os.path.basename(row.path)),
+            chunks=[NewChunk(0, 0, None, None, caption)], ocr=row.ocr, taken=row.taken,
+            camera=row.camera, keep_picture_vector=True)
+        self.counters.chunks_added += 1
+
     def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
                ocr: str | None, keep_picture_vector: bool = False) -> None:
         if not doc.text.strip():
+            # a picture without words (none read yet, or none in it) gets one passage
+            # saying what it is: with its name as the heading, words find it (a search
+            # by words alone, or before the model is loaded, would skip it otherwise)
             new = []
+            if doc.kind == "picture":
+                from desktop_search.core.extract.images import picture_caption
+
+                new = [NewChunk(0, 0, None, None,
+                                picture_caption(camera=doc.camera, taken=doc.taken))]
         else:
             try:
                 counter = self.models.token_counter()
@@ -461,6 +486,13 @@ def _with_positions(doc, chunks) -> list[NewChunk]:
         line = bisect.bisect_right(newlines, c.start - 1) + 1 if newlines is not None else None
         out.append(NewChunk(c.start, c.end, page, line, c.text))
     return out
+
+
+def _needs_caption(row) -> bool:
+    """A picture listed without any passage (indexed before pictures had a caption) and
+    no OCR on its way: it gets its caption on the next scan."""
+    return (row.kind == "picture" and row.state == INDEXED and not row.n_chunks
+            and row.ocr != OCR_PENDING)
 
 
 def _is_picture(path: str) -> bool:

@@ -111,13 +111,15 @@ class Stages:
         self.service.set_state(State.PICTURES)
         try:
             with self.ingest.lock:
-                done = pi.embed_some()
+                done = pi.embed_some(on_download=self.progress.picture_download)
         except ModelError as exc:
             # text search goes on without it; the user is told why
             self._pictures_off = True
             pi.error = str(exc)
             self.progress.tell(Notice.error(str(exc)))
             return False
+        finally:
+            self.progress.picture_download_over()
         if done:
             self.progress.changed()
         self.progress.pictures_waiting(pi.pending())

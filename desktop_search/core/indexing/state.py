@@ -75,6 +75,8 @@ class Snapshot:
     model_switch: tuple[int, int] | None = None
     #: why indexing holds back by itself (on battery, the user busy), or None
     waiting: Waiting | None = None
+    #: the picture model's one-time download: (bytes done, bytes in all)
+    picture_download: tuple[int, int] | None = None
 
     @property
     def busy(self) -> bool:
@@ -159,6 +161,7 @@ class Progress:
         self._error: str | None = None
         self._index_version = 0
         self._pictures_pending = 0
+        self._picture_download: tuple[int, int] | None = None
         self._emb_t0: tuple[float, int] | None = None
         self._waiting: Waiting | None = None
         self._last_emit = 0.0
@@ -181,6 +184,18 @@ class Progress:
     def pictures_waiting(self, n: int) -> None:
         with self._lock:
             self._pictures_pending = n
+
+    def picture_download(self, done: int, total: int) -> None:
+        """The picture model is downloading (called on the download's threads)."""
+        with self._lock:
+            self._picture_download = (done, total)
+        self.emit(force=done >= total)
+
+    def picture_download_over(self) -> None:
+        with self._lock:
+            was, self._picture_download = self._picture_download, None
+        if was is not None:
+            self.emit(force=True)
 
     def set_error(self, error: str | None) -> None:
         with self._lock:
@@ -254,6 +269,7 @@ class Progress:
                 chunks_per_s=chunks_per_s, eta_s=eta or None, failed=self._failed,
                 model_loading=self._model_loading, error=self._error,
                 index_version=self._index_version, pictures_pending=self._pictures_pending,
-                model_switch=m.model_switch, waiting=self._waiting)
+                model_switch=m.model_switch, waiting=self._waiting,
+                picture_download=self._picture_download)
             self.snapshot = snap
         self.listener.snapshot_changed(snap)

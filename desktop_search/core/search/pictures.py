@@ -1,10 +1,10 @@
 """Pictures found by what they show (a CLIP model), fused with text hits."""
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 from desktop_search.core.analyze import make_snippet
+from desktop_search.core.extract.images import picture_caption
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Filters, Hit
 from desktop_search.core.store import ChunkRow
@@ -56,13 +56,8 @@ def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question
 
 
 def _describe_picture(f) -> str:
-    """What a picture without words shows in place of a passage: "Picture · Pixel 7 · 2019-03-02"."""
-    bits = ["Picture"]
-    if f.camera:
-        bits.append(f.camera)
-    if f.taken is not None:
-        bits.append(time.strftime("taken %Y-%m-%d", time.localtime(f.taken)))
-    return " · ".join(bits)
+    """What a picture without a passage (indexed before pictures had one) shows."""
+    return picture_caption(camera=f.camera, taken=f.taken)
 
 
 def merge_pictures(text: list[Hit], pictures: list[Hit], *, k: int,

@@ -37,7 +37,7 @@ def check(library, *, repair: bool = False) -> dict:
     if unindexed:
         problems.append(f"{unindexed} passages missing from the word index")
     pictures = library.pictures()
-    picture_problem = pictures.mismatch() if pictures is not None and pictures.loaded else None
+    picture_problem = pictures.mismatch() if pictures is not None else None
     if picture_problem:
         problems.append(picture_problem)
     repaired = False

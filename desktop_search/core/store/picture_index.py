@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.tables import PictureRows
-from desktop_search.core.embed.clip import ClipEmbedder, load_for_clip
+from desktop_search.core.embed.clip import ClipEmbedder, DownloadReport, load_for_clip
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.errors import ExtractError
 
@@ -92,12 +92,25 @@ class PictureIndex:
             vi.add(ids[missing], vecs[missing])
 
     def mismatch(self) -> str | None:
-        """What ``doctor`` reports when the picture index and the catalog disagree."""
+        """What ``doctor`` reports when the picture index and the catalog disagree: the
+        open index, else the file on disk as it is (read without the image model, and
+        before opening mends it in memory). None when they agree."""
         with self._lock:
-            if self._vectors is None:
-                return None
             ids, _ = self._wanted()
-            have = self._vectors.keys()
+            if self._vectors is not None:
+                have = self._vectors.keys()
+            else:
+                dim = int(self.catalog.get_meta("picture_dim") or 0)
+                if not dim:
+                    return None             # no picture was ever embedded here
+                on_disk = VectorIndex(self.data_dir / "picture_vectors.usearch", ndim=dim)
+                if not on_disk.load():
+                    if not len(ids) and not on_disk.path.exists() and not on_disk.meta_path.exists():
+                        return None
+                    return (f"the picture index is missing or damaged ({len(ids)} pictures "
+                            "to put back from the catalog)")
+                have = on_disk.keys()
+                del on_disk
         extra, missing = len(np.setdiff1d(have, ids)), len(np.setdiff1d(ids, have))
         if not (extra or missing):
             return None
@@ -105,16 +118,22 @@ class PictureIndex:
                 f"{extra} of pictures no longer there)")
 
     def repair(self) -> None:
+        """Bring the index back in line with the catalog's picture vectors, and save it
+        (a damaged file is rebuilt from them; no picture is embedded again)."""
         with self._lock:
-            if self._vectors is not None:
-                self._sync(self._vectors)
-                self._vectors.save(self.catalog.vector_generation())
+            vi = self.vectors()            # opening puts back what is missing
+            self._sync(vi)
+            vi.save(self.catalog.vector_generation())
 
-    def embed_some(self, limit: int = PICTURE_BATCH) -> int:
-        """Embed up to ``limit`` pictures that have no vector yet. Returns how many were tried."""
+    def embed_some(self, limit: int = PICTURE_BATCH, *,
+                   on_download: DownloadReport | None = None) -> int:
+        """Embed up to ``limit`` pictures that have no vector yet. Returns how many were
+        tried. The first call loads the model: ``on_download`` follows its one-time
+        download, if it has to be fetched."""
         rows = self.rows.without_vector(limit)
         if not rows:
             return 0
+        self.embedder.load(on_download=on_download)
         vi = self.vectors()
         images, keep = [], []
         for r in rows:
@@ -140,6 +159,9 @@ class PictureIndex:
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Pictures nearest to a text query: (file id, cosine), best first."""
+        if self._vectors is None and not self.catalog.get_meta("picture_dim"):
+            return []   # no picture embedded yet: nothing to find, and no model to fetch
+                        # on the query thread (the indexer downloads it, showing progress)
         vi = self.vectors()
         if not len(vi):
             return []

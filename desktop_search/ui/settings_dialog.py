@@ -194,6 +194,11 @@ class SettingsDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.error)
         lay.addWidget(self.buttons)
+        # the wrapped notes need their height at the dialog's width: open at the layout's
+        # height for that width, not at its minimum (where the notes overlap)
+        width = max(self.minimumWidth(), self.sizeHint().width())
+        height = lay.totalHeightForWidth(width) if lay.hasHeightForWidth() else -1
+        self.resize(width, max(height, self.sizeHint().height()))
         self.result_settings: Settings | None = None
 
     def settings(self) -> Settings:

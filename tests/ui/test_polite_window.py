@@ -104,3 +104,16 @@ def test_settings_offer_index_on_battery_and_a_core_cap(qtbot):
     assert d.max_cores.text() == "Use all cores"
     s = d.settings()
     assert (s.index_on_battery, s.max_cores) == (False, 0)
+
+
+def test_settings_open_tall_enough_for_their_notes(qtbot):
+    """Every wrapped note gets its height: the dialog opens at its layout's height for its
+    width (at its minimum height the notes overlapped)."""
+    from desktop_search.config import Settings
+    from desktop_search.ui.settings_dialog import SettingsDialog
+
+    d = SettingsDialog(Settings(), tray_available=True)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    assert d.height() >= d.layout().totalHeightForWidth(d.width())

@@ -130,7 +130,7 @@ class SearchBar(QWidget):
     def request(self) -> SearchRequest | None:
         """The question the bar asks now, or None (nothing typed)."""
         if self.like is not None:
-            return SimilarTo(self.like.path, self.current_filters())
+            return SimilarTo(self.like.path, self.current_filters(), tuple(self.like.inside))
         q = self.text()
         return TextQuery(q, self.current_filters()) if q else None
 

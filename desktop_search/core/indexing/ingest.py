@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import importlib
 import logging
 import os
 import stat
@@ -22,12 +23,15 @@ from typing import TYPE_CHECKING, Callable
 from desktop_search.config import Settings
 from desktop_search.core import extract as ex
 from desktop_search.core.embed.base import passage_text
+from desktop_search.core.extract.inside import ARCHIVE_KIND
+from desktop_search.core.extract.mail import MAIL_KIND, MAILBOX_KIND, MESSAGE_CAP_FACTOR
 from desktop_search.core.indexing.chunk import chunk_text, heading_for
+from desktop_search.core.indexing.containers import IN_PROGRESS, Containers, sample_digest
 from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import Rules, file_digest, is_under, norm, walk
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
-                                       Library, NewChunk)
+                                       Inner, Library, NewChunk)
 from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
 
@@ -42,6 +46,8 @@ EMBED_BATCH = 64
 EMBED_WINDOW = 2048
 #: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
 OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
+#: the reader of a whole file, called by name when a job needs a time of its own
+EXTRACT_TARGET = "desktop_search.core.extract:extract"
 
 
 class Outcome(str, enum.Enum):
@@ -112,6 +118,11 @@ class Ingest:
         self._window: list[tuple[int, str]] = []   # (chunk id, text), longest last
         self._window_after = 0
         self.lock = threading.RLock()
+        #: archives, message files and mailboxes: the documents inside them
+        self.containers = Containers(
+            library=library, call=self._call, store=self._store,
+            max_bytes=settings.max_file_bytes, timeout_s=settings.extract_timeout_s,
+            on_notice=self._tell)
 
     # -- roots ---------------------------------------------------------------------------
     def rules_for(self, root: str) -> Rules:
@@ -188,16 +199,20 @@ class Ingest:
                 and row.mtime_ns == st.st_mtime_ns):
             return Outcome.UNCHANGED
         cap = self.settings.max_file_bytes
-        if st.st_size > cap:
+        holds = ex.container_kind(path)
+        if holds == MAIL_KIND:
+            cap *= MESSAGE_CAP_FACTOR         # its attachments are capped one by one
+        if st.st_size > cap and holds not in (ARCHIVE_KIND, MAILBOX_KIND):
             return self._fail(path, root_id, st, None, SKIPPED,
                               f"{_mb(st.st_size)} is over the {_mb(cap)} size cap")
         try:
-            digest = file_digest(path)
+            digest = self._digest(path)
         except FileNotFoundError:
             return self.delete_path(path)
         except OSError as exc:
             return self._fail(path, root_id, st, None, FAILED, f"cannot read: {exc.strerror or exc}")
-        if row is not None and not force and row.hash == digest and row.state == INDEXED:
+        if (row is not None and not force and row.hash == digest and row.state == INDEXED
+                and row.mtime_ns != IN_PROGRESS):      # else: a container half stored
             self.library.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
             return Outcome.UNCHANGED
         if row is None and not force:
@@ -220,9 +235,31 @@ class Ingest:
                 return Outcome.COPIED
         return None
 
+    def _digest(self, path: str) -> str:
+        """A file's identity: the hash of its bytes; a mailbox's, of a sample of them."""
+        if ex.container_kind(path) == MAILBOX_KIND:
+            return sample_digest(path)
+        return file_digest(path)
+
+    def _call(self, target: str, *, timeout_s: float | None = None, **kwargs):
+        """Another reader, in the sandboxed child (in this process for a plain extractor)."""
+        call = getattr(self.extractor, "call", None)
+        if call is not None:
+            return call(target, timeout_s=timeout_s, **kwargs)
+        module, _, name = target.partition(":")
+        return getattr(importlib.import_module(module), name)(**kwargs)
+
     def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> Outcome:
+        holds = ex.container_kind(path)
         try:
-            doc = self.extractor(path, max_bytes=self.settings.max_file_bytes)
+            if holds == MAILBOX_KIND:
+                self.containers.store_mailbox(path, root_id, st, digest)
+                return Outcome.INDEXED
+            if holds == ARCHIVE_KIND:           # one job reads it all: time by its size
+                doc = self._call(EXTRACT_TARGET, path=path, max_bytes=self.settings.max_file_bytes,
+                                 timeout_s=self.containers.job_timeout(st.st_size))
+            else:
+                doc = self.extractor(path, max_bytes=self.settings.max_file_bytes)
         except FileVanished:
             return self.delete_path(path)
         except (TooLarge, BinaryFile, UnsupportedFile) as exc:
@@ -239,6 +276,9 @@ class Ingest:
                               f"reader error: {type(exc).__name__}: {exc}"[:300])
         # pictures and PDF pages without a text layer are read by OCR in a later stage:
         # the file is listed (and its text layer searchable) now
+        if doc.container:
+            self.containers.store_all(path, root_id, st, digest, doc)
+            return Outcome.INDEXED
         ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
                               and _ocr_available()) else None
         if not doc.text.strip() and ocr is None and doc.kind != "picture":
@@ -247,7 +287,11 @@ class Ingest:
         return Outcome.INDEXED
 
     def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
-               ocr: str | None, keep_picture_vector: bool = False) -> None:
+               ocr: str | None = None, keep_picture_vector: bool = False,
+               inner: Inner | None = None, keep_members: bool = False,
+               name: str | None = None) -> int:
+        """Chunk a document and write it; ``inner`` (and ``name``, its own file name) for
+        a document inside the file at ``path``. Returns its row's id."""
         if not doc.text.strip():
             new = []
         else:
@@ -260,12 +304,14 @@ class Ingest:
                 new = _with_positions(doc, _chunk_pages(doc, counter))
             else:
                 new = _with_positions(doc, chunk_text(doc.text, count_tokens=counter))
-        heading = heading_for(doc.title, os.path.basename(path))
-        self.library.put_file(
+        heading = heading_for(doc.title, name or os.path.basename(path))
+        file_id = self.library.put_file(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest,
             kind=doc.kind, title=doc.title, heading=heading, chunks=new, ocr=ocr,
-            taken=doc.taken, camera=doc.camera, keep_picture_vector=keep_picture_vector)
+            taken=doc.taken, camera=doc.camera, keep_picture_vector=keep_picture_vector,
+            inner=inner, keep_members=keep_members)
         self.counters.chunks_added += len(new)
+        return file_id
 
     # -- the OCR stage -------------------------------------------------------------------
     def ocr_next(self) -> Outcome | None:
@@ -302,6 +348,10 @@ class Ingest:
                     ocr=OCR_DONE if doc.ocr else OCR_NONE, keep_picture_vector=True)
         self.counters.ocr_done += 1
         return Outcome.INDEXED
+
+    def _tell(self, notice: Notice) -> None:
+        if self.on_notice is not None:
+            self.on_notice(notice)
 
     def close(self) -> None:
         for reader in (self.extractor, self.ocr_extractor):
@@ -372,7 +422,7 @@ class Ingest:
             return self.index_file(dest)
         try:
             st = os.stat(dest)
-            digest = file_digest(dest)
+            digest = self._digest(dest)
         except OSError:
             return self.delete_path(src)
         if digest == row.hash and row.state == INDEXED:

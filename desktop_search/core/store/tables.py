@@ -173,7 +173,8 @@ class NextVectors:
 class PictureRows:
     """Pictures and scans: the OCR stage's queue and ``picture_vectors`` (one vector a file)."""
 
-    _WAITING = ("FROM files f WHERE kind='picture' AND state='indexed' AND NOT EXISTS "
+    _WAITING = ("FROM files f WHERE kind='picture' AND state='indexed' AND container_id IS NULL "
+                "AND NOT EXISTS "
                 "(SELECT 1 FROM picture_vectors p WHERE p.file_id=f.id)")
 
     def __init__(self, catalog: Catalog) -> None:
@@ -183,6 +184,7 @@ class PictureRows:
         """The oldest file waiting for OCR (the stage after text files and their vectors)."""
         row = self.catalog.connection().execute(
             f"SELECT {FILE_COLS} FROM files WHERE ocr='pending' AND state='indexed' "
+            "AND container_id IS NULL "
             "ORDER BY id LIMIT 1").fetchone()
         return FileRow(*row) if row else None
 
@@ -252,7 +254,8 @@ class RootRows:
         """Every root with its count of indexed files."""
         rows = self.catalog.connection().execute(
             "SELECT r.id, r.path, r.paused, r.added_at, r.last_scan, "
-            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed') "
+            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed' "
+            "AND f.container_id IS NULL) "
             "FROM roots r ORDER BY r.path").fetchall()
         return [Root(id=r[0], path=r[1], paused=bool(r[2]), added_at=r[3], last_scan=r[4],
                      files=r[5]) for r in rows]

@@ -22,7 +22,7 @@ KIND_LABELS = {
     "pdf": "PDF", "docx": "Word", "odt": "OpenDocument text", "pptx": "PowerPoint",
     "html": "Web page", "markdown": "Markdown", "rst": "reStructuredText", "text": "Plain text",
     "code": "Source code", "data": "Data / config", "csv": "Spreadsheet (CSV)",
-    "picture": "Pictures",
+    "picture": "Pictures", "mail": "Mail",
 }
 
 DATE_CHOICES = (("Any time", None), ("Today", 1), ("Past week", 7), ("Past month", 31),

@@ -101,7 +101,7 @@ def read_mbox(path: Path, *, max_bytes: int) -> Extracted:
     parts: list[Part] = []
     for start, end, digest in mail.list_mbox(path):
         parts += read_message(path, start=start, end=end, key=message_key(digest, parts),
-                              max_bytes=max_bytes)
+                              max_bytes=max_bytes, digest=digest)
     return Extracted("", None, mail.MAILBOX_KIND, container=True, parts=tuple(parts))
 
 
@@ -127,18 +127,19 @@ def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
 
 
 def read_message(path: str | os.PathLike[str], *, start: int, end: int, key: str,
-                 max_bytes: int) -> tuple[Part, ...]:
+                 max_bytes: int, digest: str | None = None) -> tuple[Part, ...]:
     """One message of an mbox on disk (bytes ``[start, end)``): the message and its
-    attachments, keyed under ``key``. A message over the cap is listed, not read."""
+    attachments, keyed under ``key``; the message's hash is ``digest`` (as the listing
+    gave it) when given. A message over the cap is listed, not read."""
     size = end - start
     cap = max_bytes * mail.MESSAGE_CAP_FACTOR
     if size > cap:
-        return (Part(key, ("(a message too large to read)",), "", None,
+        return (Part(key, ("(a message too large to read)",), digest or "", None,
                      f"a message of {_human(size)}: over the {_human(cap)} a message may be",
                      size=size),)
     data = mail.read_range(path, start, end)
     budget = Budget(max_bytes=max_bytes, packed=max(size, 1))
-    digest = hashlib.sha1(data).hexdigest()
+    digest = digest or hashlib.sha1(data).hexdigest()
     try:
         message = mail.parse_message(data, max_bytes=max_bytes)
     except ExtractError as exc:

@@ -98,21 +98,21 @@ class Containers:
             keep.add(key)
             locator = json.dumps({"start": start, "end": end})
             known = old.get(key)
-            if known is not None and known.hash == mdigest and known.state == INDEXED:
+            if known is not None and known.hash == mdigest:   # read before (or refused)
                 if known.locator != locator:      # moved by a compaction: only re-pointed
                     self.library.set_locator(known.id, locator)
                 self.kept += 1
                 continue
             try:
                 parts = self.call(_READ, timeout_s=self.timeout_s, path=path, start=start,
-                                  end=end, key=key, max_bytes=self.max_bytes)
+                                  end=end, key=key, max_bytes=self.max_bytes, digest=mdigest)
             except ExtractError as exc:     # one message: the others are still read
                 parts = (Part(key, (f"(the message at byte {start})",), "", None, str(exc),
                               skipped=False, size=end - start),)
-            # attachments first, the message last: a kill between them leaves the message
-            # missing, so the next pass reads it (and its attachments) again
-            for part in (*parts[1:], parts[0]):
-                self._put(path, root_id, cid, part, old.get(part.member), locator=locator)
+            # one commit a message: a kill loses at most the message being stored
+            with self.library.catalog.transaction():
+                for part in parts:
+                    self._put(path, root_id, cid, part, old.get(part.member), locator=locator)
         if not appended:
             now = self.library.members(cid)
             self.library.drop_members(cid, keep={k for k in now if k.split("|")[0] in keep})

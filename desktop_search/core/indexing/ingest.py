@@ -120,7 +120,8 @@ class Ingest:
         self.lock = threading.RLock()
         #: archives, message files and mailboxes: the documents inside them
         self.containers = Containers(
-            library=library, call=self._call, store=self._store,
+            library=library, call=lambda target, **kw: self._call(target, **kw),
+            store=self._store,
             max_bytes=settings.max_file_bytes, timeout_s=settings.extract_timeout_s,
             on_notice=self._tell)
 
@@ -305,6 +306,8 @@ class Ingest:
             else:
                 new = _with_positions(doc, chunk_text(doc.text, count_tokens=counter))
         heading = heading_for(doc.title, name or os.path.basename(path))
+        if inner is None and (doc.sender or doc.recipients):    # a message file
+            inner = Inner(sender=doc.sender, recipients=doc.recipients)
         file_id = self.library.put_file(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest,
             kind=doc.kind, title=doc.title, heading=heading, chunks=new, ocr=ocr,

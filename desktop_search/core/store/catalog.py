@@ -21,6 +21,7 @@ from desktop_search.core import lang
 from desktop_search.core.store import schema
 from desktop_search.core.store.rows import (FAILED, FILE_COLS, INDEXED, SKIPPED, ChunkRow, FileRow,
                                             Inner, NewChunk, inside_json)
+from desktop_search.core.store.rows import CONTAINER_KINDS
 from desktop_search.core.store.session import Session
 from desktop_search.core.store.word_index import Source
 from desktop_search.errors import DesktopSearchError, IndexCorrupt
@@ -514,7 +515,8 @@ class Catalog:
 
     def kinds(self) -> list[str]:
         return [r[0] for r in self.connection().execute(
-            "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
+            "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL "
+            f"AND kind NOT IN ({','.join(repr(k) for k in CONTAINER_KINDS)}) ORDER BY kind")]
 
 
 

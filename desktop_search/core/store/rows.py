@@ -15,6 +15,10 @@ OCR_DONE = "done"         # some of its text was read by OCR
 OCR_NONE = "none"         # OCR found no words
 
 
+#: kinds of files that are only folders of documents (no text of their own to filter by)
+CONTAINER_KINDS = ("archive", "mailbox")
+
+
 @dataclass(frozen=True, slots=True)
 class FileRow:
     id: int

@@ -223,6 +223,26 @@ class Engine:
         kw = {} if limit is None else {"limit": limit}
         return build_preview(catalog=self.library.catalog, hit=hit, question=question, **kw)
 
+    def copy_out(self, hit: Hit) -> Path:
+        """The one document inside a file (an archive member, a message of a mailbox as
+        ``.eml``, an attachment) written to a private temporary folder, for the desktop
+        to open. Nothing is written anywhere else, whatever the member's own name."""
+        import json
+        import tempfile
+
+        from desktop_search.core.extract import inside
+
+        row = self.library.member(norm(hit.path), list(hit.inside))
+        if row is None:
+            raise ConfigError(f"{' › '.join([hit.path, *hit.inside])} is not in the index")
+        name, data = inside.item_bytes(hit.path, list(hit.inside),
+                                       locator=json.loads(row.locator) if row.locator else None,
+                                       max_bytes=self.settings.max_file_bytes)
+        folder = Path(tempfile.mkdtemp(prefix="desktop-search-open-"))    # mode 0700
+        out = folder / inside.safe_name(name)
+        out.write_bytes(data)
+        return out
+
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:
         lib = self.library

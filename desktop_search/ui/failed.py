@@ -57,14 +57,17 @@ class FailedFilesDialog(QDialog):
         controller.failed_loaded.connect(self.set_failed)
         self.set_failed([])
 
-    def set_failed(self, failed: list[tuple[str, str, str]]) -> None:
+    def set_failed(self, failed: list[tuple]) -> None:
+        """(path, reason, state[, inside]): a file, or a document inside a file (retried
+        by reading its file again)."""
         self.failed = list(failed)
         self.tree.clear()
-        for path, reason, _state in failed:
-            item = QTreeWidgetItem([os.path.basename(path) or path, reason or "unknown reason",
-                                    os.path.dirname(path)])
+        for path, reason, _state, *rest in failed:
+            inside = list(rest[0]) if rest else []
+            name = " › ".join([os.path.basename(path) or path, *inside])
+            item = QTreeWidgetItem([name, reason or "unknown reason", os.path.dirname(path)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
-            item.setToolTip(0, plain_tooltip(path))
+            item.setToolTip(0, plain_tooltip(" › ".join([path, *inside])))
             item.setToolTip(1, plain_tooltip(reason or ""))
             self.tree.addTopLevelItem(item)
         n = len(failed)

@@ -8,6 +8,7 @@ it and runs no timer: results follow the index through the controller's re-query
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -259,7 +260,15 @@ class SearchWindow(QMainWindow):
         self.like_action.setEnabled(has and self.controller.model_ready)
 
     def open_hit(self, hit: Hit | None) -> None:
+        """Open a file with its program (an ``.eml`` with the mail program); a document
+        inside a file is first copied out alone to a private temporary folder."""
         if hit is None:
+            return
+        if hit.inside:
+            label = hit.chain_label()
+            self.controller.copy_out(
+                hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
+                lambda exc: self.show_error(f"Cannot open {label}: {exc}"))
             return
         try:
             self.opener(hit)

@@ -245,3 +245,18 @@ def test_an_archive_killed_half_stored_is_finished_by_the_next_pass(engine, hash
     assert len(engine.catalog.members(row.id)) == 3
     assert json.loads(json.dumps(engine.search("tomatoes", k=1, dense=False)[0].inside)) == [
         "garden.txt"]
+
+
+def test_a_member_is_copied_out_alone_to_a_private_folder(engine, tmp_path):
+    index(engine)
+    make_zip(engine.docs / "tricky.zip", {"../../outside.txt": "x", "sub/fine.txt": BOAT})
+    index(engine)
+    hit = engine.search("sailing boat ropes", k=5, dense=False)
+    nested = next(h for h in hit if h.inside == ["inner.tar.gz", "boat.md"])
+    out = engine.copy_out(nested)
+    assert out.name == "boat.md" and out.read_text() == BOAT
+    assert out.parent.name.startswith("desktop-search-open-") and oct(out.parent.stat().st_mode)[-3:] == "700"
+    assert [p.name for p in out.parent.iterdir()] == ["boat.md"]
+    fine = next(h for h in hit if h.inside == ["sub/fine.txt"])
+    assert engine.copy_out(fine).name == "fine.txt"
+    assert not (tmp_path / "outside.txt").exists() and not (engine.docs.parent / "outside.txt").exists()

@@ -258,3 +258,30 @@ def test_a_maildir_message_is_a_file_that_is_a_message(data_dir, hash_embedder, 
         assert hit.to_json()["from"] == "Boss <boss@example.org>"
     finally:
         eng.close()
+
+
+@pytest.mark.slow      # real OCR
+def test_a_picture_attached_is_read_by_ocr(tmp_path):
+    import io
+
+    from tests.core.test_ocr_indexing import render
+
+    buf = io.BytesIO()
+    render(["Invoice 4417 for the roof repair"]).save(buf, format="PNG")
+    m = message("Roof", "See the scan.", attachments=[("scan.png", buf.getvalue(), "image/png")])
+    (tmp_path / "roof.eml").write_bytes(bytes(m))
+    parts = extract(tmp_path / "roof.eml").parts
+    assert [p.inside for p in parts] == [("scan.png",)]
+    assert parts[0].doc.ocr and "roof repair" in parts[0].doc.text.lower()
+
+
+def test_a_message_of_a_mailbox_is_copied_out_as_eml(engine, profile):
+    index(engine)
+    boat = engine.search("sail island ropes", k=1, dense=False)[0]
+    out = engine.copy_out(boat)
+    assert out.name == "Boat trip.eml"
+    again = extract(out)
+    assert again.title == "Boat trip" and "new ropes" in again.text
+    roses = engine.search("tenant waters the roses", k=1, dense=False)[0]
+    pdf = engine.copy_out(roses)
+    assert pdf.name == "lease.pdf" and pdf.read_bytes().startswith(b"%PDF")

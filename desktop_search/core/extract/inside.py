@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from desktop_search.core.extract import archives, mail
 from desktop_search.core.extract.common import Extracted, Part, _human
 from desktop_search.core.extract.compressed import MAX_RATIO, RATIO_FLOOR
-from desktop_search.errors import ExtractError
+from desktop_search.errors import ExtractError, TooLarge
 
 #: containers inside containers, at most this deep (the file on disk is depth 0)
 MAX_DEPTH = 5
@@ -276,16 +276,12 @@ def _message_parts(data: bytes, *, chain, key, depth, budget):
 
 def _mbox_parts(data: bytes, *, chain, key, depth, budget):
     """An mbox inside an archive or attached: split in memory (it is within the cap)."""
-    starts = [0] if data.startswith(b"From ") else []
-    pos = data.find(b"\n\nFrom ")
-    while pos != -1:
-        starts.append(pos + 2)
-        pos = data.find(b"\n\nFrom ", pos + 2)
-    if not starts:
+    spans = _mbox_spans(data)
+    if not spans:
         yield Part(key, chain, "", None, "not an mbox: it does not begin with a 'From ' line",
                    skipped=False, size=len(data))
         return
-    for a, b in zip(starts, [*starts[1:], len(data)]):
+    for a, b in spans:
         raw = data[a:b].split(b"\n", 1)[1] if b"\n" in data[a:b] else b""
         mkey = budget.key(f"{key}|m:{hashlib.sha1(raw).hexdigest()[:20]}")
         try:
@@ -339,3 +335,73 @@ def _ocr_copy(base: str, data: bytes, budget: Budget, *, fallback: Extracted | N
         copy = Path(tmp) / f"member{suffix}"       # our name, never the archive's
         copy.write_bytes(data)
         return extract_with_ocr(copy, max_bytes=budget.max_bytes)
+
+
+# --------------------------------------------------------------------------- one item out
+
+
+def item_bytes(path: str | os.PathLike[str], inside: list[str], *, locator: dict | None,
+               max_bytes: int) -> tuple[str, bytes]:
+    """(a file name, the bytes) of the one document at ``inside`` in the file at ``path``:
+    an archive member, a message of a mailbox (as ``.eml``), an attachment. Read in
+    memory under the size cap; the caller writes it where it wants (a private folder)."""
+    path = Path(path)
+    cap = max_bytes * mail.MESSAGE_CAP_FACTOR
+    if locator is not None:                      # a message of an mbox, and what is in it
+        data = mail.read_range(path, int(locator["start"]), int(locator["end"]))
+        return _descend(f"{safe_name(inside[0])}.eml", data, list(inside[1:]), cap)
+    if os.path.getsize(path) > cap and archives.archive_kind(path.name) is None:
+        raise TooLarge(f"{_human(os.path.getsize(path))} is over the {_human(cap)} size cap")
+    if archives.archive_kind(path.name):
+        with open(path, "rb") as f:
+            return _member(archives.archive_kind(path.name), f, list(inside), cap)
+    return _descend(path.name, path.read_bytes(), list(inside), cap)
+
+
+def _descend(name: str, data: bytes, chain: list[str], cap: int) -> tuple[str, bytes]:
+    if not chain:
+        return name, data
+    kind = archives.archive_kind(name)
+    if kind:
+        import io
+
+        return _member(kind, io.BytesIO(data), chain, cap)
+    message = mail.parse_message(data, max_bytes=cap)
+    for att in message.attachments:
+        if att.name == chain[0] and att.data is not None:
+            return _descend(att.name, att.data, chain[1:], cap)
+    if name.lower().endswith((".mbox", ".mbx")):
+        for a, b in _mbox_spans(data):
+            raw = data[a:b].split(b"\n", 1)[1] if b"\n" in data[a:b] else b""
+            if mail.parse_message(raw, max_bytes=cap).subject == chain[0]:
+                return _descend(f"{safe_name(chain[0])}.eml", raw, chain[1:], cap)
+    raise FileVanishedInside(f"{chain[0]} is no longer in {name}")
+
+
+def _member(kind: str, source, chain: list[str], cap: int) -> tuple[str, bytes]:
+    for m in archives.members(kind, source):
+        if m.name == chain[0] and not m.problem:
+            data = m.read(cap)
+            if len(data) > cap:
+                raise TooLarge(f"{chain[0]} is over the {_human(cap)} size cap")
+            return _descend(archives.base_name(m.name), data, chain[1:], cap)
+    raise FileVanishedInside(f"{chain[0]} is no longer in the archive")
+
+
+def _mbox_spans(data: bytes) -> list[tuple[int, int]]:
+    starts = [0] if data.startswith(b"From ") else []
+    pos = data.find(b"\n\nFrom ")
+    while pos != -1:
+        starts.append(pos + 2)
+        pos = data.find(b"\n\nFrom ", pos + 2)
+    return list(zip(starts, [*starts[1:], len(data)]))
+
+
+def safe_name(name: str) -> str:
+    """A name fit for a file of our own: no folders, no control characters."""
+    out = "".join(c if c.isprintable() and c not in '/\\:*?"<>|' else "_" for c in name)
+    return out.strip(" .")[:120] or "item"
+
+
+class FileVanishedInside(ExtractError):
+    """The document is no longer inside its file (it changed since it was indexed)."""

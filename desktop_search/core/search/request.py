@@ -92,6 +92,11 @@ class Hit:
     sender: str | None = None           # a message's From
     recipients: str | None = None       # a message's To and Cc
 
+    def chain_label(self) -> str:
+        """"Inbox › Re: the lease › lease.pdf": the file's name, then where the document
+        is inside it."""
+        return " › ".join([os.path.basename(self.path), *self.inside])
+
     @property
     def is_mail(self) -> bool:
         return self.kind == MAIL_KIND

@@ -196,8 +196,10 @@ def test_version_4_gains_documents_inside_files_and_keeps_every_passage(tmp_path
         cat.put_file(path="/docs/a.txt", root_id=1, size=3, mtime_ns=1, digest=f"m{i}",
                      kind="text", title=None, heading=name, chunks=[NewChunk(0, 3, None, 1, name)],
                      inner=Inner(container_id=1, member=name, inside=inside_json([name])))
-    assert cat.get_file("/docs/a.txt").id == 1 and set(cat.members(1)) == {"one.txt", "two.txt"}
-    assert cat.member("/docs/a.txt", ["two.txt"]).chain == ["two.txt"]
+    from desktop_search.core.store.tables import MemberRows
+    members = MemberRows(cat)
+    assert cat.get_file("/docs/a.txt").id == 1 and set(members.of(1)) == {"one.txt", "two.txt"}
+    assert members.at("/docs/a.txt", ["two.txt"]).chain == ["two.txt"]
     with pytest.raises(sqlite3.IntegrityError):   # still one row per file on disk
         cat.connection().execute("INSERT INTO files(path, size, mtime_ns, state) "
                                  "VALUES('/docs/a.txt', 1, 1, 'indexed')")

@@ -240,9 +240,9 @@ def test_an_archive_killed_half_stored_is_finished_by_the_next_pass(engine, hash
         engine.index_service().ingest.index_file(str(engine.docs / "backup.zip"))
     monkeypatch.setattr(containers.Containers, "_put", real)
     row = engine.catalog.get_file(str(engine.docs / "backup.zip"))
-    assert row.mtime_ns == containers.IN_PROGRESS and len(engine.catalog.members(row.id)) == 1
+    assert row.mtime_ns == containers.IN_PROGRESS and len(engine.library.members(row.id)) == 1
     index(engine)
-    assert len(engine.catalog.members(row.id)) == 3
+    assert len(engine.library.members(row.id)) == 3
     assert json.loads(json.dumps(engine.search("tomatoes", k=1, dense=False)[0].inside)) == [
         "garden.txt"]
 

@@ -185,7 +185,8 @@ def test_an_appended_message_is_the_only_one_read(engine, profile, hash_embedder
     box.close()
     index(engine)
     names = [name for name, _ in jobs]
-    assert names == ["message_digest", "list_mbox", "read_message"]
+    assert names == ["message_digest", "list_mbox", "read_messages"]
+    assert [s["key"] for s in jobs[2][1]["spans"]] == [jobs[2][1]["spans"][0]["key"]]
     assert jobs[1][1]["start"] > 0                         # listed from the last known message
     new = hash_embedder.texts[calls:]
     assert len(new) == 1 and "plumber" in new[0]
@@ -228,18 +229,19 @@ def test_a_pass_stopped_midway_resumes_without_reading_the_mailbox_again(
                 raise KeyboardInterrupt          # as a kill between two messages
         return real_put(self, path, root_id, cid, part, old, locator=locator)
 
+    monkeypatch.setattr(containers, "MESSAGES_PER_JOB", 1)   # one commit a message here
     monkeypatch.setattr(containers.Containers, "_put", dies_on_the_fourth)
     with pytest.raises(KeyboardInterrupt):
         index(engine)
     monkeypatch.setattr(containers.Containers, "_put", real_put)
     row = engine.catalog.get_file(str(profile / "Big.mbox"))
-    assert row.mtime_ns == containers.IN_PROGRESS and len(engine.catalog.members(row.id)) == 3
+    assert row.mtime_ns == containers.IN_PROGRESS and len(engine.library.members(row.id)) == 3
     jobs = spy_jobs(monkeypatch)
     index(engine)
     lists = [a for name, a in jobs if name == "list_mbox"]
     assert len(lists) == 1 and lists[0]["start"] > 0   # only what follows the third message
-    assert [name for name, _ in jobs].count("read_message") == 3
-    assert len(engine.catalog.members(row.id)) == 6
+    assert sum(len(a["spans"]) for name, a in jobs if name == "read_messages") == 3
+    assert len(engine.library.members(row.id)) == 6
     assert engine.search("topic5", k=1, dense=False)[0].inside == ["Note 5"]
 
 
@@ -285,3 +287,27 @@ def test_a_message_of_a_mailbox_is_copied_out_as_eml(engine, profile):
     roses = engine.search("tenant waters the roses", k=1, dense=False)[0]
     pdf = engine.copy_out(roses)
     assert pdf.name == "lease.pdf" and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_message_that_kills_the_reader_costs_only_itself(engine, profile, monkeypatch):
+    """A batch whose job fails is read again message by message: only the message that
+    breaks the reader is lost, with the reader's reason."""
+    from desktop_search.core.indexing.ingest import Ingest
+    from desktop_search.errors import ExtractError
+
+    real = Ingest._call
+
+    def call(self, target, **kw):
+        if target.endswith(":read_messages") and any(
+                s["end"] - s["start"] > 0 and "Boat" in (profile / "Inbox").read_bytes()[
+                    s["start"]:s["end"]].decode("utf-8", "replace") for s in kw["spans"]):
+            raise ExtractError("the reader crashed on this file (out of memory?)")
+        return real(self, target, **kw)
+
+    monkeypatch.setattr(Ingest, "_call", call)
+    c = index(engine)
+    assert c.failed == 0
+    failed = {tuple(f["inside"]): f["reason"] for f in engine.status()["failed"]}
+    assert list(failed.values()) == ["the reader crashed on this file (out of memory?)"]
+    assert engine.search("tenant waters the roses", k=1, dense=False)[0].inside == [
+        "Re: the lease", "lease.pdf"]

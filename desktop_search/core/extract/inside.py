@@ -150,6 +150,13 @@ def read_message(path: str | os.PathLike[str], *, start: int, end: int, key: str
     return (first, *_attachment_parts(message, chain=chain, key=key, depth=1, budget=budget))
 
 
+def read_messages(path: str | os.PathLike[str], *, spans: list[dict],
+                  max_bytes: int) -> list[tuple[Part, ...]]:
+    """Several messages of an mbox in one job (``spans``: start, end, key, digest each)."""
+    return [read_message(path, start=s["start"], end=s["end"], key=s["key"],
+                         digest=s["digest"], max_bytes=max_bytes) for s in spans]
+
+
 # --------------------------------------------------------------------------- recursion
 
 

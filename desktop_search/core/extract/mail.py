@@ -20,7 +20,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage, Message
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -77,7 +78,9 @@ class Parsed:
 def parse_message(data: bytes, *, max_bytes: int) -> Parsed:
     """A message's document (headers and body) and its attachments' bytes."""
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(data)
+        # compat32: the parser without the header registry, 10x faster on a mailbox;
+        # headers are decoded here (``_decoded``)
+        msg = BytesParser(policy=policy.compat32).parsebytes(data)
     except Exception as exc:  # noqa: BLE001 - the parser is lenient; anything left is damage
         raise CorruptFile(f"damaged message: {type(exc).__name__}") from None
     subject = " ".join(_header(msg, "subject").split()) or "(no subject)"
@@ -171,10 +174,7 @@ def _header(msg: Message, name: str) -> str:
                 break
     if value is None:
         return ""
-    try:
-        text = str(value)
-    except Exception:  # noqa: BLE001
-        text = repr(value)
+    text = _decoded(value)
     if name in ("from", "to", "cc"):
         try:
             pairs = getaddresses([text])
@@ -184,6 +184,17 @@ def _header(msg: Message, name: str) -> str:
         except Exception:  # noqa: BLE001
             pass
     return " ".join(text.split())[:1000]
+
+
+def _decoded(value) -> str:
+    """A header's text: RFC 2047 encoded words decoded, raw 8-bit bytes guessed."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # noqa: BLE001 - a malformed encoded word: keep it as it is
+        try:
+            return str(value)
+        except Exception:  # noqa: BLE001
+            return repr(value)
 
 
 def _date(text: str) -> float | None:
@@ -202,7 +213,7 @@ def _filename(part: Message) -> str | None:
         return None
     if not name:
         return None
-    name = str(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = _decoded(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name[:255] or None
 
 
@@ -243,8 +254,6 @@ def _text_of(part: Message) -> str:
 
 def _as_bytes(msg: Message) -> bytes | None:
     try:
-        if isinstance(msg, EmailMessage):
-            return msg.as_bytes(policy=policy.default.clone(max_line_length=0))
         return msg.as_bytes()
     except Exception:  # noqa: BLE001
         try:

@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 IN_PROGRESS = -1
 _LIST = "desktop_search.core.extract.mail:list_mbox"
 _DIGEST = "desktop_search.core.extract.mail:message_digest"
-_READ = "desktop_search.core.extract.inside:read_message"
+_READ_MANY = "desktop_search.core.extract.inside:read_messages"
+#: messages read in one job and stored in one commit, at most (and at most so many bytes)
+MESSAGES_PER_JOB = 64
+BYTES_PER_JOB = 16 * 2**20
 #: reading speed assumed to give a big job its time (listing a mailbox, a big archive)
 _BYTES_PER_S = 20 * 2**20
 
@@ -92,6 +95,7 @@ class Containers:
         spans, appended = self._list(path, st.st_size, messages)
         used = set(messages) if appended else set()
         keep: set[str] = set(messages) if appended else set()
+        todo: list[dict] = []
         for start, end, mdigest in spans:
             key = (mail_reader_key(mdigest, used))
             used.add(key)
@@ -103,20 +107,40 @@ class Containers:
                     self.library.set_locator(known.id, locator)
                 self.kept += 1
                 continue
-            try:
-                parts = self.call(_READ, timeout_s=self.timeout_s, path=path, start=start,
-                                  end=end, key=key, max_bytes=self.max_bytes, digest=mdigest)
-            except ExtractError as exc:     # one message: the others are still read
-                parts = (Part(key, (f"(the message at byte {start})",), "", None, str(exc),
-                              skipped=False, size=end - start),)
-            # one commit a message: a kill loses at most the message being stored
+            todo.append(dict(start=start, end=end, key=key, digest=mdigest))
+        for batch in _batches(todo):
+            # one job and one commit a batch, in the mailbox's order: a kill loses at most
+            # the batch being stored, and what was stored before it is a prefix
             with self.library.catalog.transaction():
-                for part in parts:
-                    self._put(path, root_id, cid, part, old.get(part.member), locator=locator)
+                for span, parts in zip(batch, self._read(path, batch)):
+                    locator = json.dumps({"start": span["start"], "end": span["end"]})
+                    for part in parts:
+                        self._put(path, root_id, cid, part, old.get(part.member),
+                                  locator=locator)
         if not appended:
             now = self.library.members(cid)
             self.library.drop_members(cid, keep={k for k in now if k.split("|")[0] in keep})
         self.library.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+
+    def _read(self, path: str, batch: list[dict]) -> list[tuple[Part, ...]]:
+        """The parts of each message of the batch, in one job; a job that fails (a message
+        that hangs or crashes the reader) is done again one message at a time, so only
+        that message is lost, with its reason."""
+        try:
+            return self.call(_READ_MANY, timeout_s=self.timeout_s, path=path, spans=batch,
+                             max_bytes=self.max_bytes)
+        except ExtractError:
+            if len(batch) == 1:
+                raise
+        out = []
+        for span in batch:
+            try:
+                out += self._read(path, [span])
+            except ExtractError as exc:
+                out.append((Part(span["key"], (f"(the message at byte {span['start']})",), "",
+                                 None, str(exc), skipped=False,
+                                 size=span["end"] - span["start"]),))
+        return out
 
     def _list(self, path: str, size: int, messages: dict[str, FileRow]
               ) -> tuple[list[tuple[int, int, str]], bool]:
@@ -162,6 +186,20 @@ class Containers:
         self.stored += 1
 
 
+def _batches(todo: list[dict]):
+    batch: list[dict] = []
+    size = 0
+    for span in todo:
+        n = span["end"] - span["start"]
+        if batch and (len(batch) >= MESSAGES_PER_JOB or size + n > BYTES_PER_JOB):
+            yield batch
+            batch, size = [], 0
+        batch.append(span)
+        size += n
+    if batch:
+        yield batch
+
+
 def mail_reader_key(digest: str, used: set[str]) -> str:
     from desktop_search.core.extract.inside import message_key
 
@@ -173,6 +211,17 @@ def _ns(seconds: float | None) -> int:
         return int(seconds * 1e9) if seconds else 0
     except (OverflowError, ValueError):
         return 0
+
+
+def identity(path: str) -> str:
+    """A file's identity for finding it again after a move: the hash of its bytes; a
+    mailbox's, of a sample of them (it may be gigabytes)."""
+    from desktop_search.core.extract import container_kind
+    from desktop_search.core.indexing.scan import file_digest
+
+    if container_kind(path) == mail_reader.MAILBOX_KIND:
+        return sample_digest(path)
+    return file_digest(path)
 
 
 def sample_digest(path: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import enum
-import importlib
 import logging
 import os
 import stat
@@ -26,9 +25,9 @@ from desktop_search.core.embed.base import passage_text
 from desktop_search.core.extract.inside import ARCHIVE_KIND
 from desktop_search.core.extract.mail import MAIL_KIND, MAILBOX_KIND, MESSAGE_CAP_FACTOR
 from desktop_search.core.indexing.chunk import chunk_text, heading_for
-from desktop_search.core.indexing.containers import IN_PROGRESS, Containers, sample_digest
-from desktop_search.core.indexing.sandbox import SandboxedExtractor
-from desktop_search.core.indexing.scan import Rules, file_digest, is_under, norm, walk
+from desktop_search.core.indexing.containers import IN_PROGRESS, Containers, identity
+from desktop_search.core.indexing.sandbox import SandboxedExtractor, run_reader
+from desktop_search.core.indexing.scan import Rules, is_under, norm, walk
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
                                        Inner, Library, NewChunk)
@@ -207,7 +206,7 @@ class Ingest:
             return self._fail(path, root_id, st, None, SKIPPED,
                               f"{_mb(st.st_size)} is over the {_mb(cap)} size cap")
         try:
-            digest = self._digest(path)
+            digest = identity(path)
         except FileNotFoundError:
             return self.delete_path(path)
         except OSError as exc:
@@ -235,20 +234,6 @@ class Ingest:
                                        mtime_ns=st.st_mtime_ns):
                 return Outcome.COPIED
         return None
-
-    def _digest(self, path: str) -> str:
-        """A file's identity: the hash of its bytes; a mailbox's, of a sample of them."""
-        if ex.container_kind(path) == MAILBOX_KIND:
-            return sample_digest(path)
-        return file_digest(path)
-
-    def _call(self, target: str, *, timeout_s: float | None = None, **kwargs):
-        """Another reader, in the sandboxed child (in this process for a plain extractor)."""
-        call = getattr(self.extractor, "call", None)
-        if call is not None:
-            return call(target, timeout_s=timeout_s, **kwargs)
-        module, _, name = target.partition(":")
-        return getattr(importlib.import_module(module), name)(**kwargs)
 
     def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> Outcome:
         holds = ex.container_kind(path)
@@ -352,6 +337,10 @@ class Ingest:
         self.counters.ocr_done += 1
         return Outcome.INDEXED
 
+    def _call(self, target: str, **kwargs):
+        """Another reader, in the sandboxed child (in this process for a plain extractor)."""
+        return run_reader(self.extractor, target, **kwargs)
+
     def _tell(self, notice: Notice) -> None:
         if self.on_notice is not None:
             self.on_notice(notice)
@@ -425,7 +414,7 @@ class Ingest:
             return self.index_file(dest)
         try:
             st = os.stat(dest)
-            digest = self._digest(dest)
+            digest = identity(dest)
         except OSError:
             return self.delete_path(src)
         if digest == row.hash and row.state == INDEXED:

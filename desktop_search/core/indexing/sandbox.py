@@ -70,6 +70,15 @@ def _child(conn: Connection, target: str, memory_mb: int) -> None:
             conn.send(("err", "ExtractError", f"reader error: {type(exc).__name__}: {exc}"[:300]))
 
 
+def run_reader(extractor, target: str, *, timeout_s: float | None = None, **kwargs):
+    """``target`` (``"module:function"``) in ``extractor``'s child when it has one
+    (``SandboxedExtractor.call``), else in this process (a plain function for tests)."""
+    call = getattr(extractor, "call", None)
+    if call is not None:
+        return call(target, timeout_s=timeout_s, **kwargs)
+    return _resolve(target)(**kwargs)
+
+
 class SandboxedExtractor:
     """``extract(path, max_bytes=...)`` in a child process. Thread-safe (one job at a time)."""
 

@@ -19,9 +19,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from desktop_search.core import lang
 from desktop_search.core.store import schema
-from desktop_search.core.store.rows import (FAILED, FILE_COLS, INDEXED, SKIPPED, ChunkRow, FileRow,
-                                            Inner, NewChunk, inside_json)
-from desktop_search.core.store.rows import CONTAINER_KINDS
+from desktop_search.core.store.rows import (CONTAINER_KINDS, FAILED, FILE_COLS, INDEXED, SKIPPED,
+                                            ChunkRow, FileRow, Inner, NewChunk)
 from desktop_search.core.store.session import Session
 from desktop_search.core.store.word_index import Source
 from desktop_search.errors import DesktopSearchError, IndexCorrupt
@@ -224,27 +223,7 @@ class Catalog:
             "ORDER BY path, container_id IS NOT NULL, id")
         return [FileRow(*r) for r in rows]
 
-    # -- documents inside a file ---------------------------------------------------------
-    def members(self, container_id: int) -> dict[str, FileRow]:
-        """The documents inside a file on disk, by their key there."""
-        rows = self.connection().execute(
-            f"SELECT {_FILE_COLS} FROM files WHERE container_id=?", (container_id,))
-        return {r[16]: FileRow(*r) for r in rows}
-
-    def member(self, path: str, inside: Sequence[str]) -> FileRow | None:
-        """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
-        if not inside:
-            return self.get_file(path)
-        row = self.connection().execute(
-            f"SELECT {_FILE_COLS} FROM files WHERE path=? AND inside=? AND container_id IS NOT "
-            "NULL ORDER BY id LIMIT 1", (path, inside_json(inside))).fetchone()
-        return FileRow(*row) if row else None
-
-    def set_locator(self, file_id: int, locator: str) -> None:
-        """Where a document inside a file now is (a mailbox compacted): nothing re-read."""
-        with self.transaction() as c:
-            c.execute("UPDATE files SET locator=? WHERE id=?", (locator, file_id))
-
+    # -- documents inside a file (their reads: tables.MemberRows) -------------------------
     def drop_members(self, container_id: int, *, keep: Iterable[str] = ()) -> list[int]:
         """Forget the documents inside a file but those keyed ``keep``; returns the
         passages dropped."""

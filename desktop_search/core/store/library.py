@@ -24,7 +24,8 @@ from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
 from desktop_search.core.store.schema import CatalogNeedsUpgrade
-from desktop_search.core.store.tables import ChunkVectors, NextVectors, PictureRows, RootRows
+from desktop_search.core.store.tables import (ChunkVectors, MemberRows, NextVectors, PictureRows,
+                                              RootRows)
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.core.store.word_feed import WordFeed
 from desktop_search.core.store.word_index import WordIndex
@@ -56,6 +57,7 @@ class Library:
         self.next_vectors = NextVectors(self.catalog)
         self.picture_rows = PictureRows(self.catalog)
         self.root_rows = RootRows(self.catalog)
+        self.member_rows = MemberRows(self.catalog)
         self._lock = threading.RLock()
         self._vectors: VectorIndex | None = None
         #: builds the picture index when "search pictures by what they show" is on
@@ -209,10 +211,10 @@ class Library:
 
     def members(self, container_id: int) -> dict[str, FileRow]:
         """The documents inside a file on disk, by their key there."""
-        return self.catalog.members(container_id)
+        return self.member_rows.of(container_id)
 
     def set_locator(self, file_id: int, locator: str) -> None:
-        self.catalog.set_locator(file_id, locator)
+        self.member_rows.set_locator(file_id, locator)
 
     def drop_members(self, container_id: int, *, keep=()) -> int:
         """Forget the documents inside a file but those keyed ``keep``; returns how many
@@ -314,7 +316,7 @@ class Library:
 
     def member(self, path: str, inside) -> FileRow | None:
         """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
-        return self.catalog.member(path, inside)
+        return self.member_rows.at(path, inside)
 
     def paths_under(self, folder: str) -> list[str]:
         return self.catalog.paths_under(folder)

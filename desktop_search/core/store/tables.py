@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
-from desktop_search.core.store.rows import FILE_COLS, FileRow, Root
+from desktop_search.core.store.rows import FILE_COLS, FileRow, Root, inside_json
 from desktop_search.core.store.schema import NEXT_VECTORS
 
 
@@ -276,3 +276,31 @@ class RootRows:
     def mark_scanned(self, root_id: int) -> None:
         with self.catalog.transaction() as c:
             c.execute("UPDATE roots SET last_scan=? WHERE id=?", (time.time(), root_id))
+
+
+class MemberRows:
+    """The documents inside files (archive members, messages, attachments): rows under
+    their file's row, sharing its path (``container_id``, ``member``, ``inside``)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def of(self, container_id: int) -> dict[str, FileRow]:
+        """The documents inside a file on disk, by their key there."""
+        rows = self.catalog.connection().execute(
+            f"SELECT {FILE_COLS} FROM files WHERE container_id=?", (container_id,))
+        return {r[16]: FileRow(*r) for r in rows}
+
+    def at(self, path: str, inside: Sequence[str]) -> FileRow | None:
+        """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
+        if not inside:
+            return self.catalog.get_file(path)
+        row = self.catalog.connection().execute(
+            f"SELECT {FILE_COLS} FROM files WHERE path=? AND inside=? AND container_id IS NOT "
+            "NULL ORDER BY id LIMIT 1", (path, inside_json(inside))).fetchone()
+        return FileRow(*row) if row else None
+
+    def set_locator(self, file_id: int, locator: str) -> None:
+        """Where a document inside a file now is (a mailbox compacted): nothing re-read."""
+        with self.catalog.transaction() as c:
+            c.execute("UPDATE files SET locator=? WHERE id=?", (locator, file_id))

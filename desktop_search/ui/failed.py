@@ -77,7 +77,9 @@ class FailedFilesDialog(QDialog):
         self._update_buttons()
 
     def reasons(self) -> dict[str, str]:
-        return {p: r for p, r, _ in self.failed}
+        """Why each is not indexed: by its path, and for a document inside a file by its
+        path and the chain inside it (``file.zip › member``)."""
+        return {" › ".join([p, *(rest[0] if rest else [])]): r for p, r, _, *rest in self.failed}
 
     def _update_buttons(self) -> None:
         self.retry_button.setEnabled(bool(self.tree.selectedItems()))
@@ -88,4 +90,4 @@ class FailedFilesDialog(QDialog):
         self.controller.retry(paths)
 
     def _on_retry_all_clicked(self) -> None:
-        self.controller.retry([p for p, _, _ in self.failed])
+        self.controller.retry(list(dict.fromkeys(p for p, *_ in self.failed)))

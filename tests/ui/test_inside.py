@@ -31,6 +31,7 @@ def mail_folder(root: Path) -> Path:
     (folder / "Inbox.msf").write_text("")
     with zipfile.ZipFile(folder / "recipes.zip", "w") as z:
         z.writestr("bread/sourdough.txt", "Knead the dough, let it rise overnight, bake hot.")
+        z.writestr("../escape.txt", "a member that points outside the archive")
     return folder
 
 
@@ -59,6 +60,14 @@ def test_a_mail_hit_shows_its_chain_its_headers_and_opens_alone(harness, qtbot, 
     opened = Path(harness.opened[0].path)
     assert opened.name == "Sailing on Saturday.eml" and harness.opened[0].inside == []
     assert opened.parent != folder and b"harbour at nine" in opened.read_bytes()
+    # a member refused is listed with its reason, named by where it is
+    qtbot.waitUntil(lambda: len(w.failed) == 1, timeout=10_000)
+    w.show_failed()
+    dlg = w.dialogs.failed
+    qtbot.waitUntil(lambda: dlg.tree.topLevelItemCount() == 1)
+    assert dlg.tree.topLevelItem(0).text(0) == "recipes.zip › ../escape.txt"
+    assert "'..'" in dlg.reasons()[f"{folder / 'recipes.zip'} › ../escape.txt"]
+    dlg.close()
     # the type filter offers Mail, not the mailbox itself
     labels = [w.search_bar.type_combo.itemText(i) for i in range(w.search_bar.type_combo.count())]
     assert "Mail" in labels and "Mailbox" not in labels and "Archive" not in labels

@@ -223,7 +223,9 @@ class Ingest:
 
     def _reuse_by_hash(self, path: str, root_id: int, digest: str, st: os.stat_result) -> Outcome | None:
         """Same bytes already indexed: a move re-points it, a copy clones its chunks."""
-        candidates = [r for r in self.catalog.files_by_hash(digest) if r.state == INDEXED]
+        # (a container half stored is not a source: its copy would look complete)
+        candidates = [r for r in self.catalog.files_by_hash(digest)
+                      if r.state == INDEXED and r.mtime_ns != IN_PROGRESS]
         for cand in candidates:
             if not os.path.exists(cand.path):
                 self.library.move_file(cand.path, path, root_id=root_id, size=st.st_size,
@@ -260,11 +262,11 @@ class Ingest:
             log.exception("reader failed on %s", path)
             return self._fail(path, root_id, st, digest, FAILED,
                               f"reader error: {type(exc).__name__}: {exc}"[:300])
-        # pictures and PDF pages without a text layer are read by OCR in a later stage:
-        # the file is listed (and its text layer searchable) now
-        if doc.container:
+        if doc.container:        # an archive, a message file: the documents inside it
             self.containers.store_all(path, root_id, st, digest, doc)
             return Outcome.INDEXED
+        # pictures and PDF pages without a text layer are read by OCR in a later stage:
+        # the file is listed (and its text layer searchable) now
         ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
                               and _ocr_available()) else None
         if not doc.text.strip() and ocr is None and doc.kind != "picture":
@@ -417,7 +419,7 @@ class Ingest:
             digest = identity(dest)
         except OSError:
             return self.delete_path(src)
-        if digest == row.hash and row.state == INDEXED:
+        if digest == row.hash and row.state == INDEXED and row.mtime_ns != IN_PROGRESS:
             self.library.move_file(src, dest, root_id=owner[1], size=st.st_size,
                                    mtime_ns=st.st_mtime_ns)
             return Outcome.MOVED

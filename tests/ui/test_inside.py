@@ -77,6 +77,13 @@ def test_a_mail_hit_shows_its_chain_its_headers_and_opens_alone(harness, qtbot, 
     assert dlg.tree.topLevelItem(0).text(0) == "recipes.zip › ../escape.txt"
     assert "'..'" in dlg.reasons()[f"{folder / 'recipes.zip'} › ../escape.txt"]
     dlg.close()
+    # a message appended to the watched mailbox is found without a rescan
+    box = mailbox.mbox(folder / "Inbox")
+    box.add(message("Plumber", "The plumber fixes the leaking boiler on Thursday."))
+    box.flush()
+    box.close()
+    qtbot.waitUntil(lambda: any(h.inside == ["Plumber"] for h in
+                                harness.search(w, "leaking boiler plumber")), timeout=30_000)
     # the type filter offers Mail, not the mailbox itself
     labels = [w.search_bar.type_combo.itemText(i) for i in range(w.search_bar.type_combo.count())]
     assert "Mail" in labels and "Mailbox" not in labels and "Archive" not in labels

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--after", help="only files modified on or after this date (YYYY-MM-DD)")
     p.add_argument("--before", help="only files modified before this date (YYYY-MM-DD)")
     p.add_argument("--like", metavar="FILE", help="files near this indexed file (more like this)")
+    p.add_argument("--inside", metavar="NAME", action="append", default=[],
+                   help="with --like: a document inside FILE, outermost first (repeat it: "
+                        "--inside 'Re: the lease' --inside lease.pdf)")
     p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
     p.add_argument("--preview", action="store_true",
                    help="show each file's passage in context instead of a one-line snippet")
@@ -328,7 +331,7 @@ def cmd_search(args) -> int:
             return 0
         from desktop_search.core.search import SimilarTo, TextQuery
 
-        request = (SimilarTo(args.like, filters) if args.like
+        request = (SimilarTo(args.like, filters, tuple(args.inside)) if args.like
                    else TextQuery(" ".join(args.query), filters))
         hits = eng.find(request, k=args.k, dense=dense)
         if args.json:
@@ -346,13 +349,15 @@ def _hit_json(h) -> dict:
     return dict(path=h.path, score=h.score, snippet=h.snippet, page=h.page, line=h.line,
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
                 modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
-                taken=h.taken, picture=h.picture, offline=h.offline)
+                taken=h.taken, picture=h.picture, offline=h.offline, inside=list(h.inside),
+                **h.mail_fields())
 
 
 def _hit_heading(i: int, h) -> str:
     """" 1. /path/file.pdf p.3  (0.812)": a hit's rank, file, place and score."""
     where = f" p.{h.page}" if h.page else (f":{h.line}" if h.line else "")
-    return f"{i:>2}. {h.path}{where}  ({h.score:.3f})"
+    inside = "".join(f" › {name}" for name in h.inside)
+    return f"{i:>2}. {h.path}{inside}{where}  ({h.score:.3f})"
 
 
 def _print_hits(hits) -> None:
@@ -470,7 +475,8 @@ def cmd_status(args) -> int:
         print(f"on disk:     {st['size_bytes'] / 2**20:.1f} MB")
         print(f"not indexed: {len(st['failed'])}")
         for f in st["failed"][:50]:
-            print(f"  {f['path']}: {f['reason']}")
+            inside = "".join(f" › {name}" for name in f.get("inside", []))
+            print(f"  {f['path']}{inside}: {f['reason']}")
         if len(st["failed"]) > 50:
             print(f"  ... and {len(st['failed']) - 50} more (--json lists all)")
         return 0

@@ -207,14 +207,18 @@ class Engine:
         if isinstance(request, TextQuery):
             return self.search(request.text, k=k, filters=request.filters, dense=dense)
         if isinstance(request, SimilarTo):
-            return self.more_like_this(request.path, k=k, filters=request.filters)
+            return self.more_like_this(request.path, k=k, filters=request.filters,
+                                       inside=request.inside)
         raise TypeError(f"unknown search request {request!r}")
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
-                       filters: Filters | None = None) -> list[Hit]:
-        row = self.library.get_file(norm(path))
+                       filters: Filters | None = None, inside=()) -> list[Hit]:
+        """Files (and documents inside files) near this one: ``inside`` names a document
+        inside the file at ``path``."""
+        row = self.library.member(norm(path), list(inside))
         if row is None:
-            raise ConfigError(f"{path} is not in the index")
+            where = f" › {' › '.join(inside)}" if inside else ""
+            raise ConfigError(f"{path}{where} is not in the index")
         vecs = self.models.vectors()
         ids = [c.id for c in self.library.chunks_of_file(row.id)]
         _, v = self.library.vector_rows.of(ids)
@@ -247,6 +251,26 @@ class Engine:
         kw = {} if limit is None else {"limit": limit}
         return build_preview(catalog=self.library.catalog, hit=hit, question=question, **kw)
 
+    def copy_out(self, hit: Hit) -> Path:
+        """The one document inside a file (an archive member, a message of a mailbox as
+        ``.eml``, an attachment) written to a private temporary folder, for the desktop
+        to open. Nothing is written anywhere else, whatever the member's own name."""
+        import json
+        import tempfile
+
+        from desktop_search.core.extract import inside
+
+        row = self.library.member(norm(hit.path), list(hit.inside))
+        if row is None:
+            raise ConfigError(f"{' › '.join([hit.path, *hit.inside])} is not in the index")
+        name, data = inside.item_bytes(hit.path, list(hit.inside),
+                                       locator=json.loads(row.locator) if row.locator else None,
+                                       max_bytes=self.settings.max_file_bytes)
+        folder = Path(tempfile.mkdtemp(prefix="desktop-search-open-"))    # mode 0700
+        out = folder / inside.safe_name(name)
+        out.write_bytes(data)
+        return out
+
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:
         lib = self.library
@@ -257,7 +281,8 @@ class Engine:
             data_dir=str(self.data_dir), roots=[r.to_json() for r in self.roots()],
             files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
             ocr_pending=lib.picture_rows.count_ocr_pending(),
-            failed=[dict(path=f.path, state=f.state, reason=f.error) for f in self.failed_files()],
+            failed=[dict(path=f.path, inside=f.chain, state=f.state, reason=f.error)
+                    for f in self.failed_files()],
             model=model_id or self.models.configured(),
             dim=dim or None,
             model_change=self.model_change(),

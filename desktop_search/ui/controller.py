@@ -93,7 +93,7 @@ class SearchController(EngineHost):
     preview_ready = Signal(int, object)              # request number, PreviewDoc | None
     roots_loaded = Signal(list)                      # engine.roots()
     kinds_loaded = Signal(list)
-    failed_loaded = Signal(list)                     # [(path, reason, state)]
+    failed_loaded = Signal(list)                     # [(path, reason, state, inside)]
     #: which model understands the files and why (ModelChoice), and the advice (ModelAdvice)
     model_choice_loaded = Signal(object, object)
 
@@ -107,6 +107,7 @@ class SearchController(EngineHost):
         self.previews = LatestWins(self.queries, current)
         self.catalog_reads = LatestWins(self.queries, current)
         self.roots_reads = LatestWins(self.queries, current)
+        self.copies = LatestWins(self.queries, current)
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
@@ -203,6 +204,13 @@ class SearchController(EngineHost):
         if seq == self._preview_seq and not self._closed:
             emit(self.preview_ready, seq, doc)
 
+    def copy_out(self, hit: Hit, done: Callable[[str], None],
+                 failed: Callable[[BaseException], None]) -> None:
+        """The document inside a file (an archive member, a message of a mailbox) copied
+        to a private temporary folder on the query thread; ``done(path)`` on the GUI
+        thread."""
+        self.copies.put(lambda engine: str(engine.copy_out(hit)), done, failed)
+
     # -- catalog reads -------------------------------------------------------------------
     def refresh_catalog(self, *_: object) -> None:
         """Re-read folders, file kinds and failed files (on the query thread)."""
@@ -210,7 +218,7 @@ class SearchController(EngineHost):
         def job(engine: Engine):
             roots = engine.roots()
             kinds = engine.kinds()
-            failed = [(f.path, f.error or "", f.state) for f in engine.failed_files()]
+            failed = [(f.path, f.error or "", f.state, f.chain) for f in engine.failed_files()]
             return roots, kinds, failed, engine.models.choice(), engine.model_advice()
 
         def done(res):

@@ -57,14 +57,17 @@ class FailedFilesDialog(QDialog):
         controller.failed_loaded.connect(self.set_failed)
         self.set_failed([])
 
-    def set_failed(self, failed: list[tuple[str, str, str]]) -> None:
+    def set_failed(self, failed: list[tuple]) -> None:
+        """(path, reason, state[, inside]): a file, or a document inside a file (retried
+        by reading its file again)."""
         self.failed = list(failed)
         self.tree.clear()
-        for path, reason, _state in failed:
-            item = QTreeWidgetItem([os.path.basename(path) or path, reason or "unknown reason",
-                                    os.path.dirname(path)])
+        for path, reason, _state, *rest in failed:
+            inside = list(rest[0]) if rest else []
+            name = " › ".join([os.path.basename(path) or path, *inside])
+            item = QTreeWidgetItem([name, reason or "unknown reason", os.path.dirname(path)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
-            item.setToolTip(0, plain_tooltip(path))
+            item.setToolTip(0, plain_tooltip(" › ".join([path, *inside])))
             item.setToolTip(1, plain_tooltip(reason or ""))
             self.tree.addTopLevelItem(item)
         n = len(failed)
@@ -74,7 +77,9 @@ class FailedFilesDialog(QDialog):
         self._update_buttons()
 
     def reasons(self) -> dict[str, str]:
-        return {p: r for p, r, _ in self.failed}
+        """Why each is not indexed: by its path, and for a document inside a file by its
+        path and the chain inside it (``file.zip › member``)."""
+        return {" › ".join([p, *(rest[0] if rest else [])]): r for p, r, _, *rest in self.failed}
 
     def _update_buttons(self) -> None:
         self.retry_button.setEnabled(bool(self.tree.selectedItems()))
@@ -85,4 +90,4 @@ class FailedFilesDialog(QDialog):
         self.controller.retry(paths)
 
     def _on_retry_all_clicked(self) -> None:
-        self.controller.retry([p for p, _, _ in self.failed])
+        self.controller.retry(list(dict.fromkeys(p for p, *_ in self.failed)))

@@ -30,6 +30,7 @@ def build_menus(w: SearchWindow) -> None:
     w.reveal_action = act("Show in &Folder\tCtrl+Enter", lambda: w.reveal_hit(w.current_hit()))
     w.copy_action = act("&Copy Path\tCtrl+C", lambda: w.copy_path(w.current_hit()))
     w.like_action = act("&More Like This", lambda: w.more_like_this(w.current_hit()), "Ctrl+M")
+    w.save_copy_action = act("&Save a Copy…", lambda: w.save_copy(w.current_hit()))
     w.pause_action = act("&Pause Indexing", w.set_indexing_paused, checkable=True)
     w.rescan_action = act("&Rescan All Folders", w.rescan)
     w.failed_action = act("Files &Not Indexed…", w.show_failed)
@@ -43,7 +44,8 @@ def build_menus(w: SearchWindow) -> None:
     m.addSeparator()
     m.addAction(w.quit_action)
     m = mb.addMenu("&Result")
-    m.addActions([w.open_action, w.reveal_action, w.copy_action, w.like_action])
+    m.addActions([w.open_action, w.reveal_action, w.copy_action, w.like_action,
+                  w.save_copy_action])
     m = mb.addMenu("&Index")
     m.addActions([w.pause_action, w.rescan_action, w.failed_action])
     m = mb.addMenu("&Help")

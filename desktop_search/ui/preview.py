@@ -128,14 +128,16 @@ class PreviewPane(QWidget):
             self.doc = None
             self.text.setExtraSelections([])
             self.text.clear()
-        self.title.setText(os.path.basename(hit.path))
+        self.title.setText(hit.chain_label())
         bits = [short_folder(os.path.dirname(hit.path))]
+        if hit.is_mail and hit.sender:
+            bits.insert(0, f"from {hit.sender}")
         if hit.page:
             bits.append(f"page {hit.page}")
         elif hit.line:
             bits.append(f"line {hit.line}")
         if hit.taken is not None:
-            bits.append(f"taken {relative_when(hit.taken)}")
+            bits.append(f"{'sent' if hit.is_mail else 'taken'} {relative_when(hit.taken)}")
         else:
             when = relative_when(hit.modified)
             if when:
@@ -144,7 +146,7 @@ class PreviewPane(QWidget):
             bits.append("words read by OCR")
         self.where.setText("  ·  ".join(bits))
         self._set_picture(None)
-        if hit.kind == "picture" and self.thumbnails is not None:
+        if hit.kind == "picture" and not hit.inside and self.thumbnails is not None:
             self.image.setText("Loading the picture…")
             self.image.show()
             self._set_picture(self.thumbnails.pixmap(hit.path, PREVIEW_PX))
@@ -158,7 +160,7 @@ class PreviewPane(QWidget):
     def _set_picture(self, pm: QPixmap | None) -> None:
         self._image_pm = pm
         if pm is None:
-            if self.hit is None or self.hit.kind != "picture":
+            if self.hit is None or self.hit.kind != "picture" or self.hit.inside:
                 self.image.clear()
                 self.image.hide()
             return

@@ -14,6 +14,12 @@ def choose_folder(parent: QWidget | None) -> str | None:
     return path or None
 
 
+def choose_save(parent: QWidget | None, name: str) -> str | None:
+    """Where to save a copy of a document inside a file (a message as ``.eml``)."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save a Copy", str(Path.home() / name))
+    return path or None
+
+
 def confirm_remove(parent: QWidget | None, path: str) -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, "Remove Folder", f"Stop searching {path}?",
                       parent=parent)

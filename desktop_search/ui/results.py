@@ -152,17 +152,17 @@ class ResultsModel(QAbstractListModel):
             return None
         hit = self.hits[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return os.path.basename(hit.path)
+            return hit.chain_label()
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"page {hit.page}" if hit.page else (f"line {hit.line}" if hit.line else "")
             gone = f"\n{OFFLINE_TIP}" if hit.offline else ""
-            return plain_tooltip(hit.path + (f"\n{where}" if where else "") + gone)
+            return plain_tooltip(" › ".join([hit.path, *hit.inside])
+                                 + (f"\n{where}" if where else "") + gone)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             mark = f" ({OFFLINE})" if hit.offline else ""
-            return (f"{os.path.basename(hit.path)}{mark} in {os.path.dirname(hit.path)}: "
-                    f"{hit.snippet}")
+            return f"{hit.chain_label()}{mark} in {os.path.dirname(hit.path)}: {hit.snippet}"
         return None
 
     @property
@@ -270,7 +270,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
         # icon, or for a picture its thumbnail (made in the background; the icon until then)
-        if hit.kind == "picture" and self.thumbnails is not None:
+        if hit.kind == "picture" and not hit.inside and self.thumbnails is not None:
             box = r.height()
             thumb = self.thumbnails.pixmap(hit.path)
             if thumb is not None and not thumb.isNull():
@@ -280,12 +280,12 @@ class ResultDelegate(QStyledItemDelegate):
                                          r.top() + (box - fit.height()) // 2,
                                          fit.width(), fit.height()), thumb)
             else:
-                icon = type_icon(hit.path, hit.kind, ICON_SIZE)
+                icon = type_icon(hit.inside[-1] if hit.inside else hit.path, hit.kind, ICON_SIZE)
                 icon.paint(painter, QRect(r.left() + (box - ICON_SIZE) // 2, r.top() + 2,
                                           ICON_SIZE, ICON_SIZE))
             x = r.left() + box + self.PAD + 2
         else:
-            icon = type_icon(hit.path, hit.kind, ICON_SIZE)
+            icon = type_icon(hit.inside[-1] if hit.inside else hit.path, hit.kind, ICON_SIZE)
             icon.paint(painter, QRect(r.left(), r.top() + 2, ICON_SIZE, ICON_SIZE))
             x = r.left() + ICON_SIZE + self.PAD + 2
         right = r.right()
@@ -304,7 +304,7 @@ class ResultDelegate(QStyledItemDelegate):
         self._paint_bar(painter, bar_rect, hit, index, text_c, base_c, accent, selected)
 
         name_w = max(10, date_rect.left() - 12 - x)
-        name = os.path.basename(hit.path)
+        name = hit.chain_label()
         where = f"  p. {hit.page}" if hit.page else ""
         painter.setFont(name_f)
         painter.setPen(text_c)
@@ -322,6 +322,8 @@ class ResultDelegate(QStyledItemDelegate):
         # line 2: folder
         y += fm_name.height() + 2
         folder = short_folder(os.path.dirname(hit.path))
+        if hit.is_mail and hit.sender:
+            folder = f"from {hit.sender}  ·  {folder}"
         w = right - x
         painter.setFont(small_f)
         painter.setPen(muted_c)

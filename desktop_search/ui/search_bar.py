@@ -22,7 +22,7 @@ KIND_LABELS = {
     "pdf": "PDF", "docx": "Word", "odt": "OpenDocument text", "pptx": "PowerPoint",
     "html": "Web page", "markdown": "Markdown", "rst": "reStructuredText", "text": "Plain text",
     "code": "Source code", "data": "Data / config", "csv": "Spreadsheet (CSV)",
-    "picture": "Pictures",
+    "picture": "Pictures", "mail": "Mail",
 }
 
 DATE_CHOICES = (("Any time", None), ("Today", 1), ("Past week", 7), ("Past month", 31),
@@ -130,7 +130,7 @@ class SearchBar(QWidget):
     def request(self) -> SearchRequest | None:
         """The question the bar asks now, or None (nothing typed)."""
         if self.like is not None:
-            return SimilarTo(self.like.path, self.current_filters())
+            return SimilarTo(self.like.path, self.current_filters(), tuple(self.like.inside))
         q = self.text()
         return TextQuery(q, self.current_filters()) if q else None
 

@@ -9,6 +9,8 @@ Showing and putting the window away (the shortcut, ``--toggle``, Escape) is ``Pr
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -59,6 +61,8 @@ class SearchWindow(QMainWindow):
         self.revealer: Opener = revealer or desktop_open.reveal_with_system
         self.choose_folder = choose_folder or (lambda: questions.choose_folder(self))
         self.confirm_remove = confirm_remove or (lambda path: questions.confirm_remove(self, path))
+        #: where to save a copy of a document inside a file (given its name); None: cancel
+        self.save_as: Callable[[str], str | None] = lambda name: questions.choose_save(self, name)
         self._state_path = Path(window_state_path) if window_state_path else None
         self._quitting = False
         self.roots: list[dict] = []
@@ -263,6 +267,8 @@ class SearchWindow(QMainWindow):
         self.results_view.setCurrentIndex(idx)
         menu = QMenu(self)
         menu.addActions([self.open_action, self.reveal_action, self.copy_action, self.like_action])
+        if self.current_hit() is not None and self.current_hit().inside:
+            menu.addAction(self.save_copy_action)
         menu.popup(self.results_view.viewport().mapToGlobal(pos))
 
     def _update_result_actions(self) -> None:
@@ -270,14 +276,44 @@ class SearchWindow(QMainWindow):
         for a in (self.open_action, self.reveal_action, self.copy_action):
             a.setEnabled(has)
         self.like_action.setEnabled(has and self.controller.model_ready)
+        self.save_copy_action.setEnabled(has and bool(self.current_hit().inside))
 
     def open_hit(self, hit: Hit | None) -> None:
+        """Open a file with its program (an ``.eml`` with the mail program); a document
+        inside a file is first copied out alone to a private temporary folder."""
         if hit is None:
+            return
+        if hit.inside:
+            label = hit.chain_label()
+            self.controller.copy_out(
+                hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
+                lambda exc: self.show_error(f"Cannot open {label}: {exc}"))
             return
         try:
             self.opener(hit)
         except Exception as exc:  # noqa: BLE001 - the opener is the platform's business
             self.show_error(f"Cannot open {hit.path}: {exc}")
+
+    def save_copy(self, hit: Hit | None) -> None:
+        """Save a document inside a file (an archive member; a message of a mailbox, as
+        ``.eml``) where the user says: copied out first, then moved there."""
+        if hit is None or not hit.inside:
+            return
+        label = hit.chain_label()
+
+        def copied(tmp: str) -> None:
+            dest = self.save_as(os.path.basename(tmp))
+            if not dest:
+                return
+            try:
+                shutil.copyfile(tmp, dest)
+            except OSError as exc:
+                self.show_error(f"Cannot save {label}: {exc.strerror or exc}")
+                return
+            self.statusBar().showMessage(f"Saved {dest}", 3000)
+
+        self.controller.copy_out(hit, copied,
+                                 lambda exc: self.show_error(f"Cannot save {label}: {exc}"))
 
     def reveal_hit(self, hit: Hit | None) -> None:
         if hit is None:

@@ -70,7 +70,7 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
     path = tmp_path / "c.sqlite3"
     make_v1(path)
     cat = Catalog(path)
-    assert schema_version(cat.connection()) == SCHEMA_VERSION == 4
+    assert schema_version(cat.connection()) == SCHEMA_VERSION == 5
     assert cat.get_meta("schema") == str(SCHEMA_VERSION)
     # version 4: the FTS5 table is gone (the word index is rebuilt from the chunks, and
     # the file's language detected for it)
@@ -168,3 +168,40 @@ def test_a_reader_upgrades_only_when_nobody_owns_the_folder(tmp_path, hash_embed
     assert schema_version(eng.catalog.connection()) == SCHEMA_VERSION
     assert [r.path for r in eng.roots()] == ["/docs"]
     eng.close()
+
+
+def test_version_4_gains_documents_inside_files_and_keeps_every_passage(tmp_path):
+    """Layout 5 rebuilds ``files`` (a path is unique only among files on disk): the ids,
+    passages and vectors stay as they were (no cascade from the rebuild)."""
+    path = tmp_path / "c.sqlite3"
+    make_v1(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("BEGIN")
+    for step in schema_mod.MIGRATIONS[:3]:        # 1 -> 4 as it shipped
+        step(db)
+    db.execute("PRAGMA user_version=4")
+    db.execute("COMMIT")
+    cols = {r[1] for r in db.execute("PRAGMA table_info(files)")}
+    assert "container_id" not in cols and "lang" in cols
+    db.close()
+    cat = Catalog(path)
+    assert schema_version(cat.connection()) == SCHEMA_VERSION == 5
+    f = cat.get_file("/docs/a.txt")
+    assert f.id == 1 and f.n_chunks == 2 and f.chain == []
+    assert cat.count_chunks() == 2 and list(ChunkVectors(cat).embedded_ids()) == [1]
+    # one file on disk now holds many documents under its own path
+    from desktop_search.core.store.rows import Inner, inside_json
+    for i, name in enumerate(["one.txt", "two.txt"]):
+        cat.put_file(path="/docs/a.txt", root_id=1, size=3, mtime_ns=1, digest=f"m{i}",
+                     kind="text", title=None, heading=name, chunks=[NewChunk(0, 3, None, 1, name)],
+                     inner=Inner(container_id=1, member=name, inside=inside_json([name])))
+    from desktop_search.core.store.tables import MemberRows
+    members = MemberRows(cat)
+    assert cat.get_file("/docs/a.txt").id == 1 and set(members.of(1)) == {"one.txt", "two.txt"}
+    assert members.at("/docs/a.txt", ["two.txt"]).chain == ["two.txt"]
+    with pytest.raises(sqlite3.IntegrityError):   # still one row per file on disk
+        cat.connection().execute("INSERT INTO files(path, size, mtime_ns, state) "
+                                 "VALUES('/docs/a.txt', 1, 1, 'indexed')")
+    assert cat.delete_file("/docs/a.txt") and cat.count_chunks() == 0
+    cat.close()

@@ -20,11 +20,12 @@ import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from desktop_search.core.extract import compressed
+from desktop_search.core.extract import archives, compressed, inside, mail
 from desktop_search.core.extract.common import (
     DEFAULT_MAX_BYTES,
     SNIFF_BYTES,
     Extracted,
+    Part,
     Reader,
     _check_size,
 )
@@ -50,6 +51,8 @@ from desktop_search.errors import ExtractError, FileVanished, UnsupportedFile
 __all__ = [
     "SUPPORTED_KINDS",
     "Extracted",
+    "Part",
+    "container_kind",
     "extract",
     "extract_with_ocr",
     "is_supported",
@@ -68,7 +71,7 @@ _SKIPPED_EXTS = frozenset(
     ".mp3 .wav .flac .ogg .oga .opus .m4a .aac .wma .aiff .aif .mid .midi .mp4 .m4v "
     ".mkv .avi .mov .wmv .flv .webm .mpg .mpeg .3gp .vob "
     # archives and disk images
-    ".zip .tar .tgz .tbz2 .txz .zst .7z .rar .lz .lzma .cab .jar .war "
+    ".zst .7z .rar .lz .lzma .cab .jar .war "
     ".apk .deb .rpm .dmg .iso .img .msi .whl .egg .snap .appimage "
     # executables, libraries, bytecode
     ".exe .dll .so .dylib .a .lib .o .obj .bin .elf .class .pyc .pyo .pyd .wasm .node "
@@ -80,7 +83,9 @@ _SKIPPED_EXTS = frozenset(
     ".ttf .otf .woff .woff2 .eot .fon .pfb "
     # office formats without a reader, and other binaries
     ".doc .dot .xls .xlsx .xlsm .ppt .pps .odp .ods .odg .key .pages .numbers .pub .vsd "
-    ".swp .swo .lnk .torrent .crx .xpi .vsix .blend .fbx .stl .dwg .ds_store".split()
+    ".swp .swo .lnk .torrent .crx .xpi .vsix .blend .fbx .stl .dwg .ds_store "
+    # Thunderbird's index beside each mailbox (the mailbox itself is read)
+    ".msf".split()
 )
 _SKIPPED_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
@@ -106,7 +111,9 @@ def is_supported(path: str | os.PathLike[str]) -> bool:
     name = p.name.lower()
     if name in _SKIPPED_NAMES or name.startswith("~$"):  # "~$x.docx": Office lock file
         return False
-    if p.suffix.lower() in compressed.OPENERS:     # notes.txt.gz yes, backup.tar.gz no
+    if archives.archive_kind(name):                # backup.tar.gz: its members are read
+        return True
+    if p.suffix.lower() in compressed.OPENERS:     # notes.txt.gz yes, song.mp3.gz no
         inner = compressed.inner_name(p)
         return (inner.suffix.lower() not in compressed.OPENERS
                 and inner.suffix.lower() not in PICTURE_EXTS and is_supported(inner))
@@ -140,13 +147,48 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
         st = os.stat(p)  # follows symlinks; never open a FIFO or device (it can block)
         if not stat.S_ISREG(st.st_mode):
             raise UnsupportedFile("not a regular file")
-        _check_size(st.st_size, max_bytes)
+        container = container_kind(p)
+        if container == inside.ARCHIVE_KIND:      # members are capped, not the archive
+            return inside.read_archive(p, max_bytes=max_bytes)
+        if container == mail.MAILBOX_KIND:
+            return inside.read_mbox(p, max_bytes=max_bytes)
+        if container == mail.MAIL_KIND:           # its attachments are capped one by one
+            reader, kind = inside.read_eml, mail.MAIL_KIND
+        cap = max_bytes * mail.MESSAGE_CAP_FACTOR if reader is inside.read_eml else max_bytes
+        _check_size(st.st_size, cap)
         if reader is read_picture and st.st_size:  # reads its header itself, not the photo
             return read_picture(p, b"", max_bytes)
-        data = _read_bytes(p, max_bytes, _HEAD_CHECKS.get(reader))
+        data = _read_bytes(p, cap, _HEAD_CHECKS.get(reader))
     if not data:  # empty (or just created) file: nothing to search, nothing wrong
-        return Extracted("", None, kind, has_lines=reader in _HEAD_CHECKS)
+        return Extracted("", None, kind, has_lines=reader in _HEAD_CHECKS,
+                         container=reader is inside.read_eml)
     return reader(p, data, max_bytes)
+
+
+def container_kind(path: str | os.PathLike[str]) -> str | None:
+    """What a file on disk holds documents as: "archive", "mailbox" (an mbox), "mail" (a
+    message file: ``.eml`` or a Maildir message); None for a plain document. Looks at the
+    folder around it (Thunderbird's ``.msf``, Maildir's ``cur``/``new``/``tmp``)."""
+    p = Path(path)
+    if archives.archive_kind(p.name):
+        return inside.ARCHIVE_KIND
+    if p.suffix.lower() == ".eml" or mail.is_maildir_message(p):
+        return mail.MAIL_KIND
+    if mail.is_mbox_name(p):
+        return mail.MAILBOX_KIND
+    return None
+
+
+def read_bytes(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    """Bytes that are not a file on disk (an archive member, an attachment), read by the
+    reader their name asks for."""
+    reader, kind = _reader_for(path)
+    if reader is read_picture or not data:    # a picture's words need OCR of a file
+        return Extracted("", None, kind, has_lines=reader in _HEAD_CHECKS)
+    head_check = _HEAD_CHECKS.get(reader)
+    if head_check is not None:
+        head_check(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES)
+    return reader(path, data, max_bytes)
 
 
 @contextlib.contextmanager
@@ -190,13 +232,9 @@ def _read_compressed(path: Path, data: bytes, max_bytes: int) -> Extracted:
     reader the inner name asks for."""
     inner = compressed.inner_name(path)
     raw = compressed.decompress(path, data, max_bytes)
-    reader, kind = _reader_for(inner)
     if not raw:
-        return Extracted("", None, kind)
-    head_check = _HEAD_CHECKS.get(reader)
-    if head_check is not None:
-        head_check(raw[:SNIFF_BYTES], len(raw) <= SNIFF_BYTES)
-    return reader(inner, raw, max_bytes)
+        return Extracted("", None, _reader_for(inner)[1])
+    return read_bytes(inner, raw, max_bytes)
 
 
 _DOC_READERS: dict[str, tuple[str, Reader]] = {
@@ -208,6 +246,7 @@ _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".odt": ("odt", _read_odt),
     ".pptx": ("pptx", _read_pptx),
     ".epub": ("epub", _read_epub),
+    ".eml": ("mail", inside.read_eml),
     **{ext: ("picture", read_picture) for ext in PICTURE_EXTS},
 }
 _DOC_KINDS: dict[str, str] = {ext: kind for ext, (kind, _) in _DOC_READERS.items()}
@@ -226,5 +265,5 @@ _READERS: dict[str, Reader] = {
 #: kind labels for the UI's type filter, most common first
 SUPPORTED_KINDS: list[str] = [
     "text", "markdown", "rst", "code", "data", "csv",
-    "html", "pdf", "docx", "odt", "pptx", "epub", "man", "picture",
+    "html", "pdf", "docx", "odt", "pptx", "epub", "man", "picture", "mail",
 ]

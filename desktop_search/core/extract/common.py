@@ -39,8 +39,31 @@ class Extracted:
     needs_ocr: bool = False
     #: some of ``text`` was read by OCR
     ocr: bool = False
-    taken: float | None = None      # a photo's EXIF date taken (unix seconds)
+    taken: float | None = None      # a photo's EXIF date taken, a message's date (unix s)
     camera: str | None = None
+    sender: str | None = None       # a message's From
+    recipients: str | None = None   # a message's To and Cc
+    #: the file holds documents of its own (an archive, a message with attachments):
+    #: ``parts`` are they, and those refused, each with why
+    container: bool = False
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A document inside a file: its key there (stable while its bytes are), its place as
+    shown (``inside``, outermost first), the hash of its bytes, and its text; or, with
+    ``doc`` None, why it was not read (``skipped``: deliberately, as a file over the cap
+    is; else it failed)."""
+
+    member: str
+    inside: tuple[str, ...]
+    digest: str
+    doc: Extracted | None
+    error: str | None = None
+    skipped: bool = True
+    size: int = 0
+    mtime: float | None = None
 
 
 Reader = Callable[[Path, bytes, int], Extracted]

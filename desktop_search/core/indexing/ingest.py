@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Callable
 from desktop_search.config import Settings
 from desktop_search.core import extract as ex
 from desktop_search.core.embed.base import passage_text
+from desktop_search.core.extract.inside import ARCHIVE_KIND
+from desktop_search.core.extract.mail import MAIL_KIND, MAILBOX_KIND, MESSAGE_CAP_FACTOR
 from desktop_search.core.indexing.chunk import chunk_text, heading_for
-from desktop_search.core.indexing.sandbox import SandboxedExtractor
-from desktop_search.core.indexing.scan import Rules, file_digest, is_under, norm, walk
+from desktop_search.core.indexing.containers import IN_PROGRESS, Containers, identity
+from desktop_search.core.indexing.sandbox import SandboxedExtractor, run_reader
+from desktop_search.core.indexing.scan import Rules, is_under, norm, walk
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
-                                       Library, NewChunk)
+                                       Inner, Library, NewChunk)
 from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
 
@@ -42,6 +45,8 @@ EMBED_BATCH = 64
 EMBED_WINDOW = 2048
 #: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
 OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
+#: the reader of a whole file, called by name when a job needs a time of its own
+EXTRACT_TARGET = "desktop_search.core.extract:extract"
 
 
 class Outcome(str, enum.Enum):
@@ -114,6 +119,12 @@ class Ingest:
         self._window: list[tuple[int, str]] = []   # (chunk id, text), longest last
         self._window_after = 0
         self.lock = threading.RLock()
+        #: archives, message files and mailboxes: the documents inside them
+        self.containers = Containers(
+            library=library, call=lambda target, **kw: self._call(target, **kw),
+            store=self._store,
+            max_bytes=settings.max_file_bytes, timeout_s=settings.extract_timeout_s,
+            on_notice=self._tell)
 
     # -- roots ---------------------------------------------------------------------------
     def rules_for(self, root: str) -> Rules:
@@ -193,16 +204,20 @@ class Ingest:
                 self._caption(row)          # indexed before pictures had a caption
             return Outcome.UNCHANGED
         cap = self.settings.max_file_bytes
-        if st.st_size > cap:
+        holds = ex.container_kind(path)
+        if holds == MAIL_KIND:
+            cap *= MESSAGE_CAP_FACTOR         # its attachments are capped one by one
+        if st.st_size > cap and holds not in (ARCHIVE_KIND, MAILBOX_KIND):
             return self._fail(path, root_id, st, None, SKIPPED,
                               f"{_mb(st.st_size)} is over the {_mb(cap)} size cap")
         try:
-            digest = file_digest(path)
+            digest = identity(path)
         except FileNotFoundError:
             return self.delete_path(path)
         except OSError as exc:
             return self._fail(path, root_id, st, None, FAILED, f"cannot read: {exc.strerror or exc}")
-        if row is not None and not force and row.hash == digest and row.state == INDEXED:
+        if (row is not None and not force and row.hash == digest and row.state == INDEXED
+                and row.mtime_ns != IN_PROGRESS):      # else: a container half stored
             self.library.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
             return Outcome.UNCHANGED
         if row is None and not force:
@@ -213,7 +228,9 @@ class Ingest:
 
     def _reuse_by_hash(self, path: str, root_id: int, digest: str, st: os.stat_result) -> Outcome | None:
         """Same bytes already indexed: a move re-points it, a copy clones its chunks."""
-        candidates = [r for r in self.catalog.files_by_hash(digest) if r.state == INDEXED]
+        # (a container half stored is not a source: its copy would look complete)
+        candidates = [r for r in self.catalog.files_by_hash(digest)
+                      if r.state == INDEXED and r.mtime_ns != IN_PROGRESS]
         for cand in candidates:
             if not os.path.exists(cand.path):
                 self.library.move_file(cand.path, path, root_id=root_id, size=st.st_size,
@@ -226,8 +243,16 @@ class Ingest:
         return None
 
     def _extract_and_store(self, path: str, root_id: int, st: os.stat_result, digest: str) -> Outcome:
+        holds = ex.container_kind(path)
         try:
-            doc = self.extractor(path, max_bytes=self.settings.max_file_bytes)
+            if holds == MAILBOX_KIND:
+                self.containers.store_mailbox(path, root_id, st, digest)
+                return Outcome.INDEXED
+            if holds == ARCHIVE_KIND:           # one job reads it all: time by its size
+                doc = self._call(EXTRACT_TARGET, path=path, max_bytes=self.settings.max_file_bytes,
+                                 timeout_s=self.containers.job_timeout(st.st_size))
+            else:
+                doc = self.extractor(path, max_bytes=self.settings.max_file_bytes)
         except FileVanished:
             return self.delete_path(path)
         except (TooLarge, BinaryFile, UnsupportedFile) as exc:
@@ -242,6 +267,9 @@ class Ingest:
             log.exception("reader failed on %s", path)
             return self._fail(path, root_id, st, digest, FAILED,
                               f"reader error: {type(exc).__name__}: {exc}"[:300])
+        if doc.container:        # an archive, a message file: the documents inside it
+            self.containers.store_all(path, root_id, st, digest, doc)
+            return Outcome.INDEXED
         # pictures and PDF pages without a text layer are read by OCR in a later stage:
         # the file is listed (and its text layer searchable) now
         ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
@@ -266,7 +294,11 @@ class Ingest:
         self.counters.chunks_added += 1
 
     def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
-               ocr: str | None, keep_picture_vector: bool = False) -> None:
+               ocr: str | None = None, keep_picture_vector: bool = False,
+               inner: Inner | None = None, keep_members: bool = False,
+               name: str | None = None) -> int:
+        """Chunk a document and write it; ``inner`` (and ``name``, its own file name) for
+        a document inside the file at ``path``. Returns its row's id."""
         if not doc.text.strip():
             # a picture without words (none read yet, or none in it) gets one passage
             # saying what it is: with its name as the heading, words find it (a search
@@ -287,12 +319,16 @@ class Ingest:
                 new = _with_positions(doc, _chunk_pages(doc, counter))
             else:
                 new = _with_positions(doc, chunk_text(doc.text, count_tokens=counter))
-        heading = heading_for(doc.title, os.path.basename(path))
-        self.library.put_file(
+        heading = heading_for(doc.title, name or os.path.basename(path))
+        if inner is None and (doc.sender or doc.recipients):    # a message file
+            inner = Inner(sender=doc.sender, recipients=doc.recipients)
+        file_id = self.library.put_file(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest,
             kind=doc.kind, title=doc.title, heading=heading, chunks=new, ocr=ocr,
-            taken=doc.taken, camera=doc.camera, keep_picture_vector=keep_picture_vector)
+            taken=doc.taken, camera=doc.camera, keep_picture_vector=keep_picture_vector,
+            inner=inner, keep_members=keep_members)
         self.counters.chunks_added += len(new)
+        return file_id
 
     # -- the OCR stage -------------------------------------------------------------------
     def ocr_next(self) -> Outcome | None:
@@ -336,6 +372,14 @@ class Ingest:
         for reader in (self.extractor, self.ocr_extractor):
             if isinstance(reader, SandboxedExtractor):
                 reader.polite = True
+
+    def _call(self, target: str, **kwargs):
+        """Another reader, in the sandboxed child (in this process for a plain extractor)."""
+        return run_reader(self.extractor, target, **kwargs)
+
+    def _tell(self, notice: Notice) -> None:
+        if self.on_notice is not None:
+            self.on_notice(notice)
 
     def close(self) -> None:
         for reader in (self.extractor, self.ocr_extractor):
@@ -406,10 +450,10 @@ class Ingest:
             return self.index_file(dest)
         try:
             st = os.stat(dest)
-            digest = file_digest(dest)
+            digest = identity(dest)
         except OSError:
             return self.delete_path(src)
-        if digest == row.hash and row.state == INDEXED:
+        if digest == row.hash and row.state == INDEXED and row.mtime_ns != IN_PROGRESS:
             self.library.move_file(src, dest, root_id=owner[1], size=st.st_size,
                                    mtime_ns=st.st_mtime_ns)
             return Outcome.MOVED

@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TARGET = "desktop_search.core.extract:extract"
 DEFAULT_MEMORY_MB = 2048
+#: a job that names its function (``SandboxedExtractor.call``); only readers of this
+#: package are called (``call`` checks the name)
+_CALL = "\x00call"
 
 
 class ReaderTimeout(ExtractError):
@@ -63,8 +66,11 @@ def _child(conn: Connection, target: str, memory_mb: int, polite: bool = False,
             return
         if job is None:
             return
-        path, max_bytes = job
         try:
+            if job[0] == _CALL:          # another reader of the same family: (_, target, kwargs)
+                conn.send(("ok", _resolve(job[1])(**job[2])))
+                continue
+            path, max_bytes = job
             conn.send(("ok", fn(path, max_bytes=max_bytes)))
         except ExtractError as exc:
             conn.send(("err", type(exc).__name__, str(exc)))
@@ -74,6 +80,15 @@ def _child(conn: Connection, target: str, memory_mb: int, polite: bool = False,
             conn.send(("err", "CorruptFile", "document nested too deeply"))
         except BaseException as exc:  # noqa: BLE001 - report, never die silently
             conn.send(("err", "ExtractError", f"reader error: {type(exc).__name__}: {exc}"[:300]))
+
+
+def run_reader(extractor, target: str, *, timeout_s: float | None = None, **kwargs):
+    """``target`` (``"module:function"``) in ``extractor``'s child when it has one
+    (``SandboxedExtractor.call``), else in this process (a plain function for tests)."""
+    call = getattr(extractor, "call", None)
+    if call is not None:
+        return call(target, timeout_s=timeout_s, **kwargs)
+    return _resolve(target)(**kwargs)
 
 
 class SandboxedExtractor:
@@ -122,18 +137,30 @@ class SandboxedExtractor:
         self._proc = self._conn = None
 
     def __call__(self, path: str, *, max_bytes: int):
+        return self._run((os.fspath(path), max_bytes), self.timeout_s)
+
+    def call(self, target: str, *, timeout_s: float | None = None, **kwargs):
+        """Run another reader (``"module:function"`` of ``desktop_search.core.extract``)
+        in the child with these keyword arguments: a mailbox is listed, then read one
+        message at a time. ``timeout_s`` replaces the default for this job (a big archive
+        is one job)."""
+        if not target.startswith("desktop_search.core.extract"):
+            raise ValueError(f"not a reader: {target}")
+        return self._run((_CALL, target, kwargs), timeout_s or self.timeout_s)
+
+    def _run(self, job: tuple, timeout_s: float):
         with self._lock:
             conn = self._ensure()
             try:
-                conn.send((os.fspath(path), max_bytes))
+                conn.send(job)
                 # the first job also pays for the child's start-up and imports
-                ready = conn.poll(self.timeout_s + (10 if self.restarts == 0 else 0))
+                ready = conn.poll(timeout_s + (10 if self.restarts == 0 else 0))
             except (BrokenPipeError, OSError):
                 self._kill()
                 raise ReaderCrashed("the reader stopped unexpectedly") from None
             if not ready:
                 self._kill()
-                raise ReaderTimeout(f"reading took longer than {self.timeout_s:.0f} s; skipped")
+                raise ReaderTimeout(f"reading took longer than {timeout_s:.0f} s; skipped")
             try:
                 msg = conn.recv()
             except (EOFError, OSError):

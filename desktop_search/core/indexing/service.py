@@ -18,6 +18,9 @@ from collections import deque
 from typing import TYPE_CHECKING, Callable
 
 from desktop_search.config import Settings
+from desktop_search.core.extract import container_kind
+from desktop_search.core.extract.inside import ARCHIVE_KIND
+from desktop_search.core.extract.mail import MAILBOX_KIND
 from desktop_search.core.indexing.drives import POLL_S, Drives
 from desktop_search.core.indexing.ingest import CHANGED, Counters, Ingest, Outcome
 from desktop_search.core.indexing.polite import (BATTERY_READ_GAP_S, FULL_SPEED, Conditions,
@@ -375,8 +378,9 @@ class IndexService:
         """Apply ``change`` and the file changes ready after it in one catalog transaction
         (each file still its own savepoint): a folder of many small files pays one commit
         per batch, not one per file. A kill loses at most the batch, found again by the
-        next scan."""
-        if change.op is not ChangeKind.UPSERT:
+        next scan. An archive or a mailbox is applied on its own: it commits as it goes (a
+        mailbox message by message), so a kill loses at most the message being stored."""
+        if change.op is not ChangeKind.UPSERT or _holds_many(change.path):
             self._apply(change)
             return
         later: Change | None = None
@@ -397,7 +401,7 @@ class IndexService:
                 nxt = self.queue.pop_ready(0.0)
                 if nxt is None:
                     break
-                if nxt.op is not ChangeKind.UPSERT:
+                if nxt.op is not ChangeKind.UPSERT or _holds_many(nxt.path):
                     later = nxt
                     break
                 change = nxt
@@ -509,3 +513,8 @@ class IndexService:
         return Measures(seconds=c.seconds, chunks_embedded=c.chunks_embedded,
                         chunks_pending=self.library.count_unembedded(),
                         model_switch=(switch["done"], switch["total"]) if switch else None)
+
+
+def _holds_many(path: str) -> bool:
+    """An archive or a mailbox: a file that may hold thousands of documents."""
+    return container_kind(path) in (ARCHIVE_KIND, MAILBOX_KIND)

@@ -51,7 +51,7 @@ def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question
             chunk_id=chunks[0].id if chunks else -1,
             passage_start=chunks[0].start if chunks else 0,
             passage_end=chunks[0].end if chunks else 0,
-            ocr=f.ocr == "done", taken=f.taken, picture=round(s, 6)))
+            ocr=f.ocr == "done", taken=f.taken, picture=round(s, 6), inside=f.chain))
     return hits
 
 

@@ -100,5 +100,6 @@ def rank(*, library, query: str, query_vec: np.ndarray | None, vectors, k: int =
             passage_start=row.start, passage_end=row.end,
             dense=round(dense_file[fid], 6) if fid in dense_file else None,
             lexical=round(lex_file[fid], 6) if fid in lex_file else None,
-            ocr=row.ocr == "done", taken=row.taken))
+            ocr=row.ocr == "done", taken=row.taken, inside=row.chain, sender=row.sender,
+            recipients=row.recipients))
     return hits

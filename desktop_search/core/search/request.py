@@ -15,7 +15,7 @@ class Filters:
     folders: list[str] = field(default_factory=list)    # keep files under any of these
     kinds: list[str] = field(default_factory=list)      # keep these kinds ("pdf", "markdown", ...)
     modified_after: float | None = None                 # unix seconds; a photo's date taken
-    modified_before: float | None = None                # counts instead of its file date
+    modified_before: float | None = None                # or a message's date counts instead
 
     def active(self) -> bool:
         return bool(self.folders or self.kinds or self.modified_after or self.modified_before)
@@ -49,10 +49,12 @@ class TextQuery:
 
 @dataclass(frozen=True, slots=True)
 class SimilarTo:
-    """Files about the same things as this indexed file ("more like this")."""
+    """Files about the same things as this indexed file, or document inside it ("more like
+    this")."""
 
     path: str
     filters: Filters | None = None
+    inside: tuple[str, ...] = ()
 
     @property
     def terms(self) -> list[str]:
@@ -85,8 +87,33 @@ class Hit:
     taken: float | None = None          # when a photo was taken (EXIF)
     picture: float | None = None        # similarity of the picture itself to the query
     offline: bool = False               # its folder's drive is gone: found, not openable now
+    #: where the document is inside the file at ``path``, outermost first (an archive
+    #: member's path; a message's subject, then an attachment's name); [] for the file
+    inside: list[str] = field(default_factory=list)
+    sender: str | None = None           # a message's From
+    recipients: str | None = None       # a message's To and Cc
+
+    def chain_label(self) -> str:
+        """"Inbox › Re: the lease › lease.pdf": the file's name, then where the document
+        is inside it."""
+        return " › ".join([os.path.basename(self.path), *self.inside])
+
+    @property
+    def is_mail(self) -> bool:
+        return self.kind == MAIL_KIND
+
+    def mail_fields(self) -> dict:
+        """``from``, ``to`` and ``date`` (unix seconds) of a message; {} for anything else."""
+        if not self.is_mail:
+            return {}
+        return {"from": self.sender or "", "to": self.recipients or "", "date": self.taken}
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["highlights"] = [list(h) for h in self.highlights]
+        d.update(self.mail_fields())
         return d
+
+
+#: the kind of a mail message (its attachments keep their own kinds)
+MAIL_KIND = "mail"

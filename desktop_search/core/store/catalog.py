@@ -19,8 +19,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from desktop_search.core import lang
 from desktop_search.core.store import schema
-from desktop_search.core.store.rows import (FAILED, FILE_COLS, INDEXED, SKIPPED, ChunkRow, FileRow,
-                                            NewChunk)
+from desktop_search.core.store.rows import (CONTAINER_KINDS, FAILED, FILE_COLS, INDEXED, SKIPPED,
+                                            ChunkRow, FileRow, Inner, NewChunk)
 from desktop_search.core.store.session import Session
 from desktop_search.core.store.word_index import Source
 from desktop_search.errors import DesktopSearchError, IndexCorrupt
@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 _FILE_COLS = FILE_COLS
 _CHUNK_COLS = ("c.id, c.file_id, f.path, c.ord, c.start, c.end, c.page, c.line, {text}, "
-               "f.kind, f.title, f.mtime_ns, f.size, f.ocr, f.taken")
+               "f.kind, f.title, f.mtime_ns, f.size, f.ocr, f.taken, f.inside, f.sender, "
+               "f.recipients")
+#: a file on disk (documents inside it share its path)
+_ON_DISK = "container_id IS NULL"
 
 
 class Catalog:
@@ -198,21 +201,42 @@ class Catalog:
 
     # -- files ---------------------------------------------------------------------------
     def get_file(self, path: str) -> FileRow | None:
-        row = self.connection().execute(f"SELECT {_FILE_COLS} FROM files WHERE path=?", (path,)).fetchone()
+        """The row of the file on disk at ``path`` (not of a document inside it)."""
+        row = self.connection().execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE path=? AND {_ON_DISK}", (path,)).fetchone()
         return FileRow(*row) if row else None
 
     def files_of_root(self, root_id: int) -> dict[str, FileRow]:
-        rows = self.connection().execute(f"SELECT {_FILE_COLS} FROM files WHERE root_id=?", (root_id,))
+        rows = self.connection().execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE root_id=? AND {_ON_DISK}", (root_id,))
         return {r[1]: FileRow(*r) for r in rows}
 
     def files_by_hash(self, digest: str) -> list[FileRow]:
-        rows = self.connection().execute(f"SELECT {_FILE_COLS} FROM files WHERE hash=?", (digest,))
+        rows = self.connection().execute(
+            f"SELECT {_FILE_COLS} FROM files WHERE hash=? AND {_ON_DISK}", (digest,))
         return [FileRow(*r) for r in rows]
 
     def failed_files(self) -> list[FileRow]:
+        """Files, and documents inside files, that are not indexed, with why."""
         rows = self.connection().execute(
-            f"SELECT {_FILE_COLS} FROM files WHERE state IN ('failed', 'skipped') ORDER BY path")
+            f"SELECT {_FILE_COLS} FROM files WHERE state IN ('failed', 'skipped') "
+            "ORDER BY path, container_id IS NOT NULL, id")
         return [FileRow(*r) for r in rows]
+
+    # -- documents inside a file (their reads: tables.MemberRows) -------------------------
+    def drop_members(self, container_id: int, *, keep: Iterable[str] = ()) -> list[int]:
+        """Forget the documents inside a file but those keyed ``keep``; returns the
+        passages dropped."""
+        keep = set(keep)
+        with self.transaction() as c:
+            gone = [r[0] for r in c.execute(
+                "SELECT id, member FROM files WHERE container_id=?", (container_id,))
+                if r[1] not in keep]
+            ids = [r[0] for r in _where_in(c, "SELECT id FROM chunks WHERE file_id IN ({})", gone)]
+            self._drop_chunks(c, ids)
+            for _ in _where_in(c, "DELETE FROM files WHERE id IN ({})", gone):
+                pass
+            return ids
 
     def file_by_id(self, file_id: int) -> FileRow | None:
         row = self.connection().execute(f"SELECT {_FILE_COLS} FROM files WHERE id=?", (file_id,)).fetchone()
@@ -242,19 +266,23 @@ class Catalog:
                  digest: str | None, kind: str | None, title: str | None, heading: str,
                  chunks: Sequence[NewChunk], ocr: str | None = None, taken: float | None = None,
                  camera: str | None = None, keep_picture_vector: bool = False,
-                 lang: str | None = None) -> tuple[int, list[int]]:
+                 lang: str | None = None, inner: Inner | None = None,
+                 keep_members: bool = False) -> tuple[int, list[int]]:
         """Replace a file's chunks in one transaction. Returns (file id, dropped chunk ids).
 
         New chunks have no vector yet: they are searchable by words at once and the
         embedder fills their vectors from the backlog (``unembedded``). ``ocr`` says whether
         (and when) the words come from OCR; the OCR stage passes ``keep_picture_vector``
         because the picture itself did not change. ``lang`` (ISO 639-1) picks the word
-        index's stemmer; guessed from the text when not given.
+        index's stemmer; guessed from the text when not given. ``inner`` makes it a
+        document inside the file at ``path`` (found again by its key there); a file on
+        disk drops the documents it held unless ``keep_members``.
         """
         if lang is None:
             lang = lang_of([ch.text for ch in chunks])
+        inner = inner or Inner()
         with self.transaction() as c:
-            old = c.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
+            old = self._find(c, path, inner)
             dropped: list[int] = []
             if old:
                 dropped = [r[0] for r in c.execute("SELECT id FROM chunks WHERE file_id=?", (old[0],))]
@@ -262,19 +290,24 @@ class Catalog:
                 c.execute(
                     "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, title=?, heading=?, "
                     "lang=?, state='indexed', error=NULL, attempts=0, indexed_at=?, n_chunks=?, ocr=?, "
-                    "taken=?, camera=? WHERE id=?",
+                    "taken=?, camera=?, inside=?, locator=?, sender=?, recipients=? WHERE id=?",
                     (root_id, size, mtime_ns, digest, kind, title, heading, lang, time.time(),
-                     len(chunks), ocr, taken, camera, old[0]))
+                     len(chunks), ocr, taken, camera, inner.inside, inner.locator, inner.sender,
+                     inner.recipients, old[0]))
                 file_id = old[0]
                 if not keep_picture_vector:
                     c.execute("DELETE FROM picture_vectors WHERE file_id=?", (file_id,))
             else:
                 file_id = c.execute(
                     "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, lang, "
-                    "state, indexed_at, n_chunks, ocr, taken, camera) "
-                    "VALUES(?,?,?,?,?,?,?,?,?, 'indexed', ?, ?, ?, ?, ?)",
+                    "state, indexed_at, n_chunks, ocr, taken, camera, container_id, member, inside, "
+                    "locator, sender, recipients) "
+                    "VALUES(?,?,?,?,?,?,?,?,?, 'indexed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (path, root_id, size, mtime_ns, digest, kind, title, heading, lang, time.time(),
-                     len(chunks), ocr, taken, camera)).lastrowid
+                     len(chunks), ocr, taken, camera, inner.container_id, inner.member,
+                     inner.inside, inner.locator, inner.sender, inner.recipients)).lastrowid
+            if inner.container_id is None and not keep_members:
+                dropped += self._drop_members(c, file_id)
             for i, ch in enumerate(chunks):
                 cid = c.execute(
                     "INSERT INTO chunks(file_id, ord, start, end, page, line, text) VALUES(?,?,?,?,?,?,?)",
@@ -283,14 +316,20 @@ class Catalog:
             return file_id, dropped
 
     def put_failure(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
-                    digest: str | None, kind: str | None, state: str, error: str) -> list[int]:
-        """Record why a file is not indexed (its old chunks, if any, are dropped)."""
+                    digest: str | None, kind: str | None, state: str, error: str,
+                    inner: Inner | None = None) -> list[int]:
+        """Record why a file (or, with ``inner``, a document inside it) is not indexed;
+        its old chunks, and a file's documents, are dropped."""
+        inner = inner or Inner()
         with self.transaction() as c:
-            old = c.execute("SELECT id, attempts FROM files WHERE path=?", (path,)).fetchone()
+            old = self._find(c, path, inner)
             dropped: list[int] = []
             if old:
-                dropped = [r[0] for r in c.execute("SELECT id FROM chunks WHERE file_id=?", (old[0],))]
-                self._drop_chunks(c, dropped)
+                own = [r[0] for r in c.execute("SELECT id FROM chunks WHERE file_id=?", (old[0],))]
+                self._drop_chunks(c, own)
+                dropped += own
+                if inner.container_id is None:
+                    dropped += self._drop_members(c, old[0])
                 c.execute(
                     "UPDATE files SET root_id=?, size=?, mtime_ns=?, hash=?, kind=?, state=?, error=?, "
                     "attempts=attempts+1, indexed_at=?, n_chunks=0, title=NULL, ocr=NULL WHERE id=?",
@@ -299,40 +338,73 @@ class Catalog:
             else:
                 c.execute(
                     "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, state, error, attempts, "
-                    "indexed_at) VALUES(?,?,?,?,?,?,?,?,1,?)",
-                    (path, root_id, size, mtime_ns, digest, kind, state, error, time.time()))
+                    "indexed_at, container_id, member, inside, locator) VALUES(?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
+                    (path, root_id, size, mtime_ns, digest, kind, state, error, time.time(),
+                     inner.container_id, inner.member, inner.inside, inner.locator))
             return dropped
+
+    def _find(self, c: sqlite3.Connection, path: str, inner: Inner) -> tuple | None:
+        if inner.container_id is None:
+            return c.execute(f"SELECT id FROM files WHERE path=? AND {_ON_DISK}", (path,)).fetchone()
+        return c.execute("SELECT id FROM files WHERE container_id=? AND member=?",
+                         (inner.container_id, inner.member)).fetchone()
+
+    def _drop_members(self, c: sqlite3.Connection, container_id: int) -> list[int]:
+        ids = [r[0] for r in c.execute(
+            "SELECT c.id FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.container_id=?",
+            (container_id,))]
+        self._drop_chunks(c, ids)
+        c.execute("DELETE FROM files WHERE container_id=?", (container_id,))
+        return ids
 
     def clone_file(self, src_id: int, *, path: str, root_id: int | None, size: int,
                    mtime_ns: int) -> list[int] | None:
-        """Copy a file's chunks (vectors included) to a new path with the same bytes."""
+        """Copy a file's chunks (vectors included), and the documents inside it, to a new
+        path with the same bytes."""
         with self.transaction() as c:
-            src = c.execute("SELECT hash, kind, title, heading, n_chunks, ocr, taken, camera, lang "
-                            "FROM files WHERE id=? AND state='indexed'", (src_id,)).fetchone()
-            if not src or c.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone():
+            if not c.execute(f"SELECT 1 FROM files WHERE id=? AND state='indexed' AND {_ON_DISK}",
+                             (src_id,)).fetchone() or c.execute(
+                    f"SELECT 1 FROM files WHERE path=? AND {_ON_DISK}", (path,)).fetchone():
                 return None
-            fid = c.execute(
-                "INSERT INTO files(path, root_id, size, mtime_ns, hash, kind, title, heading, state, "
-                "indexed_at, n_chunks, ocr, taken, camera, lang) "
-                "VALUES(?,?,?,?,?,?,?,?, 'indexed', ?, ?, ?, ?, ?, ?)",
-                (path, root_id, size, mtime_ns, src[0], src[1], src[2], src[3], time.time(),
-                 src[4], src[5], src[6], src[7], src[8])).lastrowid
-            c.execute("INSERT INTO picture_vectors(file_id, vector) SELECT ?, vector FROM "
-                      "picture_vectors WHERE file_id=?", (fid, src_id))
-            new_ids = []
-            rows = c.execute("SELECT ord, start, end, page, line, text, vector FROM chunks "
-                             "WHERE file_id=? ORDER BY ord", (src_id,)).fetchall()
-            for r in rows:
-                cid = c.execute("INSERT INTO chunks(file_id, ord, start, end, page, line, text, vector) "
-                                "VALUES(?,?,?,?,?,?,?,?)", (fid, *r)).lastrowid
-                self._tx_added.append(Source(cid, r[5], src[3] if r[0] == 0 else "", src[8]))
-                new_ids.append(cid)
+            fid, new_ids = self._copy_row(c, src_id, path=path, root_id=root_id, size=size,
+                                          mtime_ns=mtime_ns, container_id=None)
+            for (member_id,) in c.execute("SELECT id FROM files WHERE container_id=? ORDER BY id",
+                                          (src_id,)).fetchall():
+                new_ids += self._copy_row(c, member_id, path=path, root_id=root_id, size=None,
+                                          mtime_ns=None, container_id=fid)[1]
             self.bump_generation(c)
             return new_ids
 
+    _COPIED = ("hash, kind, title, heading, state, error, attempts, n_chunks, ocr, taken, camera, "
+               "lang, member, inside, locator, sender, recipients")
+
+    def _copy_row(self, c: sqlite3.Connection, src_id: int, *, path: str, root_id: int | None,
+                  size: int | None, mtime_ns: int | None,
+                  container_id: int | None) -> tuple[int, list[int]]:
+        """One row and its chunks (vectors included) copied; a member keeps its own size
+        and date."""
+        fid = c.execute(
+            f"INSERT INTO files(path, root_id, size, mtime_ns, indexed_at, container_id, "
+            f"{self._COPIED}) SELECT ?, ?, COALESCE(?, size), COALESCE(?, mtime_ns), ?, ?, "
+            f"{self._COPIED} FROM files WHERE id=?",
+            (path, root_id, size, mtime_ns, time.time(), container_id, src_id)).lastrowid
+        heading, lang = c.execute("SELECT heading, lang FROM files WHERE id=?", (fid,)).fetchone()
+        c.execute("INSERT INTO picture_vectors(file_id, vector) SELECT ?, vector FROM "
+                  "picture_vectors WHERE file_id=?", (fid, src_id))
+        new_ids = []
+        rows = c.execute("SELECT ord, start, end, page, line, text, vector FROM chunks "
+                         "WHERE file_id=? ORDER BY ord", (src_id,)).fetchall()
+        for r in rows:
+            cid = c.execute("INSERT INTO chunks(file_id, ord, start, end, page, line, text, vector) "
+                            "VALUES(?,?,?,?,?,?,?,?)", (fid, *r)).lastrowid
+            self._tx_added.append(Source(cid, r[5], heading if r[0] == 0 else "", lang))
+            new_ids.append(cid)
+        return fid, new_ids
+
     def touch_file(self, path: str, *, size: int, mtime_ns: int) -> None:
         with self.transaction() as c:
-            c.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
+            c.execute(f"UPDATE files SET size=?, mtime_ns=? WHERE path=? AND {_ON_DISK}",
+                      (size, mtime_ns, path))
 
     def delete_file(self, path: str) -> list[int]:
         with self.transaction() as c:
@@ -340,13 +412,15 @@ class Catalog:
 
     def move_file(self, old: str, new: str, *, root_id: int | None, size: int | None = None,
                   mtime_ns: int | None = None) -> bool:
-        """Re-point a file (rename/move): its chunks and vectors are kept."""
+        """Re-point a file (rename/move) and the documents inside it: their chunks and
+        vectors are kept."""
         with self.transaction() as c:
-            row = c.execute("SELECT id FROM files WHERE path=?", (old,)).fetchone()
+            row = c.execute(f"SELECT id FROM files WHERE path=? AND {_ON_DISK}", (old,)).fetchone()
             if not row:
                 return False
             self._delete_where(c, "path=?", (new,))
-            c.execute("UPDATE files SET path=?, root_id=? WHERE id=?", (new, root_id, row[0]))
+            c.execute("UPDATE files SET path=?, root_id=? WHERE id=? OR container_id=?",
+                      (new, root_id, row[0], row[0]))
             if size is not None and mtime_ns is not None:
                 c.execute("UPDATE files SET size=?, mtime_ns=? WHERE id=?", (size, mtime_ns, row[0]))
             return True
@@ -354,7 +428,8 @@ class Catalog:
     def paths_under(self, folder: str) -> list[str]:
         prefix = folder.rstrip("/\\") + "/"
         rows = self.connection().execute(
-            "SELECT path FROM files WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))
+            f"SELECT path FROM files WHERE substr(path, 1, ?) = ? AND {_ON_DISK}",
+            (len(prefix), prefix))
         return [r[0] for r in rows]
 
     # -- passages ------------------------------------------------------------------------
@@ -403,12 +478,14 @@ class Catalog:
     # -- checks and status ---------------------------------------------------------------
     def count_duplicate_paths(self) -> int:
         return self.connection().execute(
-            "SELECT COUNT(*) FROM (SELECT path FROM files GROUP BY path HAVING COUNT(*) > 1)"
+            f"SELECT COUNT(*) FROM (SELECT path FROM files WHERE {_ON_DISK} GROUP BY path "
+            "HAVING COUNT(*) > 1)"
         ).fetchone()[0]
 
     def stats(self) -> dict:
         c = self.connection()
-        files = dict(c.execute("SELECT state, COUNT(*) FROM files GROUP BY state").fetchall())
+        files = dict(c.execute(f"SELECT state, COUNT(*) FROM files WHERE {_ON_DISK} "
+                               "GROUP BY state").fetchall())
         n_chunks = c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return dict(files_indexed=files.get(INDEXED, 0), files_failed=files.get(FAILED, 0),
                     files_skipped=files.get(SKIPPED, 0), chunks=n_chunks,
@@ -417,7 +494,8 @@ class Catalog:
 
     def kinds(self) -> list[str]:
         return [r[0] for r in self.connection().execute(
-            "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL ORDER BY kind")]
+            "SELECT DISTINCT kind FROM files WHERE state='indexed' AND kind IS NOT NULL "
+            f"AND kind NOT IN ({','.join(repr(k) for k in CONTAINER_KINDS)}) ORDER BY kind")]
 
 
 

@@ -22,9 +22,10 @@ import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
-from desktop_search.core.store.rows import ChunkRow, FileRow, NewChunk, Root
+from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
 from desktop_search.core.store.schema import CatalogNeedsUpgrade
-from desktop_search.core.store.tables import ChunkVectors, NextVectors, PictureRows, RootRows
+from desktop_search.core.store.tables import (ChunkVectors, MemberRows, NextVectors, PictureRows,
+                                              RootRows)
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.core.store.word_feed import WordFeed
 from desktop_search.core.store.word_index import WordIndex
@@ -56,6 +57,7 @@ class Library:
         self.next_vectors = NextVectors(self.catalog)
         self.picture_rows = PictureRows(self.catalog)
         self.root_rows = RootRows(self.catalog)
+        self.member_rows = MemberRows(self.catalog)
         self._lock = threading.RLock()
         self._vectors: VectorIndex | None = None
         #: builds the picture index when "search pictures by what they show" is on
@@ -193,21 +195,39 @@ class Library:
     def put_file(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
                  digest: str | None, kind: str | None, title: str | None, heading: str,
                  chunks: Sequence[NewChunk], ocr: str | None = None, taken: float | None = None,
-                 camera: str | None = None, keep_picture_vector: bool = False) -> int:
+                 camera: str | None = None, keep_picture_vector: bool = False,
+                 inner: Inner | None = None, keep_members: bool = False) -> int:
         """A file's passages replace its old ones (searchable by words at once; vectors
-        follow from the backlog). Returns the file id."""
+        follow from the backlog). Returns the file id. ``inner`` makes it a document
+        inside the file at ``path``; a file on disk drops the documents it held unless
+        ``keep_members``."""
         file_id, dropped = self.catalog.put_file(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest, kind=kind,
             title=title, heading=heading, chunks=chunks, ocr=ocr, taken=taken, camera=camera,
-            keep_picture_vector=keep_picture_vector)
+            keep_picture_vector=keep_picture_vector, inner=inner, keep_members=keep_members)
         self._drop_vectors(dropped)
         return file_id
 
     def put_failure(self, *, path: str, root_id: int | None, size: int, mtime_ns: int,
-                    digest: str | None, kind: str | None, state: str, error: str) -> None:
+                    digest: str | None, kind: str | None, state: str, error: str,
+                    inner: Inner | None = None) -> None:
         self._drop_vectors(self.catalog.put_failure(
             path=path, root_id=root_id, size=size, mtime_ns=mtime_ns, digest=digest, kind=kind,
-            state=state, error=error))
+            state=state, error=error, inner=inner))
+
+    def members(self, container_id: int) -> dict[str, FileRow]:
+        """The documents inside a file on disk, by their key there."""
+        return self.member_rows.of(container_id)
+
+    def set_locator(self, file_id: int, locator: str) -> None:
+        self.member_rows.set_locator(file_id, locator)
+
+    def drop_members(self, container_id: int, *, keep=()) -> int:
+        """Forget the documents inside a file but those keyed ``keep``; returns how many
+        passages went with them."""
+        dropped = self.catalog.drop_members(container_id, keep=keep)
+        self._drop_vectors(dropped)
+        return len(dropped)
 
     def clone_file(self, src_id: int, *, path: str, root_id: int | None, size: int,
                    mtime_ns: int) -> bool:
@@ -299,6 +319,10 @@ class Library:
     # -- reads the other wings need -------------------------------------------------------------
     def get_file(self, path: str) -> FileRow | None:
         return self.catalog.get_file(path)
+
+    def member(self, path: str, inside) -> FileRow | None:
+        """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
+        return self.member_rows.at(path, inside)
 
     def paths_under(self, folder: str) -> list[str]:
         return self.catalog.paths_under(folder)

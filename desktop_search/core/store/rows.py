@@ -1,6 +1,7 @@
 """What the catalog's rows look like outside it: frozen records and the file states."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 # file states
@@ -12,6 +13,10 @@ SKIPPED = "skipped"   # deliberately not indexed (too large, binary, unsupported
 OCR_PENDING = "pending"   # listed and dated; its words are read in the later OCR stage
 OCR_DONE = "done"         # some of its text was read by OCR
 OCR_NONE = "none"         # OCR found no words
+
+
+#: kinds of files that are only folders of documents (no text of their own to filter by)
+CONTAINER_KINDS = ("archive", "mailbox")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +34,21 @@ class FileRow:
     attempts: int
     n_chunks: int
     ocr: str | None = None
-    taken: float | None = None      # when a photo was taken (EXIF), unix seconds
+    taken: float | None = None      # when a photo was taken (EXIF) or a message sent
     camera: str | None = None
+    #: a document inside a file: the row of the file on disk that holds it (whose path it
+    #: shares), its key there, its place (``inside``, JSON) and how to find it again
+    container_id: int | None = None
+    member: str | None = None
+    inside: str | None = None
+    locator: str | None = None
+    sender: str | None = None        # a message's From
+    recipients: str | None = None    # a message's To and Cc
+
+    @property
+    def chain(self) -> list[str]:
+        """Where the document is inside its file, outermost first; [] for the file itself."""
+        return chain_of(self.inside)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +68,44 @@ class ChunkRow:
     size: int
     ocr: str | None = None
     taken: float | None = None
+    inside: str | None = None
+    sender: str | None = None
+    recipients: str | None = None
+
+    @property
+    def chain(self) -> list[str]:
+        return chain_of(self.inside)
+
+
+def chain_of(inside: str | None) -> list[str]:
+    """``files.inside`` (a JSON list) as a list; [] for a file on disk."""
+    if not inside:
+        return []
+    try:
+        value = json.loads(inside)
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def inside_json(chain) -> str | None:
+    """A chain as ``files.inside`` stores it (None for the file itself)."""
+    return json.dumps(list(chain), ensure_ascii=False) if chain else None
+
+
+@dataclass(frozen=True, slots=True)
+class Inner:
+    """Where a document inside a file is: the row of the file on disk that holds it, its
+    key there (stable while its bytes are), its place as shown (``inside`` JSON), how a
+    reader finds it again (``locator`` JSON), and a message's sender and recipients. The
+    default is the file on disk itself."""
+
+    container_id: int | None = None
+    member: str | None = None
+    inside: str | None = None
+    locator: str | None = None
+    sender: str | None = None
+    recipients: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,4 +135,5 @@ class Root:
 
 
 FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, state, error, attempts, "
-             "n_chunks, ocr, taken, camera")
+             "n_chunks, ocr, taken, camera, container_id, member, inside, locator, sender, "
+             "recipients")

@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 
 #: The catalog's layout version. Version 1 kept it only in ``meta``; version 3 reads
 #: pictures; version 4 moved the word index out of SQLite (FTS5) and records each file's
-#: language.
-SCHEMA_VERSION = 4
+#: language; version 5 holds documents inside files (archive members, messages and their
+#: attachments): rows that share their file's path, under its ``container_id``.
+SCHEMA_VERSION = 5
 
 
 class CatalogTooNew(DesktopSearchError):
@@ -39,7 +40,7 @@ CREATE TABLE IF NOT EXISTS roots(
 );
 CREATE TABLE IF NOT EXISTS files(
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    path TEXT UNIQUE NOT NULL,
+    path TEXT NOT NULL,
     root_id INTEGER,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
@@ -55,8 +56,18 @@ CREATE TABLE IF NOT EXISTS files(
     n_chunks INTEGER NOT NULL DEFAULT 0,
     ocr TEXT,
     taken REAL,
-    camera TEXT
+    camera TEXT,
+    container_id INTEGER REFERENCES files(id) ON DELETE CASCADE,
+    member TEXT,
+    inside TEXT,
+    locator TEXT,
+    sender TEXT,
+    recipients TEXT
 );
+CREATE UNIQUE INDEX IF NOT EXISTS files_disk_path ON files(path) WHERE container_id IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS files_member ON files(container_id, member)
+    WHERE container_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS files_path ON files(path);
 CREATE INDEX IF NOT EXISTS files_hash ON files(hash);
 CREATE INDEX IF NOT EXISTS files_root ON files(root_id);
 CREATE INDEX IF NOT EXISTS files_state ON files(state);
@@ -94,18 +105,24 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _before_v5(script: str) -> list[str]:
+    """The statements an older step may run: those that need no column of layout 5
+    (``_v4_to_v5`` brings those in)."""
+    return [s for s in _statements(script) if "container_id" not in s]
+
+
 def _v1_to_v2(c: sqlite3.Connection) -> None:
     """Version 2 keeps the layout version in PRAGMA user_version (set by the caller);
     the tables are unchanged, so this step only brings any missing v1 object in."""
     _add_picture_columns(c)   # today's schema indexes them
-    for stmt in _statements(_SCHEMA):
+    for stmt in _before_v5(_SCHEMA):
         c.execute(stmt)
 
 
 def _v2_to_v3(c: sqlite3.Connection) -> None:
     """Version 3 reads pictures and scans: files.ocr/taken/camera, picture_vectors."""
     _add_picture_columns(c)
-    for stmt in _statements(_SCHEMA):
+    for stmt in _before_v5(_SCHEMA):
         c.execute(stmt)
 
 
@@ -125,9 +142,33 @@ def _v3_to_v4(c: sqlite3.Connection) -> None:
     c.execute("DROP TABLE IF EXISTS chunks_fts")
 
 
+#: the columns of ``files`` in layout 4, copied as they are by ``_v4_to_v5``
+_V4_FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, heading, lang, state, "
+                 "error, attempts, indexed_at, n_chunks, ocr, taken, camera")
+
+
+def _v4_to_v5(c: sqlite3.Connection) -> None:
+    """Documents inside files: a file's path is unique only among files on disk, so the
+    table is rebuilt (SQLite cannot drop a UNIQUE constraint) with the same ids, so
+    passages, vectors and the word index keep pointing at the same rows. The caller turns
+    foreign keys off around the transaction, as SQLite's own recipe for this says."""
+    c.execute("DROP TABLE IF EXISTS files_v5")
+    create = next(s for s in _statements(_SCHEMA) if s.startswith("CREATE TABLE IF NOT EXISTS files("))
+    c.execute(create.replace("files(", "files_v5(", 1))
+    c.execute(f"INSERT INTO files_v5({_V4_FILE_COLS}) SELECT {_V4_FILE_COLS} FROM files")
+    c.execute("DROP TABLE files")
+    c.execute("ALTER TABLE files_v5 RENAME TO files")
+    for stmt in _statements(_SCHEMA):
+        c.execute(stmt)
+    bad = c.execute("PRAGMA foreign_key_check").fetchall()
+    if bad:
+        raise sqlite3.DatabaseError(f"rows point at missing files after the upgrade: {bad[:3]}")
+
+
 #: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
 #: transaction that also sets the new version, so a failure leaves the old file as it was.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4,
+                                                          _v4_to_v5]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 
@@ -169,16 +210,22 @@ def ensure_current(conn: sqlite3.Connection, *, path: Path, migrate: bool,
     if version and not migrate:
         raise CatalogNeedsUpgrade(f"the catalog {path} has layout version {version} "
                                   f"and needs an upgrade to {SCHEMA_VERSION}")
-    with transaction() as c:
-        now = schema_version(c)   # another process may have done it meanwhile
-        if now == 0:
-            for stmt in _statements(_SCHEMA):
-                c.execute(stmt)
-        else:
-            for step in MIGRATIONS[now - 1:SCHEMA_VERSION - 1]:
-                step(c)
-        c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        c.execute("INSERT INTO meta(key, value) VALUES('schema', ?) ON CONFLICT(key) "
-                  "DO UPDATE SET value=excluded.value", (str(SCHEMA_VERSION),))
+    # a step that rebuilds a table must not cascade its drop into the passages; foreign
+    # keys can only be switched outside a transaction
+    conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with transaction() as c:
+            now = schema_version(c)   # another process may have done it meanwhile
+            if now == 0:
+                for stmt in _statements(_SCHEMA):
+                    c.execute(stmt)
+            else:
+                for step in MIGRATIONS[now - 1:SCHEMA_VERSION - 1]:
+                    step(c)
+            c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            c.execute("INSERT INTO meta(key, value) VALUES('schema', ?) ON CONFLICT(key) "
+                      "DO UPDATE SET value=excluded.value", (str(SCHEMA_VERSION),))
+    finally:
+        conn.execute("PRAGMA foreign_keys=ON")
     if version:
         log.warning("catalog %s upgraded from layout %d to %d", path, version, SCHEMA_VERSION)

@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
-from desktop_search.core.store.rows import FILE_COLS, FileRow, Root
+from desktop_search.core.store.rows import FILE_COLS, FileRow, Root, inside_json
 from desktop_search.core.store.schema import NEXT_VECTORS
 
 
@@ -173,7 +173,8 @@ class NextVectors:
 class PictureRows:
     """Pictures and scans: the OCR stage's queue and ``picture_vectors`` (one vector a file)."""
 
-    _WAITING = ("FROM files f WHERE kind='picture' AND state='indexed' AND NOT EXISTS "
+    _WAITING = ("FROM files f WHERE kind='picture' AND state='indexed' AND container_id IS NULL "
+                "AND NOT EXISTS "
                 "(SELECT 1 FROM picture_vectors p WHERE p.file_id=f.id)")
 
     def __init__(self, catalog: Catalog) -> None:
@@ -183,6 +184,7 @@ class PictureRows:
         """The oldest file waiting for OCR (the stage after text files and their vectors)."""
         row = self.catalog.connection().execute(
             f"SELECT {FILE_COLS} FROM files WHERE ocr='pending' AND state='indexed' "
+            "AND container_id IS NULL "
             "ORDER BY id LIMIT 1").fetchone()
         return FileRow(*row) if row else None
 
@@ -252,7 +254,8 @@ class RootRows:
         """Every root with its count of indexed files."""
         rows = self.catalog.connection().execute(
             "SELECT r.id, r.path, r.paused, r.added_at, r.last_scan, "
-            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed') "
+            "(SELECT COUNT(*) FROM files f WHERE f.root_id=r.id AND f.state='indexed' "
+            "AND f.container_id IS NULL) "
             "FROM roots r ORDER BY r.path").fetchall()
         return [Root(id=r[0], path=r[1], paused=bool(r[2]), added_at=r[3], last_scan=r[4],
                      files=r[5]) for r in rows]
@@ -273,3 +276,31 @@ class RootRows:
     def mark_scanned(self, root_id: int) -> None:
         with self.catalog.transaction() as c:
             c.execute("UPDATE roots SET last_scan=? WHERE id=?", (time.time(), root_id))
+
+
+class MemberRows:
+    """The documents inside files (archive members, messages, attachments): rows under
+    their file's row, sharing its path (``container_id``, ``member``, ``inside``)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def of(self, container_id: int) -> dict[str, FileRow]:
+        """The documents inside a file on disk, by their key there."""
+        rows = self.catalog.connection().execute(
+            f"SELECT {FILE_COLS} FROM files WHERE container_id=?", (container_id,))
+        return {r[16]: FileRow(*r) for r in rows}
+
+    def at(self, path: str, inside: Sequence[str]) -> FileRow | None:
+        """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
+        if not inside:
+            return self.catalog.get_file(path)
+        row = self.catalog.connection().execute(
+            f"SELECT {FILE_COLS} FROM files WHERE path=? AND inside=? AND container_id IS NOT "
+            "NULL ORDER BY id LIMIT 1", (path, inside_json(inside))).fetchone()
+        return FileRow(*row) if row else None
+
+    def set_locator(self, file_id: int, locator: str) -> None:
+        """Where a document inside a file now is (a mailbox compacted): nothing re-read."""
+        with self.catalog.transaction() as c:
+            c.execute("UPDATE files SET locator=? WHERE id=?", (locator, file_id))

@@ -1,0 +1,155 @@
+"""Archives as folders: the members of ``.zip``, ``.tar``, ``.tar.gz``/``.tgz``,
+``.tar.bz2``/``.tbz2``, ``.tar.xz``/``.txz`` (the standard library's readers).
+
+Members are read one at a time into memory, never written to disk under their own
+names, so a member called ``../../.bashrc`` or ``/etc/passwd`` cannot land anywhere; it
+is listed as refused all the same, since no honest archive has one. Each member's size
+is checked before it is read, and the read stops at the cap whatever the header claims
+(a bomb lies about its sizes). What the limits refuse is decided in ``inside.py``.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import BinaryIO, Callable
+
+from desktop_search.errors import CorruptFile
+
+#: double suffixes first: ``x.tar.gz`` is an archive, ``x.txt.gz`` a compressed text
+TAR_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".tbz", ".txz", ".tar")
+ZIP_SUFFIXES = (".zip",)
+
+_ERRORS = (OSError, EOFError, zlib.error, ValueError, tarfile.TarError, zipfile.BadZipFile,
+           NotImplementedError, RuntimeError, KeyError, OverflowError)
+
+
+def archive_kind(name: str) -> str | None:
+    """"zip" or "tar" for an archive's name; None for anything else."""
+    low = name.lower()
+    if low.endswith(ZIP_SUFFIXES):
+        return "zip"
+    if low.endswith(TAR_SUFFIXES):
+        return "tar"
+    return None
+
+
+@dataclass
+class Member:
+    """One file in an archive. ``read(limit)`` returns at most ``limit`` + 1 bytes (so a
+    caller sees that a member is over a limit without unpacking the rest of it)."""
+
+    name: str
+    size: int                     # as the archive declares it (may be a lie)
+    packed: int                   # its compressed size, where the archive says
+    mtime: float | None
+    read: Callable[[int], bytes]
+    problem: str | None = None    # why it must not be read (encrypted, unsafe name)
+    key: str = ""                 # identity in the archive: a CRC where there is one
+
+
+def unsafe_name(name: str) -> str | None:
+    """Why a member's name is refused: absolute, or climbing out of the archive."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "an absolute member name (refused: it points outside the archive)"
+    if ".." in PurePosixPath(name.replace("\\", "/")).parts:
+        return "a member name with '..' (refused: it points outside the archive)"
+    return None
+
+
+def members(kind: str, source: BinaryIO) -> Iterator[Member]:
+    """The regular files of an archive read from ``source``, in archive order. A damaged
+    archive raises ``CorruptFile`` when it is met (members before it were yielded)."""
+    if kind == "zip":
+        yield from _zip_members(source)
+    elif kind == "tar":
+        yield from _tar_members(source)
+    else:
+        raise ValueError(kind)
+
+
+def _bounded(f: BinaryIO, limit: int) -> bytes:
+    out = bytearray()
+    while len(out) <= limit:
+        block = f.read(min(1 << 20, limit + 1 - len(out)))
+        if not block:
+            break
+        out += block
+    return bytes(out)
+
+
+def _zip_members(source: BinaryIO) -> Iterator[Member]:
+    try:
+        zf = zipfile.ZipFile(source)
+        infos = zf.infolist()
+    except _ERRORS as exc:
+        raise CorruptFile(f"damaged zip archive: {_reason(exc)}") from None
+    for info in infos:
+        if info.is_dir():
+            continue
+        problem = unsafe_name(info.filename)
+        if info.flag_bits & 0x1:
+            problem = "password-protected: its contents cannot be read"
+
+        def read(limit: int, info=info) -> bytes:
+            try:
+                with zf.open(info) as f:
+                    return _bounded(f, limit)
+            except _ERRORS as exc:
+                raise CorruptFile(f"damaged zip member: {_reason(exc)}") from None
+
+        mtime = None
+        try:
+            import calendar
+
+            mtime = float(calendar.timegm((*info.date_time, 0, 0, 0)))
+        except (ValueError, OverflowError):
+            pass
+        yield Member(info.filename, info.file_size, info.compress_size, mtime, read, problem,
+                     key=f"{info.CRC:08x}:{info.file_size}")
+
+
+def _tar_members(source: BinaryIO) -> Iterator[Member]:
+    try:
+        # streaming mode: one pass, whatever the compressor; never seeks back
+        tf = tarfile.open(fileobj=source, mode="r|*")
+    except _ERRORS as exc:
+        raise CorruptFile(f"damaged tar archive: {_reason(exc)}") from None
+    with tf:
+        while True:
+            try:
+                info = tf.next()
+            except _ERRORS as exc:
+                raise CorruptFile(f"damaged tar archive: {_reason(exc)}") from None
+            if info is None:
+                return
+            if not info.isreg():
+                continue            # folders, links, devices: nothing to read
+
+            def read(limit: int, info=info) -> bytes:
+                try:
+                    f = tf.extractfile(info)
+                    return _bounded(f, limit) if f is not None else b""
+                except _ERRORS as exc:
+                    raise CorruptFile(f"damaged tar member: {_reason(exc)}") from None
+
+            yield Member(info.name, info.size, info.size, float(info.mtime or 0) or None, read,
+                         unsafe_name(info.name), key=f"{info.size}:{int(info.mtime or 0)}")
+
+
+def base_name(name: str) -> str:
+    return posixpath.basename(name.rstrip("/")) or name
+
+
+def open_bytes(data: bytes) -> BinaryIO:
+    return io.BytesIO(data)
+
+
+def _reason(exc: BaseException) -> str:
+    msg = str(exc).strip() or type(exc).__name__
+    return msg.splitlines()[0][:120]

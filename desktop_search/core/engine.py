@@ -23,6 +23,7 @@ from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
+from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import FileRow, Library, Root
 from desktop_search.core.store.picture_index import PictureIndex
@@ -218,6 +219,13 @@ class Engine:
         question = self.question(" ".join(terms)) if terms else None
         kw = {} if limit is None else {"limit": limit}
         return build_preview(catalog=self.library.catalog, hit=hit, question=question, **kw)
+
+    # -- copies and versions -----------------------------------------------------------------
+    def duplicates(self) -> list[DuplicateGroup]:
+        """Groups of documents with the same text or near the same (``search.duplicates``),
+        from the stored passages and vectors: seconds on a big library, so never on a GUI
+        thread."""
+        return find_duplicates(passages=self.library.passage_rows)
 
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:

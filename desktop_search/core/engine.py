@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -221,11 +222,11 @@ class Engine:
         return build_preview(catalog=self.library.catalog, hit=hit, question=question, **kw)
 
     # -- copies and versions -----------------------------------------------------------------
-    def duplicates(self) -> list[DuplicateGroup]:
+    def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
         """Groups of documents with the same text or near the same (``search.duplicates``),
         from the stored passages and vectors: seconds on a big library, so never on a GUI
-        thread."""
-        return find_duplicates(passages=self.library.passage_rows)
+        thread. ``stop``: asked now and then; when true the work ends with no groups."""
+        return find_duplicates(passages=self.library.passage_rows, stop=stop)
 
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:

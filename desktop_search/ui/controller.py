@@ -11,12 +11,17 @@ The question on screen is asked again when the index changes (``index_changed``,
 the indexing service's snapshots), when the model becomes ready and when the engine
 re-opens: new files show up while indexing goes on, at the pace the engine can answer.
 
+Copies and versions (``Engine.duplicates``: seconds on a big library) are looked for on
+a thread of their own, ``copies``, at a lower priority, when the engine opens and each time
+indexing settles on a new index: typing never waits behind them.
+
 The engine's life (opening, the model, settings, folders, pausing) is ``EngineHost``'s.
 """
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -95,6 +100,8 @@ class SearchController(EngineHost):
     failed_loaded = Signal(list)                     # [(path, reason, state)]
     #: which model understands the files and why (ModelChoice), and the advice (ModelAdvice)
     model_choice_loaded = Signal(object, object)
+    #: the copies and versions of the index as it was when they were looked for
+    duplicates_ready = Signal(list)                  # [DuplicateGroup]
 
     def __init__(self, *, settings: Settings, make_engine: EngineFactory, watch: bool = True,
                  results_k: int = 30, parent: QObject | None = None) -> None:
@@ -105,6 +112,11 @@ class SearchController(EngineHost):
         self.searches = LatestWins(self.queries, current)
         self.previews = LatestWins(self.queries, current)
         self.catalog_reads = LatestWins(self.queries, current)
+        self.copies = TaskRunner("copies", self)
+        self.duplicate_reads = LatestWins(self.copies, current)
+        #: the groups last found (None before the first look)
+        self.duplicates: list | None = None
+        self._duplicates_version = -1  # the index_version they were last looked for at
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
@@ -217,14 +229,33 @@ class SearchController(EngineHost):
 
         self.catalog_reads.put(job, done, lambda exc: log.warning("catalog read failed: %s", exc))
 
+    # -- copies and versions -------------------------------------------------------------
+    def refresh_duplicates(self) -> None:
+        """Look for copies and versions again (on the ``copies`` thread);
+        ``duplicates_ready`` brings them."""
+        def job(engine: Engine):
+            lower_priority(threading.current_thread())
+            return engine.duplicates(stop=lambda: self._closed)
+
+        def done(groups) -> None:
+            if self._closed:
+                return
+            self.duplicates = list(groups)
+            emit(self.duplicates_ready, self.duplicates)
+
+        self.duplicate_reads.put(job, done,
+                                 lambda exc: log.warning("copies and versions failed: %s", exc))
+
     # -- what the engine tells us --------------------------------------------------------
     def _on_self_engine_ready(self) -> None:
         self._catalog_version = -1
         self._failed_seen = 0
-        for stream in (self.searches, self.previews, self.catalog_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.duplicate_reads):
             stream.pump()
         self.refresh_catalog()
         self.refresh()
+        self._duplicates_version = self.progress.index_version
+        self.refresh_duplicates()
 
     def _on_self_model_state_changed(self, state: ModelState, _message: str) -> None:
         if state is ModelState.READY:
@@ -240,13 +271,17 @@ class SearchController(EngineHost):
             self._catalog_version = snap.index_version if snap.state is State.IDLE else -1
             self._failed_seen = snap.failed
             self.refresh_catalog()
+        if snap.state is State.IDLE and snap.index_version != self._duplicates_version:
+            self._duplicates_version = snap.index_version
+            self.refresh_duplicates()
 
     def _shutdown_queries(self) -> None:
         self._seq += 1
         self._asked_at = self._seq
-        for stream in (self.searches, self.previews, self.catalog_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.duplicate_reads):
             stream.clear()
         self.queries.shutdown(wait=True)
+        self.copies.shutdown(wait=True)     # a look in progress stops at its next check
 
 
 def folder_label(path: str) -> str:

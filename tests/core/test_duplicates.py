@@ -145,3 +145,20 @@ def test_the_real_model_groups_the_same(tmp_path, model):
         _check_groups(eng.duplicates(), files)
     finally:
         eng.close()
+
+
+def test_copies_by_path_names_the_other_copies(library):
+    eng, files = library
+    copies = D.copies_by_path(eng.duplicates())
+    assert {Path(p).name for p in copies} == {
+        "signed lease.docx", "Lease (Okafor).txt", "lease 2024 signed.txt",
+        "minutes (1).txt", "minutes-february.txt"}
+    assert [m.path for m in copies[str(files["copy_crlf"])]] == [str(files["copy_docx"]),
+                                                                  str(files["v3"])]
+    assert [m.path for m in copies[str(files["minutes"])]] == [str(files["minutes_copy"])]
+    assert str(files["v2"]) not in copies        # a version is not a copy
+
+
+def test_a_stop_asked_for_ends_the_work_with_no_groups(library):
+    eng, _ = library
+    assert eng.duplicates(stop=lambda: True) == []

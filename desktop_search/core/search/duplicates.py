@@ -34,6 +34,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Callable
 
 import numpy as np
 
@@ -88,6 +89,7 @@ class Member:
     size: int
     newest: bool = False
     changed: int = 0           # % of passages not word for word the same as the newest's
+    same_as: int = 0           # the file id of the newest member with this very text
 
     def to_json(self) -> dict:
         return dict(path=self.path, inside=list(self.inside), modified=self.modified,
@@ -120,6 +122,22 @@ class DuplicateGroup:
     def to_json(self) -> dict:
         return dict(kind=self.kind, changed=self.changed,
                     members=[m.to_json() for m in self.members])
+
+
+def copies_by_path(groups: list[DuplicateGroup]) -> dict[str, tuple[Member, ...]]:
+    """For each document that has copies (the same text elsewhere): the others, the
+    newest first. What a result list folds into one row."""
+    sets: dict[tuple[int, int], list[Member]] = defaultdict(list)
+    for gi, g in enumerate(groups):
+        for m in g.members:
+            sets[(gi, m.same_as)].append(m)
+    out: dict[str, tuple[Member, ...]] = {}
+    for same in sets.values():
+        if len(same) > 1:
+            same.sort(key=lambda m: (-m.modified, m.path))
+            for m in same:
+                out[m.path] = tuple(o for o in same if o is not m)
+    return out
 
 
 @dataclass
@@ -160,15 +178,20 @@ def dice(a: frozenset[int], b: frozenset[int]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def find_duplicates(*, passages: PassageRows) -> list[DuplicateGroup]:
+def find_duplicates(*, passages: PassageRows,
+                    stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
     """Every group of copies and of versions in the index, the largest first.
 
     Passages without a vector yet (the model is still reading them) are matched word for
-    word only."""
+    word only. ``stop`` is asked now and then: when it says so, the work ends at once
+    with no groups (the window is closing)."""
+    stop = stop or (lambda: False)
     t0 = time.perf_counter()
     docs = {d.id: _Doc(d) for d in passages.documents()}
     texts: dict[int, str] = {}
-    for cid, fid, text, blob in passages.passages():
+    for n, (cid, fid, text, blob) in enumerate(passages.passages()):
+        if n % 5000 == 0 and stop():
+            return []
         doc = docs.get(fid)
         if doc is None:
             continue
@@ -187,6 +210,8 @@ def find_duplicates(*, passages: PassageRows) -> list[DuplicateGroup]:
     for ds in postings.values():
         if 2 <= len(ds) <= MAX_POSTING:
             pairs.update(combinations(sorted(ds), 2))
+    if stop():
+        return []
     pairs.update(_close_documents(reps))
     t2 = time.perf_counter()
     parent = {rid: rid for rid in reps}
@@ -199,7 +224,9 @@ def find_duplicates(*, passages: PassageRows) -> list[DuplicateGroup]:
 
     matrices: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     shingled: dict[int, frozenset[int]] = {}
-    for a, b in sorted(pairs):
+    for n, (a, b) in enumerate(sorted(pairs)):
+        if n % 2000 == 0 and stop():
+            return []
         if find(a) == find(b):
             continue                  # already one group: no need to look
         if _are_versions(reps[a], reps[b], common, matrices, shingled, texts):
@@ -355,11 +382,11 @@ def _group(docs: list[_Doc]) -> DuplicateGroup:
     docs = sorted(docs, key=lambda d: (-d.row.mtime_ns, d.row.path))
     newest = docs[0]
     kind = IDENTICAL if len(docs) == 1 else VERSIONS
-    members = [_member(newest.row, newest=True)]
-    members += [_member(c) for c in newest.copies]
+    members = [_member(newest.row, newest.row.id, newest=True)]
+    members += [_member(c, newest.row.id) for c in newest.copies]
     for d in docs[1:]:
         changed = _changed_share(d.hashes, newest.hashes)
-        members += [_member(r, changed=changed) for r in (d.row, *d.copies)]
+        members += [_member(r, d.row.id, changed=changed) for r in (d.row, *d.copies)]
     members[1:] = sorted(members[1:], key=lambda m: (m.changed, -m.modified, m.path))
     return DuplicateGroup(kind=kind, members=tuple(members))
 
@@ -370,6 +397,7 @@ def _changed_share(a: list[int], b: list[int]) -> int:
     return max(1, round(100 * (1 - same / max(len(a), len(b)))))
 
 
-def _member(row: DocumentRow, *, newest: bool = False, changed: int = 0) -> Member:
+def _member(row: DocumentRow, same_as: int, *, newest: bool = False, changed: int = 0) -> Member:
     return Member(file_id=row.id, path=row.path, inside=inside_of(row),
-                  modified=row.mtime_ns / 1e9, size=row.size, newest=newest, changed=changed)
+                  modified=row.mtime_ns / 1e9, size=row.size, newest=newest, changed=changed,
+                  same_as=same_as)

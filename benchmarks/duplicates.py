@@ -2,6 +2,10 @@
 what was planted and nothing else.
 
   python3 benchmarks/duplicates.py --n 100000 --dir .bench/dups/100000 [--runs 3]
+  python3 benchmarks/duplicates.py --n 100000 --per-file 1 --dir .bench/dups/100000x1
+
+``--per-file`` sets the passages per document (``scale.py``'s 10 by default); 1 is the
+worst case: as many documents as passages, so the close documents are found by hashing.
 
 Builds (once) a synthetic library of N passages with ``scale.py`` (real prose windows,
 synthetic vectors), then plants into it (once):
@@ -137,10 +141,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--dir", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--per-file", type=int, default=0, help="passages per document")
     args = ap.parse_args()
     if not (args.dir / "catalog.sqlite3").exists():
         import scale
 
+        if args.per_file:
+            scale.CHUNKS_PER_FILE = args.per_file
         log(f"building a synthetic library of {args.n} passages in {args.dir}")
         scale.build(args.n, args.dir)
     planted = plant(args.dir)

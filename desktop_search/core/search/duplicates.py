@@ -357,6 +357,11 @@ def _match_changed(a: _Doc, b: _Doc, matched_a: list[bool], matched_b: list[bool
     pb, mb = matrices.get(b.row.id) or matrices.setdefault(b.row.id, b.matrix())
     if not len(pa) or not len(pb) or ma.shape[1] != mb.shape[1]:
         return
+    left_a = np.fromiter((not matched_a[i] for i in pa), bool, count=len(pa))
+    left_b = np.fromiter((not matched_b[j] for j in pb), bool, count=len(pb))
+    pa, ma, pb, mb = pa[left_a], ma[left_a], pb[left_b], mb[left_b]
+    if not len(pa) or not len(pb):
+        return
     sims = ma @ mb.T
     order = np.argsort(-sims, axis=None)
     for flat in order.tolist():

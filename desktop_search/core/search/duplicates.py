@@ -55,9 +55,9 @@ NEIGHBOURS = 8
 DOC_COSINE = 0.85
 #: up to this many documents the nearest are found exactly; past it, by hashing
 EXACT_DOCS = 20_000
-#: random-hyperplane hashing: bands of bits (a pair at cosine 0.9 meets in one of 24
-#: bands of 16 bits with probability 0.88, at 0.95 with 0.99)
-LSH_BANDS, LSH_BITS = 24, 16
+#: random-hyperplane hashing: bands of bits (a pair at cosine 0.97 meets in one of 40
+#: bands of 18 bits with probability 0.99997, at 0.95 with 0.998, at 0.9 with 0.92)
+LSH_BANDS, LSH_BITS = 40, 18
 #: a hashing bucket larger than this is skipped (it is not a few versions)
 LSH_BUCKET_MAX = 64
 #: cosine of two passages' vectors for them to be candidates for "the same, changed"
@@ -264,16 +264,18 @@ def _collapse_copies(docs: dict[int, _Doc]) -> dict[int, _Doc]:
 
 def _close_documents(reps: dict[int, _Doc]) -> set[tuple[int, int]]:
     """Pairs of documents whose mean passage vectors are close, each document's nearest."""
-    ids, means = [], []
+    ids, counts, flat = [], [], []
     for rid, rep in reps.items():
         vs = [v for v in rep.vectors if v is not None]
-        if vs:
+        if vs and (not flat or len(vs[0]) == len(flat[0])):
             ids.append(rid)
-            means.append(np.mean(np.stack(vs).astype(np.float32), axis=0))
+            counts.append(len(vs))
+            flat.extend(vs)
     if len(ids) < 2:
         return set()
-    m = np.stack(means)
-    m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
+    starts = np.cumsum([0, *counts[:-1]])
+    m = np.add.reduceat(np.stack(flat).astype(np.float32), starts, axis=0)   # sums: the
+    m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)       # means' direction
     rows, cols = (_nearest_exact(m) if len(ids) <= EXACT_DOCS else _nearest_hashed(m))
     out = set()
     for r, c in zip(rows.tolist(), cols.tolist()):
@@ -296,33 +298,42 @@ def _nearest_exact(m: np.ndarray, block: int = 2048) -> tuple[np.ndarray, np.nda
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _nearest_hashed(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_hashed(m: np.ndarray, piece: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
     """Random-hyperplane hashing: documents that fall in one bucket of some band are
     compared exactly (a fixed seed: the same library gives the same groups)."""
     gen = np.random.default_rng(17)
     planes = gen.standard_normal((m.shape[1], LSH_BANDS * LSH_BITS)).astype(np.float32)
     bits = (m @ planes) > 0
     weights = (1 << np.arange(LSH_BITS, dtype=np.int64))
-    rows, cols = [], []
+    found = []
     for band in range(LSH_BANDS):
         keys = bits[:, band * LSH_BITS:(band + 1) * LSH_BITS].astype(np.int64) @ weights
         order = np.argsort(keys, kind="stable")
         sk = keys[order]
+        # a bucket too big to be a few versions is left out
         starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
-        ends = np.r_[starts[1:], len(sk)]
-        for s0, e0 in zip(starts.tolist(), ends.tolist()):
-            if 2 <= e0 - s0 <= LSH_BUCKET_MAX:
-                members = order[s0:e0]
-                a, b = np.triu_indices(len(members), 1)
-                rows.append(members[a])
-                cols.append(members[b])
-    if not rows:
+        sizes = np.diff(np.r_[starts, len(sk)])
+        size_of = np.repeat(sizes, sizes)
+        sk = np.where(size_of <= LSH_BUCKET_MAX, sk, -1 - np.arange(len(sk)))
+        # the members of a bucket are neighbours in sorted order: pair each with the ones
+        # d places after it, for every d up to the biggest bucket kept
+        for d in range(1, min(LSH_BUCKET_MAX, len(sk))):
+            same = sk[:-d] == sk[d:]
+            if not same.any():
+                break
+            a, b = order[:-d][same], order[d:][same]
+            found.append(np.minimum(a, b) * len(m) + np.maximum(a, b))
+    if not found:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    pair = np.unique(np.minimum(r, c) * len(m) + np.maximum(r, c))
-    r, c = pair // len(m), pair % len(m)
-    keep = np.einsum("ij,ij->i", m[r], m[c]) >= DOC_COSINE
-    return r[keep], c[keep]
+    pair = np.unique(np.concatenate(found))
+    rows, cols = [], []
+    for i in range(0, len(pair), piece):          # a piece at a time: bounded memory
+        p = pair[i:i + piece]
+        r, c = p // len(m), p % len(m)
+        keep = np.einsum("ij,ij->i", m[r], m[c]) >= DOC_COSINE
+        rows.append(r[keep])
+        cols.append(c[keep])
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def _are_versions(a: _Doc, b: _Doc, common: set[int],

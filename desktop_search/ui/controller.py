@@ -13,7 +13,9 @@ re-opens: new files show up while indexing goes on, at the pace the engine can a
 
 Copies and versions (``Engine.duplicates``: seconds on a big library) are looked for on
 a thread of their own, ``copies``, at a lower priority, when the engine opens and each time
-indexing settles on a new index: typing never waits behind them.
+indexing settles on a new index: typing never waits behind them. A look that took more
+than a second is not repeated within ten times its length (a file saved every few seconds
+does not keep a core busy); the next settle, or opening the dialog, looks again.
 
 The engine's life (opening, the model, settings, folders, pausing) is ``EngineHost``'s.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -117,6 +120,8 @@ class SearchController(EngineHost):
         #: the groups last found (None before the first look)
         self.duplicates: list | None = None
         self._duplicates_version = -1  # the index_version they were last looked for at
+        self._duplicates_took = 0.0    # seconds the last look took, and when it ended
+        self._duplicates_at = 0.0
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
@@ -233,13 +238,19 @@ class SearchController(EngineHost):
     def refresh_duplicates(self) -> None:
         """Look for copies and versions again (on the ``copies`` thread);
         ``duplicates_ready`` brings them."""
+        self._duplicates_version = self.progress.index_version
+
         def job(engine: Engine):
             lower_priority(threading.current_thread())
-            return engine.duplicates(stop=lambda: self._closed)
+            t = time.monotonic()
+            groups = engine.duplicates(stop=lambda: self._closed)
+            return groups, time.monotonic() - t
 
-        def done(groups) -> None:
+        def done(res) -> None:
             if self._closed:
                 return
+            groups, self._duplicates_took = res
+            self._duplicates_at = time.monotonic()
             self.duplicates = list(groups)
             emit(self.duplicates_ready, self.duplicates)
 
@@ -254,7 +265,6 @@ class SearchController(EngineHost):
             stream.pump()
         self.refresh_catalog()
         self.refresh()
-        self._duplicates_version = self.progress.index_version
         self.refresh_duplicates()
 
     def _on_self_model_state_changed(self, state: ModelState, _message: str) -> None:
@@ -271,9 +281,19 @@ class SearchController(EngineHost):
             self._catalog_version = snap.index_version if snap.state is State.IDLE else -1
             self._failed_seen = snap.failed
             self.refresh_catalog()
-        if snap.state is State.IDLE and snap.index_version != self._duplicates_version:
-            self._duplicates_version = snap.index_version
+        if (snap.state is State.IDLE and snap.index_version != self._duplicates_version
+                and not self._duplicates_recent()):
             self.refresh_duplicates()
+
+    def _duplicates_recent(self) -> bool:
+        """The last look was costly and ended less than ten times its length ago."""
+        took = self._duplicates_took
+        return took > 1.0 and time.monotonic() - self._duplicates_at < 10 * took
+
+    @property
+    def duplicates_stale(self) -> bool:
+        """The index moved since the copies were last looked for."""
+        return self.duplicates is None or self._duplicates_version != self.progress.index_version
 
     def _shutdown_queries(self) -> None:
         self._seq += 1

@@ -43,8 +43,8 @@ class WindowDialogs:
         self.failed.raise_()
 
     def show_copies(self) -> CopiesDialog:
-        """The groups known so far at once; the controller looks again only when the
-        index changed (it does so by itself when indexing settles)."""
+        """The groups known so far at once; the controller looks again when the index
+        moved since (it does so by itself when indexing settles, unless it just did)."""
         c = self.w.controller
         if self.copies is None:
             self.copies = CopiesDialog(parent=self.w)
@@ -52,7 +52,7 @@ class WindowDialogs:
             self.copies.reveal_requested.connect(self.w.reveal_hit)
             c.duplicates_ready.connect(self.copies.set_groups)
         self.copies.set_groups(c.duplicates)
-        if c.duplicates is None:
+        if c.duplicates_stale and not c.duplicate_reads.in_flight:
             c.refresh_duplicates()
         self.copies.show()
         self.copies.raise_()

@@ -120,6 +120,32 @@ def test_searching_never_waits_for_the_copies(harness, qtbot, tmp_path):
         pass
 
 
+def test_a_costly_look_waits_before_the_next_but_the_dialog_looks(harness, qtbot, tmp_path):
+    """A look that took over a second is not repeated at the next settle; the index is
+    then marked as moved since, and opening the dialog looks again."""
+    import dataclasses
+    import time
+
+    write_library(tmp_path / "docs")
+    w = harness.open_window()
+    harness.add_folder_and_wait(w, tmp_path / "docs")
+    _wait_groups(qtbot, w, 2)
+    c = w.controller
+    qtbot.waitUntil(lambda: not c.duplicate_reads.in_flight)
+    real = c.engine.duplicates
+    c.engine.duplicates = lambda **kw: (time.sleep(1.2), real(**kw))[1]
+    with qtbot.waitSignal(c.duplicates_ready, timeout=30_000):
+        c.refresh_duplicates()
+    sent = c.duplicate_reads.sent
+    moved = dataclasses.replace(c.progress, index_version=c.progress.index_version + 1)
+    c.bridge.progress_changed.emit(moved)          # indexing settled on a new index
+    assert c.progress.index_version == moved.index_version
+    assert c.duplicate_reads.sent == sent and c.duplicates_stale
+    with qtbot.waitSignal(c.duplicates_ready, timeout=30_000):
+        w.show_copies()
+    assert c.duplicate_reads.sent == sent + 1 and not c.duplicates_stale
+
+
 if __name__ == "__main__":      # a picture of the folded row and the dialog, to look at
     import sys
     import tempfile

@@ -8,6 +8,7 @@ import pytest
 
 from desktop_search.core.engine import Engine
 from desktop_search.core.search import duplicates as D
+from desktop_search.core.search import neighbours
 from tests.dup_corpus import write_library
 
 LEASE = ["copy_docx", "copy_crlf", "v3", "v2", "v1"]
@@ -80,7 +81,7 @@ def test_the_letters_share_most_passages_yet_are_not_versions(library):
 def test_hashed_neighbours_find_the_same_groups(library, monkeypatch):
     """Past EXACT_DOCS documents the close ones are found by hashing: same answer here."""
     eng, files = library
-    monkeypatch.setattr(D, "EXACT_DOCS", 0)
+    monkeypatch.setattr(neighbours, "EXACT_DOCS", 0)
     _check_groups(eng.duplicates(), files)
 
 

@@ -7,9 +7,8 @@ vector); nothing is read from disk again:
    hashes are the same sequence have the same text, whatever their names or formats.
    Each set of copies is then handled as one document (its newest member).
 2. **Candidates.** Two documents are looked at together when they share a passage word
-   for word, or when their mean passage vectors are close (cosine >= ``DOC_COSINE``,
-   each document's ``NEIGHBOURS`` nearest: exact below ``EXACT_DOCS`` documents, else
-   by random-hyperplane hashing). A passage found in ``COMMON_DOCS`` documents or more
+   for word, or when their mean passage vectors are close (``neighbours.close_rows``).
+   A passage found in ``COMMON_DOCS`` documents or more
    is *common* (a letterhead, a footer, a form's headings); one in more than
    ``MAX_POSTING`` documents is boilerplate by any measure and proposes no pair.
 3. **Changed passages.** Between two candidates, passages whose vectors are close
@@ -38,6 +37,7 @@ from typing import Callable
 
 import numpy as np
 
+from desktop_search.core.search.neighbours import close_rows
 from desktop_search.core.store.passage_rows import DocumentRow, PassageRows
 
 log = logging.getLogger(__name__)
@@ -49,17 +49,6 @@ VERSIONS = "versions"
 COMMON_DOCS = 3
 #: a passage in more documents than this proposes no pair (boilerplate by any measure)
 MAX_POSTING = 50
-#: nearest documents (by mean vector) looked at for each document
-NEIGHBOURS = 8
-#: cosine of two documents' mean passage vectors for them to be looked at together
-DOC_COSINE = 0.85
-#: up to this many documents the nearest are found exactly; past it, by hashing
-EXACT_DOCS = 20_000
-#: random-hyperplane hashing: bands of bits (a pair at cosine 0.97 meets in one of 40
-#: bands of 18 bits with probability 0.99997, at 0.95 with 0.998, at 0.9 with 0.92)
-LSH_BANDS, LSH_BITS = 40, 18
-#: a hashing bucket larger than this is skipped (it is not a few versions)
-LSH_BUCKET_MAX = 64
 #: cosine of two passages' vectors for them to be candidates for "the same, changed"
 NEAR_COSINE = 0.85
 #: share of 3-word shingles two passages must have in common (Dice) to be "the same, changed"
@@ -276,64 +265,12 @@ def _close_documents(reps: dict[int, _Doc]) -> set[tuple[int, int]]:
     starts = np.cumsum([0, *counts[:-1]])
     m = np.add.reduceat(np.stack(flat).astype(np.float32), starts, axis=0)   # sums: the
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)       # means' direction
-    rows, cols = (_nearest_exact(m) if len(ids) <= EXACT_DOCS else _nearest_hashed(m))
+    rows, cols = close_rows(m)
     out = set()
     for r, c in zip(rows.tolist(), cols.tolist()):
         a, b = ids[r], ids[c]
         out.add((a, b) if a < b else (b, a))
     return out
-
-
-def _nearest_exact(m: np.ndarray, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    k = min(NEIGHBOURS, len(m) - 1)
-    rows, cols = [], []
-    for a in range(0, len(m), block):
-        s = m[a:a + block] @ m.T
-        s[np.arange(len(s)), np.arange(a, a + len(s))] = -1.0      # not itself
-        top = np.argpartition(-s, k - 1, axis=1)[:, :k]
-        good = np.take_along_axis(s, top, axis=1) >= DOC_COSINE
-        r, c = np.nonzero(good)
-        rows.append(r + a)
-        cols.append(top[r, c])
-    return np.concatenate(rows), np.concatenate(cols)
-
-
-def _nearest_hashed(m: np.ndarray, piece: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
-    """Random-hyperplane hashing: documents that fall in one bucket of some band are
-    compared exactly (a fixed seed: the same library gives the same groups)."""
-    gen = np.random.default_rng(17)
-    planes = gen.standard_normal((m.shape[1], LSH_BANDS * LSH_BITS)).astype(np.float32)
-    bits = (m @ planes) > 0
-    weights = (1 << np.arange(LSH_BITS, dtype=np.int64))
-    found = []
-    for band in range(LSH_BANDS):
-        keys = bits[:, band * LSH_BITS:(band + 1) * LSH_BITS].astype(np.int64) @ weights
-        order = np.argsort(keys, kind="stable")
-        sk = keys[order]
-        # a bucket too big to be a few versions is left out
-        starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]])
-        sizes = np.diff(np.r_[starts, len(sk)])
-        size_of = np.repeat(sizes, sizes)
-        sk = np.where(size_of <= LSH_BUCKET_MAX, sk, -1 - np.arange(len(sk)))
-        # the members of a bucket are neighbours in sorted order: pair each with the ones
-        # d places after it, for every d up to the biggest bucket kept
-        for d in range(1, min(LSH_BUCKET_MAX, len(sk))):
-            same = sk[:-d] == sk[d:]
-            if not same.any():
-                break
-            a, b = order[:-d][same], order[d:][same]
-            found.append(np.minimum(a, b) * len(m) + np.maximum(a, b))
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pair = np.unique(np.concatenate(found))
-    rows, cols = [], []
-    for i in range(0, len(pair), piece):          # a piece at a time: bounded memory
-        p = pair[i:i + piece]
-        r, c = p // len(m), p % len(m)
-        keep = np.einsum("ij,ij->i", m[r], m[c]) >= DOC_COSINE
-        rows.append(r[keep])
-        cols.append(c[keep])
-    return np.concatenate(rows), np.concatenate(cols)
 
 
 def _are_versions(a: _Doc, b: _Doc, common: set[int],

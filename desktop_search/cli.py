@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", action="store_true",
                    help="show each file's passage in context instead of a one-line snippet")
 
+    p = sub.add_parser("duplicates", help="copies (the same text) and versions (near the same) "
+                                          "among the indexed documents")
+    p.add_argument("--json", action="store_true", help="one group a line, as JSON")
+
     p = sub.add_parser("status", help="what is indexed")
     p.add_argument("--json", action="store_true")
 
@@ -431,6 +435,47 @@ def _print_previews(eng, hits, terms: list[str]) -> None:
         print()
 
 
+def cmd_duplicates(args) -> int:
+    eng = _engine(args, read_only=True)
+    try:
+        t = time.perf_counter()
+        groups = eng.duplicates()
+        took = time.perf_counter() - t
+    finally:
+        eng.close()
+    if args.json:
+        for g in groups:
+            print(json.dumps(g.to_json(), ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+        return 0
+    if not groups:
+        print("no copies or versions found")
+        return 0
+    for g in groups:
+        what = (f"{len(g.members)} copies" if g.kind == "identical"
+                else f"{len(g.members)} documents, {g.describe()}")
+        print(f"{g.kind}: {what}")
+        for m in g.members:
+            mark = ("newest" if m.newest else "same text" if m.changed == 0
+                    else f"{m.changed}% changed")
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(m.modified))
+            where = " › ".join([m.path, *m.inside])
+            print(f"  {mark:>12}  {when}  {_size(m.size):>8}  {where}")
+        print()
+    copies = sum(g.kind == "identical" for g in groups)
+    print(f"{len(groups)} groups: {copies} of copies, {len(groups) - copies} of versions "
+          f"(looked through in {took:.1f} s)")
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
 def cmd_status(args) -> int:
     from desktop_search.core.ownership import current_owner
 
@@ -701,7 +746,7 @@ class _ProgressBar:
 _COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
              "watch": cmd_watch, "remove": cmd_remove, "doctor": cmd_doctor,
              "install-desktop": cmd_install_desktop, "autostart": cmd_autostart,
-             "models": cmd_models}
+             "models": cmd_models, "duplicates": cmd_duplicates}
 
 if __name__ == "__main__":
     raise SystemExit(main())

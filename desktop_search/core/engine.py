@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
+from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
 from desktop_search.core.store.picture_index import PictureIndex
@@ -270,6 +272,13 @@ class Engine:
         out = folder / inside.safe_name(name)
         out.write_bytes(data)
         return out
+
+    # -- copies and versions -----------------------------------------------------------------
+    def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
+        """Groups of documents with the same text or near the same (``search.duplicates``),
+        from the stored passages and vectors: seconds on a big library, so never on a GUI
+        thread. ``stop``: asked now and then; when true the work ends with no groups."""
+        return find_duplicates(passages=self.library.passage_rows, stop=stop)
 
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:

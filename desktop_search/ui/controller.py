@@ -11,12 +11,19 @@ The question on screen is asked again when the index changes (``index_changed``,
 the indexing service's snapshots), when the model becomes ready and when the engine
 re-opens: new files show up while indexing goes on, at the pace the engine can answer.
 
+Copies and versions (``Engine.duplicates``: seconds on a big library) are looked for on
+a thread of their own, ``copies``, at a lower priority, when the engine opens and each time
+indexing settles on a new index: typing never waits behind them. A look that took more
+than a second is not repeated within ten times its length (a file saved every few seconds
+does not keep a core busy); the next settle, or opening the dialog, looks again.
+
 The engine's life (opening, the model, settings, folders, pausing) is ``EngineHost``'s.
 """
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -96,6 +103,8 @@ class SearchController(EngineHost):
     failed_loaded = Signal(list)                     # [(path, reason, state, inside)]
     #: which model understands the files and why (ModelChoice), and the advice (ModelAdvice)
     model_choice_loaded = Signal(object, object)
+    #: the copies and versions of the index as it was when they were looked for
+    duplicates_ready = Signal(list)                  # [DuplicateGroup]
 
     def __init__(self, *, settings: Settings, make_engine: EngineFactory, watch: bool = True,
                  results_k: int = 30, parent: QObject | None = None) -> None:
@@ -107,7 +116,14 @@ class SearchController(EngineHost):
         self.previews = LatestWins(self.queries, current)
         self.catalog_reads = LatestWins(self.queries, current)
         self.roots_reads = LatestWins(self.queries, current)
-        self.copies = LatestWins(self.queries, current)
+        self.copy_outs = LatestWins(self.queries, current)
+        self.copies = TaskRunner("copies", self)
+        self.duplicate_reads = LatestWins(self.copies, current)
+        #: the groups last found (None before the first look)
+        self.duplicates: list | None = None
+        self._duplicates_version = -1  # the index_version they were last looked for at
+        self._duplicates_took = 0.0    # seconds the last look took, and when it ended
+        self._duplicates_at = 0.0
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
@@ -209,7 +225,7 @@ class SearchController(EngineHost):
         """The document inside a file (an archive member, a message of a mailbox) copied
         to a private temporary folder on the query thread; ``done(path)`` on the GUI
         thread."""
-        self.copies.put(lambda engine: str(engine.copy_out(hit)), done, failed)
+        self.copy_outs.put(lambda engine: str(engine.copy_out(hit)), done, failed)
 
     # -- catalog reads -------------------------------------------------------------------
     def refresh_catalog(self, *_: object) -> None:
@@ -232,14 +248,39 @@ class SearchController(EngineHost):
 
         self.catalog_reads.put(job, done, lambda exc: log.warning("catalog read failed: %s", exc))
 
+    # -- copies and versions -------------------------------------------------------------
+    def refresh_duplicates(self) -> None:
+        """Look for copies and versions again (on the ``copies`` thread);
+        ``duplicates_ready`` brings them."""
+        self._duplicates_version = self.progress.index_version
+
+        def job(engine: Engine):
+            lower_priority(threading.current_thread())
+            t = time.monotonic()
+            groups = engine.duplicates(stop=lambda: self._closed)
+            return groups, time.monotonic() - t
+
+        def done(res) -> None:
+            if self._closed:
+                return
+            groups, self._duplicates_took = res
+            self._duplicates_at = time.monotonic()
+            self.duplicates = list(groups)
+            emit(self.duplicates_ready, self.duplicates)
+
+        self.duplicate_reads.put(job, done,
+                                 lambda exc: log.warning("copies and versions failed: %s", exc))
+
     # -- what the engine tells us --------------------------------------------------------
     def _on_self_engine_ready(self) -> None:
         self._catalog_version = -1
         self._failed_seen = 0
-        for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads,
+                       self.duplicate_reads):
             stream.pump()
         self.refresh_catalog()
         self.refresh()
+        self.refresh_duplicates()
 
     def _on_self_model_state_changed(self, state: ModelState, _message: str) -> None:
         if state is ModelState.READY:
@@ -260,6 +301,9 @@ class SearchController(EngineHost):
             if now - self._counted_at >= self.count_every_s:
                 self._counted_at, self._counted_version = now, snap.index_version
                 self.refresh_roots()
+        if (snap.state is State.IDLE and snap.index_version != self._duplicates_version
+                and not self._duplicates_recent()):
+            self.refresh_duplicates()
 
     def refresh_roots(self) -> None:
         """Re-read the folders alone (their file counts), the cheap part of a catalog read."""
@@ -271,12 +315,24 @@ class SearchController(EngineHost):
         self.roots_reads.put(lambda engine: engine.roots(), done,
                              lambda exc: log.warning("folder read failed: %s", exc))
 
+    def _duplicates_recent(self) -> bool:
+        """The last look was costly and ended less than ten times its length ago."""
+        took = self._duplicates_took
+        return took > 1.0 and time.monotonic() - self._duplicates_at < 10 * took
+
+    @property
+    def duplicates_stale(self) -> bool:
+        """The index moved since the copies were last looked for."""
+        return self.duplicates is None or self._duplicates_version != self.progress.index_version
+
     def _shutdown_queries(self) -> None:
         self._seq += 1
         self._asked_at = self._seq
-        for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads,
+                       self.duplicate_reads):
             stream.clear()
         self.queries.shutdown(wait=True)
+        self.copies.shutdown(wait=True)     # a look in progress stops at its next check
 
 
 def folder_label(path: str) -> str:

@@ -34,6 +34,7 @@ def build_menus(w: SearchWindow) -> None:
     w.pause_action = act("&Pause Indexing", w.set_indexing_paused, checkable=True)
     w.rescan_action = act("&Rescan All Folders", w.rescan)
     w.failed_action = act("Files &Not Indexed…", w.show_failed)
+    w.copies_action = act("&Copies and Versions…", w.show_copies)
     w.about_action = act("&About Desktop Search", w.show_about)
 
     mb = w.menuBar()
@@ -47,6 +48,6 @@ def build_menus(w: SearchWindow) -> None:
     m.addActions([w.open_action, w.reveal_action, w.copy_action, w.like_action,
                   w.save_copy_action])
     m = mb.addMenu("&Index")
-    m.addActions([w.pause_action, w.rescan_action, w.failed_action])
+    m.addActions([w.pause_action, w.rescan_action, w.failed_action, w.copies_action])
     m = mb.addMenu("&Help")
     m.addAction(w.about_action)

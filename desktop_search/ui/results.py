@@ -18,10 +18,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStac
 
 from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.ui.bridge import emit
+from desktop_search.core.search.duplicates import doc_key
+from desktop_search.ui.copies import copies_label, fold_copies
 from desktop_search.ui.text import plain_tooltip
 from desktop_search.ui.widgets import EmptyState
 
 HitRole = Qt.ItemDataRole.UserRole + 1
+#: the other files with the same text as a row's (``duplicates.Member``s), folded into it
+CopiesRole = Qt.ItemDataRole.UserRole + 2
 SNIPPET_LINES = 2
 ICON_SIZE = 32
 
@@ -134,11 +138,14 @@ def type_icon(path: str, kind: str | None, size: int = ICON_SIZE) -> QIcon:
 
 # -- model -------------------------------------------------------------------------------
 class ResultsModel(QAbstractListModel):
-    """The current answer: a list of hits for one request."""
+    """The current answer: a list of hits for one request, copies folded into one row."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.hits: list[Hit] = []
+        self.hits: list[Hit] = []          # the rows: the answer less the copies folded away
+        self.answer: list[Hit] = []        # the answer as the engine gave it
+        #: path -> the other files with the same text (``duplicates.copies_by_path``)
+        self.copies: dict[str, tuple] = {}
         self.request: SearchRequest | None = None
         self.dense = False
         self.generation = 0        # bumps on every new answer (tests and latency use it)
@@ -155,14 +162,23 @@ class ResultsModel(QAbstractListModel):
             return hit.chain_label()
         if role == HitRole:
             return hit
+        if role == CopiesRole:
+            return self.copies.get(doc_key(hit.path, hit.inside), ())
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"page {hit.page}" if hit.page else (f"line {hit.line}" if hit.line else "")
             gone = f"\n{OFFLINE_TIP}" if hit.offline else ""
+            copies = self.copies.get(doc_key(hit.path, hit.inside), ())
+            also = ("\n\nThe same text is also in:\n"
+                    + "\n".join(" › ".join([m.path, *m.inside]) for m in copies)
+                    if copies else "")
             return plain_tooltip(" › ".join([hit.path, *hit.inside])
-                                 + (f"\n{where}" if where else "") + gone)
+                                 + (f"\n{where}" if where else "") + gone + also)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             mark = f" ({OFFLINE})" if hit.offline else ""
-            return f"{hit.chain_label()}{mark} in {os.path.dirname(hit.path)}: {hit.snippet}"
+            copies = self.copies.get(doc_key(hit.path, hit.inside), ())
+            extra = f" ({copies_label(len(copies))})" if copies else ""
+            return (f"{hit.chain_label()}{mark} in {os.path.dirname(hit.path)}{extra}: "
+                    f"{hit.snippet}")
         return None
 
     @property
@@ -172,7 +188,8 @@ class ResultsModel(QAbstractListModel):
 
     def set_hits(self, hits: list[Hit], request: SearchRequest | None, dense: bool) -> None:
         self.beginResetModel()
-        self.hits = list(hits)
+        self.answer = list(hits)
+        self.hits = fold_copies(self.answer, self.copies)
         self.request = request
         self.dense = dense
         self.top_score = max((h.score for h in self.hits), default=0.0)
@@ -181,6 +198,11 @@ class ResultsModel(QAbstractListModel):
 
     def clear(self) -> None:
         self.set_hits([], None, self.dense)
+
+    def set_copies(self, copies: dict[str, tuple]) -> None:
+        """New knowledge of which files are copies: the answer on screen is folded again."""
+        self.copies = dict(copies)
+        self.set_hits(self.answer, self.request, self.dense)
 
     def hit(self, row: int) -> Hit | None:
         return self.hits[row] if 0 <= row < len(self.hits) else None
@@ -319,17 +341,26 @@ class ResultDelegate(QStyledItemDelegate):
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              fm_small.elidedText(where, Qt.TextElideMode.ElideRight, max(0, name_w - used)))
 
-        # line 2: folder
+        # line 2: folder, and "+ 3 copies" when the same text is in other files too
         y += fm_name.height() + 2
         folder = short_folder(os.path.dirname(hit.path))
         if hit.is_mail and hit.sender:
             folder = f"from {hit.sender}  ·  {folder}"
         w = right - x
         painter.setFont(small_f)
+        copies = index.data(CopiesRole) or ()
+        folder_w = w
+        if copies:
+            badge = copies_label(len(copies))
+            badge_w = fm_small.horizontalAdvance(badge)
+            folder_w = max(10, w - badge_w - 12)
+            painter.setPen(text_c if selected else accent)
+            painter.drawText(QRect(right - badge_w, y, badge_w, fm_small.height()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
         painter.setPen(muted_c)
-        painter.drawText(QRect(x, y, w, fm_small.height()),
+        painter.drawText(QRect(x, y, folder_w, fm_small.height()),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm_small.elidedText(folder, Qt.TextElideMode.ElideMiddle, w))
+                         fm_small.elidedText(folder, Qt.TextElideMode.ElideMiddle, folder_w))
 
         # lines 3+: the best passage, query words highlighted
         y += fm_small.height() + 4
@@ -496,7 +527,7 @@ class ResultsPane(QStackedWidget):
         """Show an answer; the same question answered again keeps the selected file.
         False when nothing changed (no reset, no repaint)."""
         same = self.model.request == request
-        if same and dense == self.model.dense and _same_hits(hits, self.model.hits):
+        if same and dense == self.model.dense and _same_hits(hits, self.model.answer):
             return False
         current = self.current_hit()
         keep_path = current.path if (same and current is not None) else None
@@ -507,6 +538,21 @@ class ResultsPane(QStackedWidget):
             if row < 0:
                 self.view.scrollToTop()
         return True
+
+    def set_copies(self, copies: dict[str, tuple]) -> None:
+        """Fold copies into one row; the selected file stays selected (or the row it went
+        into)."""
+        if copies == self.model.copies:
+            return
+        current = self.current_hit()
+        self.model.set_copies(copies)
+        if current is None or not self.model.hits:
+            return
+        row = self.model.row_of(current.path)
+        if row < 0:
+            row = next((i for i, h in enumerate(self.model.hits)
+                        if any(m.path == current.path for m in copies.get(h.path, ()))), 0)
+        self.view.setCurrentIndex(self.model.index(row))
 
     def move_selection(self, key) -> None:
         n = self.model.rowCount()

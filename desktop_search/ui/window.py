@@ -23,9 +23,11 @@ from desktop_search.config import Settings
 from desktop_search.core.indexing import Snapshot
 from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
+from desktop_search.core.search.duplicates import copies_by_path
 from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
+from desktop_search.ui.copies import CopiesDialog
 from desktop_search.ui.hotkey import GlobalHotkey
 from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
@@ -168,6 +170,7 @@ class SearchWindow(QMainWindow):
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
         c.model_choice_loaded.connect(self._on_controller_model_choice_loaded)
+        c.duplicates_ready.connect(self._on_controller_duplicates_ready)
         self.model_offer.accepted.connect(c.accept_model_advice)
         c.preview_ready.connect(self._on_controller_preview_ready)
         c.settings_saved.connect(self._on_controller_settings_saved)
@@ -427,6 +430,12 @@ class SearchWindow(QMainWindow):
 
     def show_failed(self) -> None:
         self.dialogs.show_failed()
+
+    def show_copies(self) -> CopiesDialog:
+        return self.dialogs.show_copies()
+
+    def _on_controller_duplicates_ready(self, groups: list) -> None:
+        self.results.set_copies(copies_by_path(groups))
 
     def settings_dialog(self) -> SettingsDialog:
         return self.dialogs.settings_dialog()

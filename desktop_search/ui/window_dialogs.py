@@ -1,4 +1,4 @@
-"""The window's dialogs: folders, files not indexed, settings. Each is made on first use
+"""The window's dialogs: folders, files not indexed, copies and versions, settings. Each is made on first use
 and kept (settings: while open), so a second click raises the one already there."""
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 
+from desktop_search.ui.copies import CopiesDialog
 from desktop_search.ui.failed import FailedFilesDialog
 from desktop_search.ui.folders import FoldersDialog
 from desktop_search.ui.settings_dialog import SettingsDialog
@@ -21,6 +22,7 @@ class WindowDialogs:
         self.w = window
         self.folders: FoldersDialog | None = None
         self.failed: FailedFilesDialog | None = None
+        self.copies: CopiesDialog | None = None
         self.settings_window: SettingsDialog | None = None
 
     def show_folders(self) -> None:
@@ -39,6 +41,22 @@ class WindowDialogs:
         self.w.controller.refresh_catalog()
         self.failed.show()
         self.failed.raise_()
+
+    def show_copies(self) -> CopiesDialog:
+        """The groups known so far at once; the controller looks again when the index
+        moved since (it does so by itself when indexing settles, unless it just did)."""
+        c = self.w.controller
+        if self.copies is None:
+            self.copies = CopiesDialog(parent=self.w)
+            self.copies.open_requested.connect(self.w.open_hit)
+            self.copies.reveal_requested.connect(self.w.reveal_hit)
+            c.duplicates_ready.connect(self.copies.set_groups)
+        self.copies.set_groups(c.duplicates)
+        if c.duplicates_stale and not c.duplicate_reads.in_flight:
+            c.refresh_duplicates()
+        self.copies.show()
+        self.copies.raise_()
+        return self.copies
 
     def settings_dialog(self) -> SettingsDialog:
         from desktop_search.paths import default_data_dir
@@ -69,6 +87,6 @@ class WindowDialogs:
         self.settings_window = None
 
     def close(self) -> None:
-        for d in (self.folders, self.failed):
+        for d in (self.folders, self.failed, self.copies):
             if d is not None:
                 d.close()

@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.store.passage_rows import PassageRows
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
 from desktop_search.core.store.schema import CatalogNeedsUpgrade
@@ -58,6 +59,8 @@ class Library:
         self.picture_rows = PictureRows(self.catalog)
         self.root_rows = RootRows(self.catalog)
         self.member_rows = MemberRows(self.catalog)
+        #: every document and its passages in one read (copies and versions)
+        self.passage_rows = PassageRows(self.catalog)
         self._lock = threading.RLock()
         self._vectors: VectorIndex | None = None
         #: builds the picture index when "search pictures by what they show" is on

@@ -293,7 +293,11 @@ def cmd_search(args) -> int:
                 t = time.perf_counter()
                 hits = eng.search(text, k=args.k, filters=filters, dense=dense)
                 took = (time.perf_counter() - t) * 1000
+                t = time.perf_counter()
+                hits = eng.answers(hits, text) if dense else hits
+                answer_ms = (time.perf_counter() - t) * 1000
                 print(json.dumps(dict(id=qid, query=text, took_ms=round(took, 3),
+                                      answer_ms=round(answer_ms, 3),
                                       hits=[_hit_json(h) for h in hits])), flush=False)
             sys.stdout.flush()
             return 0
@@ -302,6 +306,8 @@ def cmd_search(args) -> int:
         request = (SimilarTo(args.like, filters) if args.like
                    else TextQuery(" ".join(args.query), filters))
         hits = eng.find(request, k=args.k, dense=dense)
+        if dense and isinstance(request, TextQuery):
+            hits = eng.answers(hits, request.text)
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
         elif args.preview:
@@ -317,7 +323,11 @@ def _hit_json(h) -> dict:
     return dict(path=h.path, score=h.score, snippet=h.snippet, page=h.page, line=h.line,
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
                 modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
-                taken=h.taken, picture=h.picture)
+                taken=h.taken, picture=h.picture,
+                answer=None if h.answer is None else dict(
+                    text=h.answer.text, start=h.answer.start, end=h.answer.end,
+                    snippet_start=h.answer.snippet_start, snippet_end=h.answer.snippet_end,
+                    score=h.answer.score))
 
 
 def _hit_heading(i: int, h) -> str:

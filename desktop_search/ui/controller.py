@@ -7,6 +7,11 @@ answer comes back; an answer to a question nobody asks any more (an older reques
 number) is dropped. So typing fast costs one search at a time, never a queue of them,
 and no timer guesses how fast the engine is.
 
+Once the list is shown and typing pauses (``ANSWER_PAUSE_MS``), the top rows' sentences
+that answer are found as a second step on the same thread (``Engine.answers``), one row
+at a time, each sent as it comes (``answer_ready``); a newer question stops that work
+between two model calls, so it never holds a list back for long.
+
 The question on screen is asked again when the index changes (``index_changed``, from
 the indexing service's snapshots), when the model becomes ready and when the engine
 re-opens: new files show up while indexing goes on, at the pace the engine can answer.
@@ -20,14 +25,14 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_search.core.embed.host import ModelState
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.search.preview import PreviewDoc
-from desktop_search.core.search import Hit, SearchRequest, SimilarTo
+from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.ui.bridge import TaskRunner, emit
 from desktop_search.ui.engine_host import (EngineFactory, EngineHost, indexer_thread,  # noqa: F401
                                            lower_priority)
@@ -86,8 +91,18 @@ class LatestWins:
             self.pump()
 
 
+#: rows given the sentence that answers (about what the window shows without scrolling)
+ANSWER_ROWS = 8
+#: the answers wait until typing pauses this long (ms): while keys come they would only
+#: keep the query thread busy, and they are for reading, which starts when typing stops
+ANSWER_PAUSE_MS = 150
+
+
 class SearchController(EngineHost):
     results_ready = Signal(int, object, list, bool)  # request number, SearchRequest, hits, dense
+    #: a row's sentence that answers arrived after the list: request number, SearchRequest,
+    #: row, the hit with ``answer`` set (its snippet moved to show it, if it must)
+    answer_ready = Signal(int, object, int, object)
     search_failed = Signal(int, str)
     preview_ready = Signal(int, object)              # request number, PreviewDoc | None
     roots_loaded = Signal(list)                      # engine.roots()
@@ -105,6 +120,13 @@ class SearchController(EngineHost):
         self.searches = LatestWins(self.queries, current)
         self.previews = LatestWins(self.queries, current)
         self.catalog_reads = LatestWins(self.queries, current)
+        self.answers = LatestWins(self.queries, current)
+        self.answer_rows = ANSWER_ROWS
+        self._answer_timer = QTimer(self)
+        self._answer_timer.setSingleShot(True)
+        self._answer_timer.setInterval(ANSWER_PAUSE_MS)
+        self._answer_timer.timeout.connect(self._on_answer_timer_timeout)
+        self._answer_next: tuple[int, TextQuery, list[Hit]] | None = None
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
@@ -155,6 +177,8 @@ class SearchController(EngineHost):
         self._seq += 1
         self.request, self._asked_at = None, self._seq
         self.searches.clear()
+        self.answers.clear()
+        self._answer_next = None
 
     @property
     def searching(self) -> bool:
@@ -166,6 +190,35 @@ class SearchController(EngineHost):
             return                   # an answer to an older question: drop it
         hits, dense = res
         emit(self.results_ready, seq, request, hits, dense)
+        if dense and hits and isinstance(request, TextQuery):
+            self._answer_next = (seq, request, hits)
+            self._answer_timer.start()      # (again): typing on pushes the answers back
+
+    # -- the sentence that answers: a second step, after the list is painted --------------
+    def _on_answer_timer_timeout(self) -> None:
+        nxt, self._answer_next = self._answer_next, None
+        if nxt is None or self._closed:
+            return
+        seq, request, hits = nxt
+        if seq != self._seq:
+            return                   # another question was asked meanwhile
+        rows = self.answer_rows
+
+        def stale() -> bool:
+            return seq != self._seq or self._closed
+
+        def job(engine: Engine):
+            if stale():
+                return None
+            return engine.answers(hits, request.text, top=rows, stop=stale,
+                                  on_answer=lambda i, hit: self._deliver_answer(seq, request, i, hit))
+
+        self.answers.put(job, lambda _: None, lambda exc: log.warning("answers failed: %s", exc))
+
+    def _deliver_answer(self, seq: int, request: SearchRequest, row: int, hit: Hit) -> None:
+        """On the query thread, as each answer is found: the GUI thread gets a signal."""
+        if seq == self._seq and not self._closed:
+            emit(self.answer_ready, seq, request, row, hit)
 
     def _search_error(self, seq: int, exc: BaseException) -> None:
         if seq < self._asked_at or self._closed:
@@ -221,7 +274,7 @@ class SearchController(EngineHost):
     def _on_self_engine_ready(self) -> None:
         self._catalog_version = -1
         self._failed_seen = 0
-        for stream in (self.searches, self.previews, self.catalog_reads):
+        for stream in (self.searches, self.previews, self.catalog_reads, self.answers):
             stream.pump()
         self.refresh_catalog()
         self.refresh()
@@ -244,7 +297,9 @@ class SearchController(EngineHost):
     def _shutdown_queries(self) -> None:
         self._seq += 1
         self._asked_at = self._seq
-        for stream in (self.searches, self.previews, self.catalog_reads):
+        self._answer_timer.stop()
+        self._answer_next = None
+        for stream in (self.searches, self.previews, self.catalog_reads, self.answers):
             stream.clear()
         self.queries.shutdown(wait=True)
 

@@ -63,6 +63,18 @@ class SimilarTo:
 SearchRequest = Union[TextQuery, SimilarTo]
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The sentence (or two) of a hit's passage that best answers the query."""
+
+    text: str                   # exactly the passage's text[start:end]
+    start: int                  # offsets in the passage (the hit's chunk text)
+    end: int
+    snippet_start: int | None   # where it shows in the hit's snippet (the part that fits);
+    snippet_end: int | None     # None when the snippet does not show it
+    score: float                # calibrated cosine + words' share (higher is better)
+
+
 @dataclass
 class Hit:
     path: str
@@ -84,6 +96,7 @@ class Hit:
     ocr: bool = False                   # the passage's words were read from a picture by OCR
     taken: float | None = None          # when a photo was taken (EXIF)
     picture: float | None = None        # similarity of the picture itself to the query
+    answer: Answer | None = None        # the answering sentence (top hits, once asked)
 
     def to_json(self) -> dict:
         d = asdict(self)

@@ -1,0 +1,84 @@
+"""The sentence that answers, in the real window: it comes after the list, bold in the
+hit's snippet, marked in the preview, which scrolls to it."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QFont, QTextCursor
+
+from desktop_search.core.search import TextQuery
+from desktop_search.ui.results import ResultDelegate
+from tests.core.test_answer import ANSWER, OCTOPUS, OTHERS, QUERY
+
+
+def _docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    # the answer far down a long file: the preview must scroll to it
+    filler = "\n\n".join(f"Note {i}: the aquarium's ledger lists tanks, pumps and the cost of "
+                         f"repairs for the year." for i in range(60))
+    (docs / "octopus.md").write_text(filler + "\n\n" + OCTOPUS, encoding="utf-8")
+    for name, text in OTHERS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return docs
+
+
+def _bold_at(doc, pos: int) -> bool:
+    cur = QTextCursor(doc)
+    cur.setPosition(pos + 1)          # the format of the character before the cursor
+    return cur.charFormat().fontWeight() >= QFont.Weight.Bold
+
+
+def test_the_answer_comes_after_the_list_bold_and_scrolled_to(harness, tmp_path, qtbot):
+    w = harness.open_window()
+    harness.add_folder_and_wait(w, _docs(tmp_path))
+    c = w.controller
+    order: list[str] = []
+    w.results_view.painted.connect(lambda gen: order.append("painted"))
+    c.answer_ready.connect(lambda *a: order.append("answer"))
+
+    w.search_edit.setText(QUERY)
+    qtbot.waitUntil(lambda: w.results_model.query == QUERY)
+    hit = w.results_model.hits[0]
+    assert os.path.basename(hit.path) == "octopus.md" and hit.answer is None
+    qtbot.waitUntil(lambda: w.results_model.hits[0].answer is not None, timeout=30_000)
+    # the list was painted first; the answer came after it, into the same rows
+    assert order.index("painted") < order.index("answer")
+    hit = w.results_model.hits[0]
+    a = hit.answer
+    assert ANSWER in a.text
+    # bold in the row's snippet: the answer's characters, and not the ones before it
+    doc, _ = ResultDelegate.layout_snippet(hit, QFont(w.results_view.font()), QRect(0, 0, 600, 200),
+                                           QColor("yellow"))
+    plain = doc.toPlainText()
+    at = plain.index(" ".join(ANSWER.split()))
+    assert _bold_at(doc, at) and _bold_at(doc, at + len(ANSWER) - 1)
+    assert a.snippet_start > 0 and not _bold_at(doc, a.snippet_start - 2)
+    # the preview marks it and scrolls to it, far down the file
+    qtbot.waitUntil(lambda: w.preview.doc is not None and w.preview.doc.answer is not None,
+                    timeout=10_000)
+    s, e = w.preview.doc.answer
+    assert w.preview.doc.text[s:e] == a.text
+    sels = w.preview.text.extraSelections()
+    assert any(sel.cursor.selectedText() == a.text.replace("\n", "\u2029")
+               and sel.format.fontWeight() >= QFont.Weight.Bold for sel in sels)
+    qtbot.waitUntil(w.preview.answer_visible)
+    assert w.preview.text.verticalScrollBar().value() > 0
+
+
+def test_typing_on_puts_the_answers_off(harness, tmp_path, qtbot):
+    w = harness.open_window()
+    harness.add_folder_and_wait(w, _docs(tmp_path))
+    c = w.controller
+    answered: list[str] = []
+    c.answer_ready.connect(lambda seq, request, row, hit: answered.append(request.text))
+    # questions asked back to back: the answers wait for the pause, and only the last
+    # question gets them
+    for text in ("sourdough oven", "bees in winter", QUERY):
+        c.search(TextQuery(text))
+        qtbot.waitUntil(lambda text=text: w.results_model.query == text)
+    qtbot.waitUntil(lambda: bool(answered), timeout=30_000)
+    qtbot.waitUntil(lambda: not c.answers.in_flight, timeout=30_000)
+    assert set(answered) == {QUERY}
+    assert c.answers.sent == 1

@@ -326,6 +326,7 @@ def _hit_json(h) -> dict:
                 taken=h.taken, picture=h.picture,
                 answer=None if h.answer is None else dict(
                     text=h.answer.text, start=h.answer.start, end=h.answer.end,
+                    file_start=h.answer.file_start, file_end=h.answer.file_end,
                     snippet_start=h.answer.snippet_start, snippet_end=h.answer.snippet_end,
                     score=h.answer.score))
 

@@ -38,7 +38,10 @@ def snippet_html(snippet: str, spans: list[tuple[int, int]], *, mark_style: str,
     """The snippet as HTML with the spans wrapped (the query's words) and ``bold`` (the
     sentence that answers) in bold; every piece of text is escaped."""
     n = len(snippet)
-    marks = [(a, b) for a, b in sorted(spans) if 0 <= a < b <= n]
+    marks: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if 0 <= a < b <= n and (not marks or a >= marks[-1][1]):     # overlaps: the first
+            marks.append((a, b))
     cuts = {0, n}
     for a, b in marks:
         cuts.update((a, b))

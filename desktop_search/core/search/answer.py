@@ -183,6 +183,7 @@ def with_answer(hit: Hit, text: str, start: int, end: int, *, score: float,
     """The hit with its answer, and its snippet moved to show the answer if it did not."""
     snippet, highlights, _, span = snippet_showing(text, matcher, (start, end))
     answer = Answer(text=text[start:end], start=start, end=end,
+                    file_start=hit.passage_start + start, file_end=hit.passage_start + end,
                     snippet_start=span[0] if span else None,
                     snippet_end=span[1] if span else None, score=score)
     return replace(hit, snippet=snippet, highlights=highlights, answer=answer)

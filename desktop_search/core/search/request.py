@@ -70,6 +70,8 @@ class Answer:
     text: str                   # exactly the passage's text[start:end]
     start: int                  # offsets in the passage (the hit's chunk text)
     end: int
+    file_start: int             # offsets in the file's extracted text (passage_start + start)
+    file_end: int
     snippet_start: int | None   # where it shows in the hit's snippet (the part that fits);
     snippet_end: int | None     # None when the snippet does not show it
     score: float                # calibrated cosine + words' share (higher is better)

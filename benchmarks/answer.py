@@ -75,8 +75,8 @@ def most_overlap(text: str, matcher) -> tuple[int, int]:
     return best
 
 
-def run(lang: str, model: str, *, data_root: Path) -> dict:
-    questions = json.loads((SETS / f"{lang}.json").read_text(encoding="utf-8"))
+def run(lang: str, model: str, *, data_root: Path, limit: int | None = None) -> dict:
+    questions = json.loads((SETS / f"{lang}.json").read_text(encoding="utf-8"))[:limit]
     folder = SETS / lang
     data = data_root / f"{lang}-{model}"
     settings = Settings()
@@ -110,8 +110,13 @@ def run(lang: str, model: str, *, data_root: Path) -> dict:
                 fa, fb = first_sentence(text)
                 oa, ob = most_overlap(text, matcher)
                 two = top.answer is not None and len(sentences(top.answer.text)) > 1
+                heading = eng.catalog.headed_texts([top.chunk_id])[top.chunk_id][0]
+                emb = eng.models.embedder()
+                single = eng.answer_finder.best_span(text, heading=heading, query_vec=emb.embed_query(q),
+                                                     matcher=matcher, embedder=emb, pair_margin=-1)
                 row.update(in_passage=span in text, two=two,
                            ours=top.answer is not None and span in top.answer.text,
+                           ours_single=single is not None and span in text[single[0]:single[1]],
                            first=span in text[fa:fb], overlap=span in text[oa:ob],
                            marked=top.answer.text if top.answer else None,
                            sentences=len(sentences(text)))
@@ -124,10 +129,13 @@ def run(lang: str, model: str, *, data_root: Path) -> dict:
 
         return dict(
             lang=lang, model=eng.models.embedder().model_id, questions=len(questions),
+            load_avg=round(os.getloadavg()[0], 1),
             top_hit_right=len(right), answer_in_passage=len(inside), index_s=round(index_s, 1),
-            contains_answer_pct=dict(ours=rate(right, "ours"), first=rate(right, "first"),
+            contains_answer_pct=dict(ours=rate(right, "ours"), ours_single=rate(right, "ours_single"),
+                                     first=rate(right, "first"),
                                      overlap=rate(right, "overlap")),
             contains_answer_pct_in_passage=dict(ours=rate(inside, "ours"),
+                                                ours_single=rate(inside, "ours_single"),
                                                 first=rate(inside, "first"),
                                                 overlap=rate(inside, "overlap")),
             marked_two_pct=rate(right, "two"),
@@ -152,12 +160,13 @@ def main() -> int:
                          "would pick: English MiniLM for en, multilingual-e5-small for pt)")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--misses", action="store_true", help="print the questions ours got wrong")
+    ap.add_argument("--limit", type=int, help="only the first N questions of each set")
     args = ap.parse_args()
     out = []
     with tempfile.TemporaryDirectory(prefix="ds-answer-") as tmp:
         for lang in args.lang:
             for model in args.model or [DEFAULT_MODEL[lang]]:
-                res = run(lang, model, data_root=Path(tmp))
+                res = run(lang, model, data_root=Path(tmp), limit=args.limit)
                 out.append(res)
                 misses = res.pop("misses")
                 print(json.dumps(res, ensure_ascii=False), flush=True)

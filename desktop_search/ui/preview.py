@@ -216,7 +216,6 @@ class PreviewPane(QWidget):
         passage_fmt.setBackground(mix(base, accent, 0.14))
         answer_fmt = QTextCharFormat()
         answer_fmt.setBackground(mix(base, accent, 0.24))
-        answer_fmt.setFontWeight(QFont.Weight.Bold)
         word_fmt = QTextCharFormat()
         word_fmt.setBackground(mix(base, accent, 0.42))
         word_fmt.setFontWeight(QFont.Weight.DemiBold)
@@ -226,12 +225,15 @@ class PreviewPane(QWidget):
         if doc.answer is not None:
             sels.append(self._selection(off + doc.answer[0], off + doc.answer[1], answer_fmt))
         for s, e in doc.words:
-            fmt = word_fmt
-            if doc.answer is not None and doc.answer[0] <= s and e <= doc.answer[1]:
-                fmt = QTextCharFormat(word_fmt)
-                fmt.setFontWeight(QFont.Weight.Bold)
-            sels.append(self._selection(off + s, off + e, fmt))
+            sels.append(self._selection(off + s, off + e, word_fmt))
         self.text.setExtraSelections(sels)
+        if doc.answer is not None:
+            # bold changes the layout, which extra selections cannot: format the text itself
+            # (setPlainText clears it with the next file)
+            bold = QTextCharFormat()
+            bold.setFontWeight(QFont.Weight.Bold)
+            sel = self._selection(off + doc.answer[0], off + doc.answer[1], bold)
+            sel.cursor.mergeCharFormat(bold)
         cur = self.text.textCursor()
         cur.setPosition(off + (doc.answer[0] if doc.answer is not None else a))
         self.text.setTextCursor(cur)

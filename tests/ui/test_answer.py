@@ -61,8 +61,11 @@ def test_the_answer_comes_after_the_list_bold_and_scrolled_to(harness, tmp_path,
     s, e = w.preview.doc.answer
     assert w.preview.doc.text[s:e] == a.text
     sels = w.preview.text.extraSelections()
-    assert any(sel.cursor.selectedText() == a.text.replace("\n", "\u2029")
-               and sel.format.fontWeight() >= QFont.Weight.Bold for sel in sels)
+    assert any(sel.cursor.selectedText() == a.text.replace("\n", "\u2029") for sel in sels)
+    shown = w.preview.text.document()
+    at = shown.toPlainText().index(a.text)
+    assert _bold_at(shown, at) and _bold_at(shown, at + len(a.text) - 1)
+    assert not _bold_at(shown, at - 2)
     qtbot.waitUntil(w.preview.answer_visible)
     assert w.preview.text.verticalScrollBar().value() > 0
 

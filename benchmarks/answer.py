@@ -2,7 +2,10 @@
 baselines, and what computing it costs.
 
     python3 benchmarks/answer.py [--lang en pt] [--model all-MiniLM-L6-v2 multilingual-e5-small]
-                                 [--json out.json]
+                                 [--json out.json] [--misses] [--limit N]
+
+benchmarks/answer.json holds the last run reported in the README (English and Portuguese
+with MiniLM, Portuguese with multilingual-e5-small).
 
 The sets are ours: benchmarks/answers/{en,pt}/ hold short documents written for this, and
 {en,pt}.json hold questions as [question, file, answer span]; the span is a few words

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
     p.add_argument("--preview", action="store_true",
                    help="show each file's passage in context instead of a one-line snippet")
+    p.add_argument("--answers", type=int, metavar="N", default=None,
+                   help="mark the sentence that answers in the top N hits (default 5; "
+                        "with --queries 0: the list alone is timed)")
 
     p = sub.add_parser("status", help="what is indexed")
     p.add_argument("--json", action="store_true")
@@ -274,6 +277,8 @@ def cmd_search(args) -> int:
 
     if args.k <= 0:
         raise ConfigError("-k must be positive")
+    if args.answers is not None and args.answers < 0:
+        raise ConfigError("--answers must be 0 or more")
     if not args.queries and not args.query and not args.like:
         raise ConfigError("give a query, --queries FILE or --like FILE")
     if args.queries and not os.path.isfile(args.queries):
@@ -286,6 +291,7 @@ def cmd_search(args) -> int:
             _check_model(eng)
             eng.vectors()
         if args.queries:
+            answers = args.answers or 0
             with open(args.queries, encoding="utf-8") as f:
                 lines = [l.rstrip("\n") for l in f if l.strip()]
             for i, line in enumerate(lines):
@@ -294,7 +300,7 @@ def cmd_search(args) -> int:
                 hits = eng.search(text, k=args.k, filters=filters, dense=dense)
                 took = (time.perf_counter() - t) * 1000
                 t = time.perf_counter()
-                hits = eng.answers(hits, text) if dense else hits
+                hits = eng.answers(hits, text, top=answers) if dense and answers else hits
                 answer_ms = (time.perf_counter() - t) * 1000
                 print(json.dumps(dict(id=qid, query=text, took_ms=round(took, 3),
                                       answer_ms=round(answer_ms, 3),
@@ -302,12 +308,14 @@ def cmd_search(args) -> int:
             sys.stdout.flush()
             return 0
         from desktop_search.core.search import SimilarTo, TextQuery
+        from desktop_search.core.search.answer import TOP_HITS
 
         request = (SimilarTo(args.like, filters) if args.like
                    else TextQuery(" ".join(args.query), filters))
         hits = eng.find(request, k=args.k, dense=dense)
-        if dense and isinstance(request, TextQuery):
-            hits = eng.answers(hits, request.text)
+        answers = TOP_HITS if args.answers is None else args.answers
+        if dense and answers and isinstance(request, TextQuery):
+            hits = eng.answers(hits, request.text, top=answers)
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
         elif args.preview:

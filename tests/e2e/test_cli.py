@@ -193,7 +193,9 @@ def test_search_json_marks_the_sentence_that_answers(tmp_path):
     assert OCTOPUS[a["file_start"]:a["file_end"]] == a["text"]
     assert (a["start"], a["end"]) == (a["file_start"], a["file_end"])
     assert top["snippet"][a["snippet_start"]:a["snippet_end"]] == " ".join(a["text"].split())
-    # words only (no model): no answer is marked
+    # asked for none, or words only (no model): no answer is marked
+    none = json.loads(cli("search", "--json", "--answers", "0", "-k", "1", QUERY, data_dir=data).stdout)
+    assert none[0]["path"] == top["path"] and none[0]["answer"] is None
     plain = json.loads(cli("search", "--json", "--words-only", "-k", "1", "octopus lifespan",
                            data_dir=data).stdout)
     assert plain[0]["answer"] is None

@@ -35,8 +35,15 @@ def test_the_answer_comes_after_the_list_bold_and_scrolled_to(harness, tmp_path,
     harness.add_folder_and_wait(w, _docs(tmp_path))
     c = w.controller
     order: list[str] = []
-    w.results_view.painted.connect(lambda gen: order.append("painted"))
-    c.answer_ready.connect(lambda *a: order.append("answer"))
+
+    def painted(gen: int) -> None:
+        order.append("painted")
+
+    def answered(seq: int, request: object, row: int, hit: object) -> None:
+        order.append("answer")
+
+    w.results_view.painted.connect(painted)
+    c.answer_ready.connect(answered)
 
     w.search_edit.setText(QUERY)
     qtbot.waitUntil(lambda: w.results_model.query == QUERY)
@@ -75,7 +82,11 @@ def test_typing_on_puts_the_answers_off(harness, tmp_path, qtbot):
     harness.add_folder_and_wait(w, _docs(tmp_path))
     c = w.controller
     answered: list[str] = []
-    c.answer_ready.connect(lambda seq, request, row, hit: answered.append(request.text))
+
+    def on_answer(seq: int, request: TextQuery, row: int, hit: object) -> None:
+        answered.append(request.text)
+
+    c.answer_ready.connect(on_answer)
     # questions asked back to back: the answers wait for the pause, and only the last
     # question gets them
     for text in ("sourdough oven", "bees in winter", QUERY):

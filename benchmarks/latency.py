@@ -143,8 +143,10 @@ def _wait(app, predicate, timeout: float = 20.0) -> bool:
     return bool(predicate())
 
 
-def measure(app, window, queries: list[str]) -> list[float]:
-    """Milliseconds from the last key event to the results list painted with its answer."""
+def measure(app, window, queries: list[str], *, settle_s: float = 0.05) -> list[float]:
+    """Milliseconds from the last key event to the results list painted with its answer.
+    ``settle_s``: the pause before the last key (past ``ANSWER_PAUSE_MS`` the window is
+    finding the sentences that answer when the key comes)."""
     from PySide6.QtTest import QTest
 
     view, model, edit = window.results_view, window.results_model, window.search_edit
@@ -156,7 +158,7 @@ def measure(app, window, queries: list[str]) -> list[float]:
         if not _wait(app, lambda: model.query == q[:-1].strip()
                      and view.last_painted_generation == model.generation):
             raise RuntimeError(f"no answer for {q[:-1]!r}")
-        _wait(app, lambda: False, 0.05)       # let the machine settle
+        _wait(app, lambda: False, settle_s)   # let the machine settle
         t0 = time.perf_counter()
         QTest.keyClick(edit, q[-1])
         if not _wait(app, lambda: model.query == q and view.last_painted_generation == model.generation):
@@ -192,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", help="an existing data folder (e.g. benchmarks/scale.py's); "
                                        "opened with its own model settings, nothing built")
     ap.add_argument("--queries-file", help="queries, one a line (a TSV's last column)")
+    ap.add_argument("--answers", choices=["on", "off"], default="on",
+                    help="the sentences that answer (a second step after the list)")
+    ap.add_argument("--settle-ms", type=float, default=50,
+                    help="pause before the last key; above 150 the answers step is running "
+                         "when it comes (the worst case for the list)")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -236,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                           opener=lambda hit: None, revealer=lambda hit: None)
     window.resize(1120, 720)
     window.show()
+    if args.answers == "off":
+        controller.answer_rows = 0
     controller.start()
     if not _wait(app, lambda: controller.model_ready, 120):
         raise RuntimeError("the model did not load")
@@ -247,17 +256,20 @@ def main(argv: list[str] | None = None) -> int:
         pool = [q for q in pool if len(q) > 3]
     queries = (pool * (args.queries // len(pool) + 1))[:args.queries]
     measure(app, window, ["warm up query", "another warm up"])
-    with_debounce = measure(app, window, queries)
+    settle = args.settle_ms / 1000
+    with_debounce = measure(app, window, queries, settle_s=settle)
     debounce_ms = 0          # latest query wins: nothing waits for the keyboard to rest
     # new spellings so the query-vector cache does not help
-    no_debounce = measure(app, window, [q + "s" if not q.endswith("s") else q + "e" for q in queries])
+    no_debounce = measure(app, window, [q + "s" if not q.endswith("s") else q + "e" for q in queries],
+                          settle_s=settle)
     engine_ms = []
     for q in queries:
         t = time.perf_counter()
         controller.engine.search(q + " now", k=controller.results_k)
         engine_ms.append((time.perf_counter() - t) * 1000)
     report = dict(index=built, chunks_in_index=built["chunks"], platform=app.platformName(),
-                  cpus=os.cpu_count(), debounce_ms=debounce_ms,
+                  cpus=os.cpu_count(), debounce_ms=debounce_ms, answers=args.answers,
+                  settle_ms=args.settle_ms, answer_steps=controller.answers.sent,
                   keystroke_to_paint=summary(with_debounce),
                   keystroke_to_paint_without_debounce=summary(no_debounce),
                   engine_search_only=summary(engine_ms))

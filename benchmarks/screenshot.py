@@ -300,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     window.search_edit.setText(QUERY)
     _wait(app, lambda: window.results_model.query == QUERY, 30)
     _wait(app, lambda: _preview_shows_current(window), 10)
+    # the sentences that answer come a moment after the list (bold in the rows, the preview
+    # scrolled to the first one)
+    _wait(app, lambda: bool(window.results_model.hits)
+          and window.results_model.hits[0].answer is not None
+          and window.preview.doc is not None and window.preview.doc.answer is not None, 30)
     _wait(app, lambda: False, 0.5)
     path = grab(window, out / ("window-dark.png" if args.dark else "window.png"))
     print(f"wrote {path}; top result: {window.results_model.hits[0].path if window.results_model.hits else None}")

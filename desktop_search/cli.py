@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
     p.add_argument("--preview", action="store_true",
                    help="show each file's passage in context instead of a one-line snippet")
+    p.add_argument("--answers", type=int, metavar="N", default=None,
+                   help="mark the sentence that answers in the top N hits (default 5; "
+                        "with --queries 0: the list alone is timed)")
 
     p = sub.add_parser("duplicates", help="copies (the same text) and versions (near the same) "
                                           "among the indexed documents")
@@ -310,6 +313,8 @@ def cmd_search(args) -> int:
 
     if args.k <= 0:
         raise ConfigError("-k must be positive")
+    if args.answers is not None and args.answers < 0:
+        raise ConfigError("--answers must be 0 or more")
     if not args.queries and not args.query and not args.like:
         raise ConfigError("give a query, --queries FILE or --like FILE")
     if args.queries and not os.path.isfile(args.queries):
@@ -322,6 +327,7 @@ def cmd_search(args) -> int:
             _check_model(eng)
             eng.vectors()
         if args.queries:
+            answers = args.answers or 0
             with open(args.queries, encoding="utf-8") as f:
                 lines = [l.rstrip("\n") for l in f if l.strip()]
             for i, line in enumerate(lines):
@@ -329,15 +335,23 @@ def cmd_search(args) -> int:
                 t = time.perf_counter()
                 hits = eng.search(text, k=args.k, filters=filters, dense=dense)
                 took = (time.perf_counter() - t) * 1000
+                t = time.perf_counter()
+                hits = eng.answers(hits, text, top=answers) if dense and answers else hits
+                answer_ms = (time.perf_counter() - t) * 1000
                 print(json.dumps(dict(id=qid, query=text, took_ms=round(took, 3),
+                                      answer_ms=round(answer_ms, 3),
                                       hits=[_hit_json(h) for h in hits])), flush=False)
             sys.stdout.flush()
             return 0
         from desktop_search.core.search import SimilarTo, TextQuery
+        from desktop_search.core.search.answer import TOP_HITS
 
         request = (SimilarTo(args.like, filters, tuple(args.inside)) if args.like
                    else TextQuery(" ".join(args.query), filters))
         hits = eng.find(request, k=args.k, dense=dense)
+        answers = TOP_HITS if args.answers is None else args.answers
+        if dense and answers and isinstance(request, TextQuery):
+            hits = eng.answers(hits, request.text, top=answers)
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
         elif args.preview:
@@ -354,7 +368,12 @@ def _hit_json(h) -> dict:
                 highlights=[list(x) for x in h.highlights], kind=h.kind, title=h.title,
                 modified=h.modified, dense=h.dense, lexical=h.lexical, ocr=h.ocr,
                 taken=h.taken, picture=h.picture, offline=h.offline, inside=list(h.inside),
-                **h.mail_fields())
+                **h.mail_fields(),
+                answer=None if h.answer is None else dict(
+                    text=h.answer.text, start=h.answer.start, end=h.answer.end,
+                    file_start=h.answer.file_start, file_end=h.answer.file_end,
+                    snippet_start=h.answer.snippet_start, snippet_end=h.answer.snippet_end,
+                    score=h.answer.score))
 
 
 def _hit_heading(i: int, h) -> str:

@@ -120,6 +120,32 @@ def _stop_lists():
     return mod
 
 
+#: Serbian is written in Latin and Cyrillic letters; its function words are Croatian's
+_SR_CYRILLIC = {"lj": "љ", "nj": "њ", "dž": "џ", "a": "а", "b": "б", "c": "ц", "č": "ч",
+                "ć": "ћ", "d": "д", "đ": "ђ", "e": "е", "f": "ф", "g": "г", "h": "х",
+                "i": "и", "j": "ј", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о",
+                "p": "п", "r": "р", "s": "с", "š": "ш", "t": "т", "u": "у", "v": "в",
+                "z": "з", "ž": "ж"}
+_SR_RE = re.compile("lj|nj|dž|.")
+
+
+@functools.lru_cache(maxsize=64)
+def unmarked(lang: str) -> frozenset[str]:
+    """Words of ``lang`` not worth highlighting ("de", "o", "the"), folded: the word
+    index's stop words, or stopwords-iso's list for a language bm25s has none for
+    (Serbian: Croatian's, in both alphabets). Empty for a language neither knows."""
+    own = stopwords(lang)
+    if own:
+        return own
+    import stopwordsiso
+
+    code = {"nb": "no", "nn": "no", "sr": "hr"}.get(lang, lang)
+    words = set(stopwordsiso.stopwords(code)) if stopwordsiso.has_lang(code) else set()
+    if lang == "sr":
+        words |= {"".join(_SR_CYRILLIC.get(ch, ch) for ch in _SR_RE.findall(w)) for w in words}
+    return frozenset(fold(w) for w in words)
+
+
 def has_stemmer(lang: str) -> bool:
     return lang in STEMMERS
 
@@ -233,6 +259,11 @@ class Matcher:
     def __bool__(self) -> bool:
         return bool(self._key)
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The query words it marks (folded, as typed)."""
+        return tuple(dict.fromkeys(self._key.values()))
+
     def _which(self, word: str) -> str | None:
         key = self._key.get(word)
         if key is not None:
@@ -295,9 +326,18 @@ class Matcher:
         return [(s, e) for s, e, _ in self.finditer(text)]
 
 
+def marked_words(words: list[QueryWord], *, languages: Iterable[str]) -> list[QueryWord]:
+    """The query words worth highlighting: not a stop word of any of ``languages``
+    (``unmarked``), unless the query is nothing else ("o que é": then all of them)."""
+    stops = frozenset().union(*(unmarked(l) for l in dict.fromkeys(languages) if l))
+    kept = [w for w in words if w.word not in stops]
+    return kept or words
+
+
 def matcher(query: str, *, languages: Iterable[str] = ("en",)) -> Matcher:
+    """What marks the query's words (not its stop words) in a text of ``languages``."""
     langs = list(languages)
-    return Matcher(query_words(query, languages=langs), langs)
+    return Matcher(marked_words(query_words(query, languages=langs), languages=langs), langs)
 
 
 # -- snippets ----------------------------------------------------------------------------
@@ -327,32 +367,124 @@ def make_snippet(text: str, terms: "Matcher | str | None", width: int = SNIPPET_
                  ) -> tuple[str, list[tuple[int, int]], int]:
     """Trim a passage around its sentence richest in query words.
 
-    Returns (snippet, highlight spans within it, offset of the snippet in text).
+    Returns (snippet, highlights spans within it, offset of the snippet in text).
     """
     pat = _as_matcher(terms) or None
+    start, end = _window(text, pat, width)
+    snippet, highlights, _ = _render(text, start, end, pat)
+    return snippet, highlights, start
+
+
+def snippet_showing(text: str, terms: "Matcher | str | None", span: tuple[int, int],
+                    width: int = SNIPPET_CHARS
+                    ) -> tuple[str, list[tuple[int, int]], int, tuple[int, int] | None]:
+    """The snippet ``make_snippet`` makes, moved (if it must) so that it shows ``span``
+    (offsets in text) from its start; also where ``span`` lies in the snippet (the part
+    of it that fits), None if nothing of it does."""
+    pat = _as_matcher(terms) or None
+    start, end = _window(text, pat, width)
+    a, b = span
+    if not (start <= a and min(b, a + width // 2) <= end):
+        start, end = _window(text, pat, width, focus=a)
+    snippet, highlights, where = _render(text, start, end, pat, span)
+    return snippet, highlights, start, where
+
+
+def _window(text: str, pat: "Matcher | None", width: int, focus: int | None = None
+            ) -> tuple[int, int]:
+    """The (start, end) of text a snippet shows: ``width`` characters from a little
+    before ``focus``, or before the sentence richest in the query's words."""
     text_len = len(text)
     if text_len <= width:
-        start, end = 0, text_len
-    else:
-        best_start = 0
-        if pat is not None:
-            matches = [(start, key) for start, _, key in pat.finditer(text)]
-            best_hits = 0
-            for sm in _SENT_RE.finditer(text):
-                distinct = {w for pos, w in matches if sm.start() <= pos < sm.end()}
-                if len(distinct) > best_hits:
-                    best_start, best_hits = sm.start(), len(distinct)
-        start = max(0, min(best_start - 40, text_len - width))
-        end = min(text_len, start + width)
-        # snap to word boundaries
-        if start > 0:
-            sp = text.find(" ", start, start + 30)
-            start = sp + 1 if sp != -1 else start
-        if end < text_len:
-            sp = text.rfind(" ", end - 30, end)
-            end = sp if sp != -1 else end
-    snippet = " ".join(text[start:end].split())
+        return 0, text_len
+    best_start = 0
+    if focus is not None:
+        best_start = focus
+    elif pat is not None:
+        matches = [(start, key) for start, _, key in pat.finditer(text)]
+        best_hits = 0
+        for sm in _SENT_RE.finditer(text):
+            distinct = {w for pos, w in matches if sm.start() <= pos < sm.end()}
+            if len(distinct) > best_hits:
+                best_start, best_hits = sm.start(), len(distinct)
+    start = max(0, min(best_start - 40, text_len - width))
+    end = min(text_len, start + width)
+    # snap to word boundaries
+    if start > 0:
+        sp = text.find(" ", start, start + 30)
+        start = sp + 1 if sp != -1 and (focus is None or sp < focus) else start
+    if end < text_len:
+        sp = text.rfind(" ", end - 30, end)
+        end = sp if sp != -1 else end
+    return start, end
+
+
+def _render(text: str, start: int, end: int, pat: "Matcher | None",
+            span: tuple[int, int] | None = None
+            ) -> tuple[str, list[tuple[int, int]], tuple[int, int] | None]:
+    """text[start:end] with its runs of whitespace made one space, "… " / " …" where it
+    was cut; the query's words in it; and where ``span`` (offsets in text) landed."""
+    words = text[start:end].split()
+    snippet = " ".join(words)
     prefix = "… " if start > 0 else ""
-    suffix = " …" if end < text_len else ""
+    suffix = " …" if end < len(text) else ""
+    where = None
+    if span is not None:
+        a, b = max(span[0], start), min(span[1], end)
+        if b > a:
+            # whitespace runs collapse: count the words' characters before each end
+            sa = len(prefix) + len(" ".join(text[start:a].split())) + (
+                1 if a > start and text[a - 1].isspace() and text[start:a].strip() else 0)
+            sb = len(prefix) + len(" ".join(text[start:b].split()))
+            if sb > sa:
+                where = (sa, sb)
     snippet = prefix + snippet + suffix
-    return snippet, highlight_spans(snippet, pat), start
+    return snippet, highlight_spans(snippet, pat), where
+
+
+# -- sentences ---------------------------------------------------------------------------
+
+# a sentence ends at . ! ? … (and closing quotes/brackets) followed by a space and what
+# can start a sentence (not a lower-case word: "e.g. this", "cf. the"), at a blank line,
+# or at the end of a short line (a heading, a list item; a PDF's wrapped lines are long)
+_SENT_END = regex.compile(
+    r"[.!?\u2026\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]]*(?=\s+[^\p{Ll}\s]|\s*$)"
+    r"|[\u3002\uff01\uff1f]|(?=\n[ \t]*\n)", regex.V1)
+SHORT_LINE = 60                 # a line this short ends its sentence
+MIN_SENTENCE_CHARS = 12         # a shorter piece ("Fig. 3.", "Yes.") joins the next
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences of text as (start, end) spans, without the whitespace around them."""
+    cuts: list[int] = []
+    for m in _SENT_END.finditer(text):
+        cuts.append(m.end())
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        end = pos + len(line)
+        body = line.strip()
+        if body and len(body) < SHORT_LINE and end < len(text):
+            cuts.append(end)
+        pos = end
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in sorted(set(cuts)) + [len(text)]:
+        if cut <= start:
+            continue
+        a, b = _strip_span(text, start, cut)
+        if b > a:
+            if spans and (spans[-1][1] - spans[-1][0] < MIN_SENTENCE_CHARS) \
+                    and "\n\n" not in text[spans[-1][1]:a]:
+                spans[-1] = (spans[-1][0], b)
+            else:
+                spans.append((a, b))
+        start = cut
+    return spans
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b

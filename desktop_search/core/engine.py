@@ -27,6 +27,7 @@ from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
+from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
 from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
@@ -55,6 +56,7 @@ class Engine:
                                 embedder=embedder)
         self._conditions = conditions
         self.drives = Drives(filesystems, recall=self.library.meta, remember=self.library.set_meta)
+        self.answer_finder = AnswerFinder()
 
     @property
     def notice(self) -> str | None:
@@ -177,7 +179,18 @@ class Engine:
     def question(self, text: str) -> Question:
         """``text`` analyzed once: its language, its words (``search.question``)."""
         return ask(" ".join(text.split()), index_languages=self.library.words.index_languages(),
-                   prior=self.models.documents())
+                   prior=self.models.documents(), common=self._common_word)
+
+    #: a query word in more than this share of the passages is not highlighted
+    COMMON_SHARE = 0.6
+    #: ... once the index holds this many passages (fewer say little)
+    COMMON_MIN_PASSAGES = 100
+
+    def _common_word(self, word) -> bool:
+        words = self.library.words
+        n = len(words)
+        return n >= self.COMMON_MIN_PASSAGES and \
+            max(words.df(f) for f in word.forms) > self.COMMON_SHARE * n
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                dense: bool = True) -> list[Hit]:
@@ -202,6 +215,24 @@ class Engine:
                                 min_score=self.settings.picture_min_score)
             hits = merge_pictures(hits, pics, k=k)
         return self.mark_offline(hits)
+
+    def answers(self, hits: list[Hit], query: str, *, top: int = TOP_HITS,
+                stop: Callable[[], bool] | None = None,
+                on_answer: Callable[[int, Hit], None] | None = None) -> list[Hit] | None:
+        """``hits`` (from ``search(query)``) with the first ``top`` given the sentence that
+        answers (``Hit.answer``, ``search.answer``): a second step after the list, by the
+        loaded model; ``on_answer(i, hit)`` hears each as it comes. Hits come back
+        unchanged while the model is not ready; None when ``stop()`` says the answers
+        are not wanted any more."""
+        query = " ".join(query.split())
+        if not query or not hits or not self.models.ready:
+            return list(hits)
+        emb = self.models.embedder()
+        passages = self.library.catalog.headed_texts(h.chunk_id for h in hits[:top])
+        return self.answer_finder.answer(hits=hits, passages=passages,
+                                         question=self.question(query),
+                                         query_vec=emb.embed_query(query), embedder=emb,
+                                         top=top, stop=stop, on_answer=on_answer)
 
     def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
         """Answer a typed request (what the window sends). ``dense`` as in ``search``;

@@ -7,6 +7,13 @@ answer comes back; an answer to a question nobody asks any more (an older reques
 number) is dropped. So typing fast costs one search at a time, never a queue of them,
 and no timer guesses how fast the engine is.
 
+Once the list is shown and typing pauses (``ANSWER_PAUSE_MS``), the top rows' sentences
+that answer are found as a second step (``Engine.answers``), one row at a time, each sent
+as it comes (``answer_ready``), on a thread of their own at a lower priority: a newer
+question never waits behind them (measured: with them on the query thread, a key pressed
+while they ran waited for a model call, p95 0.7 s on a busy machine), and it stops them
+between two model calls.
+
 The question on screen is asked again when the index changes (``index_changed``, from
 the indexing service's snapshots), when the model becomes ready and when the engine
 re-opens: new files show up while indexing goes on, at the pace the engine can answer.
@@ -28,14 +35,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_search.core.embed.host import ModelState
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.search.preview import PreviewDoc
-from desktop_search.core.search import Hit, SearchRequest, SimilarTo
+from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.ui.bridge import TaskRunner, emit
 from desktop_search.ui.engine_host import (EngineFactory, EngineHost, indexer_thread,  # noqa: F401
                                            lower_priority)
@@ -94,8 +101,20 @@ class LatestWins:
             self.pump()
 
 
+_answer_thread = threading.local()     # whether the answers thread was made to yield
+
+#: rows given the sentence that answers (about what the window shows without scrolling)
+ANSWER_ROWS = 8
+#: the answers wait until typing pauses this long (ms): while keys come they would only
+#: keep the query thread busy, and they are for reading, which starts when typing stops
+ANSWER_PAUSE_MS = 150
+
+
 class SearchController(EngineHost):
     results_ready = Signal(int, object, list, bool)  # request number, SearchRequest, hits, dense
+    #: a row's sentence that answers arrived after the list: request number, SearchRequest,
+    #: row, the hit with ``answer`` set (its snippet moved to show it, if it must)
+    answer_ready = Signal(int, object, int, object)
     search_failed = Signal(int, str)
     preview_ready = Signal(int, object)              # request number, PreviewDoc | None
     roots_loaded = Signal(list)                      # engine.roots()
@@ -124,6 +143,14 @@ class SearchController(EngineHost):
         self._duplicates_version = -1  # the index_version they were last looked for at
         self._duplicates_took = 0.0    # seconds the last look took, and when it ended
         self._duplicates_at = 0.0
+        self.answer_runner = TaskRunner("answers", self)
+        self.answers = LatestWins(self.answer_runner, current)
+        self.answer_rows = ANSWER_ROWS        # 0: no answers (benchmarks compare)
+        self._answer_timer = QTimer(self)
+        self._answer_timer.setSingleShot(True)
+        self._answer_timer.setInterval(ANSWER_PAUSE_MS)
+        self._answer_timer.timeout.connect(self._on_answer_timer_timeout)
+        self._answer_next: tuple[int, TextQuery, list[Hit]] | None = None
         self.request: SearchRequest | None = None    # the question on screen
         self._seq = 0                 # the newest search request's number
         self._asked_at = 0            # the number with which ``request`` was first asked
@@ -179,6 +206,8 @@ class SearchController(EngineHost):
         self._seq += 1
         self.request, self._asked_at = None, self._seq
         self.searches.clear()
+        self.answers.clear()
+        self._answer_next = None
 
     @property
     def searching(self) -> bool:
@@ -190,6 +219,37 @@ class SearchController(EngineHost):
             return                   # an answer to an older question: drop it
         hits, dense = res
         emit(self.results_ready, seq, request, hits, dense)
+        if dense and hits and self.answer_rows > 0 and isinstance(request, TextQuery):
+            self._answer_next = (seq, request, hits)
+            self._answer_timer.start()      # (again): typing on pushes the answers back
+
+    # -- the sentence that answers: a second step, after the list is painted --------------
+    def _on_answer_timer_timeout(self) -> None:
+        nxt, self._answer_next = self._answer_next, None
+        if nxt is None or self._closed:
+            return
+        seq, request, hits = nxt
+        if seq != self._seq:
+            return                   # another question was asked meanwhile
+        rows = self.answer_rows
+
+        def stale() -> bool:
+            return seq != self._seq or self._closed
+
+        def job(engine: Engine):
+            if stale():
+                return None
+            if not getattr(_answer_thread, "lowered", False):
+                _answer_thread.lowered = lower_priority(threading.current_thread())
+            return engine.answers(hits, request.text, top=rows, stop=stale,
+                                  on_answer=lambda i, hit: self._deliver_answer(seq, request, i, hit))
+
+        self.answers.put(job, lambda _: None, lambda exc: log.warning("answers failed: %s", exc))
+
+    def _deliver_answer(self, seq: int, request: SearchRequest, row: int, hit: Hit) -> None:
+        """On the query thread, as each answer is found: the GUI thread gets a signal."""
+        if seq == self._seq and not self._closed:
+            emit(self.answer_ready, seq, request, row, hit)
 
     def _search_error(self, seq: int, exc: BaseException) -> None:
         if seq < self._asked_at or self._closed:
@@ -276,7 +336,7 @@ class SearchController(EngineHost):
         self._catalog_version = -1
         self._failed_seen = 0
         for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads,
-                       self.duplicate_reads):
+                       self.duplicate_reads, self.answers):
             stream.pump()
         self.refresh_catalog()
         self.refresh()
@@ -328,9 +388,12 @@ class SearchController(EngineHost):
     def _shutdown_queries(self) -> None:
         self._seq += 1
         self._asked_at = self._seq
+        self._answer_timer.stop()
+        self._answer_next = None
         for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads,
-                       self.duplicate_reads):
+                       self.duplicate_reads, self.answers):
             stream.clear()
+        self.answer_runner.shutdown(wait=True)
         self.queries.shutdown(wait=True)
         self.copies.shutdown(wait=True)     # a look in progress stops at its next check
 

@@ -189,28 +189,55 @@ class PreviewPane(QWidget):
             return
         if self.hit is None or doc.hit.chunk_id != self.hit.chunk_id:
             self.show_hit(doc.hit)
+        elif doc.answer is None and self.hit.answer is not None:
+            doc = doc.with_answer(self.hit)     # the answer came while the text was read
         self.doc = doc
-        text = doc.text
         prefix = "…\n\n" if doc.truncated_before else ""
         suffix = "\n\n…" if doc.truncated_after else ""
-        self.text.setPlainText(prefix + text + suffix)
-        off = len(prefix)
+        self.text.setPlainText(prefix + doc.text + suffix)
+        self._decorate()
+
+    def show_answer(self, hit: Hit) -> None:
+        """The shown hit's sentence that answers arrived: mark it and scroll to it."""
+        if self.hit is None or hit.chunk_id != self.hit.chunk_id:
+            return
+        self.hit = hit
+        if self.doc is not None and hit.answer is not None:
+            self.doc = self.doc.with_answer(hit)
+            self._decorate()
+
+    def _decorate(self) -> None:
+        """Mark the passage, the answer and the query's words; scroll to the answer (the
+        passage until there is one)."""
+        doc = self.doc
+        off = 3 if doc.truncated_before else 0      # len("…\n\n")
         pal = self.text.palette()
         base = pal.color(QPalette.ColorRole.Base)
         accent = pal.color(QPalette.ColorRole.Highlight)
         passage_fmt = QTextCharFormat()
         passage_fmt.setBackground(mix(base, accent, 0.14))
+        answer_fmt = QTextCharFormat()
+        answer_fmt.setBackground(mix(base, accent, 0.24))
         word_fmt = QTextCharFormat()
         word_fmt.setBackground(mix(base, accent, 0.42))
         word_fmt.setFontWeight(QFont.Weight.DemiBold)
         sels = []
         a, b = doc.passage
         sels.append(self._selection(off + a, off + b, passage_fmt))
+        if doc.answer is not None:
+            sels.append(self._selection(off + doc.answer[0], off + doc.answer[1], answer_fmt))
         for s, e in doc.words:
             sels.append(self._selection(off + s, off + e, word_fmt))
         self.text.setExtraSelections(sels)
+        if doc.answer is not None:
+            # bold changes the layout, which extra selections cannot: format the text itself
+            # (setPlainText clears it with the next file)
+            bold = QTextCharFormat()
+            bold.setFontWeight(QFont.Weight.Bold)
+            sel = self._selection(off + doc.answer[0], off + doc.answer[1], bold)
+            sel.cursor.mergeCharFormat(bold)
         cur = self.text.textCursor()
-        cur.setPosition(off + a)
+        cur.setPosition(off + (doc.answer[0] if doc.answer is not None else a))
         self.text.setTextCursor(cur)
         # scroll once the layout knows the viewport's size
         QTimer.singleShot(0, self._scroll_to_passage)
@@ -241,8 +268,13 @@ class PreviewPane(QWidget):
         sel.format = fmt
         return sel
 
+    def answer_visible(self) -> bool:
+        """Whether the marked answer's start is inside the viewport (tests use it)."""
+        return self.doc is not None and self.doc.answer is not None and self.passage_visible()
+
     def passage_visible(self) -> bool:
-        """Whether the highlighted passage's start is inside the viewport (tests use it)."""
+        """Whether the highlighted passage's (or its answer's) start is inside the viewport
+        (tests use it)."""
         if self.doc is None:
             return False
         rect = self.text.cursorRect(self.text.textCursor())

@@ -37,17 +37,32 @@ def mix(a: QColor, b: QColor, t: float) -> QColor:
                   round(a.blue() + (b.blue() - a.blue()) * t))
 
 
-def snippet_html(snippet: str, spans: list[tuple[int, int]], *, mark_style: str) -> str:
-    """The snippet as HTML with the spans wrapped; every piece of text is escaped."""
-    out: list[str] = []
-    pos = 0
+def snippet_html(snippet: str, spans: list[tuple[int, int]], *, mark_style: str,
+                 bold: tuple[int, int] | None = None) -> str:
+    """The snippet as HTML with the spans wrapped (the query's words) and ``bold`` (the
+    sentence that answers) in bold; every piece of text is escaped."""
+    n = len(snippet)
+    marks: list[tuple[int, int]] = []
     for a, b in sorted(spans):
-        if a < pos or b <= a or b > len(snippet):
-            continue
-        out.append(html.escape(snippet[pos:a]))
-        out.append(f'<span style="{mark_style}">{html.escape(snippet[a:b])}</span>')
-        pos = b
-    out.append(html.escape(snippet[pos:]))
+        if 0 <= a < b <= n and (not marks or a >= marks[-1][1]):     # overlaps: the first
+            marks.append((a, b))
+    cuts = {0, n}
+    for a, b in marks:
+        cuts.update((a, b))
+    if bold is not None:
+        ba, bb = max(0, bold[0]), min(n, bold[1])
+        bold = (ba, bb) if bb > ba else None
+        if bold is not None:
+            cuts.update(bold)
+    edges = sorted(cuts)
+    out: list[str] = []
+    for a, b in zip(edges, edges[1:]):
+        piece = html.escape(snippet[a:b])
+        if any(s <= a and b <= e for s, e in marks):
+            piece = f'<span style="{mark_style}">{piece}</span>'
+        if bold is not None and bold[0] <= a and b <= bold[1]:
+            piece = f"<b>{piece}</b>"
+        out.append(piece)
     return "".join(out)
 
 
@@ -177,8 +192,9 @@ class ResultsModel(QAbstractListModel):
             mark = f" ({OFFLINE})" if hit.offline else ""
             copies = self.copies.get(doc_key(hit.path, hit.inside), ())
             extra = f" ({copies_label(len(copies))})" if copies else ""
-            return (f"{hit.chain_label()}{mark} in {os.path.dirname(hit.path)}{extra}: "
+            said = (f"{hit.chain_label()}{mark} in {os.path.dirname(hit.path)}{extra}: "
                     f"{hit.snippet}")
+            return said + (f" Answer: {hit.answer.text}" if hit.answer is not None else "")
         return None
 
     @property
@@ -206,6 +222,16 @@ class ResultsModel(QAbstractListModel):
 
     def hit(self, row: int) -> Hit | None:
         return self.hits[row] if 0 <= row < len(self.hits) else None
+
+    def set_answer(self, row: int, hit: Hit) -> bool:
+        """A row's answer arrived (the same passage, now with ``answer``): repaint it."""
+        old = self.hit(row)
+        if old is None or old.chunk_id != hit.chunk_id or old.path != hit.path:
+            return False
+        self.hits[row] = hit
+        idx = self.index(row)
+        self.dataChanged.emit(idx, idx)
+        return True
 
     def row_of(self, path: str) -> int:
         for i, h in enumerate(self.hits):
@@ -382,11 +408,12 @@ class ResultDelegate(QStyledItemDelegate):
 
     def _paint_snippet(self, painter, rect, hit, font, text_c, base_c, accent, selected) -> None:
         mark_bg = mix(base_c, text_c, 0.22) if selected else mix(base_c, accent, 0.28)
-        key = (hit.chunk_id, hit.snippet, tuple(hit.highlights), rect.width(), rect.height(),
+        key = (hit.chunk_id, hit.snippet, tuple(hit.highlights), _answer_span(hit),
+               rect.width(), rect.height(),
                selected, font.key(), text_c.rgba(), mark_bg.rgba())
         cached = self._docs.get(key)
         if cached is None:
-            cached = self._layout_snippet(hit, font, rect, mark_bg)
+            cached = self.layout_snippet(hit, font, rect, mark_bg)
             self._docs[key] = cached
             if len(self._docs) > 256:
                 self._docs.popitem(last=False)
@@ -404,13 +431,15 @@ class ResultDelegate(QStyledItemDelegate):
         painter.restore()
 
     @staticmethod
-    def _layout_snippet(hit, font, rect, mark_bg) -> tuple[QTextDocument, float]:
+    def layout_snippet(hit, font, rect, mark_bg) -> tuple[QTextDocument, float]:
+        """The hit's snippet laid out in ``rect``'s width: the query's words on ``mark_bg``,
+        the sentence that answers in bold; and the height of the whole lines that fit."""
         doc = QTextDocument()
         doc.setDocumentMargin(0)
         doc.setUndoRedoEnabled(False)
         doc.setDefaultFont(font)
-        doc.setHtml(snippet_html(hit.snippet, hit.highlights,
-                                 mark_style=f"font-weight:600; background-color:{mark_bg.name()}"))
+        doc.setHtml(snippet_html(hit.snippet, hit.highlights, bold=_answer_span(hit),
+                                 mark_style=f"background-color:{mark_bg.name()}"))
         doc.setTextWidth(rect.width())
         # show whole lines only: clip at the bottom of the last line that fits
         limit = rect.height()
@@ -428,6 +457,14 @@ class ResultDelegate(QStyledItemDelegate):
                 clip_h = bottom
             block = block.next()
         return doc, clip_h
+
+
+def _answer_span(hit: Hit) -> tuple[int, int] | None:
+    """Where the sentence that answers shows in the hit's snippet, if it does."""
+    a = hit.answer
+    if a is None or a.snippet_start is None or a.snippet_end is None:
+        return None
+    return a.snippet_start, a.snippet_end
 
 
 def short_folder(path: str) -> str:

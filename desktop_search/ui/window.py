@@ -162,6 +162,7 @@ class SearchWindow(QMainWindow):
         c.engine_ready.connect(self._update_empty_state)
         c.engine_failed.connect(self._on_controller_engine_failed)
         c.results_ready.connect(self._on_controller_results_ready)
+        c.answer_ready.connect(self._on_controller_answer_ready)
         c.search_failed.connect(self._on_controller_search_failed)
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.progress_changed.connect(self._on_controller_progress_changed)
@@ -215,6 +216,14 @@ class SearchWindow(QMainWindow):
         self._update_empty_state()
         self._update_count()
         self._update_result_actions()
+
+    def _on_controller_answer_ready(self, seq: int, request: SearchRequest, row: int,
+                                    hit: Hit) -> None:
+        """A row's sentence that answers: bold in its snippet, marked in the preview."""
+        if request != self.results_model.request or not self.results_model.set_answer(row, hit):
+            return
+        if self.preview.hit is not None and self.preview.hit.chunk_id == hit.chunk_id:
+            self.preview.show_answer(hit)
 
     def _on_controller_search_failed(self, seq: int, message: str) -> None:
         self.show_error(f"Search failed: {message}")

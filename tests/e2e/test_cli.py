@@ -170,3 +170,32 @@ def test_search_preview_prints_the_passage_in_context(indexed):
     assert "»" in body and "«" in body
     passage = body[body.index("»") + 1:body.index("«")]
     assert "Revenue rose twelve percent while expenses declined." in passage
+
+
+def test_search_json_marks_the_sentence_that_answers(tmp_path):
+    from tests.core.test_answer import ANSWER, OCTOPUS, QUERY
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "octopus.md").write_text(OCTOPUS, encoding="utf-8")
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    cli("index", str(docs), data_dir=data)
+    hits = json.loads(cli("search", "--json", "-k", "3", QUERY, data_dir=data).stdout)
+    top = hits[0]
+    assert top["path"] == str(docs / "octopus.md")
+    a = top["answer"]
+    assert set(a) == {"text", "start", "end", "file_start", "file_end", "snippet_start",
+                      "snippet_end", "score"}
+    assert ANSWER in a["text"] and a["end"] - a["start"] == len(a["text"])
+    # offsets in the passage, and in the file's text (one passage here: the same)
+    assert OCTOPUS[a["file_start"]:a["file_end"]] == a["text"]
+    assert (a["start"], a["end"]) == (a["file_start"], a["file_end"])
+    assert top["snippet"][a["snippet_start"]:a["snippet_end"]] == " ".join(a["text"].split())
+    # asked for none, or words only (no model): no answer is marked
+    none = json.loads(cli("search", "--json", "--answers", "0", "-k", "1", QUERY, data_dir=data).stdout)
+    assert none[0]["path"] == top["path"] and none[0]["answer"] is None
+    plain = json.loads(cli("search", "--json", "--words-only", "-k", "1", "octopus lifespan",
+                           data_dir=data).stdout)
+    assert plain[0]["answer"] is None

@@ -123,3 +123,11 @@ def test_empty_state_wording():
     title, message, _ = empty_state_text(opening=False, roots=roots, request=SimilarTo("/d/a.txt"),
                                          answered=True, filtered=False, busy=True)
     assert title == "No results for files like a.txt" and "still going" in message
+
+
+def test_snippet_bolds_the_answer_across_marks_and_escapes_it():
+    html = snippet_html("a <b> c d", [(0, 1), (6, 7)], mark_style="x", bold=(2, 7))
+    assert html == ('<span style="x">a</span> <b>&lt;b&gt; </b><b><span style="x">c</span></b>'
+                    ' d')
+    # an answer outside the snippet or empty: no bold
+    assert "<b>" not in snippet_html("abc", [], mark_style="x", bold=(5, 9))

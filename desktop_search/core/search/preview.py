@@ -26,6 +26,14 @@ class PreviewDoc:
     words: tuple[tuple[int, int], ...]
     truncated_before: bool = False
     truncated_after: bool = False
+    #: the sentence that answers (offsets into ``text``), when the hit has one
+    answer: tuple[int, int] | None = None
+
+    def with_answer(self, hit: Hit) -> "PreviewDoc":
+        """This preview for ``hit`` (the same passage), its answer marked."""
+        a = self.passage[0]
+        answer = None if hit.answer is None else (a + hit.answer.start, a + hit.answer.end)
+        return replace(self, hit=hit, answer=answer)
 
     def around(self, *, context: int) -> "PreviewDoc":
         """The passage with at most ``context`` characters either side, cut at spaces,
@@ -40,7 +48,9 @@ class PreviewDoc:
             sp = self.text.rfind(" ", b, hi)
             hi = sp if sp != -1 else hi
         words = tuple((s - lo, e - lo) for s, e in self.words if s >= lo and e <= hi)
+        answer = None if self.answer is None else (self.answer[0] - lo, self.answer[1] - lo)
         return replace(self, text=self.text[lo:hi], passage=(a - lo, b - lo), words=words,
+                       answer=answer,
                        truncated_before=self.truncated_before or lo > 0,
                        truncated_after=self.truncated_after or hi < len(self.text))
 
@@ -97,5 +107,6 @@ def build_preview(*, catalog, hit: Hit, question: Question | None = None,
     a, b = passage
     marker = question.matcher() if question is not None and question.words else None
     words = tuple((a + s, a + e) for s, e in highlight_spans(text[a:b], marker))
-    return PreviewDoc(hit=hit, text=text, passage=passage, words=words,
-                      truncated_before=lo > 0, truncated_after=hi < len(chunks) - 1)
+    doc = PreviewDoc(hit=hit, text=text, passage=passage, words=words,
+                     truncated_before=lo > 0, truncated_after=hi < len(chunks) - 1)
+    return doc.with_answer(hit) if hit.answer is not None else doc

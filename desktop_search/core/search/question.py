@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 from desktop_search.core import analyze, lang
 from desktop_search.core.analyze import Matcher, QueryWord
@@ -23,16 +24,25 @@ class Question:
     #: the languages the words were stemmed for: those of the indexed text, and the
     #: question's own when it is clear
     languages: tuple[str, ...]
+    #: words in so many of the index's passages that marking them says nothing (the
+    #: function words of a language no stop-word list covers: Tamil, Nepali, Yiddish)
+    common: tuple[str, ...] = ()
 
     def matcher(self) -> Matcher:
-        """What marks the question's words in a passage."""
-        return Matcher(list(self.words), self.languages)
+        """What marks the question's words in a passage: not its stop words ("de", "o",
+        "the") in the question's language when it is clear, else in any of the index's
+        (``analyze.marked_words``), unless it has no other words."""
+        langs = [self.language.code] if self.language.sure else list(self.languages)
+        words = [w for w in self.words if w.word not in self.common] or list(self.words)
+        return Matcher(analyze.marked_words(words, languages=langs), self.languages)
 
 
 def ask(text: str, *, index_languages: list[str],
-        prior: dict[str, float] | None = None) -> Question:
+        prior: dict[str, float] | None = None,
+        common: Callable[[QueryWord], bool] | None = None) -> Question:
     """Analyze ``text`` against an index holding text in ``index_languages``; ``prior``
-    (language -> share of the library) tells close languages apart (``lang.detect``).
+    (language -> share of the library) tells close languages apart (``lang.detect``);
+    ``common(word)`` says a word is in too many passages to be worth marking.
 
     A Portuguese stem meets English stems of the same root (`oceanos` -> `ocean`), which is
     worth 14 nDCG points on pira-xl; telling the language costs py3langid's 75 MB.
@@ -46,8 +56,9 @@ def ask(text: str, *, index_languages: list[str],
     langs = list(index_languages)
     if found.sure and analyze.has_stemmer(found.code) and found.code not in langs:
         langs.append(found.code)
-    q = Question(text=text, language=found,
-                 words=tuple(analyze.query_words(text, languages=langs)), languages=tuple(langs))
+    words = tuple(analyze.query_words(text, languages=langs))
+    q = Question(text=text, language=found, words=words, languages=tuple(langs),
+                 common=tuple(w.word for w in words if common is not None and common(w)))
     with _cache_lock:
         if len(_cache) > CACHE_SIZE:
             _cache.clear()

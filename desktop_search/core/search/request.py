@@ -65,6 +65,20 @@ class SimilarTo:
 SearchRequest = Union[TextQuery, SimilarTo]
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The sentence (or two) of a hit's passage that best answers the query."""
+
+    text: str                   # exactly the passage's text[start:end]
+    start: int                  # offsets in the passage (the hit's chunk text)
+    end: int
+    file_start: int             # offsets in the file's extracted text (passage_start + start)
+    file_end: int
+    snippet_start: int | None   # where it shows in the hit's snippet (the part that fits);
+    snippet_end: int | None     # None when the snippet does not show it
+    score: float                # calibrated cosine + words' share (higher is better)
+
+
 @dataclass
 class Hit:
     path: str
@@ -92,6 +106,7 @@ class Hit:
     inside: list[str] = field(default_factory=list)
     sender: str | None = None           # a message's From
     recipients: str | None = None       # a message's To and Cc
+    answer: Answer | None = None        # the answering sentence (top hits, once asked)
 
     def chain_label(self) -> str:
         """"Inbox › Re: the lease › lease.pdf": the file's name, then where the document

@@ -445,6 +445,12 @@ class Catalog:
         """The text of these passages (the few a result list shows)."""
         return dict(_where_in(self.connection(), "SELECT id, text FROM chunks WHERE id IN ({})", ids))
 
+    def headed_texts(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """(heading of its file, text) of these passages: what the model reads of them."""
+        rows = _where_in(self.connection(), "SELECT c.id, f.heading, c.text FROM chunks c "
+                         "JOIN files f ON f.id=c.file_id WHERE c.id IN ({})", ids)
+        return {cid: (heading or "", text) for cid, heading, text in rows}
+
     def chunks_of_file(self, file_id: int) -> list[ChunkRow]:
         cols = _CHUNK_COLS.format(text="c.text")
         rows = self.connection().execute(

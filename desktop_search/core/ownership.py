@@ -281,9 +281,19 @@ class _HandOffServer:
             return
         self._closed.set()
         try:   # wake accept(): closing a listening socket does not
-            from multiprocessing.connection import Client
+            if os.name == "nt":
+                from multiprocessing.connection import Client
 
-            Client(self.address, family=_family(), authkey=self.authkey).close()
+                Client(self.address, family=_family(), authkey=self.authkey).close()
+            else:
+                # a bare connection, closed at once: accept() wakes (its handshake fails)
+                # and the loop sees it is closed. Not a Client: its handshake would wait
+                # forever for a server thread that had already returned
+                import socket
+
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(2)
+                    sock.connect(self.address)
         except (OSError, EOFError):
             pass
         self._thread.join(5)

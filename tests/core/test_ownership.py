@@ -148,3 +148,24 @@ def test_a_reader_engine_writes_nothing(tmp_path, hash_embedder):
     assert again.catalog.get_meta("model_id") == "test/hash-64"     # not switched
     assert again.library.count_unembedded() == 0                     # nothing cleared
     again.close()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="named pipes wake differently")
+def test_release_never_waits_on_a_server_thread_that_already_stopped(tmp_path):
+    """Release raced a refused connection: the serving thread had already returned when
+    it was woken. Waking it must not wait for an answer that never comes."""
+    import socket
+    import threading
+
+    from desktop_search.core.ownership import _HandOffServer
+
+    srv = _HandOffServer(tmp_path, handler=lambda r: Reply(True))
+    srv._closed.set()                      # closing began ...
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bad:   # ... as a bad client
+        bad.connect(srv.address)                                     # is refused
+    srv._thread.join(5)
+    assert not srv._thread.is_alive()      # the server thread is gone
+    srv._closed.clear()
+    done = threading.Event()
+    threading.Thread(target=lambda: (srv.close(), done.set()), daemon=True).start()
+    assert done.wait(10), "release hung waking a server thread that had stopped"

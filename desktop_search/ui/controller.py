@@ -9,17 +9,19 @@ and no timer guesses how fast the engine is.
 
 Once the list is shown and typing pauses (``ANSWER_PAUSE_MS``), the top rows' sentences
 that answer are found as a second step (``Engine.answers``), one row at a time, each sent
-as it comes (``answer_ready``), on a thread of their own at a lower priority: a newer
+as it comes (``answer_ready``), on a thread of their own: a newer
 question never waits behind them (measured: with them on the query thread, a key pressed
 while they ran waited for a model call, p95 0.7 s on a busy machine), and it stops them
-between two model calls.
+between two model calls. Not at a lower priority: a niced thread descheduled while it
+holds the GIL stalls the GUI thread (measured: gaps of 70-180 ms in the heartbeat test,
+none over 50 ms at normal priority).
 
 The question on screen is asked again when the index changes (``index_changed``, from
 the indexing service's snapshots), when the model becomes ready and when the engine
 re-opens: new files show up while indexing goes on, at the pace the engine can answer.
 
 Copies and versions (``Engine.duplicates``: seconds on a big library) are looked for on
-a thread of their own, ``copies``, at a lower priority, when the engine opens and each time
+a thread of their own, ``copies`` (not niced, for the same reason), when the engine opens and each time
 indexing settles on a new index: typing never waits behind them. A look that took more
 than a second is not repeated within ten times its length (a file saved every few seconds
 does not keep a core busy); the next settle, or opening the dialog, looks again.
@@ -30,7 +32,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -101,7 +102,6 @@ class LatestWins:
             self.pump()
 
 
-_answer_thread = threading.local()     # whether the answers thread was made to yield
 
 #: rows given the sentence that answers (about what the window shows without scrolling)
 ANSWER_ROWS = 8
@@ -239,8 +239,6 @@ class SearchController(EngineHost):
         def job(engine: Engine):
             if stale():
                 return None
-            if not getattr(_answer_thread, "lowered", False):
-                _answer_thread.lowered = lower_priority(threading.current_thread())
             return engine.answers(hits, request.text, top=rows, stop=stale,
                                   on_answer=lambda i, hit: self._deliver_answer(seq, request, i, hit))
 
@@ -315,7 +313,6 @@ class SearchController(EngineHost):
         self._duplicates_version = self.progress.index_version
 
         def job(engine: Engine):
-            lower_priority(threading.current_thread())
             t = time.monotonic()
             groups = engine.duplicates(stop=lambda: self._closed)
             return groups, time.monotonic() - t

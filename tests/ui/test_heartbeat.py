@@ -93,10 +93,11 @@ def test_heartbeat_stays_under_50ms_while_indexing(harness, tmp_path, qtbot):
     quiet = os.getloadavg()[0] < (os.cpu_count() or 2)
     if quiet:   # the product's promise, on a machine it has to itself: beats on time,
         # but for a rare hiccup (at most 1 in 100, e.g. a niced thread descheduled while it
-        # holds the GIL), and none long enough to feel
+        # holds the GIL: the answers and copies threads are not niced for that reason),
+        # and none long enough to feel
         late = [g for g in blocked if g >= 0.050]
         assert len(late) <= max(1, len(blocked) // 100), summary
-        assert max(blocked) < 0.150 and max(gaps) < 0.150, summary
+        assert max(blocked) < 0.100 and max(gaps) < 0.100, summary
     else:
         # Other programs load the machine: the (niced) indexer can be descheduled while
         # it holds the GIL, which the kernel's wait time does not show. Still bounded.

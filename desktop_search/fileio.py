@@ -76,3 +76,24 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def private_temp_folder(prefix: str, *, sweep_after_s: float = 86_400.0) -> Path:
+    """A new folder only this user can read (0700) in the system's temporary folder. The
+    folders this prefix made earlier that have not changed for ``sweep_after_s`` are
+    removed first: what was handed to another program to open is kept a day, then goes."""
+    import shutil
+    import time
+
+    root = Path(tempfile.gettempdir())
+    cutoff = time.time() - sweep_after_s
+    me = os.getuid() if hasattr(os, "getuid") else None
+    for p in root.glob(prefix + "*"):
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        mine = me is None or st.st_uid == me
+        if p.is_dir() and not p.is_symlink() and st.st_mtime < cutoff and mine:
+            shutil.rmtree(p, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix))

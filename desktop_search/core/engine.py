@@ -289,9 +289,9 @@ class Engine:
         ``.eml``, an attachment) written to a private temporary folder, for the desktop
         to open. Nothing is written anywhere else, whatever the member's own name."""
         import json
-        import tempfile
 
         from desktop_search.core.extract import inside
+        from desktop_search.fileio import private_temp_folder
 
         row = self.library.member(norm(hit.path), list(hit.inside))
         if row is None:
@@ -299,7 +299,8 @@ class Engine:
         name, data = inside.item_bytes(hit.path, list(hit.inside),
                                        locator=json.loads(row.locator) if row.locator else None,
                                        max_bytes=self.settings.max_file_bytes)
-        folder = Path(tempfile.mkdtemp(prefix="desktop-search-open-"))    # mode 0700
+        # mode 0700; the copies handed out more than a day ago are removed first
+        folder = private_temp_folder("desktop-search-open-")
         out = folder / inside.safe_name(name)
         out.write_bytes(data)
         return out

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import time
 import tarfile
 import zipfile
 from pathlib import Path
@@ -258,5 +260,10 @@ def test_a_member_is_copied_out_alone_to_a_private_folder(engine, tmp_path):
     assert out.parent.name.startswith("desktop-search-open-") and oct(out.parent.stat().st_mode)[-3:] == "700"
     assert [p.name for p in out.parent.iterdir()] == ["boat.md"]
     fine = next(h for h in hit if h.inside == ["sub/fine.txt"])
-    assert engine.copy_out(fine).name == "fine.txt"
+    # a copy handed out more than a day ago is removed when the next one is made
+    two_days_ago = time.time() - 2 * 86_400
+    os.utime(out.parent, (two_days_ago, two_days_ago))
+    again = engine.copy_out(fine)
+    assert again.name == "fine.txt" and again.parent.exists()
+    assert not out.parent.exists()
     assert not (tmp_path / "outside.txt").exists() and not (engine.docs.parent / "outside.txt").exists()

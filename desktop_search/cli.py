@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--data-dir", metavar="DIR",
                     help="where the index lives (default: your user data folder; "
                          "DESKTOP_SEARCH_HOME also sets it)")
-    ap.add_argument("--model", help="the model: all-MiniLM-L6-v2 (English, default), multilingual-e5-small "
+    ap.add_argument("--model", help="the model: auto (the default: chosen for your files' "
+                                    "languages), all-MiniLM-L6-v2 (English), multilingual-e5-small "
                                     "(about 100 languages), use-multilingual, or any sentence-transformers "
                                     "name or folder (saved as the setting; see `models`)")
     ap.add_argument("--toggle", action="store_true",

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QPushButton,
+                               QTreeWidget, QTreeWidgetItem)
 
 from desktop_search.core.search import Hit
 from desktop_search.core.search.duplicates import IDENTICAL, DuplicateGroup, Member, doc_key
 from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.widgets import lay_out_list_dialog
 
 MemberRole = Qt.ItemDataRole.UserRole + 1
 
@@ -90,19 +90,7 @@ class CopiesDialog(QDialog):
         self.reveal_button = QPushButton("Show in Folder")
         self.open_button.clicked.connect(lambda: self._ask(self.open_requested))
         self.reveal_button.clicked.connect(lambda: self._ask(self.reveal_requested))
-        row = QHBoxLayout()
-        for b in (self.open_button, self.reveal_button):
-            b.setAutoDefault(False)
-            row.addWidget(b)
-        row.addStretch(1)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        box.rejected.connect(self.reject)
-
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.tree, 1)
-        lay.addLayout(row)
-        lay.addWidget(box)
+        lay_out_list_dialog(self, self.summary, self.tree, [self.open_button, self.reveal_button])
         self.resize(860, 460)
         self.set_groups(None)
 

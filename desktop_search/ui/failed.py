@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
+                               QLabel, QPushButton, QTreeWidget, QTreeWidgetItem)
 
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.widgets import lay_out_list_dialog
 
 
 class FailedFilesDialog(QDialog):
@@ -39,20 +40,8 @@ class FailedFilesDialog(QDialog):
         self.retry_all_button = QPushButton("Retry All")
         self.retry_button.clicked.connect(self._on_retry_clicked)
         self.retry_all_button.clicked.connect(self._on_retry_all_clicked)
-        for b in (self.retry_button, self.retry_all_button):
-            b.setAutoDefault(False)
-        row = QHBoxLayout()
-        row.addWidget(self.retry_button)
-        row.addWidget(self.retry_all_button)
-        row.addStretch(1)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        box.rejected.connect(self.reject)
-
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.tree, 1)
-        lay.addLayout(row)
-        lay.addWidget(box)
+        lay_out_list_dialog(self, self.summary, self.tree,
+                            [self.retry_button, self.retry_all_button])
         self.resize(760, 380)
         controller.failed_loaded.connect(self.set_failed)
         self.set_failed([])

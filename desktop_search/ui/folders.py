@@ -5,14 +5,15 @@ import time
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
+                               QLabel, QPushButton, QTreeWidget, QTreeWidgetItem)
 
 from desktop_search.core.store import Root
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.indexing.scan import is_under
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.widgets import lay_out_list_dialog
 
 def when_text(ts: float | None) -> str:
     if not ts:
@@ -81,23 +82,8 @@ class FoldersDialog(QDialog):
         self.add_button.clicked.connect(self._on_add_clicked)
         self.remove_button.clicked.connect(self._on_remove_clicked)
         self.pause_button.toggled.connect(self._on_pause_toggled)
-        for b in (self.add_button, self.remove_button, self.pause_button):
-            b.setAutoDefault(False)
-
-        row = QHBoxLayout()
-        row.addWidget(self.add_button)
-        row.addWidget(self.remove_button)
-        row.addStretch(1)
-        row.addWidget(self.pause_button)
-
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        box.rejected.connect(self.reject)
-
-        lay = QVBoxLayout(self)
-        lay.addWidget(intro)
-        lay.addWidget(self.tree, 1)
-        lay.addLayout(row)
-        lay.addWidget(box)
+        lay_out_list_dialog(self, intro, self.tree, [self.add_button, self.remove_button],
+                            right=(self.pause_button,))
         self.resize(720, 360)
 
         controller.roots_loaded.connect(self.set_roots)

@@ -1,10 +1,11 @@
-"""Small widgets: a label that elides instead of clipping, and a helpful empty state."""
+"""Small widgets: a label that elides instead of clipping, a helpful empty state, and the
+layout the list dialogs share."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from desktop_search.ui.text import plain_tooltip
 
@@ -115,3 +116,25 @@ class EmptyState(QWidget):
         self.message.setVisible(bool(message))
         self.button.setText(action or "")
         self.button.setVisible(bool(action))
+
+
+def lay_out_list_dialog(dialog: QDialog, top: QWidget, tree: QWidget,
+                        buttons: list[QPushButton], right: tuple[QPushButton, ...] = ()) -> None:
+    """The layout the list dialogs share (folders, files not indexed, copies): a line
+    above, the list, a row of buttons (never the default button: Enter stays with the
+    list), then Close."""
+    row = QHBoxLayout()
+    for b in (*buttons, *right):
+        b.setAutoDefault(False)
+    for b in buttons:
+        row.addWidget(b)
+    row.addStretch(1)
+    for b in right:
+        row.addWidget(b)
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    box.rejected.connect(dialog.reject)
+    lay = QVBoxLayout(dialog)
+    lay.addWidget(top)
+    lay.addWidget(tree, 1)
+    lay.addLayout(row)
+    lay.addWidget(box)

@@ -138,23 +138,25 @@ class ModelHost:
         info, reason = _advice.choose(documents=_advice.profile_texts(texts),
                                       queries=dict(self._query_languages),
                                       system=_advice.locale_language())
+        current = self._embedder
+        if current is not None and registry.by_model_id(current.model_id) is info:
+            self._record(info.name, reason)
+            return False
+        chosen: Embedder | None = None
+        if info is not registry.ENGLISH:
+            # loaded next anyway (a model that cannot load is not chosen); seconds, so
+            # outside the lock: searches keep answering with the current model meanwhile
+            try:
+                chosen = self._make(info.name)
+                chosen.load()
+            except ModelError as exc:
+                log.warning("the model for every language could not load: %s", exc)
+                chosen, info = None, registry.ENGLISH
+                reason = "English only: the model for every language could not load"
+                if current is not None and registry.by_model_id(current.model_id) is info:
+                    self._record(info.name, reason)
+                    return False
         with self._lock:
-            current = self._embedder
-            if current is not None and registry.by_model_id(current.model_id) is info:
-                self._record(info.name, reason)
-                return False
-            chosen: Embedder | None = None
-            if info is not registry.ENGLISH:
-                try:       # it is loaded next anyway: a model that cannot load is not chosen
-                    chosen = self._make(info.name)
-                    chosen.load()
-                except ModelError as exc:
-                    log.warning("the model for every language could not load: %s", exc)
-                    chosen, info = None, registry.ENGLISH
-                    reason = "English only: the model for every language could not load"
-                    if current is not None and registry.by_model_id(current.model_id) is info:
-                        self._record(info.name, reason)
-                        return False
             self._record(info.name, reason)
             log.info("model chosen for these files: %s (%s)", info.name, reason)
             self._embedder = chosen

@@ -32,7 +32,7 @@ from desktop_search.i18n import _
 #: rows read from one sheet (empty ones included), at most
 MAX_ROWS = 100_000
 #: cells read from one file, at most
-MAX_CELLS = 2_000_000
+MAX_CELLS = 1_000_000
 #: a repeated cell (``.ods``'s number-columns-repeated) is written out at most so often
 _MAX_REPEAT = 20
 

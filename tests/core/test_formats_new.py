@@ -480,3 +480,43 @@ def test_every_new_format_reads_in_the_sandbox(tmp_path):
                                            "foxtrot", "golf", "hotel", "india")), name
     finally:
         sandbox.close()
+
+
+def test_every_new_reason_is_a_template_the_window_translates(tmp_path):
+    """The catalog keeps reasons in English; the window finds each one's template in
+    ``reasons.REASONS`` to show it translated."""
+    from desktop_search.core.extract import rar
+    from desktop_search.core.extract.reasons import template_of
+
+    good_xls = xls_bytes({"S": [["x"]]})
+    import olefile
+
+    with olefile.OleFileIO(io.BytesIO(good_xls)) as ole:
+        biff = ole.openstream("Workbook").read()
+    cases = {
+        "locked.xls": write_ole({"Workbook": _with_filepass(biff).ljust(4096, b"\0")}),
+        "cut.xls": good_xls[:1500],
+        "locked.doc": make_doc(["x"], encrypted=True),
+        "cut.doc": make_doc(["x"])[:3000],
+        "locked.ppt": write_ole({"PowerPoint Document": b"\0" * 100, "EncryptedSummary": b"x"}),
+        "junk.ppt": b"\0" * 2000,
+        "junk.msg": b"not an outlook file",
+        "fake.rtf": b"MZ not rtf",
+    }
+    if not rar.tool_available():
+        cases["a.rar"] = b"Rar!\x1a\x07\x01\x00" + b"\0" * 100
+    reasons = []
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ExtractError) as err:
+            extract(tmp_path / name)
+        reasons.append(str(err.value))
+    ods = make_ods(tmp_path / "locked.ods", {"S": [["x"]]})
+    _encrypt_odf(ods)
+    with pytest.raises(ExtractError) as err:
+        extract(ods)
+    reasons.append(str(err.value))
+    locked = make_7z(tmp_path / "h.7z", {"s.txt": "x"}, password="pw", header_encryption=True)
+    reasons += [p.error for p in extract(locked).parts]
+    for reason in reasons:
+        assert template_of(reason) is not None, reason

@@ -148,10 +148,7 @@ def _unreadable_archive(kind: str | None) -> str | None:
         from desktop_search.core.extract import rar
 
         if not rar.tool_available():
-            from desktop_search.i18n import _
-
-            return _("a RAR archive: reading one needs unrar, unar, 7z or bsdtar, and none "
-                     "is installed")
+            return rar.NO_TOOL
     return None
 
 

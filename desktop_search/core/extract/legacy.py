@@ -16,7 +16,7 @@ from pathlib import Path
 
 from desktop_search.core.extract.common import Extracted, _clean_title, _with_library_errors
 from desktop_search.errors import CorruptFile, EncryptedFile, TooLarge, UnsupportedFile
-from desktop_search.i18n import _
+from desktop_search.i18n import N_
 
 #: an RTF larger than this is not read (striprtf is a pure-Python scanner: about
 #: 2-4 s per 10 MB; pictures inside an RTF are hex text and make most of a big one)
@@ -32,10 +32,10 @@ def read_rtf(path: Path, data: bytes, max_bytes: int) -> Extracted:
     escapes decoded in the file's code page."""
     cap = min(max_bytes, RTF_MAX_BYTES)
     if len(data) > cap:
-        raise TooLarge(_("an RTF file over {cap} MB is not read (most of a big one is "
+        raise TooLarge(N_("an RTF file over {cap} MB is not read (most of a big one is "
                          "pictures)").format(cap=cap // 2**20))
     if not data.lstrip()[:5].startswith(b"{\\rtf"):
-        raise CorruptFile(_("damaged RTF file: it does not begin with {\\rtf"))
+        raise CorruptFile(N_("damaged RTF file: it does not begin as an RTF file does"))
     return Extracted(rtf_text(data)[:max_bytes], None, "rtf")
 
 
@@ -70,7 +70,7 @@ def read_doc(path: Path, data: bytes, max_bytes: int) -> Extracted:
             from desktop_search.core.extract.html import _read_html
 
             return _read_html(path, data, max_bytes)
-        raise CorruptFile(_("damaged Word file: not a Word 97-2003 document"))
+        raise CorruptFile(N_("damaged Word file: not a Word 97-2003 document"))
     return _with_library_errors("DOC", lambda: _parse_doc(data, max_bytes))
 
 
@@ -83,21 +83,21 @@ def _ole(data: bytes):
 def _parse_doc(data: bytes, max_bytes: int) -> Extracted:
     with _ole(data) as ole:
         if not ole.exists("WordDocument"):
-            raise CorruptFile(_("damaged Word file: no WordDocument stream"))
+            raise CorruptFile(N_("damaged Word file: no WordDocument stream"))
         word = ole.openstream("WordDocument").read()
         if len(word) < 0x1AA:
-            raise CorruptFile(_("damaged Word file: its header is cut short"))
+            raise CorruptFile(N_("damaged Word file: its header is cut short"))
         ident, nfib = struct.unpack_from("<HH", word, 0)
         flags = struct.unpack_from("<H", word, 0x0A)[0]
         if ident != 0xA5EC:
-            raise CorruptFile(_("damaged Word file: not a Word document"))
+            raise CorruptFile(N_("damaged Word file: not a Word document"))
         if nfib < 0xC1:
-            raise UnsupportedFile(_("a Word 6/95 document (too old a format to read)"))
+            raise UnsupportedFile(N_("a Word 6/95 document (too old a format to read)"))
         if flags & 0x0100:
-            raise EncryptedFile(_("password-protected Word file"))
+            raise EncryptedFile(N_("password-protected Word file"))
         table_name = "1Table" if flags & 0x0200 else "0Table"
         if not ole.exists(table_name):
-            raise CorruptFile(_("damaged Word file: no table stream"))
+            raise CorruptFile(N_("damaged Word file: no table stream"))
         table = ole.openstream(table_name).read()
         fc_clx, lcb_clx = struct.unpack_from("<II", word, 0x1A2)
         title = _ole_title(ole)
@@ -110,7 +110,7 @@ def _doc_pieces(word: bytes, clx: bytes, max_bytes: int) -> str:
     while pos < len(clx) and clx[pos] == 0x01:            # Prc: formatting, skipped
         pos += 3 + struct.unpack_from("<h", clx, pos + 1)[0]
     if pos + 5 > len(clx) or clx[pos] != 0x02:
-        raise CorruptFile(_("damaged Word file: no piece table"))
+        raise CorruptFile(N_("damaged Word file: no piece table"))
     lcb = struct.unpack_from("<I", clx, pos + 1)[0]
     plc = clx[pos + 5:pos + 5 + lcb]
     n = (len(plc) - 4) // 12
@@ -172,16 +172,16 @@ def read_ppt(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """The text boxes and notes of a PowerPoint 97-2003 file, in the file's order, each
     text once (outlines and slides hold the same words)."""
     if not data.startswith(_OLE_MAGIC):
-        raise CorruptFile(_("damaged PowerPoint file: not a PowerPoint 97-2003 file"))
+        raise CorruptFile(N_("damaged PowerPoint file: not a PowerPoint 97-2003 file"))
     return _with_library_errors("PPT", lambda: _parse_ppt(data, max_bytes))
 
 
 def _parse_ppt(data: bytes, max_bytes: int) -> Extracted:
     with _ole(data) as ole:
         if ole.exists("EncryptedSummary"):
-            raise EncryptedFile(_("password-protected PowerPoint file"))
+            raise EncryptedFile(N_("password-protected PowerPoint file"))
         if not ole.exists("PowerPoint Document"):
-            raise CorruptFile(_("damaged PowerPoint file: no PowerPoint Document stream"))
+            raise CorruptFile(N_("damaged PowerPoint file: no PowerPoint Document stream"))
         stream = ole.openstream("PowerPoint Document").read()
         title = _ole_title(ole)
     texts: list[str] = []

@@ -291,9 +291,9 @@ def refuse_encrypted_odf(zf: zipfile.ZipFile) -> None:
     except (KeyError, zipfile.BadZipFile, OSError, ValueError):
         return
     if b"encryption-data" in manifest:
-        from desktop_search.i18n import _
+        from desktop_search.i18n import N_
 
-        raise EncryptedFile(_("password-protected OpenDocument file"))
+        raise EncryptedFile(N_("password-protected OpenDocument file"))
 
 
 def _read_odp(path: Path, data: bytes, max_bytes: int) -> Extracted:

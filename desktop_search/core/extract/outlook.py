@@ -25,7 +25,7 @@ from email.utils import format_datetime
 from desktop_search.core.extract.common import Extracted, _human
 from desktop_search.core.extract.mail import MAIL_KIND, Attachment, Parsed
 from desktop_search.errors import CorruptFile, EncryptedFile, ExtractError
-from desktop_search.i18n import _
+from desktop_search.i18n import N_
 
 #: messages attached inside messages, at most this deep (``inside.MAX_DEPTH``, the
 #: limit of every container, usually says stop first, with a listed reason)
@@ -43,21 +43,21 @@ _ATTACH_EMBEDDED = 5
 def parse_msg(data: bytes, *, max_bytes: int) -> Parsed:
     """A ``.msg`` file's message and its attachments' bytes."""
     if not data.startswith(_OLE_MAGIC):
-        raise CorruptFile(_("damaged Outlook message: not an OLE file"))
+        raise CorruptFile(N_("damaged Outlook message: not an OLE file"))
     try:
         import olefile
 
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             if not ole.exists("__properties_version1.0"):
-                raise CorruptFile(_("damaged Outlook message: no property stream"))
+                raise CorruptFile(N_("damaged Outlook message: no property stream"))
             return _message(ole, "", max_bytes=max_bytes, depth=0)
     except ExtractError:
         raise
     except MemoryError:
         raise
     except Exception as exc:  # noqa: BLE001 - olefile raises many kinds on damage
-        raise CorruptFile(_("damaged Outlook message: {why}").format(
-            why=str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__)) from None
+        raise CorruptFile(N_("damaged Outlook message: {error}").format(
+            error=str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__)) from None
 
 
 class _Props:
@@ -110,7 +110,7 @@ def _message(ole, prefix: str, *, max_bytes: int, depth: int) -> Parsed:
     # the top message's property header is 32 bytes, an embedded message's 24
     props = _Props(ole, prefix, 32 if not prefix else 24)
     if props.binary(0x0E0A) is not None or ole.exists(f"{prefix}__substg1.0_3FD10102"):
-        raise EncryptedFile(_("an encrypted Outlook message (S/MIME or IRM)"))
+        raise EncryptedFile(N_("an encrypted Outlook message (S/MIME or IRM)"))
     subject = " ".join(props.text(_SUBJECT).split()) or "(no subject)"
     name = props.text(_SENDER_NAME)
     address = props.text(_SENDER_SMTP) or props.text(_SENDER_EMAIL)
@@ -174,10 +174,10 @@ def _attachments(ole, prefix: str, *, max_bytes: int, depth: int) -> list[Attach
         data = att.binary(_ATT_DATA)
         name = name or "attachment"
         if data is None:
-            out.append(Attachment(name, None, _("an attachment stored as an OLE object "
+            out.append(Attachment(name, None, N_("an attachment stored as an OLE object "
                                                 "(not read)")))
         elif len(data) > max_bytes:
-            out.append(Attachment(name, None, _("{size} is over the {cap} size cap").format(
+            out.append(Attachment(name, None, N_("{size} is over the {cap} size cap").format(
                 size=_human(len(data)), cap=_human(max_bytes))))
         else:
             out.append(Attachment(name, data))
@@ -193,12 +193,12 @@ def _embedded(ole, prefix: str, name: str, *, max_bytes: int, depth: int) -> Att
     """A message attached inside: made an ``.eml`` (with its own attachments)."""
     if depth + 1 > MAX_NESTED:
         return Attachment(name or "message.eml", None,
-                          _("a message nested more than {n} deep: refused").format(n=MAX_NESTED))
+                          N_("a message nested more than {count} deep: refused").format(count=MAX_NESTED))
     inner = _message(ole, prefix, max_bytes=max_bytes, depth=depth + 1)
     try:
         data = _as_eml(inner)
     except (ValueError, TypeError, UnicodeError):
-        return Attachment(name or "message.eml", None, _("a damaged attached message"))
+        return Attachment(name or "message.eml", None, N_("a damaged attached message"))
     base = (name or inner.subject).removesuffix(".msg")
     return Attachment(f"{base}.eml", data)
 

@@ -15,7 +15,11 @@ from typing import BinaryIO
 
 from desktop_search.core.extract.archives import Member, _bounded, unsafe_name
 from desktop_search.errors import CorruptFile, EncryptedFile, UnsupportedFile
-from desktop_search.i18n import _
+from desktop_search.i18n import N_
+
+
+#: why a RAR archive is not read where no program to unpack it is installed
+NO_TOOL = N_("a RAR archive: reading one needs unrar, unar, 7z or bsdtar, and none is installed")
 
 
 def tool_available() -> bool:
@@ -33,8 +37,7 @@ def members(source: BinaryIO) -> Iterator[Member]:
     import rarfile
 
     if not tool_available():
-        raise UnsupportedFile(_("a RAR archive: reading one needs unrar, unar, 7z or bsdtar, "
-                                "and none is installed"))
+        raise UnsupportedFile(NO_TOOL)
     name = getattr(source, "name", None)
     if isinstance(name, str) and os.path.isfile(name):
         yield from _walk(rarfile, name)
@@ -53,24 +56,24 @@ def _walk(rarfile, path: str) -> Iterator[Member]:
         rf = rarfile.RarFile(path)
         infos = rf.infolist()
     except rarfile.PasswordRequired:
-        raise EncryptedFile(_("a password-protected RAR archive (its names are encrypted too)")
+        raise EncryptedFile(N_("a password-protected RAR archive (its names are encrypted too)")
                             ) from None
     except errors as exc:
-        raise CorruptFile(_("damaged RAR archive: {why}").format(why=_reason(exc))) from None
+        raise CorruptFile(N_("damaged RAR archive: {error}").format(error=_reason(exc))) from None
     with rf:
         for info in infos:
             if info.is_dir() or info.is_symlink():
                 continue
             problem = unsafe_name(info.filename)
             if info.needs_password():
-                problem = _("password-protected: its contents cannot be read")
+                problem = N_("password-protected: its contents cannot be read")
 
             def read(limit: int, info=info) -> bytes:
                 try:
                     with rf.open(info) as f:
                         return _bounded(f, limit)
                 except errors as exc:
-                    raise CorruptFile(_("damaged RAR member: {why}").format(why=_reason(exc))
+                    raise CorruptFile(N_("damaged RAR member: {error}").format(error=_reason(exc))
                                       ) from None
 
             mtime = None

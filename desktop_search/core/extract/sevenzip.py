@@ -20,13 +20,13 @@ from typing import BinaryIO
 
 from desktop_search.core.extract.archives import Member, unsafe_name
 from desktop_search.errors import CorruptFile, EncryptedFile, TooLarge
-from desktop_search.i18n import _
+from desktop_search.i18n import N_
 
 _DONE = object()
 
 
 def _bomb_reason() -> str:  # noqa: N802 - a sentence, translated when said
-    return _("the 7z archive unpacks to more than its limit: the rest is refused as a "
+    return N_("the 7z archive unpacks to more than its limit: the rest is refused as a "
              "possible decompression bomb")
 
 
@@ -40,21 +40,21 @@ def members(source: BinaryIO, *, member_cap: int, max_unpacked: int) -> Iterator
         # py7zr's own count stops members skipped in a solid block too
         szf = py7zr.SevenZipFile(source, mode="r", max_extract_size=max_unpacked)
     except py7zr.PasswordRequired:
-        raise EncryptedFile(_("a password-protected 7z archive (its names are encrypted too)")
+        raise EncryptedFile(N_("a password-protected 7z archive (its names are encrypted too)")
                             ) from None
     except errors as exc:
-        raise CorruptFile(_("damaged 7z archive: {why}").format(why=_reason(exc))) from None
+        raise CorruptFile(N_("damaged 7z archive: {error}").format(error=_reason(exc))) from None
     with szf:
         try:
             infos = [f for f in szf.list() if not f.is_directory]
             locked = szf.needs_password()
         except errors as exc:
-            raise CorruptFile(_("damaged 7z archive: {why}").format(why=_reason(exc))) from None
+            raise CorruptFile(N_("damaged 7z archive: {error}").format(error=_reason(exc))) from None
         wanted: list[str] = []
         for info in infos:
             problem = unsafe_name(info.filename)
             if locked:
-                problem = _("password-protected: its contents cannot be read")
+                problem = N_("password-protected: its contents cannot be read")
             if problem or not info.uncompressed:
                 yield Member(info.filename, info.uncompressed, info.compressed or 0,
                              _mtime(info), lambda limit: b"", problem,
@@ -134,9 +134,9 @@ class _Stream:
         except DecompressionBombError:
             item = TooLarge(_bomb_reason())
         except MemoryError:
-            item = TooLarge(_("the 7z archive needs more memory than allowed to unpack"))
+            item = TooLarge(N_("the 7z archive needs more memory than allowed to unpack"))
         except Exception as exc:  # noqa: BLE001 - py7zr's many kinds of damage, all listed
-            item = CorruptFile(_("damaged 7z archive: {why}").format(why=_reason(exc)))
+            item = CorruptFile(N_("damaged 7z archive: {error}").format(error=_reason(exc)))
         try:
             self._put(item)
         except _Stopped:

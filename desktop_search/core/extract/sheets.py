@@ -27,7 +27,7 @@ from desktop_search.core.extract.common import (
 )
 from desktop_search.core.extract.office import _open_zip, refuse_encrypted_odf
 from desktop_search.errors import EncryptedFile
-from desktop_search.i18n import _
+from desktop_search.i18n import N_
 
 #: rows read from one sheet (empty ones included), at most
 MAX_ROWS = 100_000
@@ -55,7 +55,7 @@ class _Sheets:
         for row in rows:
             n += 1
             if n > MAX_ROWS:
-                lines.append(_("[the rest of this sheet is not read: more than {rows} rows]")
+                lines.append(N_("[the rest of this sheet is not read: more than {rows} rows]")
                              .format(rows=f"{MAX_ROWS:,}"))
                 break
             cells = [_cell_text(v) for v in row]
@@ -67,9 +67,9 @@ class _Sheets:
                 lines.append(line)
                 self.chars += len(line) + 1
             if self.cells > MAX_CELLS or self.chars > self.max_chars:
-                lines.append(_("[the rest of this file is not read: more than {cells} cells]")
+                lines.append(N_("[the rest of this file is not read: more than {cells} cells]")
                              .format(cells=f"{MAX_CELLS:,}") if self.cells > MAX_CELLS else
-                             _("[the rest of this file is not read: over the size cap]"))
+                             N_("[the rest of this file is not read: over the size cap]"))
                 self.full = True
                 break
         self.pages.append("\n".join(lines))
@@ -223,7 +223,7 @@ def read_xls(path: Path, data: bytes, max_bytes: int) -> Extracted:
                                       logfile=io.StringIO(), ragged_rows=True)
         except xlrd.XLRDError as exc:
             if "encrypt" in str(exc).lower():
-                raise EncryptedFile(_("password-protected Excel file")) from None
+                raise EncryptedFile(N_("password-protected Excel file")) from None
             raise
         try:
             sheets = _Sheets(max_bytes)

@@ -520,3 +520,16 @@ def test_every_new_reason_is_a_template_the_window_translates(tmp_path):
     reasons += [p.error for p in extract(locked).parts]
     for reason in reasons:
         assert template_of(reason) is not None, reason
+
+
+def test_a_document_inside_a_msg_or_a_7z_is_copied_out_alone(tmp_path):
+    from desktop_search.core.extract.inside import item_bytes
+
+    msg = tmp_path / "m.msg"
+    msg.write_bytes(make_msg(subject="s", sender="a", address="a@x", to="b", body="body",
+                             attachments={"plan.txt": b"the plan"}))
+    assert item_bytes(msg, ["plan.txt"], locator=None, max_bytes=2**20) == ("plan.txt",
+                                                                             b"the plan")
+    seven = make_7z(tmp_path / "a.7z", {"x/one.txt": "first", "x/two.txt": "second"})
+    assert item_bytes(seven, ["x/two.txt"], locator=None, max_bytes=2**20) == ("two.txt",
+                                                                               b"second")

@@ -32,10 +32,10 @@ def _bomb_reason() -> str:  # noqa: N802 - a sentence, translated when said
 
 def members(source: BinaryIO, *, member_cap: int, max_unpacked: int) -> Iterator[Member]:
     import py7zr
-    from py7zr.exceptions import ArchiveError
 
-    errors = (ArchiveError, OSError, EOFError, ValueError, KeyError, IndexError,
-              struct_error(), LookupError, NotImplementedError, TypeError)
+    # py7zr lets its codecs' errors out as they are (zlib, lzma, bz2, struct...): any
+    # exception opening or listing the archive is damage
+    errors = (Exception,)
     try:
         # py7zr's own count stops members skipped in a solid block too
         szf = py7zr.SevenZipFile(source, mode="r", max_extract_size=max_unpacked)
@@ -64,8 +64,7 @@ def members(source: BinaryIO, *, member_cap: int, max_unpacked: int) -> Iterator
         if not wanted:
             return
         by_name = {i.filename: i for i in infos}
-        stream = _Stream(szf, wanted, member_cap=member_cap, max_unpacked=max_unpacked,
-                         errors=errors)
+        stream = _Stream(szf, wanted, member_cap=member_cap, max_unpacked=max_unpacked)
         done = 0
         try:
             for name, data in stream:
@@ -84,18 +83,11 @@ def members(source: BinaryIO, *, member_cap: int, max_unpacked: int) -> Iterator
             stream.stop()
 
 
-def struct_error() -> type[Exception]:
-    import struct
-
-    return struct.error
-
-
 class _Stream:
     """The one unpacking pass, as an iterator of (name, bytes) in archive order."""
 
-    def __init__(self, szf, wanted: list[str], *, member_cap: int, max_unpacked: int,
-                 errors: tuple) -> None:
-        self.szf, self.wanted, self.errors = szf, wanted, errors
+    def __init__(self, szf, wanted: list[str], *, member_cap: int, max_unpacked: int) -> None:
+        self.szf, self.wanted = szf, wanted
         self.member_cap, self.max_unpacked = member_cap, max_unpacked
         self.handoff: queue.Queue = queue.Queue(maxsize=1)
         self.stopped = threading.Event()

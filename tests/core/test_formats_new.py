@@ -442,15 +442,31 @@ def test_7z_password_and_damage_are_reasons(tmp_path):
         assert all(part.doc is None for part in ex.parts)
 
 
-def test_rar_without_its_program_is_listed_with_why(tmp_path):
+def test_rar_without_its_program_is_listed_with_why(tmp_path, monkeypatch):
     from desktop_search.core.extract import rar
 
-    if rar.tool_available():
-        pytest.skip("a RAR program is installed here")
+    monkeypatch.setenv("PATH", str(tmp_path))        # no unrar, unar, 7z or bsdtar
+    assert not rar.tool_available()
     p = tmp_path / "photos.rar"
     p.write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\0" * 100)
     with pytest.raises(ExtractError, match="unrar"):
         extract(p)
+
+
+FILES = Path(__file__).parent / "files"
+
+
+def test_rar_members_are_documents_where_a_program_reads_them(tmp_path):
+    from desktop_search.core.extract import rar
+
+    if not rar.tool_available():
+        pytest.skip("no unrar, unar, 7z or bsdtar here")
+    ex = extract(FILES / "subdirs.rar")
+    texts = {part.inside: part.doc.text for part in ex.parts if part.doc}
+    assert texts[("sub/with space/long fn.txt",)] == "long fn\n"
+    assert texts[("sub/dir1/file1.txt",)] == "file1\n"
+    locked = extract(FILES / "password.rar").parts
+    assert locked and all(p.doc is None and "password" in p.error for p in locked)
 
 
 # --------------------------------------------------------------------------- in the sandbox

@@ -549,3 +549,9 @@ def test_a_document_inside_a_msg_or_a_7z_is_copied_out_alone(tmp_path):
     seven = make_7z(tmp_path / "a.7z", {"x/one.txt": "first", "x/two.txt": "second"})
     assert item_bytes(seven, ["x/two.txt"], locator=None, max_bytes=2**20) == ("two.txt",
                                                                                b"second")
+
+
+def test_the_new_kinds_are_offered_in_the_type_filter():
+    from desktop_search.core.extract import SUPPORTED_KINDS
+
+    assert {"xlsx", "ods", "xls", "rtf", "doc", "ppt", "odp"} <= set(SUPPORTED_KINDS)

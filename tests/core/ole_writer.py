@@ -98,17 +98,20 @@ def _entry(e: dict) -> bytes:
 # --------------------------------------------------------------------------- formats
 
 
-def make_doc(paragraphs: list[str], *, encrypted: bool = False) -> bytes:
-    """A Word 97 document: its text as one 8-bit piece, as Word writes a simple file."""
+def make_doc(paragraphs: list[str], *, encrypted: bool = False, unicode: bool = False
+             ) -> bytes:
+    """A Word 97 document: its text as one piece, 8-bit as Word writes a Western file,
+    or UTF-16 (``unicode``) as it writes one with characters outside cp1252."""
     text = "\r".join(paragraphs) + "\r"
-    raw = text.encode("cp1252")
+    raw = text.encode("utf-16-le" if unicode else "cp1252")
     fc = 0x800
     word = bytearray(fc) + raw
     flags = 0x0200 | (0x0100 if encrypted else 0)              # 1Table; fEncrypted
     struct.pack_into("<HHHHH", word, 0, 0xA5EC, 0xC1, 0, 0x409, 0)
     struct.pack_into("<H", word, 0x0A, flags)
     struct.pack_into("<I", word, 0x4C, len(text))             # ccpText
-    plc = struct.pack("<II", 0, len(text)) + struct.pack("<HIH", 0, (fc * 2) | 0x40000000, 0)
+    piece_fc = fc if unicode else (fc * 2) | 0x40000000
+    plc = struct.pack("<II", 0, len(text)) + struct.pack("<HIH", 0, piece_fc, 0)
     clx = b"\x02" + struct.pack("<I", len(plc)) + plc
     table = b"\0" * 16 + clx
     struct.pack_into("<II", word, 0x1A2, 16, len(clx))

@@ -300,6 +300,10 @@ def test_doc_text_and_what_word_saved_under_doc(tmp_path):
     ex = extract(p)
     assert ex.kind == "doc"
     assert ex.text == "Minutes of the beekeepers' society\nThe hives wintered well."
+    greek = tmp_path / "greek.doc"
+    greek.write_bytes(make_doc(["Ημερολόγιο: ο Σωκράτης", "field \x13 HYPERLINK x \x14shown\x15 end"],
+                               unicode=True))
+    assert extract(greek).text == "Ημερολόγιο: ο Σωκράτης\nfield shown end"
     saved_rtf = tmp_path / "letter.doc"
     saved_rtf.write_bytes(RTF)
     assert "fish soup" in extract(saved_rtf).text

@@ -8,6 +8,7 @@ a name of our own when the archive is not a file on disk.
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -23,7 +24,13 @@ NO_TOOL = N_("a RAR archive: reading one needs unrar, unar, 7z or bsdtar, and no
 
 
 def tool_available() -> bool:
-    """Whether a program that unpacks RAR is installed (rarfile's own search)."""
+    """Whether a program that unpacks RAR is installed (rarfile's own search, which runs
+    each candidate: asked once per ``PATH``)."""
+    return _tool_on(os.environ.get("PATH", ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _tool_on(path: str) -> bool:
     import rarfile
 
     try:

@@ -559,3 +559,26 @@ def test_the_new_kinds_are_offered_in_the_type_filter():
     from desktop_search.core.extract import SUPPORTED_KINDS
 
     assert {"xlsx", "ods", "xls", "rtf", "doc", "ppt", "odp"} <= set(SUPPORTED_KINDS)
+
+
+def test_a_msg_attached_to_a_mail_or_inside_a_7z_is_a_message_too(tmp_path):
+    from email.message import EmailMessage
+
+    msg = make_msg(subject="Boiler service", sender="Dan", address="dan@example.org",
+                   to="me", body="The boiler service is booked for Tuesday.",
+                   attachments={"quote.txt": b"Annual service: 95"})
+    eml = EmailMessage()
+    eml["Subject"] = "Fwd: boiler"
+    eml["From"] = "me@example.org"
+    eml.set_content("see attached")
+    eml.add_attachment(msg, maintype="application", subtype="vnd.ms-outlook",
+                       filename="boiler.msg")
+    p = tmp_path / "fwd.eml"
+    p.write_bytes(eml.as_bytes())
+    by = {part.inside: part for part in extract(p).parts}
+    assert "booked for Tuesday" in by[("boiler.msg",)].doc.text
+    assert by[("boiler.msg",)].doc.sender == "Dan <dan@example.org>"
+    assert "Annual service" in by[("boiler.msg", "quote.txt")].doc.text
+    seven = make_7z(tmp_path / "mail.7z", {"saved/boiler.msg": msg})
+    by = {part.inside: part for part in extract(seven).parts}
+    assert "Annual service" in by[("saved/boiler.msg", "quote.txt")].doc.text

@@ -582,3 +582,25 @@ def test_a_msg_attached_to_a_mail_or_inside_a_7z_is_a_message_too(tmp_path):
     seven = make_7z(tmp_path / "mail.7z", {"saved/boiler.msg": msg})
     by = {part.inside: part for part in extract(seven).parts}
     assert "Annual service" in by[("saved/boiler.msg", "quote.txt")].doc.text
+
+
+@pytest.mark.parametrize("name,member", [("b.xlsx", "xl/worksheets/sheet1.xml"),
+                                         ("b.ods", "content.xml"), ("b.odp", "content.xml")])
+def test_an_entity_bomb_in_a_sheet_or_slide_is_a_reason(tmp_path, name, member):
+    """"Billion laughs": nine levels of entities, ten each, in the XML a reader streams."""
+    maker = {".xlsx": lambda p: make_xlsx(p, {"S": [["x"]]}),
+             ".ods": lambda p: make_ods(p, {"S": [["x"]]}),
+             ".odp": lambda p: make_odp(p, [["x"]])}[Path(name).suffix]
+    p = maker(tmp_path / name)
+    with zipfile.ZipFile(p) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    doctype = ('<!DOCTYPE z [<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)) + "]>")
+    xml = members[member].decode()
+    body = xml.split("?>", 1)[1] if xml.startswith("<?xml") else xml
+    members[member] = (doctype + body.replace(">x<", ">&l9;<", 1)).encode()
+    with zipfile.ZipFile(p, "w") as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    with pytest.raises(CorruptFile):
+        extract(p)

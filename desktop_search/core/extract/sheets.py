@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 from desktop_search.core.extract.common import (
     Extracted,
+    _clean_title,
     _join_pages,
     _with_library_errors,
 )
@@ -118,8 +119,6 @@ def read_xlsx(path: Path, data: bytes, max_bytes: int) -> Extracted:
                 rows = ws.iter_rows(values_only=True) if hasattr(ws, "iter_rows") else ()
                 sheets.add(ws.title, rows)
             title = wb.properties.title if wb.properties is not None else None
-            from desktop_search.core.extract.common import _clean_title
-
             return sheets.result("xlsx", _clean_title(title))
         finally:
             wb.close()

@@ -209,6 +209,9 @@ def test_xls_sheets_rows_and_dates(tmp_path):
     assert ex.kind == "xls"
     assert ex.text.split("\n\n")[0].splitlines() == ["Q1", "Rent\t950", "Paid on\t2003-02-01"]
     assert page_of(ex, ex.text.index("Heating")) == 2
+    misnamed = tmp_path / "old budget.xlsx"           # Excel 97-2003, saved as .xlsx
+    misnamed.write_bytes(p.read_bytes())
+    assert extract(misnamed).text == ex.text
 
 
 def _with_filepass(biff: bytes) -> bytes:

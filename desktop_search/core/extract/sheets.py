@@ -105,8 +105,11 @@ def _cell_text(value: Any) -> str:
 
 
 def read_xlsx(path: Path, data: bytes, max_bytes: int) -> Extracted:
-    """Rows of each sheet, streamed (openpyxl's read-only mode); formulas' cached values."""
-    _open_zip(data, max_bytes, "XLSX").close()   # bomb check; an OLE file is encrypted
+    """Rows of each sheet, streamed (openpyxl's read-only mode); formulas' cached values.
+    An Excel 97-2003 workbook saved under ``.xlsx`` is read as what it is."""
+    if data.startswith(_OLE_MAGIC) and _ole_has(data, "Workbook", "Book"):
+        return read_xls(path, data, max_bytes)
+    _open_zip(data, max_bytes, "XLSX").close()   # bomb check; another OLE file is encrypted
 
     def parse() -> Extracted:
         import openpyxl
@@ -124,6 +127,19 @@ def read_xlsx(path: Path, data: bytes, max_bytes: int) -> Extracted:
             wb.close()
 
     return _with_library_errors("XLSX", parse)
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _ole_has(data: bytes, *streams: str) -> bool:
+    try:
+        import olefile
+
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return any(ole.exists(s) for s in streams)
+    except Exception:  # noqa: BLE001 - not a readable OLE file: the zip check says why
+        return False
 
 
 # --------------------------------------------------------------------------- ods

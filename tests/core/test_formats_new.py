@@ -381,9 +381,12 @@ def test_hostile_msg(tmp_path):
     cut.write_bytes(good[:1200])
     with pytest.raises(CorruptFile):
         extract(cut)
+    catalog = tmp_path / "fr.msg"                     # Tcl's message catalogs: text
+    catalog.write_text('::msgcat::mcset fr "Open" "Ouvrir"\n')
+    assert extract(catalog).text.startswith("::msgcat::mcset fr") and not extract(catalog).container
     junk = tmp_path / "junk.msg"
-    junk.write_bytes(b"From: not an outlook file\n\nhello")
-    with pytest.raises(CorruptFile):
+    junk.write_bytes(b"\x00\x01\x02 binary, not outlook " * 50)
+    with pytest.raises(ExtractError):
         extract(junk)
     over = tmp_path / "over.msg"
     over.write_bytes(good)
@@ -523,7 +526,7 @@ def test_every_new_reason_is_a_template_the_window_translates(tmp_path):
         "cut.doc": make_doc(["x"])[:3000],
         "locked.ppt": write_ole({"PowerPoint Document": b"\0" * 100, "EncryptedSummary": b"x"}),
         "junk.ppt": b"\0" * 2000,
-        "junk.msg": b"not an outlook file",
+        "junk.msg": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not an outlook file" * 20,
         "fake.rtf": b"MZ not rtf",
     }
     if not rar.tool_available():

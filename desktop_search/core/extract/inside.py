@@ -127,10 +127,25 @@ def message_key(digest: str, taken) -> str:
 def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """A message file (``.eml``, a Maildir message): the message is the file's document,
     its attachments the documents inside it."""
+    if path.suffix.lower() == ".msg" and not data.startswith(_OLE_MAGIC):
+        return _text_msg(path, data, max_bytes)
     budget = Budget(max_bytes=max_bytes, packed=len(data))
     message = parse_any_message(path.name, data, max_bytes=max_bytes)
     parts = list(_attachment_parts(message, chain=(), key="", depth=1, budget=budget))
     return replace(message.doc, container=True, parts=tuple(parts))
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _text_msg(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    """A ``.msg`` that is not Outlook's (Tcl's message catalogs are text files named so):
+    read as a file of unknown type is, when it clearly is text."""
+    from desktop_search.core.extract.decode import _sniff_unknown
+    from desktop_search.core.extract.text import _read_unknown
+
+    _sniff_unknown(data[:8192], len(data) <= 8192)
+    return _read_unknown(path, data, max_bytes)
 
 
 def parse_any_message(name: str, data: bytes, *, max_bytes: int) -> mail.Parsed:

@@ -307,6 +307,9 @@ def test_doc_text_and_what_word_saved_under_doc(tmp_path):
     greek.write_bytes(make_doc(["Ημερολόγιο: ο Σωκράτης", "field \x13 HYPERLINK x \x14shown\x15 end"],
                                unicode=True))
     assert extract(greek).text == "Ημερολόγιο: ο Σωκράτης\nfield shown end"
+    old_text = tmp_path / "readme.doc"
+    old_text.write_text("Install the printer driver from the floppy disk.\n")
+    assert extract(old_text).text.startswith("Install the printer driver")
     saved_rtf = tmp_path / "letter.doc"
     saved_rtf.write_bytes(RTF)
     assert "fish soup" in extract(saved_rtf).text
@@ -321,6 +324,10 @@ def test_hostile_doc_and_ppt(tmp_path):
     cut.write_bytes(make_doc(["some words"])[:3000])
     with pytest.raises(CorruptFile):
         extract(cut)
+    binary = tmp_path / "binary.doc"
+    binary.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(CorruptFile, match="not a Word 97-2003 document"):
+        extract(binary)
     ppt = tmp_path / "locked.ppt"
     ppt.write_bytes(write_ole({"PowerPoint Document": b"\0" * 100, "EncryptedSummary": b"x"}))
     with pytest.raises(EncryptedFile):

@@ -70,8 +70,22 @@ def read_doc(path: Path, data: bytes, max_bytes: int) -> Extracted:
             from desktop_search.core.extract.html import _read_html
 
             return _read_html(path, data, max_bytes)
-        raise CorruptFile(N_("damaged Word file: not a Word 97-2003 document"))
+        return _plain_doc(path, data, max_bytes)
     return _with_library_errors("DOC", lambda: _parse_doc(data, max_bytes))
+
+
+def _plain_doc(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    """An old text file named ``.doc`` (editors of the 1990s used the name) is read as
+    text when it clearly is; anything else is a damaged Word file."""
+    from desktop_search.core.extract.decode import _sniff_unknown
+    from desktop_search.core.extract.text import _read_unknown
+    from desktop_search.errors import ExtractError
+
+    try:
+        _sniff_unknown(data[:8192], len(data) <= 8192)
+        return _read_unknown(path, data, max_bytes)
+    except ExtractError:
+        raise CorruptFile(N_("damaged Word file: not a Word 97-2003 document")) from None
 
 
 def _ole(data: bytes):

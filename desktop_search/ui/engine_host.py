@@ -211,6 +211,11 @@ class EngineHost(QObject):
         else:
             self.service.resume()     # publishes the state it resumes in
 
+    def index_now_anyway(self) -> None:
+        """The status bar's "Index now anyway": no waiting until indexing is done."""
+        if self.service is not None:
+            self.service.index_now_anyway()
+
     def _on_bridge_progress_changed(self, progress: Snapshot) -> None:
         self.progress = progress
         emit(self.progress_changed, progress)

@@ -10,6 +10,11 @@ its own id (``+int8``), as MiniLM's int8 graph has.
 
 Windows are batched by a token budget, shortest first, so a batch pads little and the
 activations stay bounded (batches of 32 long passages peaked near 3 GB).
+
+While the indexer embeds, typing must stay instant: a query's pass does not wait for the
+indexer's (onnxruntime runs concurrent passes of one session; only the indexer's passes
+take turns, which bounds memory), and a passage is tokenized once (the pure-Python
+tokenizer holds the GIL: the ids counted for ordering the backlog are the ids embedded).
 """
 from __future__ import annotations
 
@@ -38,6 +43,9 @@ WINDOW = 512
 #: word pieces (rows x padded width) per forward pass: bounds the attention activations
 TOKEN_BUDGET = 4096
 QUERY_CACHE_SIZE = 256
+#: passages whose piece ids are kept from ``token_lengths`` until ``embed_documents``
+#: takes them (the indexer's backlog window is 2048 passages)
+IDS_CACHE_SIZE = 4096
 
 
 class E5OnnxEmbedder(EmbedderBase):
@@ -62,7 +70,8 @@ class E5OnnxEmbedder(EmbedderBase):
         self._session = None
         self._tok: W.E5Tokenizer | None = None
         self._word: np.ndarray | None = None
-        self._lock = threading.Lock()          # load once; one forward pass at a time
+        self._lock = threading.Lock()          # load once; one document pass at a time
+        self._ids: OrderedDict[str, np.ndarray] = OrderedDict()   # prefixed text -> ids
         self._qlock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._bos = self._eos = self._pad = 0
@@ -135,7 +144,8 @@ class E5OnnxEmbedder(EmbedderBase):
             return self._delegate.embed_documents(texts)
         if not len(texts):
             return np.zeros((0, DIM), dtype=np.float32)
-        out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts])
+        out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts],
+                           lock=self._lock)
         self.embed_calls += len(texts)
         return out
 
@@ -180,7 +190,13 @@ class E5OnnxEmbedder(EmbedderBase):
             # the engine counts the same pieces: one call per text, still cheap
             return np.fromiter((self._delegate.count_tokens(t) + 4 for t in texts),
                                dtype=np.int64, count=len(texts))
-        ids = self._tok.content_ids([W.PASSAGE_PREFIX + t for t in texts])
+        prefixed = [W.PASSAGE_PREFIX + t for t in texts]
+        ids = self._tok.content_ids(prefixed)
+        with self._qlock:     # embed_documents takes them: each passage is tokenized once
+            for text, pieces in zip(prefixed, ids):
+                self._ids[text] = np.asarray(pieces, dtype=np.int32)
+            while len(self._ids) > IDS_CACHE_SIZE:
+                self._ids.popitem(last=False)
         return np.fromiter((len(i) + 2 for i in ids), dtype=np.int64, count=len(ids))
 
     def tokenize(self, text: str, *, query: bool = False) -> list[int]:
@@ -261,9 +277,19 @@ class E5OnnxEmbedder(EmbedderBase):
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
-    def _encode(self, sess, texts: list[str]) -> np.ndarray:
-        """Unit vectors of prefixed texts: the engine's windows, mean pooled, weighted."""
-        ids = self._tok.content_ids(texts)
+    def _content_ids(self, texts: list[str]) -> list:
+        """Piece ids of prefixed texts: those ``token_lengths`` counted, the rest now."""
+        with self._qlock:
+            known = [self._ids.pop(t, None) for t in texts]
+        todo = [t for t, k in zip(texts, known) if k is None]
+        fresh = iter(self._tok.content_ids(todo) if todo else [])
+        return [k.tolist() if k is not None else next(fresh) for k in known]
+
+    def _encode(self, sess, texts: list[str], *, lock: threading.Lock | None = None) -> np.ndarray:
+        """Unit vectors of prefixed texts: the engine's windows, mean pooled, weighted.
+        ``lock``: held around each pass (the indexer's passes take turns; a query's
+        does not wait for them)."""
+        ids = self._content_ids(texts)
         span = self._window - 2
         windows: list[tuple[int, list[int]]] = []      # (text index, content pieces)
         for i, pieces in enumerate(ids):
@@ -282,7 +308,8 @@ class E5OnnxEmbedder(EmbedderBase):
             while stop < len(order) and (stop - start + 1) * lengths[order[stop]] <= self._budget:
                 stop += 1
             batch = order[start:stop]
-            pooled = self._run(sess, [windows[j][1] for j in batch], int(lengths[batch[-1]]))
+            pooled = self._run(sess, [windows[j][1] for j in batch], int(lengths[batch[-1]]),
+                               lock)
             for row, j in enumerate(batch):
                 i, pieces = windows[j]
                 sums[i] += max(1, len(pieces)) * pooled[row].astype(np.float64)
@@ -290,7 +317,8 @@ class E5OnnxEmbedder(EmbedderBase):
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 
-    def _run(self, sess, rows: list[list[int]], width: int) -> np.ndarray:
+    def _run(self, sess, rows: list[list[int]], width: int,
+             lock: threading.Lock | None) -> np.ndarray:
         ids = np.full((len(rows), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for r, pieces in enumerate(rows):
@@ -298,8 +326,11 @@ class E5OnnxEmbedder(EmbedderBase):
             ids[r, 0], ids[r, 1:n - 1], ids[r, n - 1] = self._bos, pieces, self._eos
             mask[r, :n] = 1
         embeds = W.dequantize_q4(self._word[ids.ravel()]).reshape(len(rows), width, DIM)
-        with self._lock:
-            return sess.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+        feed = {"inputs_embeds": embeds, "attention_mask": mask}
+        if lock is None:
+            return sess.run(None, feed)[0]
+        with lock:
+            return sess.run(None, feed)[0]
 
 
 #: the precision "auto" runs. The rule: int8 when, end to end (benchmarks/e5_e2e.py: the

@@ -52,3 +52,17 @@ class PassageRows:
             yield from conn.execute(
                 "SELECT c.id, c.file_id, c.text, c.vector FROM chunks c WHERE c.file_id BETWEEN ? AND ? "
                 "ORDER BY c.file_id, c.ord", (ids[0], ids[-1]))
+
+    def of_files(self, file_ids: list[int]) -> tuple[dict[int, tuple[int, int, float | None]],
+                                                      list[tuple[int, int, str, bytes | None]]]:
+        """For these files: {id: (mtime_ns, n_chunks, indexed_at)} as they are now, then
+        (passage id, file id, text, vector) of their passages, each file's in reading order
+        (the stamps read first: a file changed in between is read again next time)."""
+        conn = self.catalog.connection()
+        marks = ",".join("?" * len(file_ids))
+        stamps = {r[0]: tuple(r[1:]) for r in conn.execute(
+            f"SELECT id, mtime_ns, n_chunks, indexed_at FROM files WHERE id IN ({marks}) "
+            "AND state='indexed' AND n_chunks > 0", file_ids)}
+        rows = conn.execute(f"SELECT id, file_id, text, vector FROM chunks WHERE file_id IN ({marks}) "
+                            "ORDER BY file_id, ord", file_ids).fetchall()
+        return stamps, rows

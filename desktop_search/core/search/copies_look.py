@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from desktop_search.core.search import duplicates as D
 from desktop_search.core.search.neighbours import DOC_COSINE, NEIGHBOURS, close_rows
@@ -39,7 +40,7 @@ from desktop_search.core.store.passage_rows import PassageRows
 log = logging.getLogger(__name__)
 
 #: documents read (and written) per step
-READ_BATCH = 256
+READ_BATCH = 64
 #: new texts compared per step against the stored means
 COMPARE_BATCH = 512
 #: stored mean vectors multiplied per piece
@@ -151,14 +152,9 @@ class CopiesLook:
         """Bring the stored look up to date and say the groups ([] when stopped)."""
         self._stop = stop or (lambda: False)
         t0 = time.perf_counter()
-        mode = "changes"
         try:
-            self._check()
-            self.rows.start(self.model_id)
-            self._read_changed()
-            self.rows.let_go_vanished()
-            mode = self._compare()
-            self._check()
+            with threadpool_limits(limits=1, user_api="blas"):
+                mode = self._steps()
         except Stopped:
             return []
         groups = self.groups()
@@ -166,6 +162,17 @@ class CopiesLook:
                                seconds=round(time.perf_counter() - t0, 3), **self._counts)
         log.info("copies and versions: %s", self.stats.to_json())
         return groups
+
+    def _steps(self) -> str:
+        """A look's steps (products on one BLAS thread: a few more milliseconds for the
+        look, none of a search's CPU taken by spinning threads)."""
+        self._check()
+        self.rows.start(self.model_id)
+        self._read_changed()
+        self.rows.let_go_vanished()
+        mode = self._compare()
+        self._check()
+        return mode
 
     def groups(self) -> list[D.DuplicateGroup]:
         """The groups as stored (no comparing: a reader beside the window's owner)."""
@@ -220,7 +227,7 @@ class CopiesLook:
     def _compare_whole(self, source: _Source) -> None:
         """Every text against every other at once (the first look): the rules as stated."""
         whole = _Whole.read(self.rows, self._check)
-        cands = whole.candidates()
+        cands = whole.candidates(self._check)
         self._check()
         links = _Links([])
         done: list[tuple[int, bool]] = []
@@ -304,7 +311,7 @@ class _Whole:
         parts: list[np.ndarray] = []
         means: list[np.ndarray] = []
         for n, (key, fid, blob, mean, complete) in enumerate(rows.reps()):
-            if n % 4096 == 0:
+            if n % 1024 == 0:
                 check()
             w.keys.append(key)
             w.file_ids.append(fid)
@@ -325,22 +332,24 @@ class _Whole:
         return D.Text(self.keys[i], self.file_ids[i], self.flat[a:b].tolist(),
                       self.common[a:b].tolist())
 
-    def candidates(self) -> dict[int, set[int]]:
+    def candidates(self, check: Callable[[], None]) -> dict[int, set[int]]:
         """Texts sharing a passage (not boilerplate), and each text's nearest by mean."""
         owner = np.repeat(np.arange(len(self.keys)), np.diff(self.offsets))
         pairs = np.unique(np.stack([self.flat, owner], axis=1), axis=0)   # (hash, text) once
         hashes, start, count = np.unique(pairs[:, 0], return_index=True, return_counts=True)
         self.common = np.isin(self.flat, hashes[count >= D.COMMON_DOCS])
         cands: dict[int, set[int]] = {}
-        for s, c in zip(start[(count >= 2) & (count <= D.MAX_POSTING)].tolist(),
-                        count[(count >= 2) & (count <= D.MAX_POSTING)].tolist()):
+        shared = (count >= 2) & (count <= D.MAX_POSTING)
+        for n, (s, c) in enumerate(zip(start[shared].tolist(), count[shared].tolist())):
+            if n % 1024 == 0:
+                check()
             members = pairs[s:s + c, 1].tolist()
             for m in members:
                 cands.setdefault(m, set()).update(members)
         for m, c in cands.items():
             c.discard(m)
         if len(self.with_mean) >= 2:
-            rows, cols = close_rows(self.means)
+            rows, cols = close_rows(self.means, check=check)
             idx = np.asarray(self.with_mean)
             for r, c in zip(idx[rows].tolist(), idx[cols].tolist()):
                 cands.setdefault(r, set()).add(c)

@@ -75,8 +75,11 @@ class CopyRows:
     # -- keeping up with the files ---------------------------------------------------------
     def start(self, model_id: str | None) -> None:
         """Forget everything when the vectors are another model's than last time."""
-        if (self.catalog.get_meta(MODEL_KEY) or "") == (model_id or ""):
-            return
+        if (self.catalog.get_meta(MODEL_KEY) or "") != (model_id or ""):
+            self.reset(model_id)
+
+    def reset(self, model_id: str | None = None) -> None:
+        """Forget every look (the next one reads and compares the whole index)."""
         with self.catalog.transaction() as c:
             for table in ("copy_passages", "copy_docs", "copy_looked", "copy_links"):
                 c.execute(f"DELETE FROM {table}")

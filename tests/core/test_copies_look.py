@@ -132,18 +132,23 @@ WORDS = ("harbour ledger invoice tenant boiler orchard violin glacier parcel mea
 
 
 def _big_library(tmp_path: Path, n: int = 3000) -> Engine:
-    """n documents of 3 passages each, stored straight (random words and vectors)."""
+    """n documents of 3 passages stored straight (random words and vectors), in families
+    of four sharing two passages: plenty of pairs for the look to check by its rules."""
     from desktop_search.core.store import NewChunk
 
     eng = Engine(tmp_path / "data")
     lib = eng.library
     gen = np.random.default_rng(3)
+
+    def text(tag: str) -> str:
+        return " ".join(gen.choice(WORDS, 40)) + f" {tag}"
+
     with lib.catalog.transaction():
         for i in range(n):
-            chunks = []
-            for j in range(3):
-                text = " ".join(gen.choice(WORDS, 40)) + f" item{i}x{j}"
-                chunks.append(NewChunk(0, len(text), None, j + 1, text))
+            if i % 4 == 0:
+                family = [text(f"family{i}x{j}") for j in range(2)]
+            texts = [*family, text(f"own{i}")]
+            chunks = [NewChunk(0, len(t), None, j + 1, t) for j, t in enumerate(texts)]
             lib.put_file(path=str(tmp_path / f"d{i}.txt"), root_id=None, size=100, mtime_ns=i,
                          digest=f"d{i}", kind="text", title=None, heading="", chunks=chunks)
     ids = [r[0] for r in lib.catalog.connection().execute("SELECT id FROM chunks ORDER BY id")]
@@ -183,7 +188,7 @@ def test_a_look_in_progress_does_not_hold_up_a_search(tmp_path):
     t.start()
     during, alone = [], []
     try:
-        for i in range(60):
+        for i in range(80):
             if i % 2:
                 is_parked.clear()
                 running.clear()
@@ -201,5 +206,8 @@ def test_a_look_in_progress_does_not_hold_up_a_search(tmp_path):
         t.join(60)
         eng.close()
     assert eng.foreground.waits > 0          # the look ran meanwhile, and waited for them
-    base, with_look = statistics.median(alone), statistics.median(during)
-    assert with_look - base <= max(0.004, 0.5 * base), (base, with_look)
+    # each search while the look runs against the one just after it, with the look parked
+    # (turns in pairs: a busy machine's drift counts on both sides)
+    base = statistics.median(alone)
+    delay = statistics.median(d - a for d, a in zip(during, alone))
+    assert delay <= max(0.004, 0.4 * base), (base, delay)

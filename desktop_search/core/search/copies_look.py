@@ -39,8 +39,10 @@ from desktop_search.core.store.passage_rows import PassageRows
 
 log = logging.getLogger(__name__)
 
-#: documents read (and written) per step
-READ_BATCH = 64
+#: documents read per step (a millisecond or two of work)
+READ_BATCH = 16
+#: documents written per transaction
+WRITE_BATCH = 512
 #: new texts compared per step against the stored means
 COMPARE_BATCH = 512
 #: stored mean vectors multiplied per piece
@@ -187,11 +189,18 @@ class CopiesLook:
     def _read_changed(self) -> None:
         self.rows.drop_gone()
         changed = self.rows.changed()
-        for i in range(0, len(changed), READ_BATCH):
-            self._check()
-            stamps, rows = self.passages.of_files(changed[i:i + READ_BATCH])
-            self.rows.put(_signatures(stamps, rows))
-            self._counts["documents_read"] += len(stamps)
+        sigs: list[Signature] = []
+        try:
+            for i in range(0, len(changed), READ_BATCH):
+                self._check()
+                stamps, rows = self.passages.of_files(changed[i:i + READ_BATCH])
+                sigs += _signatures(stamps, rows)
+                self._counts["documents_read"] += len(stamps)
+                if len(sigs) >= WRITE_BATCH:      # fewer commits: each one cools the
+                    self.rows.put(sigs)           # searches' page cache
+                    sigs = []
+        finally:
+            self.rows.put(sigs)               # stopped: what was read is kept
 
     # -- 2. compare the new texts ------------------------------------------------------
     def _compare(self) -> str:
@@ -311,7 +320,7 @@ class _Whole:
         parts: list[np.ndarray] = []
         means: list[np.ndarray] = []
         for n, (key, fid, blob, mean, complete) in enumerate(rows.reps()):
-            if n % 1024 == 0:
+            if n % 256 == 0:
                 check()
             w.keys.append(key)
             w.file_ids.append(fid)
@@ -341,7 +350,7 @@ class _Whole:
         cands: dict[int, set[int]] = {}
         shared = (count >= 2) & (count <= D.MAX_POSTING)
         for n, (s, c) in enumerate(zip(start[shared].tolist(), count[shared].tolist())):
-            if n % 1024 == 0:
+            if n % 256 == 0:
                 check()
             members = pairs[s:s + c, 1].tolist()
             for m in members:

@@ -31,7 +31,7 @@ def close_rows(m: np.ndarray, *, check: Callable[[], None] = lambda: None) -> tu
 
 
 def _nearest_exact(m: np.ndarray, check: Callable[[], None],
-                   block: int = 128) -> tuple[np.ndarray, np.ndarray]:
+                   block: int = 32) -> tuple[np.ndarray, np.ndarray]:
     k = min(NEIGHBOURS, len(m) - 1)
     rows, cols = [], []
     for a in range(0, len(m), block):
@@ -53,7 +53,7 @@ def _nearest_exact(m: np.ndarray, check: Callable[[], None],
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _band_keys(m: np.ndarray, check: Callable[[], None], block: int = 4096) -> np.ndarray:
+def _band_keys(m: np.ndarray, check: Callable[[], None], block: int = 1024) -> np.ndarray:
     """Each row's bucket in each band (rows x bands, int32), a block of rows at a time
     (the bits of all rows at once would be rows x 720 bytes)."""
     gen = np.random.default_rng(17)

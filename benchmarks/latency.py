@@ -185,6 +185,51 @@ def _rss_mb() -> float | None:
     return None
 
 
+#: the figures recorded so far (benchmarks/latency_1m.json): each run's summary line
+#: compares with the last one recorded for the same answers setting
+RECORDS = Path(__file__).resolve().parent / "latency_1m.json"
+
+
+def last_record(records: list[dict], *, answers: str, chunks: int | None = None) -> dict | None:
+    """The newest record with these answers (and this index size, when one has it)."""
+    same = [r for r in records if r.get("answers") == answers]
+    sized = [r for r in same if chunks is not None and r.get("chunks") == chunks]
+    return (sized or same or [None])[-1]
+
+
+def compare_line(report: dict, records: list[dict]) -> str:
+    """One line: this run against the last recorded figure."""
+    now = report["keystroke_to_paint"]
+    last = last_record(records, answers=report["answers"], chunks=report["chunks_in_index"])
+    if last is None:
+        return "no recorded figure to compare with (benchmarks/latency_1m.json)"
+    return (f"vs last recorded ({last['chunks']:,} passages, answers {last['answers']}, "
+            f"{last.get('source', '?')}): median {last['median_ms']} -> {now['median_ms']} ms, "
+            f"p95 {last['p95_ms']} -> {now['p95_ms']} ms, RSS {last.get('rss_mb')} -> "
+            f"{report.get('rss_mb')} MB")
+
+
+def record(report: dict, *, source: str, path: Path = RECORDS) -> dict:
+    """Append this run to the records (with where it came from)."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, cwd=Path(__file__).resolve().parent).stdout.strip()
+    except OSError:
+        commit = ""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"records": []}
+    row = dict(when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit=commit,
+               source=source, chunks=report["chunks_in_index"], answers=report["answers"],
+               median_ms=report["keystroke_to_paint"]["median_ms"],
+               p95_ms=report["keystroke_to_paint"]["p95_ms"],
+               engine_p95_ms=report["engine_search_only"]["p95_ms"],
+               rss_mb=report.get("rss_mb"), load=report.get("load"), cpus=report.get("cpus"))
+    data["records"].append(row)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chunks", type=int, default=12_000)
@@ -199,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle-ms", type=float, default=50,
                     help="pause before the last key; above 150 the answers step is running "
                          "when it comes (the worst case for the list)")
+    ap.add_argument("--record", metavar="SOURCE",
+                    help="append this run's figures to benchmarks/latency_1m.json, saying "
+                         "where they came from (e.g. 'h26 after, 100k, load 3')")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -274,8 +322,14 @@ def main(argv: list[str] | None = None) -> int:
                   keystroke_to_paint_without_debounce=summary(no_debounce),
                   engine_search_only=summary(engine_ms))
     report["rss_mb"] = _rss_mb()
+    report["load"] = round(os.getloadavg()[0], 2)
     window.close()
     controller.shutdown()
+    records = (json.loads(RECORDS.read_text(encoding="utf-8"))["records"]
+               if RECORDS.exists() else [])
+    report["compared"] = compare_line(report, records)
+    if args.record:
+        record(report, source=args.record)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -285,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
             r = report[name]
             print(f"{name:38s} median {r['median_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   "
                   f"max {r['max_ms']:7.1f} ms   (n={r['n']})")
+        print(f"resident memory {report['rss_mb']} MB; load {report['load']}")
+        print(report["compared"])
     return 0
 
 

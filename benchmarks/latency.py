@@ -174,6 +174,38 @@ def summary(ms: list[float]) -> dict:
                 max_ms=round(s[-1], 1))
 
 
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by each of this process's Python threads, by name (the
+    window's runners are ``desktop-search-<name>_0``): what ran while the keys came."""
+    import threading
+
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out: dict[str, float] = {}
+    for t in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{t.native_id}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            continue
+        out[t.name] = out.get(t.name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _rss_parts_mb() -> dict:
+    """Resident memory split: anonymous (the process's own heap) and file-backed (mapped
+    vectors, libraries, the model's file: the kernel can drop those)."""
+    out = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                if key in ("RssAnon", "RssFile", "RssShmem"):
+                    out[key] = round(int(val.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
 def _rss_mb() -> float | None:
     try:
         with open("/proc/self/status", encoding="ascii") as f:
@@ -305,11 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     queries = (pool * (args.queries // len(pool) + 1))[:args.queries]
     measure(app, window, ["warm up query", "another warm up"])
     settle = args.settle_ms / 1000
+    cpu0, typing0 = thread_cpu_s(), time.perf_counter()
     with_debounce = measure(app, window, queries, settle_s=settle)
     debounce_ms = 0          # latest query wins: nothing waits for the keyboard to rest
     # new spellings so the query-vector cache does not help
     no_debounce = measure(app, window, [q + "s" if not q.endswith("s") else q + "e" for q in queries],
                           settle_s=settle)
+    cpu1, typing_s = thread_cpu_s(), time.perf_counter() - typing0
     engine_ms = []
     for q in queries:
         t = time.perf_counter()
@@ -321,7 +355,13 @@ def main(argv: list[str] | None = None) -> int:
                   keystroke_to_paint=summary(with_debounce),
                   keystroke_to_paint_without_debounce=summary(no_debounce),
                   engine_search_only=summary(engine_ms))
+    # what each thread used while the keys came (the copies look should be ~0: it waits)
+    report["typing_s"] = round(typing_s, 1)
+    report["thread_cpu_s_while_typing"] = {
+        name: round(cpu1[name] - cpu0.get(name, 0.0), 2) for name in sorted(cpu1)
+        if cpu1[name] - cpu0.get(name, 0.0) >= 0.01}
     report["rss_mb"] = _rss_mb()
+    report["rss_parts_mb"] = _rss_parts_mb()
     report["load"] = round(os.getloadavg()[0], 2)
     window.close()
     controller.shutdown()
@@ -339,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
             r = report[name]
             print(f"{name:38s} median {r['median_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   "
                   f"max {r['max_ms']:7.1f} ms   (n={r['n']})")
-        print(f"resident memory {report['rss_mb']} MB; load {report['load']}")
+        print(f"resident memory {report['rss_mb']} MB {report['rss_parts_mb']}; load {report['load']}")
+        print(f"CPU seconds per thread over {report['typing_s']} s of typing: "
+              f"{report['thread_cpu_s_while_typing']}")
         print(report["compared"])
     return 0
 

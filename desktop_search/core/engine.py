@@ -326,8 +326,9 @@ class Engine:
         of work (it may wait, e.g. ``foreground.wait_quiet``); when true the work ends with
         no groups."""
         look = CopiesLook(passages=self.library.passage_rows, model_id=self.library.vector_model()[0])
-        if self.read_only:
-            return look.groups()      # the folder's owner keeps them up to date
+        # a reader beside the owner (``desktop-search duplicates``) brings the look up to
+        # date too: its tables are a cache derived from the rows, written idempotently,
+        # a few hundred documents a transaction; nothing else is written
         groups = look.run(stop=stop)
         self.copies_stats = look.stats
         return groups

@@ -220,3 +220,16 @@ def test_a_look_in_progress_does_not_hold_up_a_search(tmp_path):
     base = statistics.median(alone)
     delay = statistics.median(d - a for d, a in zip(during, alone))
     assert delay <= max(0.01, base), (base, delay)
+
+
+def test_a_reader_beside_the_owner_finds_the_groups_too(tmp_path, hash_embedder):
+    """`desktop-search duplicates` opens the index read-only: it brings the look up to
+    date itself (only the look's own tables are written)."""
+    eng, files = _index(tmp_path, hash_embedder)
+    eng.close()
+    reader = Engine(tmp_path / "data", embedder=hash_embedder, read_only=True)
+    try:
+        _check_groups(reader.duplicates(), files)
+        assert reader.copies_stats.mode == "whole"
+    finally:
+        reader.close()

@@ -22,12 +22,14 @@ LSH_BUCKET_MAX = 64
 
 
 def close_rows(m: np.ndarray, *, check: Callable[[], None] = lambda: None) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols): pairs of close rows of ``m`` (unit vectors, float32). ``check`` is
+    """(rows, cols): pairs of close rows of ``m`` (unit vectors, float32 or float16). ``check`` is
     called between two pieces of the work (a few milliseconds each): background work
     that must give way raises or waits there."""
     if len(m) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return _nearest_exact(m, check) if len(m) <= EXACT_DOCS else _nearest_hashed(m, check)
+    if len(m) <= EXACT_DOCS:
+        return _nearest_exact(m.astype(np.float32, copy=False), check)
+    return _nearest_hashed(m, check)       # float16 rows are widened a block at a time
 
 
 def _nearest_exact(m: np.ndarray, check: Callable[[], None],
@@ -62,7 +64,7 @@ def _band_keys(m: np.ndarray, check: Callable[[], None], block: int = 1024) -> n
     keys = np.empty((len(m), LSH_BANDS), np.int32)
     for a in range(0, len(m), block):
         check()
-        bits = (m[a:a + block] @ planes) > 0
+        bits = (m[a:a + block].astype(np.float32) @ planes) > 0
         keys[a:a + block] = bits.reshape(-1, LSH_BANDS, LSH_BITS).astype(np.int64) @ weights
     return keys
 
@@ -99,7 +101,7 @@ def _nearest_hashed(m: np.ndarray, check: Callable[[], None],
         check()
         p = pair[i:i + piece]
         r, c = p // len(m), p % len(m)
-        keep = np.einsum("ij,ij->i", m[r], m[c]) >= DOC_COSINE
+        keep = np.einsum("ij,ij->i", m[r].astype(np.float32), m[c].astype(np.float32)) >= DOC_COSINE
         rows.append(r[keep])
         cols.append(c[keep])
     return np.concatenate(rows), np.concatenate(cols)

@@ -116,6 +116,7 @@ def test_a_stopped_look_keeps_what_it_read_and_the_next_one_goes_on(tmp_path, ha
     eng, files = _index(tmp_path, hash_embedder)
     try:
         monkeypatch.setattr(L, "READ_BATCH", 4)
+        monkeypatch.setattr(L, "READ_PASSAGES", 4)
         asked = []
         assert eng.duplicates(stop=lambda: asked.append(1) or len(asked) > 3) == []
         read = eng.copies_stats.documents_read      # the stopped look's stats are not kept

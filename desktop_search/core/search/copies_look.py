@@ -5,9 +5,10 @@ between two of them (the window's ``stop`` waits while the person types, so a lo
 competes with a search; it returns True when the window closes):
 
 1. **Read what changed.** Documents new or changed since the last look (and those read
-   before all their vectors were made that have more now) are read, ``READ_BATCH`` at a
-   time: their passages' fingerprints and mean vector go into ``copy_docs``. Nothing
-   else is read: a second look with nothing changed reads no document.
+   before all their vectors were made that have more now) are read, ``READ_PASSAGES``
+   passages at a time: their passages' fingerprints and mean vector go into
+   ``copy_docs``. Nothing else is read: a second look with nothing changed reads no
+   document.
 2. **Compare the new texts.** Only texts never compared (or compared before all their
    vectors were made) are compared against the index: by the passages they share
    (``copy_passages``, an index lookup) and by their mean vector's nearest (the stored
@@ -29,7 +30,7 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -41,8 +42,8 @@ from desktop_search.core.store.passage_rows import PassageRows
 
 log = logging.getLogger(__name__)
 
-#: documents read per step (a millisecond or two of work)
-READ_BATCH = 16
+#: passages read per step (a millisecond or two of work), in at most this many documents
+READ_PASSAGES, READ_BATCH = 48, 32
 #: documents written per transaction
 WRITE_BATCH = 512
 #: new texts compared per step against the stored means
@@ -193,9 +194,9 @@ class CopiesLook:
         changed = self.rows.changed()
         sigs: list[Signature] = []
         try:
-            for i in range(0, len(changed), READ_BATCH):
+            for batch in _batches(changed):
                 self._check()
-                stamps, rows = self.passages.of_files(changed[i:i + READ_BATCH])
+                stamps, rows = self.passages.of_files(batch)
                 sigs += _signatures(stamps, rows)
                 self._counts["documents_read"] += len(stamps)
                 if len(sigs) >= WRITE_BATCH:      # fewer commits: each one cools the
@@ -367,6 +368,20 @@ class _Whole:
                 cands.setdefault(c, set()).add(r)
         self.means = np.zeros((0, 0), np.float32)          # done with: let it go
         return cands
+
+
+def _batches(changed: list[tuple[int, int]]) -> Iterator[list[int]]:
+    """File ids, ``READ_PASSAGES`` passages or ``READ_BATCH`` documents a batch."""
+    batch: list[int] = []
+    passages = 0
+    for fid, n in changed:
+        batch.append(fid)
+        passages += n
+        if passages >= READ_PASSAGES or len(batch) >= READ_BATCH:
+            yield batch
+            batch, passages = [], 0
+    if batch:
+        yield batch
 
 
 def _text(rep: tuple, posted: dict[int, set[int]]) -> D.Text:

@@ -92,21 +92,21 @@ class CopyRows:
             c.execute(f"DELETE FROM copy_passages WHERE file_id IN ({gone})")
             return c.execute(f"DELETE FROM copy_docs WHERE file_id IN ({gone})").rowcount
 
-    def changed(self) -> list[int]:
-        """Documents new or changed since they were last read, and those read before all
-        their vectors were made that have more now."""
+    def changed(self) -> list[tuple[int, int]]:
+        """(file id, passages) of the documents new or changed since they were last read,
+        and of those read before all their vectors were made that have more now."""
         conn = self._conn()
-        ids = [r[0] for r in conn.execute(
-            "SELECT f.id FROM files f LEFT JOIN copy_docs d ON d.file_id = f.id "
+        ids = [(r[0], r[1]) for r in conn.execute(
+            "SELECT f.id, f.n_chunks FROM files f LEFT JOIN copy_docs d ON d.file_id = f.id "
             "WHERE f.state = 'indexed' AND f.n_chunks > 0 AND (d.file_id IS NULL "
             "OR d.mtime_ns != f.mtime_ns OR d.n_chunks != f.n_chunks "
             "OR d.indexed_at IS NOT f.indexed_at)")]
-        have = dict(conn.execute(
-            "SELECT file_id, n_vectors FROM copy_docs WHERE n_vectors < n_chunks"))
+        have = {r[0]: (r[1], r[2]) for r in conn.execute(
+            "SELECT file_id, n_vectors, n_chunks FROM copy_docs WHERE n_vectors < n_chunks")}
         if have:
             more = _where_in(conn, "SELECT file_id, COUNT(vector) FROM chunks "
                              "WHERE file_id IN ({}) GROUP BY file_id", have)
-            ids += [fid for fid, n in more if n > have[fid]]
+            ids += [(fid, have[fid][1]) for fid, n in more if n > have[fid][0]]
         return sorted(set(ids))
 
     def put(self, sigs: list[Signature]) -> set[int]:
@@ -127,7 +127,7 @@ class CopyRows:
                   None if s.mean is None else s.mean.astype(np.float16).tobytes())
                  for s in sigs])
             c.executemany("INSERT INTO copy_passages(hash, file_id) VALUES(?, ?)",
-                          [(int(h), s.file_id) for s in sigs for h in np.unique(s.hashes)])
+                          [(h, s.file_id) for s in sigs for h in set(s.hashes.tolist())])
         return before
 
     def let_go_vanished(self) -> int:

@@ -234,3 +234,17 @@ def test_a_reader_beside_the_owner_finds_the_groups_too(tmp_path, hash_embedder)
         assert reader.copies_stats.mode == "whole"
     finally:
         reader.close()
+
+
+def test_vectors_of_another_model_start_the_look_over(tmp_path, hash_embedder):
+    """The stored mean vectors are the model's that made them: another one, a whole look."""
+    eng, files = _index(tmp_path, hash_embedder)
+    try:
+        eng.duplicates()
+        eng.duplicates()
+        assert eng.copies_stats.texts_compared == 0
+        eng.library.catalog.set_meta("copies_model", "another/model")
+        _check_groups(eng.duplicates(), files)
+        assert eng.copies_stats.mode == "whole" and eng.copies_stats.documents_read == len(files)
+    finally:
+        eng.close()

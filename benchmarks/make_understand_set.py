@@ -1,5 +1,6 @@
 import json
-Y=lambda y:(f"{y}-01-01",f"{y+1}-01-01")
+def Y(y):
+    return (f"{y}-01-01",f"{y+1}-01-01")
 rows=[]
 def F(lang,q,query,kinds=(),after=None,before=None,sender=None,recipient=None,folder=None):
     rows.append(dict(lang=lang,q=q,plain=False,query=query,kinds=list(kinds),after=after,before=before,sender=sender,recipient=recipient,folder=folder))

@@ -64,6 +64,8 @@ class Settings:
     #: UI: the chord that shows or hides the window from any program, in Qt's portable
     #: text ("Ctrl+Alt+Space"); "" for none
     hotkey: str = "Ctrl+Alt+Space"
+    #: read filters said in the query ("pdfs from 2021 about taxes"); off: every word searched
+    understand_queries: bool = True
 
     @property
     def max_file_bytes(self) -> int:

@@ -238,15 +238,20 @@ class Engine:
                                          query_vec=emb.embed_query(query), embedder=emb,
                                          top=top, stop=stop, on_answer=on_answer)
 
+    def folder_names(self) -> dict[str, list[str]]:
+        """Folder name (lowercase) -> paths: the watched folders and two levels under them
+        (read again when the watched folders change)."""
+        roots = tuple(r.path for r in self.library.roots())
+        if self._folder_names is None or self._folder_names[0] != roots:
+            self._folder_names = (roots, remembered.folders_under(list(roots)))
+        return self._folder_names[1]
+
     def understand(self, text: str, *, today: date | None = None, literal: bool = False,
                    base: Filters | None = None) -> tuple[Understood, Filters]:
         """The filters said in ``text`` ("pdfs from 2021 about taxes"), and ``base`` (the
         boxes, the options) with them added. Folder names come from the watched folders
         (read again when the folders change)."""
-        roots = tuple(r.path for r in self.library.roots())
-        if self._folder_names is None or self._folder_names[0] != roots:
-            self._folder_names = (roots, remembered.folders_under(list(roots)))
-        names = self._folder_names[1]
+        names = self.folder_names()
         u = understand(text, today=today, folders=names, literal=literal)
         return u, remembered.to_filters(u, base=base, folders=names)
 

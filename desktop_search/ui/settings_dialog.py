@@ -19,6 +19,7 @@ from desktop_search.core.embed import registry
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
+from desktop_search.i18n import _
 from desktop_search.ui.hotkey import chord as chords
 
 SUGGESTED_MODELS = (
@@ -56,7 +57,7 @@ class SettingsDialog(QDialog):
             self._presets.append((f"Every language ({multilingual.languages_label})",
                                   multilingual.name))
         self.languages = QComboBox()
-        for label, _ in self._presets:
+        for label, _preset in self._presets:
             self.languages.addItem(label)
         self.languages.addItem("Another model…")
         self.languages_note = _note(_choice_note(choice))
@@ -106,6 +107,9 @@ class SettingsDialog(QDialog):
                 f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on "
                 "(its progress shows at the bottom of the window)."))
 
+        self.understand_queries = QCheckBox(_("Read filters from what I type (“pdfs from 2021”, "
+                                              "“fotos de ontem”)"))
+        self.understand_queries.setChecked(settings.understand_queries)
         self.index_on_battery = QCheckBox("Index on battery")
         self.index_on_battery.setChecked(settings.index_on_battery)
         self.index_on_battery.setToolTip("Off: on battery, new files are still read (slowly) "
@@ -164,6 +168,7 @@ class SettingsDialog(QDialog):
         form.addRow("Pictures:", self.read_pictures)
         form.addRow("", self.picture_search)
         form.addRow("", self.picture_note)
+        form.addRow(_("Searching:"), self.understand_queries)
         form.addRow("Indexing:", self.index_on_battery)
         form.addRow("", self.max_cores)
         form.addRow("", self.polite_note)
@@ -211,6 +216,7 @@ class SettingsDialog(QDialog):
                                 max_file_mb=float(self.size_cap.value()),
                                 read_text_in_pictures=self.read_pictures.isChecked(),
                                 picture_search=self.picture_search.isChecked(),
+                                understand_queries=self.understand_queries.isChecked(),
                                 index_on_battery=self.index_on_battery.isChecked(),
                                 max_cores=int(self.max_cores.value()),
                                 close_to_tray=self.close_to_tray.isChecked(),

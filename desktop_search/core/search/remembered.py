@@ -93,8 +93,13 @@ def newest(catalog, filters: Filters, *, k: int) -> list[Hit]:
     return hits
 
 
-def _when(u: Understood) -> str | None:
-    a, b = u.after, u.before
+def kinds_label(kinds) -> str:
+    """"PDFs", "notes" (Markdown and text are both notes)."""
+    return ", ".join(dict.fromkeys(_(_KIND_LABELS.get(k, k)) for k in kinds))
+
+
+def when_label(a: date | None, b: date | None) -> str | None:
+    """"2021", "March 2026", "since 2022-01-01": a date range as a person says it."""
     if a and b and a.month == 1 and a.day == 1 and b == date(a.year + 1, 1, 1):
         return str(a.year)
     if a and b and a.day == 1 and b == date(a.year + a.month // 12, a.month % 12 + 1, 1):
@@ -111,8 +116,8 @@ def _when(u: Understood) -> str | None:
 def nothing_found(u: Understood) -> str:
     """Why a filtered search is empty, and what to try: "No PDFs from March 2026 · search
     all types"."""
-    what = ", ".join(dict.fromkeys(_(_KIND_LABELS.get(k, k)) for k in u.kinds))
-    when = _when(u)
+    what = kinds_label(u.kinds)
+    when = when_label(u.after, u.before)
     who = u.sender or u.recipient
     if what and when:
         head = _("No {what} from {when}").format(what=what, when=when)

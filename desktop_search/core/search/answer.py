@@ -19,6 +19,7 @@ most words with the question.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -29,14 +30,15 @@ import numpy as np
 from desktop_search.core.analyze import Matcher, sentences, snippet_showing
 from desktop_search.core.embed.base import passage_text
 from desktop_search.core.search import fusion
+from desktop_search.core.search.answer_features import Weights, combine, sentence_features
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Answer, Hit
 
 #: how many hits get an answer when the caller does not say (the CLI)
 TOP_HITS = 5
-#: weight of the share of the query's words a sentence holds, on the calibrated scale
-#: (0.1-0.2 did best on both our sets, benchmarks/answer.py)
-WORDS_WEIGHT = 0.15
+#: the weights of what besides the cosine tells the answer (answer_features.py), chosen on
+#: half of the articles of SQuAD-pt dev and checked on the other half (README)
+WEIGHTS = Weights(share=0.15)
 #: a neighbour scoring within this of the best sentence is marked with it
 PAIR_MARGIN = 0.03
 #: below this score no sentence answers (a hit found for other reasons): on our English
@@ -99,7 +101,8 @@ class AnswerFinder:
                     continue
                 found = self.best_span(text, heading=heading, query_vec=query_vec,
                                        matcher=matcher, embedder=embedder,
-                                       calibration=calibration, stop=stop)
+                                       calibration=calibration, stop=stop,
+                                       question=question.text, mail=hit.is_mail)
                 if found is None or found[2] < MIN_SCORE:
                     continue
                 start, end, score = found
@@ -113,19 +116,21 @@ class AnswerFinder:
     def best_span(self, text: str, *, heading: str, query_vec: np.ndarray,
                   matcher: Matcher | None, embedder, calibration=None,
                   stop: Callable[[], bool] | None = None,
-                  pair_margin: float = PAIR_MARGIN) -> tuple[int, int, float] | None:
+                  pair_margin: float = PAIR_MARGIN, question: str = "", mail: bool = False
+                  ) -> tuple[int, int, float] | None:
         """(start, end, score) of the passage's answering sentence (or two: a neighbour
-        within ``pair_margin``; below 0, never), or None."""
-        cands = candidates(text)
+        within ``pair_margin``; below 0, never), or None. ``question``: the query as typed
+        (what it asks for: a date, a number, a name); ``mail``: the passage is a message's
+        (its header lines are not candidates). A passage of one sentence is scored too:
+        it answers only above ``MIN_SCORE`` like any other."""
+        cands = candidates(text, mail=mail)
         if not cands:
             return None
-        if len(cands) == 1:
-            return cands[0].start, cands[0].end, 0.0
         calibration = calibration or fusion.calibration(embedder.model_id)
         vecs = self._vectors(embedder, [passage_text(heading, c.text) for c in cands], stop)
         cos = vecs @ np.asarray(query_vec, dtype=np.float32)
-        shares = word_shares(text, cands, matcher)
-        scores = [calibration(float(c)) + WORDS_WEIGHT * w for c, w in zip(cos, shares)]
+        feats = sentence_features(text, cands, question=question, matcher=matcher)
+        scores = [combine(calibration(float(c)), f, WEIGHTS) for c, f in zip(cos, feats)]
         best = int(np.argmax(scores))
         start, end = cands[best].start, cands[best].end
         near = [j for j in (best - 1, best + 1) if 0 <= j < len(cands)
@@ -164,13 +169,24 @@ class AnswerFinder:
         return np.vstack(out)
 
 
-def candidates(text: str) -> list[Candidate]:
+def candidates(text: str, *, mail: bool = False) -> list[Candidate]:
     """The passage's sentences that may answer: not headings nor labels (all of them if
-    the passage is nothing else)."""
-    spans = sentences(text)[:MAX_SENTENCES]
+    the passage is nothing else); in a message's passage, never its header lines
+    ("Subject:", "From:", "To:", "Cc:", "Date:", as extract/mail.py writes them)."""
+    body = mail_body_start(text) if mail else 0
+    spans = [(a, b) for a, b in sentences(text) if a >= body][:MAX_SENTENCES]
     every = [Candidate(a, b, " ".join(text[a:b].split())) for a, b in spans]
     kept = [c for c in every if not _heading_like(c.text)]
     return kept or every
+
+
+_MAIL_HEADER = re.compile(r"(?:(?:Subject|From|To|Cc|Date): [^\n]*\n)+\n?")
+
+
+def mail_body_start(text: str) -> int:
+    """Where a message's body begins in its passage (0 in a passage without the headers)."""
+    m = _MAIL_HEADER.match(text)
+    return m.end() if m else 0
 
 
 def _heading_like(sentence: str) -> bool:

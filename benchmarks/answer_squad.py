@@ -46,6 +46,24 @@ def load(path: Path) -> list[dict]:
     return rows
 
 
+def load_own(lang: str) -> list[dict]:
+    """The README's own sets (benchmarks/answers/{lang}.json): each file is one passage."""
+    folder = REPO / "benchmarks" / "answers"
+    out = []
+    for q, fname, span in json.loads((folder / f"{lang}.json").read_text(encoding="utf-8")):
+        text = (folder / lang / fname).read_text(encoding="utf-8")
+        out.append(dict(question=q, context=text, answers=[span], title=fname, split="own"))
+    return out
+
+
+def load_whole(path: Path) -> list[dict]:
+    """A set never tuned on: every question is a test."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:
+        r["split"] = "test"
+    return rows
+
+
 def vectors(texts: list[str], embed, cache: Path, model_id: str) -> dict[str, np.ndarray]:
     key = lambda t: hashlib.sha1(f"{model_id}\0{t}".encode()).hexdigest()  # noqa: E731
     have: dict[str, np.ndarray] = {}
@@ -130,18 +148,23 @@ def main() -> int:
     ap.add_argument("--langs", default="pt", help="the index's languages (comma-separated)")
     ap.add_argument("--cache", default="/tmp/answer_squad_cache")
     ap.add_argument("--grid", action="store_true", help="search the weights on the tune half")
+    ap.add_argument("--own", metavar="LANG", help="the README's own set of this language instead")
+    ap.add_argument("--whole", action="store_true", help="the set was never tuned on: all test")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     settings = Settings()
     settings.model = args.model
     emb = embedder_for(settings)
     emb.load()
-    rows = load(Path(args.set))
+    rows = (load_own(args.own) if args.own else
+            load_whole(Path(args.set)) if args.whole else load(Path(args.set)))
     items = features(rows, emb, Path(args.cache + "-" + args.model.replace("/", "_")),
                      args.langs.split(","))
     report = {}
-    for split in ("tune", "test"):
+    for split in ("tune", "test", "own"):
         part = [it for it in items if it["split"] == split]
+        if not part:
+            continue
         report[split] = dict(questions=len(part), first=rate(part, first),
                              overlap=rate(part, overlap), before=rate(part, current),
                              ours=rate(part, scored(A.WEIGHTS)))

@@ -7,6 +7,7 @@ says ``chip_removed`` and the search bar asks again without it.
 """
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -14,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from desktop_search.core.search import Filters
 from desktop_search.core.search.remembered import kinds_label, to_filters, when_label
-from desktop_search.core.search.understand import Field, Piece, Understood, understand
+from desktop_search.core.search.understand import Field, Piece, Understood, understand, warm
 from desktop_search.i18n import _
 from desktop_search.ui.bridge import emit
 
@@ -27,6 +28,7 @@ class QueryReader:
         #: folder name (lowercase) -> paths under the watched folders ("in Downloads")
         self.folders: dict[str, list[str]] = {}
         self._removed: tuple[str, frozenset[tuple[int, int]]] = ("", frozenset())
+        threading.Thread(target=warm, name="understand-warm", daemon=True).start()
 
     def read(self, text: str, *, today: date | None = None) -> Understood:
         u = understand(text, today=today or date.today(), folders=self.folders,

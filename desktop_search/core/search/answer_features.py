@@ -29,18 +29,17 @@ class Wants(Enum):
 
 _WANTS: list[tuple[Wants, re.Pattern]] = [
     (Wants.DATE, re.compile(
-        r"^(when|in what year|what year|which year|what date|in which year|what century|"
-        r"quando|em que ano|que ano|qual ano|em que data|em que século|em que ano|"
-        r"cuándo|cuando|en qué año|qué año|en qué fecha|en qué siglo|"
-        r"quand|en quelle année|quelle année|à quelle date|en quel siècle|"
-        r"wann|in welchem jahr|welches jahr|seit wann)\b")),
+        r"\b(when|what year|which year|what date|century|decade|"
+        r"quando|ano|data|século|década|cuándo|año|fecha|siglo|"
+        r"quand|année|siècle|wann|jahr|datum|jahrhundert)\b")),
     (Wants.NUMBER, re.compile(
-        r"^(how many|how much|how long|how old|how far|how big|what percentage|what percent|"
-        r"quantos|quantas|quanto|quanta|qual a percentagem|qual a porcentagem|"
-        r"cuántos|cuántas|cuánto|cuánta|cuantos|cuantas|combien|"
-        r"wie viele|wie viel|wieviel|wie lange|wie alt|wie groß)\b")),
-    (Wants.NAME, re.compile(r"^(who|whom|whose|quem|quién|quiénes|quien|qui|wer|wem|wen|wessen)\b")),
-    (Wants.PLACE, re.compile(r"^(where|onde|aonde|dónde|donde|où|wo|wohin|woher)\b")),
+        r"\b(how many|how much|how long|how old|how far|number of|percentage|percent|population|"
+        r"quantos|quantas|quanto|quanta|número de|percentagem|porcentagem|população|"
+        r"cuántos|cuántas|cuánto|cuánta|número de|porcentaje|población|"
+        r"combien|pourcentage|wie viele|wie viel|wieviel|anzahl|prozent|einwohner)\b")),
+    (Wants.NAME, re.compile(
+        r"\b(who|whom|whose|name|quem|nome|quién|quiénes|qui|nom|wer|wem|wen|wessen)\b")),
+    (Wants.PLACE, re.compile(r"\b(where|onde|aonde|dónde|où|wo|wohin|woher)\b")),
 ]
 
 _MONTHS = ("january february march april may june july august september october november "
@@ -69,11 +68,11 @@ _OPENERS = frozenset(
 
 
 def wants(question: str) -> Wants:
-    q = question.strip().lower().lstrip("¿¡")
-    for kind, rx in _WANTS:
-        if rx.search(q):
-            return kind
-    return Wants.OTHER
+    """What the question asks for: the kind whose word comes first ("em que ano" -> a
+    date, "qual o nome" -> a name, "quantos" -> a number)."""
+    q = question.strip().lower()
+    found = [(m.start(), kind) for kind, rx in _WANTS for m in [rx.search(q)] if m]
+    return min(found, key=lambda t: t[0])[1] if found else Wants.OTHER
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,21 +82,24 @@ class Features:
     first: float        # 1 for the passage's first candidate
     typed: float        # 1 when it holds what the question asks for, not from the question
     length: float       # words / 40, at most 1
+    top: float = 0.0    # 1 for the sentence(s) holding the most of the rare words (any)
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
+    cos: float = 1.0
     share: float = 0.15
     rare: float = 0.0
     first: float = 0.0
     typed: float = 0.0
     length: float = 0.0
+    top: float = 0.0
 
 
 def combine(cos: float, f: Features, w: Weights) -> float:
     """A sentence's score: the model's calibrated cosine plus the weighted features."""
-    return (cos + w.share * f.share + w.rare * f.rare + w.first * f.first
-            + w.typed * f.typed + w.length * f.length)
+    return (w.cos * cos + w.share * f.share + w.rare * f.rare + w.first * f.first
+            + w.typed * f.typed + w.length * f.length + w.top * f.top)
 
 
 def _typed(sentence: str, kind: Wants, question_low: str) -> float:
@@ -127,12 +129,15 @@ def sentence_features(text: str, spans: Sequence, *, question: str,
     weight = {k: math.log(1 + n / d) for k, d in df.items()}
     all_w = sum(weight.values()) or 1.0
     kind, q_low = wants(question), question.lower()
+    rare = [sum(weight[k] for k in keys) / all_w for keys in held]
+    most = max(rare, default=0.0)
     out = []
     for i, (c, keys) in enumerate(zip(spans, held)):
         sentence = text[c.start:c.end]
         out.append(Features(
             share=len(keys) / total if total else 0.0,
-            rare=sum(weight[k] for k in keys) / all_w,
+            rare=rare[i],
+            top=1.0 if most > 0 and rare[i] >= most - 1e-9 else 0.0,
             first=1.0 if i == 0 else 0.0,
             typed=_typed(sentence, kind, q_low),
             length=min(len(sentence.split()) / 40, 1.0)))

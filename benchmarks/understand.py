@@ -49,6 +49,38 @@ def cost_ms(queries, today, folders) -> list[float]:
     return out
 
 
+#: the date phrases of the set, as dateparser would be asked them (with their language)
+PHRASES = [("from 2021", "en"), ("last autumn", "en"), ("two weeks ago", "en"),
+           ("em junho de 2022", "pt"), ("há duas semanas", "pt"), ("o mês passado", "pt"),
+           ("el año pasado", "es"), ("hace dos semanas", "es"), ("hier", "fr"),
+           ("il y a deux semaines", "fr"), ("letzte Woche", "de"), ("vor zwei Wochen", "de")]
+
+
+def dateparser_cost(today: date) -> dict | None:
+    """What dateparser (if installed) costs for the same phrases: import, first phrase of
+    each language, then per phrase; and which phrases it cannot read."""
+    try:
+        t = time.perf_counter()
+        import dateparser
+        import_ms = (time.perf_counter() - t) * 1000
+    except ImportError:
+        return None
+    from datetime import datetime
+    settings = {"RELATIVE_BASE": datetime(today.year, today.month, today.day),
+                "PREFER_DATES_FROM": "past"}
+    first, warm, missed = [], [], []
+    for phrase, lang in PHRASES:
+        for bucket in (first, warm):
+            t = time.perf_counter()
+            got = dateparser.parse(phrase, languages=[lang], settings=settings)
+            bucket.append((time.perf_counter() - t) * 1000)
+        if got is None:
+            missed.append(phrase)
+    return dict(import_ms=round(import_ms, 1), first_call_ms_max=round(max(first), 1),
+                per_phrase_ms_median=round(statistics.median(warm), 3),
+                per_phrase_ms_max=round(max(warm), 3), cannot_read=missed)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", default=str(Path(__file__).with_name("understand_set.jsonl")))
@@ -82,6 +114,7 @@ def main() -> int:
                              keystrokes=len(costs))
     report["plain_false_filter_rate"] = round(
         100 * report["plain"]["false_filter"] / report["plain"]["n"], 1)
+    report["dateparser"] = dateparser_cost(today)
     if args.json:
         print(json.dumps(report, indent=1))
     else:

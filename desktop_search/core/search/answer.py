@@ -143,10 +143,10 @@ class AnswerFinder:
         best = int(np.argmax(scores))
         start, end = cands[best].start, cands[best].end
         near = [j for j in (best - 1, best + 1) if 0 <= j < len(cands)
-                and scores[j] >= scores[best] - pair_margin
+                and gate[j] >= gate[best] - pair_margin       # the model cannot tell them apart
                 and "\n\n" not in text[min(end, cands[j].end):max(start, cands[j].start)]]
         if near:
-            j = max(near, key=lambda j: scores[j])
+            j = max(near, key=lambda j: gate[j])
             start, end = min(start, cands[j].start), max(end, cands[j].end)
         return start, end, round(gate[best], 6)
 

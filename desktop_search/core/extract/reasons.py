@@ -9,10 +9,7 @@ A reader that gives a new reason adds its template here, so the window can trans
 """
 from __future__ import annotations
 
-import functools
-import re
-
-from desktop_search.i18n import N_, _
+from desktop_search.i18n import N_, translate_stored
 
 #: the reasons, as the catalog stores them (English), variable parts named
 REASONS: tuple[str, ...] = (
@@ -61,37 +58,7 @@ REASONS: tuple[str, ...] = (
     N_("more than {count} documents in one file: the rest is not read"),
 )
 
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-@functools.lru_cache(maxsize=None)
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Each template as a pattern; the most specific (the most literal text) first."""
-    out = []
-    for template in REASONS:
-        parts = _FIELD.split(template)
-        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-        out.append((re.compile(rx + r"\Z", re.DOTALL), template))
-    out.sort(key=lambda pt: -len(_FIELD.sub("", pt[1])))
-    return tuple(out)
-
-
-def template_of(reason: str) -> tuple[str, dict[str, str]] | None:
-    """The template a stored reason was made from, and its values; None when none."""
-    for rx, template in _patterns():
-        m = rx.match(reason)
-        if m is not None:
-            return template, m.groupdict()
-    return None
-
 
 def reason_text(reason: str) -> str:
     """A stored reason in the window's language (itself when no template matches)."""
-    found = template_of(reason)
-    if found is None:
-        return reason
-    template, values = found
-    try:
-        return _(template).format(**values)
-    except (KeyError, IndexError, ValueError):
-        return reason
+    return translate_stored(reason, REASONS)

@@ -297,5 +297,8 @@ def _choice_note(choice: ModelChoice | None) -> str:
                  "searches or your computer use another.")
     if not choice.auto:
         return _("Now: understands {languages}, your choice.").format(languages=_(choice.label))
+    if not choice.reason:
+        return _("Now: understands {languages} for now; chosen for your files once they are "
+                 "read.").format(languages=_(choice.label))
     return _("Now: understands {languages}, chosen for your files because {reason}.").format(
         languages=_(choice.label), reason=choice.reason_text())

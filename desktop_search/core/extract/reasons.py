@@ -5,7 +5,7 @@ window translates it when it shows it. Each reason the readers and the indexer g
 listed here as a template, its variable parts named: a stored reason that matches one is
 shown translated with the same values; any other (a library's own message) as it is.
 A reader that gives a new reason adds its template here, so the window can translate it
-(tests/i18n/test_reasons.py checks that the templates parse).
+(tests/i18n/test_reasons.py checks each is recognised).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QM
 
 from desktop_search import i18n, i18n_tools
 from desktop_search.ui.widgets import ElidedLabel
-from tests.ui.conftest import CORPUS, write_corpus
+from tests.ui.conftest import CORPUS, Harness, write_corpus
 
 LANGS = ("pt_PT", "pt_BR", "es", "fr", "de")
 
@@ -23,6 +23,16 @@ def english_sources():
         if m.id:
             out.update([m.id] if isinstance(m.id, str) else m.id)
     return out
+
+
+@pytest.fixture
+def harness(qtbot, tmp_path, hash_embedder):
+    """Real windows on a real index, with the fast fake model (the words on screen are the
+    point, not the ranking): these tests stay in the fast lane."""
+    h = Harness(qtbot, tmp_path, hash_embedder)
+    yield h
+    for w in list(h.windows):
+        w.controller.shutdown()
 
 
 @pytest.fixture
@@ -74,10 +84,10 @@ def english_in(texts: list[str], sources: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_main_window_speaks_the_language(lang, language, harness, hash_embedder, qtbot,
+def test_the_main_window_speaks_the_language(lang, language, harness, qtbot,
                                              english_sources):
     assert language(lang) == lang
-    w = harness.open_window(embedder=hash_embedder)
+    w = harness.open_window()
     # the empty page, before any folder
     qtbot.waitUntil(lambda: w.status_label.text() == i18n._("No folders yet"))
     assert w.empty_state.title.text() == i18n._("Add a folder to start") != "Add a folder to start"
@@ -98,9 +108,9 @@ def test_the_main_window_speaks_the_language(lang, language, harness, hash_embed
     assert not english_in(shown_texts(w), english_sources)
 
 
-def test_the_dialogs_speak_portuguese(language, harness, hash_embedder, qtbot, english_sources):
+def test_the_dialogs_speak_portuguese(language, harness, qtbot, english_sources):
     language("pt_PT")
-    w = harness.open_window(embedder=hash_embedder)
+    w = harness.open_window()
     w.show_folders()
     w.show_failed()
     copies = w.show_copies()
@@ -120,13 +130,12 @@ def test_the_dialogs_speak_portuguese(language, harness, hash_embedder, qtbot, e
     settings.reject()
 
 
-def test_the_language_setting_is_saved_and_wins_over_the_system(language, harness,
-                                                                 hash_embedder, qtbot):
+def test_the_language_setting_is_saved_and_wins_over_the_system(language, harness, qtbot):
     from desktop_search.config import Settings
     from desktop_search.ui import language as ui_language
 
     language("pt_PT")
-    w = harness.open_window(embedder=hash_embedder)
+    w = harness.open_window()
     dlg = w.show_settings()
     dlg.language.setCurrentIndex(dlg.language.findData("de"))
     with qtbot.waitSignal(w.controller.settings_saved, timeout=30_000):

@@ -9,6 +9,7 @@ A reader that gives a new reason adds its template here, so the window can trans
 """
 from __future__ import annotations
 
+from desktop_search import i18n
 from desktop_search.i18n import N_, translate_stored
 
 #: the reasons, as the catalog stores them (English), variable parts named
@@ -92,6 +93,11 @@ REASONS: tuple[str, ...] = (
     N_("damaged RAR archive: {error}"),
     N_("damaged RAR member: {error}"),
 )
+
+
+def template_of(reason: str) -> tuple[str, dict[str, str]] | None:
+    """The template a stored reason was made from, and its values; None when none."""
+    return i18n.template_of(reason, REASONS)
 
 
 def reason_text(reason: str) -> str:

@@ -3,6 +3,8 @@ menus, empty page, status bar and dialogs show no English sentence of the source
 Qt's own buttons match. Each test goes back to English after (the ``language`` fixture)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import (QAbstractButton, QComboBox, QLabel, QLineEdit, QMenu,
@@ -95,6 +97,11 @@ def test_the_main_window_speaks_the_language(lang, language, harness, qtbot,
     menus = [a.text() for a in w.menuBar().actions()]
     assert menus == [i18n._(t) for t in ("&File", "&Result", "&Index", "&Help")]
     assert not set(menus) & {"&File", "&Result", "&Help"}
+    # each menu's access keys are distinct (Alt+letter picks one item)
+    for bar_action in w.menuBar().actions():
+        keys = [re.search(r"&(\w)", a.text()).group(1).lower()
+                for a in bar_action.menu().actions() if not a.isSeparator()]
+        assert len(keys) == len(set(keys)), (bar_action.text(), keys)
     texts = shown_texts(w) + [a.text() for a in w.actions()]
     assert not english_in(texts, english_sources), english_in(texts, english_sources)
     # a folder indexed: the status bar counts in the language, numbers in its locale

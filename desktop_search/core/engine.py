@@ -28,7 +28,9 @@ from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
-from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
+from desktop_search.core.search.copies_look import CopiesLook, LookStats
+from desktop_search.core.search.duplicates import DuplicateGroup
+from desktop_search.core.search.quiet import Foreground
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
 from desktop_search.core.store.picture_index import PictureIndex
@@ -57,6 +59,10 @@ class Engine:
         self._conditions = conditions
         self.drives = Drives(filesystems, recall=self.library.meta, remember=self.library.set_meta)
         self.answer_finder = AnswerFinder()
+        #: searches in progress and the last key: the copies look waits for quiet
+        self.foreground = Foreground()
+        #: what the last look for copies and versions did (``copies_look.LookStats``)
+        self.copies_stats = LookStats()
 
     @property
     def notice(self) -> str | None:
@@ -198,6 +204,10 @@ class Engine:
         query = " ".join(query.split())
         if not query:
             return []
+        with self.foreground.busy():
+            return self._search(query, k=k, filters=filters, dense=dense)
+
+    def _search(self, query: str, *, k: int, filters: Filters | None, dense: bool) -> list[Hit]:
         question = self.question(query)
         self.models.note_query(question.language)
         qvec, vecs, model_id = None, None, None
@@ -227,12 +237,13 @@ class Engine:
         query = " ".join(query.split())
         if not query or not hits or not self.models.ready:
             return list(hits)
-        emb = self.models.embedder()
-        passages = self.library.catalog.headed_texts(h.chunk_id for h in hits[:top])
-        return self.answer_finder.answer(hits=hits, passages=passages,
-                                         question=self.question(query),
-                                         query_vec=emb.embed_query(query), embedder=emb,
-                                         top=top, stop=stop, on_answer=on_answer)
+        with self.foreground.busy():
+            emb = self.models.embedder()
+            passages = self.library.catalog.headed_texts(h.chunk_id for h in hits[:top])
+            return self.answer_finder.answer(hits=hits, passages=passages,
+                                             question=self.question(query),
+                                             query_vec=emb.embed_query(query), embedder=emb,
+                                             top=top, stop=stop, on_answer=on_answer)
 
     def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
         """Answer a typed request (what the window sends). ``dense`` as in ``search``;
@@ -240,8 +251,9 @@ class Engine:
         if isinstance(request, TextQuery):
             return self.search(request.text, k=k, filters=request.filters, dense=dense)
         if isinstance(request, SimilarTo):
-            return self.more_like_this(request.path, k=k, filters=request.filters,
-                                       inside=request.inside)
+            with self.foreground.busy():
+                return self.more_like_this(request.path, k=k, filters=request.filters,
+                                           inside=request.inside)
         raise TypeError(f"unknown search request {request!r}")
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
@@ -308,9 +320,18 @@ class Engine:
     # -- copies and versions -----------------------------------------------------------------
     def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
         """Groups of documents with the same text or near the same (``search.duplicates``),
-        from the stored passages and vectors: seconds on a big library, so never on a GUI
-        thread. ``stop``: asked now and then; when true the work ends with no groups."""
-        return find_duplicates(passages=self.library.passage_rows, stop=stop)
+        kept in the catalog and brought up to date (``search.copies_look``: only what
+        changed since the last look is read and compared; the first look on a big library
+        takes seconds, so never on a GUI thread). ``stop``: asked between two small pieces
+        of work (it may wait, e.g. ``foreground.wait_quiet``); when true the work ends with
+        no groups."""
+        look = CopiesLook(passages=self.library.passage_rows, model_id=self.library.vector_model()[0])
+        # a reader beside the owner (``desktop-search duplicates``) brings the look up to
+        # date too: its tables are a cache derived from the rows, written idempotently,
+        # a few hundred documents a transaction; nothing else is written
+        groups = look.run(stop=stop)
+        self.copies_stats = look.stats
+        return groups
 
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:

@@ -70,11 +70,13 @@ class OwnerInfo:
     #: the requests this owner answers (e.g. "show", "add", "remove")
     accepts: tuple[str, ...] = ()
 
-    def describe(self) -> str:
-        """'the Desktop Search window (pid 4242, since 12:10)' for a message."""
-        what = _(_DESCRIPTIONS.get(self.kind, self.kind))
+    def describe(self, *, translated: bool = False) -> str:
+        """'the Desktop Search window (pid 4242, since 12:10)' for a message: English for
+        what the command line prints (scripts read it), ``translated`` for a dialog."""
+        tr = _ if translated else str
+        what = tr(_DESCRIPTIONS.get(self.kind, self.kind))
         since = time.strftime("%H:%M", time.localtime(self.started))
-        return _("{what} (pid {pid}, since {time})").format(what=what, pid=self.pid, time=since)
+        return tr(N_("{what} (pid {pid}, since {time})")).format(what=what, pid=self.pid, time=since)
 
     @classmethod
     def from_json(cls, text: str) -> "OwnerInfo | None":

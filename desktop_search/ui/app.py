@@ -169,7 +169,8 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
             single_instance.say(str(busy))
             if single_instance.can_show_dialogs():
                 _fatal(_("The index in {folder} is being updated by {owner}.").format(
-                    folder=data, owner=busy.owner.describe() if busy.owner else _("another process"))
+                    folder=data, owner=busy.owner.describe(translated=True) if busy.owner
+                    else _("another process"))
                     + "\n\n" + _("Open the window again when it has stopped."))
             return 3
         # a short CLI command (index, remove, doctor --repair): wait for it, then open

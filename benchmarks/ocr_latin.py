@@ -197,7 +197,9 @@ def render_receipt(lines: list[str], font_path: str, size: int):
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.truetype(str(FONTS / font_path), size)
-    width = int(size * 24)
+    measure = ImageDraw.Draw(Image.new("L", (1, 1)))
+    widest = max(measure.textlength(x.replace("\t", "   "), font=font) for x in lines)
+    width = int(max(size * 24, widest + 2 * size))   # never cut a line off
     line_h = int(size * 1.5)
     img = Image.new("L", (width, line_h * (len(lines) + 2)), 250)
     d = ImageDraw.Draw(img)

@@ -53,26 +53,36 @@ def test_cjk_share_decides():
     assert not reads_as_cjk(["12,40", ""])
 
 
-def test_latin_picture_is_read_by_the_latin_model():
+def test_latin_picture_is_read_by_the_latin_model_each_line_once():
     base, latin = FakeRec("base"), FakeRec("latin")
     rec = ChoosingRecognizer(base, threads=1, loader=lambda threads: latin)
-    widths = list(range(100, 1300, 100))   # 12 lines: only a sample goes to today's model
+    widths = [300, 50, 900, 120, 700, 80, 60, 1000, 40, 500, 220, 610]
     out, _ = rec(crops(widths))
-    assert [t for t, _ in out] == [f"latin{w}" for w in widths]
-    assert base.calls == [ocr_latin.SAMPLE_LINES] and latin.calls == [12]
+    assert [t for t, _ in out] == [f"latin{w}" for w in widths]   # the sample and the rest, in order
+    n = ocr_latin.SAMPLE_LINES
+    assert latin.calls == [n, len(widths) - n] and base.calls == []
     assert rec.last_choice == "latin"
 
 
-def test_chinese_picture_keeps_todays_model_and_every_line_in_place():
-    base, latin = FakeRec("中文"), FakeRec("latin")
-    loads = []
-    rec = ChoosingRecognizer(base, threads=1, loader=lambda threads: loads.append(1) or latin)
+def test_chinese_picture_is_read_by_todays_model():
+    base, latin = FakeRec("base"), FakeRec("中文")
+    rec = ChoosingRecognizer(base, threads=1, loader=lambda threads: latin)
     widths = [300, 50, 900, 120, 700, 80, 60, 1000, 40, 500]
     out, _ = rec(crops(widths))
-    assert [t for t, _ in out] == [f"中文{w}" for w in widths]   # the sample and the rest, in order
-    assert latin.calls == [] and loads == []                      # not even loaded
-    assert base.calls == [ocr_latin.SAMPLE_LINES, len(widths) - ocr_latin.SAMPLE_LINES]
+    assert [t for t, _ in out] == [f"base{w}" for w in widths]
+    assert latin.calls == [ocr_latin.SAMPLE_LINES] and base.calls == [len(widths)]
     assert rec.last_choice == "base"
+
+
+def test_the_model_loads_once_and_only_for_a_picture_with_lines():
+    loads = []
+    rec = ChoosingRecognizer(FakeRec("base"), threads=1,
+                             loader=lambda threads: loads.append(threads) or FakeRec("latin"))
+    rec([])
+    assert loads == []
+    rec(crops([100]))
+    rec(crops([200]))
+    assert loads == [1]
 
 
 def test_without_the_latin_model_pictures_read_as_today(caplog):

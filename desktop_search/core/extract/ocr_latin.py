@@ -9,10 +9,13 @@ Spanish, French, German and Italian. Its file is read straight from the installe
 package: nothing is imported from ``rapidocr`` and nothing is downloaded.
 
 The choice is made per picture, after detection, on the lines the picture has:
-``ChoosingRecognizer`` reads a few of them with today's recogniser; a picture whose
-sample reads as Chinese (or Japanese/Korean) keeps today's recogniser for every line
-(so Chinese reads exactly as before), any other picture is read by the Latin-script
-model. The Latin model is loaded on the first picture that wants it, once per process.
+``ChoosingRecognizer`` reads its widest lines with the multilingual model (which reads
+Chinese too, so it tells the scripts apart); a picture whose sample reads as Chinese (or
+Japanese/Korean) is read again, every line, by today's recogniser (so Chinese reads
+exactly as before); any other picture keeps the sample and has the rest of its lines
+read by the same model (no line is read twice). The model is loaded on the first
+picture OCR reads, once per process (never when no picture is read). Per line it costs
+less CPU than today's recogniser (``benchmarks/PICTURES.md``).
 Benchmarks: ``benchmarks/ocr_latin.py``.
 """
 from __future__ import annotations
@@ -32,8 +35,8 @@ log = logging.getLogger(__name__)
 #: the package and file that hold the Latin-script recogniser (character list in the model)
 LATIN_PACKAGE = "rapidocr"
 LATIN_MODEL = ("models", "PP-OCRv6_rec_small.onnx")
-#: how many lines (the widest: they hold the most letters) today's model reads to decide
-SAMPLE_LINES = 8
+#: how many lines (the widest: they hold the most letters) are read first, to decide
+SAMPLE_LINES = 4
 #: a sample whose letters are at least this share CJK stays with today's model
 CJK_SHARE = 0.2
 
@@ -123,24 +126,26 @@ class ChoosingRecognizer:
 
     def __call__(self, img_list: Any, return_word_box: bool = False) -> tuple[list, float]:
         crops = [img_list] if not isinstance(img_list, list) else img_list
-        if not crops:
+        latin = self.latin() if crops else None
+        if latin is None:
+            self.last_choice = "base"
             return self._base(crops, return_word_box)
+        # the Latin model reads the widest lines first (it reads Chinese too, so it tells the
+        # script apart); a Latin picture keeps them and has only the rest left to read
         order = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1] / max(1, crops[i].shape[0]))
         sample = sorted(order[:SAMPLE_LINES])
-        probe, spent = self._base([crops[i] for i in sample], return_word_box)
-        if not reads_as_cjk([str(r[0]) for r in probe]):
-            latin = self.latin()
-            if latin is not None:
-                self.last_choice = "latin"
-                res, more = latin(crops, return_word_box)
-                return res, spent + more
-        self.last_choice = "base"
+        probe, spent = latin([crops[i] for i in sample], return_word_box)
+        if reads_as_cjk([str(r[0]) for r in probe]):
+            self.last_choice = "base"
+            res, more = self._base(crops, return_word_box)
+            return res, spent + more
+        self.last_choice = "latin"
         out: list = [None] * len(crops)
         for i, r in zip(sample, probe):
             out[i] = r
         rest = [i for i in range(len(crops)) if out[i] is None]
         if rest:
-            res, more = self._base([crops[i] for i in rest], return_word_box)
+            res, more = latin([crops[i] for i in rest], return_word_box)
             spent += more
             for i, r in zip(rest, res):
                 out[i] = r

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -27,10 +28,12 @@ from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
+from desktop_search.core.search import remembered
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
 from desktop_search.core.search.copies_look import CopiesLook, LookStats
 from desktop_search.core.search.duplicates import DuplicateGroup
 from desktop_search.core.search.quiet import Foreground
+from desktop_search.core.search.understand import Understood, understand
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
 from desktop_search.core.store.picture_index import PictureIndex
@@ -63,6 +66,7 @@ class Engine:
         self.foreground = Foreground()
         #: what the last look for copies and versions did (``copies_look.LookStats``)
         self.copies_stats = LookStats()
+        self._folder_names: tuple[tuple[str, ...], dict[str, list[str]]] | None = None
 
     @property
     def notice(self) -> str | None:
@@ -245,9 +249,33 @@ class Engine:
                                              query_vec=emb.embed_query(query), embedder=emb,
                                              top=top, stop=stop, on_answer=on_answer)
 
+    def folder_names(self) -> dict[str, list[str]]:
+        """Folder name (lowercase) -> paths: the watched folders and two levels under them
+        (read again when the watched folders change)."""
+        roots = tuple(r.path for r in self.library.roots())
+        if self._folder_names is None or self._folder_names[0] != roots:
+            self._folder_names = (roots, remembered.folders_under(list(roots)))
+        return self._folder_names[1]
+
+    def understand(self, text: str, *, today: date | None = None, literal: bool = False,
+                   base: Filters | None = None) -> tuple[Understood, Filters]:
+        """The filters said in ``text`` ("pdfs from 2021 about taxes"), and ``base`` (the
+        boxes, the options) with them added. Folder names come from the watched folders
+        (read again when the folders change)."""
+        names = self.folder_names()
+        u = understand(text, today=today, folders=names, literal=literal)
+        return u, remembered.to_filters(u, base=base, folders=names)
+
     def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
         """Answer a typed request (what the window sends). ``dense`` as in ``search``;
-        "more like this" needs the model whatever ``dense`` says."""
+        "more like this" needs the model whatever ``dense`` says. A text query of filters
+        alone ("pdfs from 2021") lists the newest files that pass them."""
+        if isinstance(request, TextQuery) and not request.text.strip():
+            if request.filters is None or not request.filters.active():
+                return []
+            with self.foreground.busy():
+                return self.mark_offline(remembered.newest(self.library.catalog,
+                                                           request.filters, k=k))
         if isinstance(request, TextQuery):
             return self.search(request.text, k=k, filters=request.filters, dense=dense)
         if isinstance(request, SimilarTo):

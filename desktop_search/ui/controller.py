@@ -122,6 +122,7 @@ class SearchController(EngineHost):
     search_failed = Signal(int, str)
     preview_ready = Signal(int, object)              # request number, PreviewDoc | None
     roots_loaded = Signal(list)                      # engine.roots()
+    folder_names_loaded = Signal(dict)               # engine.folder_names(): "in Downloads"
     kinds_loaded = Signal(list)
     failed_loaded = Signal(list)                     # [(path, reason, state, inside)]
     #: which model understands the files and why (ModelChoice), and the advice (ModelAdvice)
@@ -300,13 +301,15 @@ class SearchController(EngineHost):
             roots = engine.roots()
             kinds = engine.kinds()
             failed = [(f.path, f.error or "", f.state, f.chain) for f in engine.failed_files()]
-            return roots, kinds, failed, engine.models.choice(), engine.model_advice()
+            return (roots, kinds, failed, engine.models.choice(), engine.model_advice(),
+                    engine.folder_names())
 
         def done(res):
             if self._closed:
                 return
-            roots, kinds, failed, choice, advice = res
+            roots, kinds, failed, choice, advice, names = res
             emit(self.roots_loaded, roots)
+            emit(self.folder_names_loaded, names)
             emit(self.kinds_loaded, kinds)
             emit(self.failed_loaded, failed)
             emit(self.model_choice_loaded, choice, advice)

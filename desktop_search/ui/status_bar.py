@@ -125,8 +125,8 @@ class StatusBar(QStatusBar):
         self.pause_button.toggled.connect(lambda on: emit(self.pause_toggled, bool(on)))
         self.anyway_button = QToolButton()
         self.anyway_button.setText(_("Index now anyway"))
-        self.anyway_button.setToolTip(_("Read and embed now, on battery or while the "
-                                        "computer is busy, until indexing is done"))
+        self.anyway_button.setToolTip(_("Index now, on battery or while the computer is "
+                                        "busy, until indexing is done"))
         self.anyway_button.clicked.connect(lambda: emit(self.anyway_clicked))
         self.anyway_button.hide()
         self.failed_button = QToolButton()

@@ -399,14 +399,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--while-indexing", choices=["english", "multilingual"],
                     help="type while the window indexes a folder of real files with this model")
     ap.add_argument("--files", type=int, default=300, help="files for --while-indexing")
+    ap.add_argument("--switch-interval-ms", type=float,
+                    help="sys.setswitchinterval for this run (Python's default: 5 ms)")
     ap.add_argument("--record", metavar="SOURCE",
                     help="append this run's figures to benchmarks/latency_1m.json, saying "
                          "where they came from (e.g. 'h26 after, 100k, load 3')")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.switch_interval_ms:
+        sys.setswitchinterval(args.switch_interval_ms / 1000)
     if args.while_indexing:
-        print(json.dumps(while_indexing(args), indent=2))
+        report = while_indexing(args)
+        report["switch_interval_ms"] = sys.getswitchinterval() * 1000
+        print(json.dumps(report, indent=2))
         return 0
 
     from desktop_search.config import Settings

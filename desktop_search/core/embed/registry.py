@@ -7,8 +7,13 @@ other name or folder is still run through sentence-transformers, as before.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.base import Embedder
 
 # XLM-RoBERTa's pre-training languages, which multilingual-e5 inherits (ISO 639-1 where
 # one exists).
@@ -54,7 +59,7 @@ class ModelInfo:
         except (ImportError, ValueError):
             return False
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["languages"] = list(self.languages)
         d["aliases"] = list(self.aliases)
@@ -119,7 +124,7 @@ def multilingual() -> ModelInfo | None:
 
 
 def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None,
-         threads: int | None = None) -> object | None:
+         threads: int | None = None) -> Embedder | None:
     """An embedder for a registered non-sentence-transformers model, or None.
 
     The multilingual model runs on ONNX Runtime (``backend``: "onnx-int8" its int8 graph,
@@ -137,7 +142,7 @@ def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None,
     return None
 
 
-def describe() -> list[dict]:
+def describe() -> list[dict[str, Any]]:
     """Every model as plain data, for Settings and ``desktop-search models``."""
     return [m.to_json() for m in MODELS]
 

@@ -115,7 +115,7 @@ def measure(data_dir: Path, planted: dict, runs: int) -> dict:
         t = time.perf_counter()
         groups = eng.duplicates()
         times.append(time.perf_counter() - t)
-    passages = eng.status()["chunks"]
+    passages = eng.status().chunks
     eng.close()
     together = {}
     for gi, g in enumerate(groups):

@@ -278,7 +278,7 @@ def cmd_index(args) -> int:
         summary = dict(roots=roots, indexed=c.indexed + c.moved + c.copied, unchanged=c.unchanged,
                        removed=c.deleted, skipped=c.skipped, failed=c.failed,
                        chunks=c.chunks_added, chunks_embedded=c.chunks_embedded,
-                       total_files=st["files_indexed"], total_chunks=st["chunks"],
+                       total_files=st.files_indexed, total_chunks=st.chunks,
                        seconds=round(time.monotonic() - t0, 2))
         if args.json:
             print(json.dumps(summary))
@@ -501,7 +501,7 @@ def cmd_status(args) -> int:
 
     eng = _engine(args, read_only=True)
     try:
-        st = eng.status()
+        st = eng.status().to_json()
         owner = current_owner(eng.data_dir)
         st["owner"] = (dict(pid=owner.pid, kind=owner.kind, started=owner.started)
                        if owner else None)
@@ -684,15 +684,15 @@ def cmd_doctor(args) -> int:
     try:
         rep = eng.doctor(repair=args.repair)
         if args.json:
-            print(json.dumps(rep))
-        elif rep["ok"]:
-            print(f"ok: {rep['vectors']} vectors match the catalog; "
-                  f"{rep['pending']} passages waiting for a vector")
+            print(json.dumps(rep.to_json()))
+        elif rep.ok:
+            print(f"ok: {rep.vectors} vectors match the catalog; "
+                  f"{rep.pending} passages waiting for a vector")
         else:
-            for p in rep["problems"]:
+            for p in rep.problems:
                 print(f"problem: {p}")
-            print("repaired" if rep["repaired"] else "run 'desktop-search doctor --repair' to fix")
-        return 0 if rep["ok"] or rep["repaired"] else EXIT_ERROR
+            print("repaired" if rep.repaired else "run 'desktop-search doctor --repair' to fix")
+        return 0 if rep.healthy else EXIT_ERROR
     finally:
         eng.close()
         if own is not None:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from desktop_search import paths
 from desktop_search.config import Settings
+from desktop_search.core.analyze import QueryWord
 from desktop_search.core.embed.advice import ModelAdvice
 from desktop_search.core.embed.base import Embedder
-from desktop_search.core.embed.host import ModelHost
+from desktop_search.core.embed.host import ModelHost, ModelSwitch
 from desktop_search.core.indexing import IndexService, Listener, add_root
 from desktop_search.core.indexing.drives import Drives, FileSystems
 from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
@@ -31,12 +32,55 @@ from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
 from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
+from desktop_search.core.store.doctor import DoctorReport
+from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
+from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.errors import ConfigError, ModelError
 
 
+@dataclasses.dataclass(frozen=True)
+class WordIndexStatus:
+    passages: int
+    catching_up: bool           # still following the catalog (caught up or rebuilt at open)
+    languages: tuple[str, ...]  # those a query word is stemmed for
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(passages=self.passages, catching_up=self.catching_up,
+                    languages=list(self.languages))
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineStatus:
+    """What ``status`` reports: the folders, counts, files not indexed, the model."""
+
+    data_dir: str
+    roots: tuple[Root, ...]
+    files: int                  # files on disk indexed (not the documents inside them)
+    chunks: int
+    pending: int                # passages waiting for a vector
+    ocr_pending: int
+    failed: tuple[FileRow, ...]
+    model: str
+    dim: int | None
+    model_change: ModelSwitch | None
+    size_bytes: int
+    word_index: WordIndexStatus
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(
+            data_dir=self.data_dir, roots=[r.to_json() for r in self.roots],
+            files=self.files, chunks=self.chunks, pending=self.pending,
+            ocr_pending=self.ocr_pending,
+            failed=[dict(path=f.path, inside=f.chain, state=f.state, reason=f.error)
+                    for f in self.failed],
+            model=self.model, dim=self.dim,
+            model_change=self.model_change.to_json() if self.model_change else None,
+            size_bytes=self.size_bytes, word_index=self.word_index.to_json())
+
+
 class Engine:
-    def __init__(self, data_dir: str | os.PathLike | None = None, *,
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *,
                  settings: Settings | None = None, embedder: Embedder | None = None,
                  read_only: bool = False, conditions: Conditions | None = None,
                  filesystems: FileSystems | None = None) -> None:
@@ -64,7 +108,7 @@ class Engine:
         return self.library.notice
 
     @property
-    def catalog(self):
+    def catalog(self) -> Catalog:
         """The catalog, for reading (``Library`` is the way to write)."""
         return self.library.catalog
 
@@ -73,7 +117,7 @@ class Engine:
         """The answering model, loaded (seconds: never on a GUI thread)."""
         return self.models.embedder()
 
-    def vectors(self):
+    def vectors(self) -> VectorIndex:
         """The answering model's vector index, opened (may load the model)."""
         return self.models.vectors()
 
@@ -85,7 +129,7 @@ class Engine:
         """Make ``name`` the model; its vectors are made in the background (``ModelHost.switch``)."""
         self.models.switch(name)
 
-    def model_change(self) -> dict | None:
+    def model_change(self) -> ModelSwitch | None:
         return self.models.change()
 
     def model_advice(self) -> ModelAdvice:
@@ -94,7 +138,7 @@ class Engine:
 
     # -- indexing ----------------------------------------------------------------------------
     def index_service(self, *, listener: Listener | None = None, debounce: float = 0.5,
-                      **options) -> IndexService:
+                      **options: Any) -> IndexService:
         """The worker that keeps this index current (``start`` it, or ``run_until_idle``).
         ``options``: ``IndexService``'s own (``poll_s``)."""
         if self._conditions is None:
@@ -143,10 +187,10 @@ class Engine:
         return scores
 
     # -- roots -------------------------------------------------------------------------------
-    def add_root(self, path: str | os.PathLike) -> str:
+    def add_root(self, path: str | os.PathLike[str]) -> str:
         return add_root(self.library, path)
 
-    def remove_root(self, path: str | os.PathLike) -> int:
+    def remove_root(self, path: str | os.PathLike[str]) -> int:
         root = norm(path)
         if self.library.root_id(root) is None:
             raise ConfigError(f"{path} is not an indexed folder")
@@ -186,7 +230,7 @@ class Engine:
     #: ... once the index holds this many passages (fewer say little)
     COMMON_MIN_PASSAGES = 100
 
-    def _common_word(self, word) -> bool:
+    def _common_word(self, word: QueryWord) -> bool:
         words = self.library.words
         n = len(words)
         return n >= self.COMMON_MIN_PASSAGES and \
@@ -244,8 +288,8 @@ class Engine:
                                        inside=request.inside)
         raise TypeError(f"unknown search request {request!r}")
 
-    def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
-                       filters: Filters | None = None, inside=()) -> list[Hit]:
+    def more_like_this(self, path: str | os.PathLike[str], *, k: int = 10,
+                       filters: Filters | None = None, inside: Sequence[str] = ()) -> list[Hit]:
         """Files (and documents inside files) near this one: ``inside`` names a document
         inside the file at ``path``."""
         row = self.library.member(norm(path), list(inside))
@@ -313,25 +357,25 @@ class Engine:
         return find_duplicates(passages=self.library.passage_rows, stop=stop)
 
     # -- status and repair -------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> EngineStatus:
         lib = self.library
         st = lib.catalog.stats()
         model_id, dim = lib.vector_model()
         size = sum(f.stat().st_size for f in self.data_dir.iterdir() if f.is_file())
-        return dict(
-            data_dir=str(self.data_dir), roots=[r.to_json() for r in self.roots()],
-            files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
+        return EngineStatus(
+            data_dir=str(self.data_dir), roots=tuple(self.roots()),
+            files=st.files_indexed, chunks=st.chunks, pending=st.chunks_unembedded,
             ocr_pending=lib.picture_rows.count_ocr_pending(),
-            failed=[dict(path=f.path, inside=f.chain, state=f.state, reason=f.error)
-                    for f in self.failed_files()],
+            failed=tuple(self.failed_files()),
             model=model_id or self.models.configured(),
             dim=dim or None,
             model_change=self.model_change(),
             size_bytes=size,
-            word_index=dict(passages=len(lib.words), catching_up=not lib.feed.ready(timeout=0),
-                            languages=lib.words.index_languages()))
+            word_index=WordIndexStatus(passages=len(lib.words),
+                                       catching_up=not lib.feed.ready(timeout=0),
+                                       languages=tuple(lib.words.index_languages())))
 
-    def doctor(self, *, repair: bool = False) -> dict:
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
         """Check that the catalog and its copies agree (``store.doctor``)."""
         if repair and self.read_only:
             raise ValueError("a read-only engine cannot repair: take the data folder first")
@@ -345,11 +389,11 @@ class Engine:
 class _SandboxedLoader:
     """path -> picture for the image model, decoded in the sandboxed child."""
 
-    def __init__(self, sandbox, settings: Settings) -> None:
+    def __init__(self, sandbox: SandboxedExtractor, settings: Settings) -> None:
         self.sandbox = sandbox
         self.settings = settings
 
-    def __call__(self, path: str):
+    def __call__(self, path: str) -> Any:
         return self.sandbox(path, max_bytes=self.settings.max_file_bytes)
 
     def close(self) -> None:

@@ -125,7 +125,7 @@ def test_a_library_that_changes_later_is_offered_the_switch(data_dir, tmp_path):
     assert advice.suggested == registry.multilingual().name and "Portuguese" in advice.reason
     # ... one click (the window's offer) switches, in the background, and keeps "auto"
     eng.models.switch(advice.suggested, chosen_by_user=False)
-    assert registry.by_model_id(eng.model_change()["to"]) is registry.multilingual()
+    assert registry.by_model_id(eng.model_change().to) is registry.multilingual()
     eng.index_service().run_until_idle()
     assert registry.by_model_id(eng.library.vector_model()[0]) is registry.multilingual()
     assert eng.settings.model == "auto"

@@ -119,7 +119,7 @@ def test_create_modify_delete_followed(service, hash_embedder):
     assert found(eng, "bananas") == []
     new.unlink()
     assert eventually(lambda: str(new) not in indexed_paths(eng))
-    assert eventually(lambda: eng.doctor()["ok"])
+    assert eventually(lambda: eng.doctor().ok)
 
 
 def test_editor_save_reindexes_once(service, hash_embedder):
@@ -151,7 +151,7 @@ def test_folder_move_and_rename_keep_vectors(service, hash_embedder):
     os.rename(docs / "archive" / "p0.txt", docs / "archive" / "renamed.txt")
     assert eventually(lambda: str(docs / "archive" / "renamed.txt") in indexed_paths(eng))
     assert hash_embedder.embed_calls == calls
-    assert eventually(lambda: eng.doctor()["ok"])
+    assert eventually(lambda: eng.doctor().ok)
 
 
 def test_reconcile_at_start_catches_offline_changes(data_dir, hash_embedder, tmp_path):

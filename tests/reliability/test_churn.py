@@ -108,5 +108,5 @@ def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
         len(missing), len(extra), len(stale), sorted(extra)[:5], sorted(missing)[:5])
     svc.stop()
     rep = eng.doctor()
-    assert rep["ok"] and rep["pending"] == 0, rep
+    assert rep.ok and rep.pending == 0, rep
     eng.close()

@@ -128,8 +128,8 @@ def test_hostile_folder(data_dir, hash_embedder, hostile):
     assert eng.search("harbour pilot", dense=False)[0].page == 1
     # every reason is visible to the user in status
     st = eng.status()
-    assert {os.path.basename(f["path"]) for f in st["failed"]} >= set(expected)
-    assert eng.doctor()["ok"]
+    assert {os.path.basename(f.path) for f in st.failed} >= set(expected)
+    assert eng.doctor().ok
     # nothing is retried forever: a second pass does no work
     svc = eng.index_service()
     svc.run_until_idle()
@@ -156,5 +156,5 @@ def test_file_vanishing_or_changing_between_scan_and_read(data_dir, hash_embedde
                    (r[0] for r in eng.catalog.connection().execute("SELECT path FROM files")))
     assert names == sorted(f"f{i}.txt" for i in range(1, 20, 2))
     assert eng.search("deserts", dense=False)[0].path == str(d / "f1.txt")
-    assert eng.doctor()["ok"]
+    assert eng.doctor().ok
     eng.close()

@@ -76,7 +76,7 @@ def test_heartbeat_stays_under_50ms_while_indexing(harness, tmp_path, qtbot):
     qtbot.waitUntil(lambda: c.service.wait_idle(0) and c.progress.state == "idle", timeout=120_000)
     heart.stop()
     took = time.perf_counter() - t0
-    assert c.engine.catalog.stats()["files_indexed"] == 200
+    assert c.engine.catalog.stats().files_indexed == 200
     assert {"reading", "embedding"} <= states, states
     # A gap has two causes: the GUI thread could not run our code (busy with it, or
     # waiting for the GIL), or the OS gave its CPU to someone else. The second is counted

@@ -219,7 +219,8 @@ def _read_exif(img: Any) -> tuple[float | None, str | None, int]:
     m = _EXIF_DATE.search(str(raw or ""))
     if m:
         try:
-            taken = datetime(*map(int, m.groups())).timestamp()  # EXIF dates are local time
+            y, mo, d, hh, mm, ss = map(int, m.groups())
+            taken = datetime(y, mo, d, hh, mm, ss).timestamp()  # EXIF dates are local time
         except (ValueError, OverflowError, OSError):
             taken = None
     make = _clean(exif.get(Base.Make))
@@ -499,7 +500,8 @@ def _short(e: BaseException) -> str:
 # --------------------------------------------------------------------------- the OCR stage
 
 
-def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[str], dict]:
+def ocr_document(path: str | os.PathLike[str], *, max_bytes: int
+                 ) -> tuple[list[str], dict[str, Any]]:
     """The text of each page of a picture or PDF, with the pages that had none read by OCR.
 
     Returns (pages, facts): facts holds ``ocr_pages`` (0-based pages whose text came from

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 
 from desktop_search.config import Settings
@@ -24,17 +24,18 @@ from desktop_search.core import extract as ex
 from desktop_search.core.embed.base import passage_text
 from desktop_search.core.extract.inside import ARCHIVE_KIND
 from desktop_search.core.extract.mail import MAIL_KIND, MAILBOX_KIND, MESSAGE_CAP_FACTOR
-from desktop_search.core.indexing.chunk import chunk_text, heading_for
+from desktop_search.core.indexing.chunk import Chunk, TokenCounter, chunk_text, heading_for
 from desktop_search.core.indexing.containers import IN_PROGRESS, Containers, identity
 from desktop_search.core.indexing.sandbox import SandboxedExtractor, run_reader
 from desktop_search.core.indexing.scan import Rules, is_under, norm, walk
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
-                                       Inner, Library, NewChunk)
+                                       FileRow, Inner, Library, NewChunk)
 from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
 
 if TYPE_CHECKING:
+    from desktop_search.core.embed.base import Embedder
     from desktop_search.core.embed.host import ModelHost
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ class Ingest:
 
     def __init__(self, *, library: Library, models: ModelHost, settings: Settings,
                  on_notice: Callable[[Notice], None] | None = None,
-                 extractor: Callable | None = None, ocr_extractor: Callable | None = None) -> None:
+                 extractor: Callable[..., Any] | None = None,
+                 ocr_extractor: Callable[..., Any] | None = None) -> None:
         self.library = library
         self.catalog = library.catalog          # reads; every write goes through the library
         self.models = models
@@ -279,7 +281,7 @@ class Ingest:
         self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
         return Outcome.INDEXED
 
-    def _caption(self, row) -> None:
+    def _caption(self, row: FileRow) -> None:
         """Give an unchanged picture without words its caption passage (as ``_store``
         does for a new one), keeping its OCR state and its picture vector."""
         from desktop_search.core.extract.images import picture_caption
@@ -293,7 +295,8 @@ class Ingest:
             camera=row.camera, keep_picture_vector=True)
         self.counters.chunks_added += 1
 
-    def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
+    def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int,
+               digest: str | None, doc: ex.Extracted, *,
                ocr: str | None = None, keep_picture_vector: bool = False,
                inner: Inner | None = None, keep_members: bool = False,
                name: str | None = None) -> int:
@@ -373,7 +376,7 @@ class Ingest:
             if isinstance(reader, SandboxedExtractor):
                 reader.polite = True
 
-    def _call(self, target: str, **kwargs):
+    def _call(self, target: str, **kwargs: Any) -> Any:
         """Another reader, in the sandboxed child (in this process for a plain extractor)."""
         return run_reader(self.extractor, target, **kwargs)
 
@@ -401,7 +404,8 @@ class Ingest:
         return self._fail(shown, owner[1], st, None, SKIPPED,
                           "the file name is not valid text; rename the file to index it")
 
-    def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> Outcome:
+    def _fail(self, path: str, root_id: int | None, st: os.stat_result | None,
+              digest: str | None, state: str, reason: str) -> Outcome:
         self.library.put_failure(
             path=path, root_id=root_id, size=st.st_size if st else 0,
             mtime_ns=st.st_mtime_ns if st else 0, digest=digest,
@@ -481,7 +485,7 @@ class Ingest:
         self.counters.chunks_embedded += len(stored)
         return len(batch)
 
-    def _fill_window(self, embedder) -> None:
+    def _fill_window(self, embedder: Embedder) -> None:
         """The next window of the backlog, sorted by length: in the model's own tokens when
         it can count them (sorted by characters, batches padded 12% more CPU away)."""
         backlog = self.library.vector_rows
@@ -495,11 +499,7 @@ class Ingest:
         texts = [(cid, passage_text(h, t)) for cid, h, t in rows]
         # shortest first in the list, so popping from the end takes the longest: the
         # first batches show the slowest rate, and the estimate only improves
-        lengths = None
-        try:
-            lengths = embedder.token_lengths([t for _, t in texts])
-        except Exception:  # noqa: BLE001 - ordering is an optimization: fall back
-            log.debug("token lengths unavailable; sorting the window by characters")
+        lengths = embedder.token_lengths([t for _, t in texts])
         if lengths is not None and len(lengths) == len(texts):
             order = sorted(range(len(texts)), key=lambda i: (int(lengths[i]), len(texts[i][1])))
             texts = [texts[i] for i in order]
@@ -518,7 +518,7 @@ def catalog_path(path: str) -> str:
         return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _with_positions(doc, chunks) -> list[NewChunk]:
+def _with_positions(doc: ex.Extracted, chunks: list[Chunk]) -> list[NewChunk]:
     """Page and line of each chunk's start; lines only where the text is the file verbatim."""
     newlines = None
     if doc.has_lines:
@@ -532,7 +532,7 @@ def _with_positions(doc, chunks) -> list[NewChunk]:
     return out
 
 
-def _needs_caption(row) -> bool:
+def _needs_caption(row: FileRow) -> bool:
     """A picture listed without any passage (indexed before pictures had a caption) and
     no OCR on its way: it gets its caption on the next scan."""
     return (row.kind == "picture" and row.state == INDEXED and not row.n_chunks
@@ -551,12 +551,12 @@ def _ocr_available() -> bool:
     return ocr_available()
 
 
-def _chunk_pages(doc, counter=None) -> list:
+def _chunk_pages(doc: ex.Extracted, counter: TokenCounter | None = None) -> list[Chunk]:
     """Chunks that never cross a page boundary (offsets into the whole text)."""
     from dataclasses import replace
 
     out = []
-    bounds = list(doc.page_starts) + [len(doc.text)]
+    bounds = list(doc.page_starts or ()) + [len(doc.text)]
     for a, b in zip(bounds, bounds[1:]):
         for c in chunk_text(doc.text[a:b], count_tokens=counter):
             out.append(replace(c, start=c.start + a, end=c.end + a))

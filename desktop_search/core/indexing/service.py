@@ -57,7 +57,7 @@ def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc.__cause__, BaseException) and _disk_full(exc.__cause__)
 
 
-def add_root(library: Library, path: str | os.PathLike) -> str:
+def add_root(library: Library, path: str | os.PathLike[str]) -> str:
     """Index a folder (unless a root already covers it); returns the root that covers it."""
     root = norm(path)
     if not os.path.exists(root):
@@ -356,19 +356,22 @@ class IndexService:
     def _check_roots(self) -> None:
         """A watched folder that vanished keeps its index (an unplugged drive, a folder
         being restored) and is watched again, and reconciled, when it comes back."""
+        watcher = self.watcher
+        if watcher is None:
+            return
         for r in self.library.root_list():
             root = r.path
             present = self.drives.present(root)
             if not present and root not in self.missing_roots:
                 self.missing_roots.add(root)
-                self.watcher.unwatch(root)
+                watcher.unwatch(root)
                 self.progress.tell(Notice.info("folder is missing or unreadable; keeping its "
                                                "index until it is back", root))
                 self.progress.changed()     # its results are offline now: ask again
                 self.progress.emit(force=True)
             elif present and root in self.missing_roots:
                 self.missing_roots.discard(root)
-                self.watcher.unwatch(root)
+                watcher.unwatch(root)
                 self._watch(root)
                 self.submit(Rescan(root))
                 self.progress.changed()
@@ -435,7 +438,7 @@ class IndexService:
             elif change.op is ChangeKind.DELETE:
                 result = ingest.delete_path(path)
             else:
-                result = ingest.move_path(change.src, path)
+                result = ingest.move_path(change.src or path, path)   # a move has its src
                 if os.path.isdir(path):
                     # files that were still queued under the old name are found here
                     self.queue.put(Change(ChangeKind.SCAN, path))
@@ -512,7 +515,7 @@ class IndexService:
         switch = self.models.change()
         return Measures(seconds=c.seconds, chunks_embedded=c.chunks_embedded,
                         chunks_pending=self.library.count_unembedded(),
-                        model_switch=(switch["done"], switch["total"]) if switch else None)
+                        model_switch=(switch.done, switch.total) if switch else None)
 
 
 def _holds_many(path: str) -> bool:

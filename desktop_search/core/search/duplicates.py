@@ -34,7 +34,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -87,7 +87,7 @@ class Member:
     changed: int = 0           # % of passages not word for word the same as the newest's
     same_as: int = 0           # the file id of the newest member with this very text
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(path=self.path, inside=list(self.inside), modified=self.modified,
                     size=self.size, newest=self.newest, changed=self.changed)
 
@@ -115,7 +115,7 @@ class DuplicateGroup:
             return "identical"
         return f"up to {self.changed}% of passages changed"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(kind=self.kind, changed=self.changed,
                     members=[m.to_json() for m in self.members])
 
@@ -149,7 +149,7 @@ class _Doc:
         pos = [i for i, v in enumerate(self.vectors) if v is not None]
         if not pos:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        m = np.stack([self.vectors[i] for i in pos]).astype(np.float32)
+        m = np.stack([v for v in self.vectors if v is not None]).astype(np.float32)
         m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
         return np.asarray(pos), m
 
@@ -260,7 +260,9 @@ def _collapse_copies(docs: dict[int, _Doc]) -> dict[int, _Doc]:
 
 def _close_documents(reps: dict[int, _Doc]) -> set[tuple[int, int]]:
     """Pairs of documents whose mean passage vectors are close, each document's nearest."""
-    ids, counts, flat = [], [], []
+    ids: list[int] = []
+    counts: list[int] = []
+    flat: list[np.ndarray] = []
     for rid, rep in reps.items():
         vs = [v for v in rep.vectors if v is not None]
         if vs and (not flat or len(vs[0]) == len(flat[0])):

@@ -83,7 +83,7 @@ def plan(query: str, model_id: str | None, *, documents: dict[str, float] | None
     code = found.code if found.code != "und" and found.confidence >= LIKELY else None
     if code is None and documents:
         # too short to tell: most likely the language most of the files are in
-        main = max(documents, key=documents.get)
+        main = max(documents, key=lambda d: documents[d])
         code = main if documents[main] >= 0.5 else None
     if code is None:
         return QueryPlan(found.code, True, LEXICAL_WEIGHT)

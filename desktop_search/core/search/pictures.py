@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from desktop_search.core.analyze import make_snippet
 from desktop_search.core.extract.images import picture_caption
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Filters, Hit
-from desktop_search.core.store import ChunkRow
+from desktop_search.core.store import ChunkRow, FileRow
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.catalog import Catalog
 
 # The two
 # scores live on different scales (CLIP's text-image cosines sit around 0.2-0.35, text
@@ -18,7 +22,8 @@ PICTURE_WEIGHT = 0.9
 PICTURE_MIN_SCORE = 0.2
 
 
-def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question | None = None,
+def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]],
+                 question: Question | None = None,
                  filters: Filters | None = None, exclude_file: int | None = None,
                  min_score: float = PICTURE_MIN_SCORE) -> list[Hit]:
     """Hits for pictures matched by the image model: (file id, cosine) best first. The
@@ -55,7 +60,7 @@ def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question
     return hits
 
 
-def _describe_picture(f) -> str:
+def _describe_picture(f: FileRow) -> str:
     """What a picture without a passage (indexed before pictures had one) shows."""
     return picture_caption(camera=f.camera, taken=f.taken)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from desktop_search.core.analyze import query_terms
 from desktop_search.core.store import ChunkRow
@@ -117,13 +117,13 @@ class Hit:
     def is_mail(self) -> bool:
         return self.kind == MAIL_KIND
 
-    def mail_fields(self) -> dict:
+    def mail_fields(self) -> dict[str, Any]:
         """``from``, ``to`` and ``date`` (unix seconds) of a message; {} for anything else."""
         if not self.is_mail:
             return {}
         return {"from": self.sender or "", "to": self.recipients or "", "date": self.taken}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["highlights"] = [list(h) for h in self.highlights]
         d.update(self.mail_fields())

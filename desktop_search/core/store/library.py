@@ -16,11 +16,12 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.store.doctor import DoctorReport, check
 from desktop_search.core.store.passage_rows import PassageRows
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
@@ -64,7 +65,7 @@ class Library:
         self._lock = threading.RLock()
         self._vectors: VectorIndex | None = None
         #: builds the picture index when "search pictures by what they show" is on
-        self.picture_factory: Callable[[], PictureIndex] | None = None
+        self.picture_factory: Callable[[], PictureIndex | None] | None = None
         self._pictures: PictureIndex | None = None
 
     # -- opening -------------------------------------------------------------------------
@@ -225,7 +226,7 @@ class Library:
     def set_locator(self, file_id: int, locator: str) -> None:
         self.member_rows.set_locator(file_id, locator)
 
-    def drop_members(self, container_id: int, *, keep=()) -> int:
+    def drop_members(self, container_id: int, *, keep: Iterable[str] = ()) -> int:
         """Forget the documents inside a file but those keyed ``keep``; returns how many
         passages went with them."""
         dropped = self.catalog.drop_members(container_id, keep=keep)
@@ -323,7 +324,7 @@ class Library:
     def get_file(self, path: str) -> FileRow | None:
         return self.catalog.get_file(path)
 
-    def member(self, path: str, inside) -> FileRow | None:
+    def member(self, path: str, inside: Sequence[str]) -> FileRow | None:
         """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
         return self.member_rows.at(path, inside)
 
@@ -349,9 +350,7 @@ class Library:
                 self._pictures.save()
         self.feed.save()
 
-    def doctor(self, *, repair: bool = False) -> dict:
-        from desktop_search.core.store.doctor import check
-
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
         return check(self, repair=repair)
 
     def close(self) -> None:

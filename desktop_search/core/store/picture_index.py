@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -175,7 +175,7 @@ class PictureIndex:
         vi = self.vectors()
         return [(fid, s) for fid, s in vi.search(vec.astype(np.float32), k + 1) if fid != file_id]
 
-    def remove(self, file_ids) -> None:
+    def remove(self, file_ids: Iterable[int]) -> None:
         ids = [int(i) for i in file_ids]
         if ids and self._vectors is not None:
             self._vectors.remove(ids)

@@ -38,12 +38,12 @@ class ChunkVectors:
         return [(r[0], r[1], r[2]) for r in rows]
 
     def count_unembedded(self) -> int:
-        return self.catalog.connection().execute(
-            "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
+        return int(self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0])
 
     def count_embedded(self) -> int:
-        return self.catalog.connection().execute(
-            "SELECT COUNT(*) FROM chunks WHERE vector IS NOT NULL").fetchone()[0]
+        return int(self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM chunks WHERE vector IS NOT NULL").fetchone()[0])
 
     def store(self, ids: Sequence[int], vectors: np.ndarray) -> list[int]:
         """Store vectors; returns the ids that still existed (a file may have changed meanwhile)."""
@@ -189,8 +189,8 @@ class PictureRows:
         return FileRow(*row) if row else None
 
     def count_ocr_pending(self) -> int:
-        return self.catalog.connection().execute(
-            "SELECT COUNT(*) FROM files WHERE ocr='pending' AND state='indexed'").fetchone()[0]
+        return int(self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM files WHERE ocr='pending' AND state='indexed'").fetchone()[0])
 
     def without_vector(self, limit: int) -> list[FileRow]:
         rows = self.catalog.connection().execute(
@@ -198,7 +198,7 @@ class PictureRows:
         return [FileRow(*r) for r in rows]
 
     def count_without_vector(self) -> int:
-        return self.catalog.connection().execute(f"SELECT COUNT(*) {self._WAITING}").fetchone()[0]
+        return int(self.catalog.connection().execute(f"SELECT COUNT(*) {self._WAITING}").fetchone()[0])
 
     def store(self, file_id: int, vector: np.ndarray, *, size: int, mtime_ns: int) -> bool:
         """Store a picture's vector unless the file changed meanwhile (then it is redone)."""
@@ -241,7 +241,7 @@ class RootRows:
     def add(self, path: str) -> int:
         with self.catalog.transaction() as c:
             c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
-            return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
+            return int(c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0])
 
     def absorb(self, inner: str, *, into: str) -> None:
         """A new root that contains an older one takes over its files."""

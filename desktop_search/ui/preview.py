@@ -213,6 +213,8 @@ class PreviewPane(QWidget):
         """Mark the passage, the answer and the query's words; scroll to the answer (the
         passage until there is one)."""
         doc = self.doc
+        if doc is None:
+            return
         off = 3 if doc.truncated_before else 0      # len("…\n\n")
         pal = self.text.palette()
         base = pal.color(QPalette.ColorRole.Base)

@@ -21,6 +21,7 @@ from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.i18n import N_, _, ngettext
 from desktop_search.ui.bridge import emit
 from desktop_search.core.search.duplicates import doc_key
+from desktop_search.core.store import Root
 from desktop_search.ui.copies import copies_label, fold_copies
 from desktop_search.ui.text import number, plain_tooltip
 from desktop_search.ui.widgets import EmptyState
@@ -524,7 +525,7 @@ class EmptyAction(enum.Enum):
         return _("Add a Folder…") if self is EmptyAction.ADD_FOLDER else _("Clear Filters")
 
 
-def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest | None,
+def empty_state_text(*, opening: bool, roots: list[Root], request: SearchRequest | None,
                      answered: bool, filtered: bool,
                      busy: bool) -> tuple[str, str, EmptyAction | None]:
     """(title, explanation, button or None) for the results pane when it has no rows."""

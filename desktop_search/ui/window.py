@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.notice import Level, Notice
@@ -24,6 +24,7 @@ from desktop_search.core.indexing import Snapshot
 from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
 from desktop_search.core.search.duplicates import copies_by_path
+from desktop_search.core.store import Root
 from desktop_search.i18n import _
 from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
@@ -32,7 +33,7 @@ from desktop_search.ui.copies import CopiesDialog
 from desktop_search.ui.hotkey import GlobalHotkey
 from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
-from desktop_search.ui.menus import build_menus
+from desktop_search.ui.menus import WindowActions
 from desktop_search.ui.model_offer import ModelOfferBar
 from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
@@ -68,7 +69,7 @@ class SearchWindow(QMainWindow):
         self.save_as: Callable[[str], str | None] = lambda name: questions.choose_save(self, name)
         self._state_path = Path(window_state_path) if window_state_path else None
         self._quitting = False
-        self.roots: list[dict] = []
+        self.roots: list[Root] = []
         self.kinds: list[str] = []
         self.failed: list[tuple[str, str, str]] = []
         #: which model understands the files, and why (Settings shows it too)
@@ -187,7 +188,7 @@ class SearchWindow(QMainWindow):
         self.search_edit.setFocus()
 
     def _build_actions_and_menus(self) -> None:
-        build_menus(self)
+        self.commands = WindowActions(self)
         self._update_result_actions()
 
     # ------------------------------------------------------------------------ query
@@ -278,18 +279,11 @@ class SearchWindow(QMainWindow):
         if not idx.isValid():
             return
         self.results_view.setCurrentIndex(idx)
-        menu = QMenu(self)
-        menu.addActions([self.open_action, self.reveal_action, self.copy_action, self.like_action])
-        if self.current_hit() is not None and self.current_hit().inside:
-            menu.addAction(self.save_copy_action)
-        menu.popup(self.results_view.viewport().mapToGlobal(pos))
+        self.commands.result.popup(self.current_hit(), self,
+                                   self.results_view.viewport().mapToGlobal(pos))
 
     def _update_result_actions(self) -> None:
-        has = self.current_hit() is not None
-        for a in (self.open_action, self.reveal_action, self.copy_action):
-            a.setEnabled(has)
-        self.like_action.setEnabled(has and self.controller.model_ready)
-        self.save_copy_action.setEnabled(has and bool(self.current_hit().inside))
+        self.commands.result.update(self.current_hit(), model_ready=self.controller.model_ready)
 
     def open_hit(self, hit: Hit | None) -> None:
         """Open a file with its program (an ``.eml`` with the mail program); a document
@@ -379,11 +373,12 @@ class SearchWindow(QMainWindow):
     def _show_progress(self, p: Snapshot) -> None:
         paused = self.controller.paused
         self.status.show_snapshot(p, paused=paused, roots=self.roots)
-        for a in (self.pause_action,) + ((self.tray.pause_action,) if self.tray is not None else ()):
+        self.commands.show_paused(paused)
+        if self.tray is not None:
+            a = self.tray.pause_action
             a.blockSignals(True)
             a.setChecked(paused)
             a.blockSignals(False)
-        self.pause_action.setText(_("&Resume Indexing") if paused else _("&Pause Indexing"))
 
     def _on_controller_noticed(self, notice: Notice) -> None:
         # a file that failed joins the failed list (refreshed on the next catalog read);

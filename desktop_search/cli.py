@@ -456,6 +456,8 @@ def _print_previews(eng, hits, terms: list[str]) -> None:
 
 
 def cmd_duplicates(args) -> int:
+    from desktop_search.core.search.duplicates import IDENTICAL
+
     eng = _engine(args, read_only=True)
     try:
         t = time.perf_counter()
@@ -472,7 +474,7 @@ def cmd_duplicates(args) -> int:
         print("no copies or versions found")
         return 0
     for g in groups:
-        what = (f"{len(g.members)} copies" if g.kind == "identical"
+        what = (f"{len(g.members)} copies" if g.kind == IDENTICAL
                 else f"{len(g.members)} documents, {g.describe()}")
         print(f"{g.kind}: {what}")
         for m in g.members:
@@ -482,7 +484,7 @@ def cmd_duplicates(args) -> int:
             where = " › ".join([m.path, *m.inside])
             print(f"  {mark:>12}  {when}  {_size(m.size):>8}  {where}")
         print()
-    copies = sum(g.kind == "identical" for g in groups)
+    copies = sum(g.kind == IDENTICAL for g in groups)
     print(f"{len(groups)} groups: {copies} of copies, {len(groups) - copies} of versions "
           f"(looked through in {took:.1f} s)")
     return 0

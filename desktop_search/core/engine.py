@@ -18,6 +18,7 @@ import numpy as np
 from desktop_search import paths
 from desktop_search.config import Settings
 from desktop_search.core.analyze import QueryWord
+from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.core.embed.advice import ModelAdvice
 from desktop_search.core.embed.base import Embedder
 from desktop_search.core.embed.host import ModelHost, ModelSwitch
@@ -99,7 +100,8 @@ class Engine:
         self.models = ModelHost(self.library, self.settings, settings_path=self.settings_path,
                                 embedder=embedder)
         self._conditions = conditions
-        self.drives = Drives(filesystems, recall=self.library.meta, remember=self.library.set_meta)
+        self.drives = Drives(filesystems, recall=self.library.root_mount,
+                             remember=self.library.set_root_mount)
         self.answer_finder = AnswerFinder()
 
     @property
@@ -302,13 +304,13 @@ class Engine:
         hits: list[Hit] = []
         # a picture without words has only its caption ("Picture · camera · date"): alike
         # for every picture, so its neighbours by text say nothing
-        captioned = row.kind == "picture" and row.ocr != OCR_DONE
+        captioned = row.kind == PICTURE_KIND and row.ocr != OCR_DONE
         if len(v) and not captioned:
             centroid = v.astype(np.float32).mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
             hits = rank(library=self.library, query="", query_vec=centroid, vectors=vecs, k=k,
                         filters=filters, exclude_file=row.id, use_lexical=False)
-        pi = self.picture_index() if row.kind == "picture" else None
+        pi = self.picture_index() if row.kind == PICTURE_KIND else None
         if pi is not None:
             # a picture: the pictures that look like it
             try:

@@ -153,7 +153,7 @@ def test_an_unmounted_drive_leaving_its_empty_mount_point_deletes_nothing(
         svc.start()
         assert svc.wait_idle(30)
         assert file_count(eng) == 3 and hash_embedder.embed_calls == 3
-        assert eng.catalog.get_meta("mount:" + str(root)) == str(mnt)   # remembered
+        assert eng.library.root_mount(str(root)) == str(mnt)   # remembered
 
         # unmount: the drive leaves the table, its files vanish at once, the empty mount
         # point stays (the system's events report the files' folder as gone)

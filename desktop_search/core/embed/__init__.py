@@ -13,7 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_search.core.embed.base import PACKAGED_ALIASES, PACKAGED_ID, Embedder, pick_device, resolve_model
+from desktop_search.core.embed.base import (PACKAGED_ALIASES, PACKAGED_ID, Backend, Embedder, pick_device,
+                                          resolve_model)
 from desktop_search.core.embed.sentence_transformers import SentenceTransformerEmbedder
 from desktop_search.errors import ModelError
 
@@ -43,22 +44,22 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     own = registry.make(model, backend=backend, cache_dir=cache_dir, threads=threads)
     if own is not None:
         return own
-    if backend in ("onnx", "auto", "onnx-int8"):
+    if backend in (Backend.ONNX, Backend.AUTO, Backend.ONNX_INT8):
         from desktop_search.core.embed import onnx_export, onnx_runtime
 
-        quantize = backend == "onnx-int8"
+        quantize = backend == Backend.ONNX_INT8
         if onnx_export.onnx_available():
-            fallback = None if (backend != "auto") else (
+            fallback = None if (backend != Backend.AUTO) else (
                 lambda: SentenceTransformerEmbedder(model, device=device, threads=threads))
             try:
                 return onnx_runtime.OnnxEmbedder(model, device=device, cache_dir=cache_dir,
                                                quantize=quantize, fallback=fallback,
                                                  threads=threads)
             except onnx_export.OnnxUnsupported as exc:
-                if backend != "auto":
+                if backend != Backend.AUTO:
                     raise
                 log.info("ONNX backend not used for %s: %s", model, exc)
-        elif backend != "auto":
+        elif backend != Backend.AUTO:
             raise ModelError("the ONNX backend needs onnxruntime and onnx: "
                              "pip install onnxruntime onnx")
     return SentenceTransformerEmbedder(model, device=device, threads=threads)

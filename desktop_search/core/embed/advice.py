@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from desktop_search.core import lang
+from desktop_search.core.meta import Meta
 from desktop_search.core.embed.registry import ENGLISH, ModelInfo, by_model_id, lookup, multilingual
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def sample_texts(catalog: Catalog, n: int = SAMPLE) -> list[str]:
 def catalog_profile(catalog: Catalog) -> LanguageProfile:
     """The collection's languages as last measured (cheap: one catalog read); empty until
     the indexing worker has measured them (``refresh_profile``)."""
-    raw = catalog.get_meta("language_profile")
+    raw = catalog.get_meta(Meta.LANGUAGE_PROFILE)
     if raw:
         try:
             return LanguageProfile(**json.loads(raw)["profile"])
@@ -187,7 +188,7 @@ def refresh_profile(catalog: Catalog) -> LanguageProfile:
     """Measure the collection's languages again when the passage count moved 10% since
     (a 300-passage sample, well under a second). Called by the indexing worker when idle."""
     n_chunks = catalog.max_chunk_id()
-    raw = catalog.get_meta("language_profile")
+    raw = catalog.get_meta(Meta.LANGUAGE_PROFILE)
     if raw:
         try:
             then = int(json.loads(raw).get("chunks", -1))
@@ -196,7 +197,7 @@ def refresh_profile(catalog: Catalog) -> LanguageProfile:
         except (ValueError, TypeError):
             pass
     prof = profile_texts(sample_texts(catalog))
-    catalog.set_meta("language_profile", json.dumps({"chunks": n_chunks, "profile": prof.to_json()}))
+    catalog.set_meta(Meta.LANGUAGE_PROFILE, json.dumps({"chunks": n_chunks, "profile": prof.to_json()}))
     return prof
 
 

@@ -1,6 +1,7 @@
 """The Embedder protocol and where a model name points (packaged, a folder, the hub)."""
 from __future__ import annotations
 
+import enum
 import logging
 import os
 from pathlib import Path
@@ -18,6 +19,24 @@ PACKAGED_ALIASES = {
     "default",
 }
 PACKAGED_ID = "sentence-transformers/all-MiniLM-L6-v2"
+class Backend(str, enum.Enum):
+    """What runs a model (``Settings.backend``): "auto" ONNX Runtime where it can,
+    "onnx" its fp32 graph, "onnx-int8" the int8 graph (a model of its own), "torch"."""
+
+    AUTO = "auto"
+    ONNX = "onnx"
+    ONNX_INT8 = "onnx-int8"
+    TORCH = "torch"
+
+
+#: an int8 graph's vectors differ a little from fp32's: they are a model of their own,
+#: recorded as ``<model id>+int8``
+INT8_SUFFIX = "+int8"
+
+
+def base_model_id(model_id: str) -> str:
+    """The model an id names, its int8 suffix left out."""
+    return model_id.split(INT8_SUFFIX)[0]
 
 
 class Embedder(Protocol):

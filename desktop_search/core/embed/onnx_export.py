@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_search.core.embed import graph_cache
+from desktop_search.core.embed import base, graph_cache
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ EXPORT_RECIPE = "1"
 FP32_FILE = "model.onnx"
 #: the int8 recipe's version is in the name: a graph quantized by an older recipe is made again
 INT8_FILE = "model_int8_v2.onnx"
-INT8_SUFFIX = "+int8"
+INT8_SUFFIX = base.INT8_SUFFIX
 #: sentence-transformers modules this backend reproduces; any other means "use torch"
 _SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize"}
 

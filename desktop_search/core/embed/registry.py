@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop_search.core.embed.base import base_model_id
 from desktop_search.i18n import N_
 
 if TYPE_CHECKING:
@@ -112,8 +113,7 @@ def by_model_id(model_id: str | None) -> ModelInfo | None:
     """The registered model that made vectors recorded under model_id (int8 graphs too)."""
     if not model_id:
         return None
-    base = model_id.split("+int8")[0]
-    return lookup(base)
+    return lookup(base_model_id(model_id))
 
 
 def multilingual() -> ModelInfo | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_search.fileio import atomic_write_bytes
-from desktop_search.core.extract.common import Extracted
+from desktop_search.core.extract.common import PICTURE_KIND, Extracted
 from desktop_search.errors import CorruptFile, ExtractError, TooLarge, UnsupportedFile
 
 __all__ = [
@@ -513,7 +513,7 @@ def ocr_document(path: str | os.PathLike[str], *, max_bytes: int
         info = picture_info(p)
         pages = ocr_picture(p)
         return pages, dict(ocr_pages=[i for i, t in enumerate(pages) if t.strip()],
-                           taken=info.taken, camera=info.camera, kind="picture")
+                           taken=info.taken, camera=info.camera, kind=PICTURE_KIND)
     if p.suffix.lower() != ".pdf":
         raise UnsupportedFile("only pictures and PDFs are read by OCR")
     from desktop_search.core import extract as ex
@@ -553,7 +553,7 @@ def read_picture(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """The fast pass over a picture (registered as the reader of picture extensions):
     listed, typed and dated now; its words are read in the OCR stage (``needs_ocr``)."""
     info = picture_info(path)
-    return Extracted("", None, "picture", needs_ocr=True, taken=info.taken, camera=info.camera)
+    return Extracted("", None, PICTURE_KIND, needs_ocr=True, taken=info.taken, camera=info.camera)
 
 
 def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extracted:
@@ -566,7 +566,7 @@ def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extract
         starts.append(pos)
         pos += len(page) + 2
     text = "\n\n".join(pages)[:max_bytes]
-    paged = facts["kind"] != "picture" or len(pages) > 1
+    paged = facts["kind"] != PICTURE_KIND or len(pages) > 1
     return Extracted(text, facts.get("title"), facts["kind"],
                      page_starts=tuple(starts) if paged else None,
                      ocr=bool(facts["ocr_pages"]), taken=facts.get("taken"),

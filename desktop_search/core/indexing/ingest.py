@@ -276,7 +276,7 @@ class Ingest:
         # the file is listed (and its text layer searchable) now
         ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
                               and _ocr_available()) else None
-        if not doc.text.strip() and ocr is None and doc.kind != "picture":
+        if not doc.text.strip() and ocr is None and doc.kind != ex.PICTURE_KIND:
             return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
         self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
         return Outcome.INDEXED
@@ -307,7 +307,7 @@ class Ingest:
             # saying what it is: with its name as the heading, words find it (a search
             # by words alone, or before the model is loaded, would skip it otherwise)
             new = []
-            if doc.kind == "picture":
+            if doc.kind == ex.PICTURE_KIND:
                 from desktop_search.core.extract.images import picture_caption
 
                 new = [NewChunk(0, 0, None, None,
@@ -535,7 +535,7 @@ def _with_positions(doc: ex.Extracted, chunks: list[Chunk]) -> list[NewChunk]:
 def _needs_caption(row: FileRow) -> bool:
     """A picture listed without any passage (indexed before pictures had a caption) and
     no OCR on its way: it gets its caption on the next scan."""
-    return (row.kind == "picture" and row.state == INDEXED and not row.n_chunks
+    return (row.kind == ex.PICTURE_KIND and row.state == INDEXED and not row.n_chunks
             and row.ocr != OCR_PENDING)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_search.core import lang
+from desktop_search.core.embed.base import base_model_id
 from desktop_search.core.embed.registry import by_model_id
 
 
@@ -60,7 +61,7 @@ LIKELY = 0.5
 
 def calibration(model_id: str | None) -> Calibration:
     if model_id:
-        base = model_id.split("+int8")[0]
+        base = base_model_id(model_id)
         if base in _CALIBRATIONS:
             return _CALIBRATIONS[base]
     return DEFAULT_CALIBRATION

@@ -5,10 +5,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from desktop_search.core.analyze import make_snippet
+from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.core.extract.images import picture_caption
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Filters, Hit
-from desktop_search.core.store import ChunkRow, FileRow
+from desktop_search.core.store import INDEXED, OCR_DONE, ChunkRow, FileRow
 
 if TYPE_CHECKING:
     from desktop_search.core.store.catalog import Catalog
@@ -36,7 +37,7 @@ def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]],
     hits: list[Hit] = []
     for fid, s in kept:
         f = files.get(fid)
-        if f is None or f.state != "indexed" or f.kind != "picture":
+        if f is None or f.state != INDEXED or f.kind != PICTURE_KIND:
             continue  # deleted or changed since the picture index was saved
         first = firsts.get(fid)
         chunks = [first] if first is not None else []
@@ -56,7 +57,7 @@ def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]],
             chunk_id=chunks[0].id if chunks else -1,
             passage_start=chunks[0].start if chunks else 0,
             passage_end=chunks[0].end if chunks else 0,
-            ocr=f.ocr == "done", taken=f.taken, picture=round(s, 6), inside=f.chain))
+            ocr=f.ocr == OCR_DONE, taken=f.taken, picture=round(s, 6), inside=f.chain))
     return hits
 
 

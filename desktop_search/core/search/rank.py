@@ -17,6 +17,7 @@ from desktop_search.core.analyze import make_snippet
 from desktop_search.core.search import fusion
 from desktop_search.core.search.question import Question, ask
 from desktop_search.core.search.request import Filters, Hit
+from desktop_search.core.store.rows import OCR_DONE
 
 if TYPE_CHECKING:
     from desktop_search.core.store.library import Library
@@ -107,6 +108,6 @@ def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
             passage_start=row.start, passage_end=row.end,
             dense=round(dense_file[fid], 6) if fid in dense_file else None,
             lexical=round(lex_file[fid], 6) if fid in lex_file else None,
-            ocr=row.ocr == "done", taken=row.taken, inside=row.chain, sender=row.sender,
+            ocr=row.ocr == OCR_DONE, taken=row.taken, inside=row.chain, sender=row.sender,
             recipients=row.recipients))
     return hits

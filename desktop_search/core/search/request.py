@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Union
 
 from desktop_search.core.analyze import query_terms
+from desktop_search.core.extract.mail import MAIL_KIND
 from desktop_search.core.store import ChunkRow
 
 
@@ -131,4 +132,3 @@ class Hit:
 
 
 #: the kind of a mail message (its attachments keep their own kinds)
-MAIL_KIND = "mail"

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from desktop_search.core import lang
 from desktop_search.core.store import schema
+from desktop_search.core.meta import Meta
 from desktop_search.core.store.rows import (CONTAINER_KINDS, FAILED, FILE_COLS, INDEXED, SKIPPED,
                                             CatalogStats, ChunkRow, FileRow, Inner, NewChunk)
 from desktop_search.core.store.session import Session
@@ -167,20 +168,23 @@ class Catalog:
             self.after_commit()
 
     # -- meta ----------------------------------------------------------------------------
-    def get_meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.connection().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else default
+    def get_meta(self, key: Meta | str, default: str | None = None) -> str | None:
+        """The raw accessor (the store's tables); elsewhere ``Library.meta``."""
+        name = key.value if isinstance(key, Meta) else key
+        row = self.connection().execute("SELECT value FROM meta WHERE key=?", (name,)).fetchone()
+        return str(row[0]) if row else default
 
-    def set_meta(self, key: str, value: str, conn: sqlite3.Connection | None = None) -> None:
+    def set_meta(self, key: Meta | str, value: str, conn: sqlite3.Connection | None = None) -> None:
+        name = key.value if isinstance(key, Meta) else key
         sql = "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"
         if conn is not None:
-            conn.execute(sql, (key, value))
+            conn.execute(sql, (name, value))
         else:
             with self.transaction() as c:
-                c.execute(sql, (key, value))
+                c.execute(sql, (name, value))
 
     def vector_generation(self) -> int:
-        return int(self.get_meta("vector_generation", "0") or 0)
+        return int(self.get_meta(Meta.VECTOR_GENERATION, "0") or 0)
 
     def bump_generation(self, conn: sqlite3.Connection) -> None:
         """Every change of what the vector index must hold moves this (inside a write)."""

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.doctor import DoctorReport, check
+from desktop_search.core.meta import MOUNT_PREFIX, Meta
 from desktop_search.core.store.passage_rows import PassageRows
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
@@ -124,28 +126,40 @@ class Library:
     def words(self) -> WordIndex:
         return self.feed.words
 
-    def meta(self, key: str) -> str | None:
-        return self.catalog.get_meta(key)
+    def meta(self, key: Meta) -> str | None:
+        """A small fact kept with the catalog (``store.meta``)."""
+        return self.catalog.get_meta(key.value)
 
-    def set_meta(self, key: str, value: str) -> None:
-        """A small fact kept with the catalog (the drive a folder was last seen on)."""
+    def set_meta(self, key: Meta, value: str, *, conn: sqlite3.Connection | None = None) -> None:
+        """Keep a small fact (inside the write ``conn`` when given, else its own)."""
+        if conn is not None:
+            self.catalog.set_meta(key.value, value, conn=conn)
+        elif not self.read_only:
+            with self.catalog.transaction() as c:
+                self.catalog.set_meta(key.value, value, conn=c)
+
+    def root_mount(self, root: str) -> str | None:
+        """The mount point a folder was last seen on (``indexing.drives``)."""
+        return self.catalog.get_meta(MOUNT_PREFIX + root)
+
+    def set_root_mount(self, root: str, point: str) -> None:
         if not self.read_only:
             with self.catalog.transaction() as c:
-                self.catalog.set_meta(key, value, conn=c)
+                self.catalog.set_meta(MOUNT_PREFIX + root, point, conn=c)
 
     def vector_model(self) -> tuple[str | None, int]:
         """(model id, dim) the stored vectors were made with; (None, 0) before any."""
-        return self.catalog.get_meta("model_id"), int(self.catalog.get_meta("dim") or 0)
+        return self.meta(Meta.MODEL_ID), int(self.meta(Meta.DIM) or 0)
 
     def forget_vector_model(self) -> None:
         """No vectors yet and no model for them: the next open records the chosen one."""
         with self.catalog.transaction() as c:
-            c.execute("DELETE FROM meta WHERE key IN ('model_id', 'dim')")
+            c.execute("DELETE FROM meta WHERE key IN (?, ?)", (Meta.MODEL_ID.value, Meta.DIM.value))
 
     def set_vector_model(self, model_id: str, dim: int) -> None:
         with self.catalog.transaction() as c:
-            self.catalog.set_meta("model_id", model_id, conn=c)
-            self.catalog.set_meta("dim", str(dim), conn=c)
+            self.set_meta(Meta.MODEL_ID, model_id, conn=c)
+            self.set_meta(Meta.DIM, str(dim), conn=c)
 
     def vector_path(self, model_id: str | None) -> Path:
         """One USearch file per model, so a file can never be read as another model's."""

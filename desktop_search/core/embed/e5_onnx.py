@@ -102,7 +102,7 @@ class E5OnnxEmbedder(EmbedderBase):
         delegate = self._session.delegate
         if delegate is not None:
             return delegate.backend
-        return (Backend.ONNX_INT8 if self._int8 else Backend.ONNX).value
+        return Backend.ONNX_INT8.value if self._int8 else Backend.ONNX.value
 
     @property
     def loaded(self) -> bool:

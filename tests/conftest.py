@@ -134,3 +134,12 @@ def eventually(pred, timeout=30.0):
             return True
         tick.wait(0.05)
     return pred()
+
+
+def catalog_files(eng, *, state: str | None = "indexed") -> dict:
+    """The files on disk the catalog lists, by path (``FileRow``s), read through its
+    front door (``Catalog.files_of_root`` for each folder); ``state=None``: every state."""
+    rows = {}
+    for root in eng.roots():
+        rows.update(eng.catalog.files_of_root(root.id))
+    return {p: r for p, r in rows.items() if state is None or r.state == state}

@@ -11,6 +11,7 @@ import pytest
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
+from tests.conftest import catalog_files
 
 
 def write(path, text):
@@ -26,8 +27,7 @@ def index(engine):
 
 
 def paths(engine):
-    rows = engine.catalog.connection().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
-    return sorted(os.path.relpath(r[0], engine._root) for r in rows)
+    return sorted(os.path.relpath(p, engine._root) for p in catalog_files(engine))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from desktop_search.core.engine import Engine
-from tests.conftest import eventually
+from tests.conftest import catalog_files, eventually
 
 
 class Recorder:
@@ -26,8 +26,7 @@ class Recorder:
 
 
 def files(eng):
-    return {os.path.basename(r[0]) for r in eng.catalog.connection().execute(
-        "SELECT path FROM files WHERE state='indexed'")}
+    return {os.path.basename(p) for p in catalog_files(eng)}
 
 
 @pytest.fixture

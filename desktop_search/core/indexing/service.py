@@ -114,6 +114,8 @@ class IndexService:
         self._running.set()
         self._idle = threading.Event()
         self._wake = threading.Event()      # ends a polite wait early (pause, stop, a command)
+        self._root_checks = 0               # rounds of "is every root still there?"
+        self._root_checked = threading.Condition()
         self._last_save = time.monotonic()
         self._rescan_on_resume = False
         self._last_reconcile = time.monotonic()
@@ -216,6 +218,17 @@ class IndexService:
         return self._idle.wait(timeout)
 
     @property
+    def root_checks(self) -> int:
+        """How many times the worker has checked that its roots are there."""
+        with self._root_checked:
+            return self._root_checks
+
+    def wait_root_checks(self, count: int, timeout: float | None = None) -> bool:
+        """Wait until the roots were checked ``count`` times in all (False on timeout)."""
+        with self._root_checked:
+            return self._root_checked.wait_for(lambda: self._root_checks >= count, timeout)
+
+    @property
     def snapshot(self) -> Snapshot:
         """The latest published snapshot."""
         return self.progress.snapshot
@@ -260,6 +273,9 @@ class IndexService:
             if self.watcher is not None and now - last_check > ROOT_CHECK_S:
                 last_check = now
                 self._check_roots()
+                with self._root_checked:
+                    self._root_checks += 1
+                    self._root_checked.notify_all()
                 if self._idle.is_set() and now - self._last_reconcile > RECONCILE_EVERY_S:
                     # a safety net under the watcher (an overflowed event queue, a network
                     # folder without events): compare every root with the catalog again

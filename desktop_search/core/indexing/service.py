@@ -433,7 +433,7 @@ class IndexService:
         if change.op is ChangeKind.DELETE and any(change.path == r.path
                                                   for r in self.library.root_list()):
             return  # a root itself vanished: handled by _check_roots, its index is kept
-        owner = self.ingest.root_of(change.path)
+        owner = self.ingest.scope.root_of(change.path)
         if owner is not None and not self.drives.present(owner[0]):
             # the root itself is gone (unplugged, unmounted): what its files look like now
             # says nothing; keep them all, and reconcile when it is back
@@ -469,7 +469,7 @@ class IndexService:
 
     def _plan(self, path: str) -> None:
         """Reconcile a root (or a folder inside one) with the catalog and queue the work."""
-        owner = self.ingest.root_of(path)
+        owner = self.ingest.scope.root_of(path)
         if owner is None or self._paused_root(path):
             return
         self.set_state(State.SCANNING)
@@ -481,7 +481,7 @@ class IndexService:
             return
         self.drives.seen(root)
         self._watch(root)
-        todo, gone = self.ingest.plan(root, root_id, under=path)
+        todo, gone = self.ingest.scope.plan(root, root_id, under=path)
         for f, _ in todo:          # new and changed first: a rename is seen as a move
             self.queue.put(Change(ChangeKind.UPSERT, f), delay=0)
         for g in gone:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktop_search.core.indexing.ingest import CHANGED, EMBED_BATCH
+from desktop_search.core.indexing.backlog import EMBED_BATCH
+from desktop_search.core.indexing.ingest import CHANGED
 from desktop_search.core.indexing.state import State
 from desktop_search.core.notice import Notice
 from desktop_search.errors import ModelError

@@ -136,7 +136,7 @@ class Engine:
 
     def model_advice(self) -> ModelAdvice:
         """Whether another installed model would understand these files and searches."""
-        return self.models.advice()
+        return self.models.chooser.advice()
 
     # -- indexing ----------------------------------------------------------------------------
     def index_service(self, *, listener: Listener | None = None, debounce: float = 0.5,
@@ -225,7 +225,7 @@ class Engine:
     def question(self, text: str) -> Question:
         """``text`` analyzed once: its language, its words (``search.question``)."""
         return ask(" ".join(text.split()), index_languages=self.library.words.index_languages(),
-                   prior=self.models.documents(), common=self._common_word)
+                   prior=self.models.chooser.documents(), common=self._common_word)
 
     #: a query word in more than this share of the passages is not highlighted
     COMMON_SHARE = 0.6
@@ -245,7 +245,7 @@ class Engine:
         if not query:
             return []
         question = self.question(query)
-        self.models.note_query(question.language)
+        self.models.chooser.note_query(question.language)
         qvec, vecs, model_id = None, None, None
         if dense:
             emb, vecs = self.models.pair()
@@ -254,7 +254,7 @@ class Engine:
         hits = rank(library=self.library, query=query, question=question, query_vec=qvec,
                     vectors=vecs, k=k, filters=filters,
                     model_id=model_id or self.library.vector_model()[0],
-                    documents=self.models.documents() if dense else None)
+                    documents=self.models.chooser.documents() if dense else None)
         if dense and self.settings.picture_search:
             pics = picture_hits(catalog=self.library.catalog, question=question,
                                 scores=self._picture_scores(query, k), filters=filters,
@@ -369,7 +369,7 @@ class Engine:
             files=st.files_indexed, chunks=st.chunks, pending=st.chunks_unembedded,
             ocr_pending=lib.picture_rows.count_ocr_pending(),
             failed=tuple(self.failed_files()),
-            model=model_id or self.models.configured(),
+            model=model_id or self.models.chooser.configured(),
             dim=dim or None,
             model_change=self.model_change(),
             size_bytes=size,

@@ -295,7 +295,7 @@ class SearchController(EngineHost):
             roots = engine.roots()
             kinds = engine.kinds()
             failed = [(f.path, f.error or "", f.state, f.chain) for f in engine.failed_files()]
-            return roots, kinds, failed, engine.models.choice(), engine.model_advice()
+            return roots, kinds, failed, engine.models.chooser.choice(), engine.model_advice()
 
         def done(res):
             if self._closed:

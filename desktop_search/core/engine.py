@@ -30,6 +30,7 @@ from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
+from desktop_search.core.search.pictures import picture_scores, similar_pictures
 from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
@@ -37,7 +38,7 @@ from desktop_search.core.store.doctor import DoctorReport
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.vector_index import VectorIndex
-from desktop_search.errors import ConfigError, ModelError
+from desktop_search.errors import ConfigError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,18 +177,6 @@ class Engine:
         pi = self.library.pictures() if self.settings.picture_search else None
         return pi.error if pi is not None else None
 
-    def _picture_scores(self, query: str, k: int) -> list[tuple[int, float]]:
-        pi = self.picture_index()
-        if pi is None:
-            return []
-        try:
-            scores = pi.search(query, max(50, 4 * k))
-        except ModelError as exc:
-            pi.error = str(exc)
-            return []
-        pi.error = None
-        return scores
-
     # -- roots -------------------------------------------------------------------------------
     def add_root(self, path: str | os.PathLike[str]) -> str:
         return add_root(self.library, path)
@@ -257,7 +246,7 @@ class Engine:
                     documents=self.models.chooser.documents() if dense else None)
         if dense and self.settings.picture_search:
             pics = picture_hits(catalog=self.library.catalog, question=question,
-                                scores=self._picture_scores(query, k), filters=filters,
+                                scores=picture_scores(self.picture_index(), query, k), filters=filters,
                                 min_score=self.settings.picture_min_score)
             hits = merge_pictures(hits, pics, k=k)
         return self.mark_offline(hits)
@@ -313,13 +302,8 @@ class Engine:
         pi = self.picture_index() if row.kind == PICTURE_KIND else None
         if pi is not None:
             # a picture: the pictures that look like it
-            try:
-                similar = pi.similar(row.id, 2 * k)
-            except ModelError as exc:
-                pi.error = str(exc)
-                similar = []
-            pics = picture_hits(catalog=self.library.catalog, scores=similar, filters=filters,
-                                exclude_file=row.id, min_score=-1.0)
+            pics = similar_pictures(pi, catalog=self.library.catalog, file_id=row.id, k=k,
+                                    filters=filters)
             hits = merge_pictures(hits, pics, k=k, weight=1.0)
         return self.mark_offline(hits)
 

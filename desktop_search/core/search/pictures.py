@@ -10,9 +10,11 @@ from desktop_search.core.extract.images import picture_caption
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Filters, Hit
 from desktop_search.core.store import INDEXED, OCR_DONE, ChunkRow, FileRow
+from desktop_search.errors import ModelError
 
 if TYPE_CHECKING:
     from desktop_search.core.store.catalog import Catalog
+    from desktop_search.core.store.picture_index import PictureIndex
 
 # The two
 # scores live on different scales (CLIP's text-image cosines sit around 0.2-0.35, text
@@ -91,3 +93,27 @@ def merge_pictures(text: list[Hit], pictures: list[Hit], *, k: int,
     return sorted(best.values(), key=lambda h: -h.score)[:k]
 
 
+def picture_scores(index: PictureIndex | None, query: str, k: int) -> list[tuple[int, float]]:
+    """(file id, cosine) of the pictures that show what the query says (none without a
+    picture index, or when its model fails: its ``error`` says why)."""
+    if index is None:
+        return []
+    try:
+        scores = index.search(query, max(50, 4 * k))
+    except ModelError as exc:
+        index.error = str(exc)
+        return []
+    index.error = None
+    return scores
+
+
+def similar_pictures(index: PictureIndex, *, catalog: Catalog, file_id: int, k: int,
+                     filters: Filters | None) -> list[Hit]:
+    """The pictures that look like this one (none when the picture model fails)."""
+    try:
+        similar = index.similar(file_id, 2 * k)
+    except ModelError as exc:
+        index.error = str(exc)
+        similar = []
+    return picture_hits(catalog=catalog, scores=similar, filters=filters,
+                        exclude_file=file_id, min_score=-1.0)

@@ -6,6 +6,9 @@ results' context menu.
 """
 from __future__ import annotations
 
+import os
+import shutil
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QPoint
@@ -13,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from desktop_search.i18n import _
+from desktop_search.ui import desktop_open
 
 if TYPE_CHECKING:
     from desktop_search.core.search import Hit
@@ -34,19 +38,73 @@ def _action(owner: QWidget, text: str, slot: Callable[..., object], shortcut: st
 
 class ResultActions:
     """Open, Show in Folder, Copy Path, More Like This and Save a Copy, on the result in
-    focus (``SearchWindow.current_hit``)."""
+    focus (``SearchWindow.current_hit``): the actions and what they do."""
 
     def __init__(self, w: SearchWindow) -> None:
         self.w = w
         # Enter, Ctrl+Enter and Ctrl+C are handled by the search field and list (so Ctrl+C
         # still copies selected text); the menu only names them
-        self.open = _action(w, _("&Open"), lambda: w.open_hit(w.current_hit()), hint="Enter")
-        self.reveal = _action(w, _("Show in &Folder"), lambda: w.reveal_hit(w.current_hit()),
+        self.open = _action(w, _("&Open"), lambda: self.open_hit(w.current_hit()), hint="Enter")
+        self.reveal = _action(w, _("Show in &Folder"), lambda: self.reveal_hit(w.current_hit()),
                               hint="Ctrl+Enter")
-        self.copy = _action(w, _("&Copy Path"), lambda: w.copy_path(w.current_hit()), hint="Ctrl+C")
+        self.copy = _action(w, _("&Copy Path"), lambda: self.copy_path(w.current_hit()),
+                            hint="Ctrl+C")
         self.like = _action(w, _("&More Like This"), lambda: w.more_like_this(w.current_hit()),
                             "Ctrl+M")
-        self.save_copy = _action(w, _("&Save a Copy…"), lambda: w.save_copy(w.current_hit()))
+        self.save_copy = _action(w, _("&Save a Copy…"), lambda: self.save_copy_of(w.current_hit()))
+
+    def open_hit(self, hit: Hit | None) -> None:
+        """Open a file with its program (an ``.eml`` with the mail program); a document
+        inside a file is first copied out alone to a private temporary folder."""
+        if hit is None:
+            return
+        if hit.inside:
+            label = hit.chain_label()
+            self.w.controller.copy_out(
+                hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
+                lambda exc: self.w.show_error(_("Cannot open {name}: {error}").format(name=label, error=exc)))
+            return
+        try:
+            self.w.opener(hit)
+        except Exception as exc:  # noqa: BLE001 - the opener is the platform's business
+            self.w.show_error(_("Cannot open {name}: {error}").format(name=hit.path, error=exc))
+
+    def save_copy_of(self, hit: Hit | None) -> None:
+        """Save a document inside a file (an archive member; a message of a mailbox, as
+        ``.eml``) where the user says: copied out first, then moved there."""
+        if hit is None or not hit.inside:
+            return
+        label = hit.chain_label()
+
+        def copied(tmp: str) -> None:
+            dest = self.w.save_as(os.path.basename(tmp))
+            if not dest:
+                return
+            try:
+                shutil.copyfile(tmp, dest)
+            except OSError as exc:
+                self.w.show_error(_("Cannot save {name}: {error}").format(
+                    name=label, error=exc.strerror or exc))
+                return
+            self.w.statusBar().showMessage(_("Saved {path}").format(path=dest), 3000)
+
+        self.w.controller.copy_out(hit, copied,
+                                 lambda exc: self.w.show_error(_("Cannot save {name}: {error}").format(
+                                     name=label, error=exc)))
+
+    def reveal_hit(self, hit: Hit | None) -> None:
+        if hit is None:
+            return
+        try:
+            self.w.revealer(hit)
+        except Exception as exc:  # noqa: BLE001
+            self.w.show_error(_("Cannot show {name}: {error}").format(name=hit.path, error=exc))
+
+    def copy_path(self, hit: Hit | None) -> None:
+        if hit is None:
+            return
+        desktop_open.copy_path(hit)
+        self.w.statusBar().showMessage(_("Copied {path}").format(path=hit.path), 3000)
 
     def all(self) -> list[QAction]:
         return [self.open, self.reveal, self.copy, self.like, self.save_copy]

@@ -48,8 +48,8 @@ class WindowDialogs:
         c = self.w.controller
         if self.copies is None:
             self.copies = CopiesDialog(parent=self.w)
-            self.copies.open_requested.connect(self.w.open_hit)
-            self.copies.reveal_requested.connect(self.w.reveal_hit)
+            self.copies.open_requested.connect(self.w.commands.result.open_hit)
+            self.copies.reveal_requested.connect(self.w.commands.result.reveal_hit)
             c.duplicates_ready.connect(self.copies.set_groups)
         self.copies.set_groups(c.duplicates)
         if c.duplicates_stale and not c.duplicate_reads.in_flight:

@@ -11,29 +11,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.doctor import DoctorReport, check
 from desktop_search.core.meta import MOUNT_PREFIX, Meta
+from desktop_search.core.store.opening import open_catalog
 from desktop_search.core.store.passage_rows import PassageRows
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
-from desktop_search.core.store.schema import CatalogNeedsUpgrade
 from desktop_search.core.store.tables import (ChunkVectors, MemberRows, NextVectors, PictureRows,
                                               RootRows)
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.core.store.word_feed import WordFeed
 from desktop_search.core.store.word_index import WordIndex
-from desktop_search.errors import IndexCorrupt
 from desktop_search.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -54,7 +50,7 @@ class Library:
         self.notice: str | None = None
         if not read_only:
             _remove_stale_temp_files(self.data_dir)
-        self.catalog = self._open_catalog()
+        self.catalog, self.notice = open_catalog(self.data_dir, read_only=read_only)
         self.feed = WordFeed(self.catalog, folder=self.data_dir / "words")
         self.feed.open()
         self.vector_rows = ChunkVectors(self.catalog)
@@ -71,52 +67,6 @@ class Library:
         self._pictures: PictureIndex | None = None
 
     # -- opening -------------------------------------------------------------------------
-    def _open_catalog(self) -> Catalog:
-        """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
-        path = self.data_dir / "catalog.sqlite3"
-        if self.read_only:
-            return self._open_for_reading(path)
-        try:
-            return Catalog(path)
-        except IndexCorrupt as exc:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            for suffix in ("", "-wal", "-shm"):
-                f = Path(str(path) + suffix)
-                if f.exists():
-                    os.replace(f, Path(f"{path}{suffix}.damaged-{stamp}"))
-            for f in [*self.data_dir.glob("vectors*.usearch"), *self.data_dir.glob("vectors*.json"),
-                      *self.data_dir.glob("vectors*.npz")]:
-                f.unlink(missing_ok=True)
-            log.warning("%s; set it aside and rebuilding the index", exc)
-            cat = Catalog(path)
-            for root in self._saved_roots():
-                RootRows(cat).add(root)
-            self.notice = (f"The index was damaged ({exc}); it was set aside and is being "
-                           "rebuilt from your folders.")
-            return cat
-
-    def _open_for_reading(self, path: Path) -> Catalog:
-        """A reader never migrates under a running owner; with no owner it upgrades an
-        older catalog under the folder's lock, then reads it like anyone else."""
-        try:
-            return Catalog(path, migrate=False)
-        except CatalogNeedsUpgrade:
-            from desktop_search.core.ownership import Ownership
-
-            with Ownership.acquire(self.data_dir, kind="upgrade",
-                                   hint="it upgrades the catalog; try again when it is done"):
-                Catalog(path).close()
-            return Catalog(path, migrate=False)
-        except IndexCorrupt as exc:
-            raise IndexCorrupt(f"{exc}; opening the window or running `desktop-search index` "
-                               "sets it aside and rebuilds it") from None
-
-    def _saved_roots(self) -> list[str]:
-        try:
-            return list(json.loads((self.data_dir / "roots.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return []
-
     def _save_roots(self) -> None:
         atomic_write_text(self.data_dir / "roots.json",
                           json.dumps([r.path for r in self.root_rows.all()]))

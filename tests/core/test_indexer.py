@@ -164,7 +164,7 @@ def test_restart_resumes_embedding_backlog(data_dir, hash_embedder, docs):
     svc.scan(str(docs))
     svc._run(svc._commands.popleft())
     while (ch := svc.queue.pop_ready(0)) is not None:
-        svc._apply(ch)
+        svc.changes.apply(ch)
     pending = eng.library.count_unembedded()
     assert pending > 0 and hash_embedder.embed_calls == 0
     # words are searchable before any vector exists

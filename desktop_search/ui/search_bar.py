@@ -27,6 +27,9 @@ KIND_LABELS = {
     "html": N_("Web page"), "markdown": N_("Markdown"), "rst": N_("reStructuredText"),
     "text": N_("Plain text"), "code": N_("Source code"), "data": N_("Data / config"),
     "csv": N_("Spreadsheet (CSV)"), "picture": N_("Pictures"), "mail": N_("Mail"),
+    "xlsx": N_("Excel"), "xls": N_("Excel 97-2003"), "ods": N_("OpenDocument spreadsheet"),
+    "rtf": N_("Rich Text"), "doc": N_("Word 97-2003"), "ppt": N_("PowerPoint 97-2003"),
+    "odp": N_("OpenDocument presentation"),
 }
 
 DATE_CHOICES = ((N_("Any time"), None), (N_("Today"), 1), (N_("Past week"), 7),

@@ -20,9 +20,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_search import __version__
 from desktop_search.errors import DesktopSearchError
+
+if TYPE_CHECKING:
+    from desktop_search.core.engine import Engine
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -218,7 +222,7 @@ def _own_or_hand_off(args, kind: str, *, hint: str, command: str | None, paths: 
     raise AssertionError("unreachable")
 
 
-def _engine(args, *, read_only: bool = False):
+def _engine(args: argparse.Namespace, *, read_only: bool = False) -> Engine:
     from desktop_search.config import Settings
     from desktop_search.core.engine import Engine
 
@@ -285,7 +289,7 @@ def cmd_index(args) -> int:
         else:
             print(f"indexed {summary['indexed']} files ({c.unchanged} unchanged, {c.deleted} removed), "
                   f"skipped {c.skipped}, failed {c.failed}; {c.chunks_added} new chunks, "
-                  f"{c.chunks_embedded} embedded; {st['files_indexed']} files / {st['chunks']} chunks "
+                  f"{c.chunks_embedded} embedded; {st.files_indexed} files / {st.chunks} chunks "
                   f"in the index; {summary['seconds']:.1f} s")
         return 0
     finally:
@@ -337,7 +341,8 @@ def cmd_search(args) -> int:
                 hits = eng.search(text, k=args.k, filters=filters, dense=dense)
                 took = (time.perf_counter() - t) * 1000
                 t = time.perf_counter()
-                hits = eng.answers(hits, text, top=answers) if dense and answers else hits
+                answered = eng.answers(hits, text, top=answers) if dense and answers else None
+                hits = answered if answered is not None else hits     # None: only when stopped
                 answer_ms = (time.perf_counter() - t) * 1000
                 print(json.dumps(dict(id=qid, query=text, took_ms=round(took, 3),
                                       answer_ms=round(answer_ms, 3),
@@ -352,7 +357,8 @@ def cmd_search(args) -> int:
         hits = eng.find(request, k=args.k, dense=dense)
         answers = TOP_HITS if args.answers is None else args.answers
         if dense and answers and isinstance(request, TextQuery):
-            hits = eng.answers(hits, request.text, top=answers)
+            answered = eng.answers(hits, request.text, top=answers)
+            hits = answered if answered is not None else hits   # None: only when stopped
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
         elif args.preview:

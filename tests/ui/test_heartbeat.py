@@ -122,11 +122,25 @@ def test_idle_indexer_leaves_the_cpu_alone(harness, corpus, qtbot):
     harness.add_folder_and_wait(w, corpus)
     svc = w.controller.service
     tid = indexer_thread(svc).native_id
+    # how often the worker asks its queue for a change: an idle worker waits on it, a
+    # polling one asks again at once (counted, so a starved low-priority thread that
+    # polls is caught as surely as one that burns a core)
+    asks = [0]
+    pop_ready = svc.queue.pop_ready
+
+    def counted(timeout: float):
+        asks[0] += 1
+        return pop_ready(timeout)
+
+    svc.queue.pop_ready = counted
     checks = svc.root_checks
     before, t0 = thread_cpu(tid), time.perf_counter()
     # not a fixed wait: the worker's own loop goes round until it has checked its roots
-    # twice (so it ran, whatever the machine's load), and its CPU is measured over that
+    # twice (so it ran, whatever the machine's load), and is measured over that
     assert svc.wait_root_checks(checks + 2, 60)
     used, took = thread_cpu(tid) - before, time.perf_counter() - t0
+    svc.queue.pop_ready = pop_ready
+    # two root checks are ROOT_CHECK_S apart; an idle wait lasts 0.25 s: a few dozen asks
+    assert asks[0] < 100, f"the idle indexer asked its queue {asks[0]} times in {took:.1f} s"
     assert used < 0.2 * took, f"idle indexer used {used:.2f} s of CPU in {took:.1f} s"
     assert os.getpriority(os.PRIO_PROCESS, tid) >= 10     # it yields to the GUI thread

@@ -136,6 +136,16 @@ def eventually(pred, timeout=30.0):
     return pred()
 
 
+@pytest.fixture(autouse=True)
+def _english_after():
+    """Every test starts and ends in English (a test that installs a language resets it)."""
+    from desktop_search import i18n
+
+    yield
+    if i18n.current() != i18n.ENGLISH:
+        i18n.install(i18n.ENGLISH)
+
+
 def catalog_files(eng, *, state: str | None = "indexed") -> dict:
     """The files on disk the catalog lists, by path (``FileRow``s), read through its
     front door (``Catalog.files_of_root`` for each folder); ``state=None``: every state."""

@@ -21,6 +21,7 @@ from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
 from desktop_search.i18n import _, ngettext
 from desktop_search.ui.hotkey import chord as chords
+from desktop_search.ui.language import NATIVE_NAMES, system_language
 
 SUGGESTED_MODELS = (
     DEFAULT_MODEL,
@@ -54,9 +55,11 @@ class SettingsDialog(QDialog):
         self._add_languages(form, settings, choice)
         self._add_exclusions(form, settings)
         self._add_pictures(form, settings)
+        self._add_searching(form, settings)
         self._add_indexing(form, settings)
         self._add_window(form, settings, tray_available=tray_available)
         self._add_shortcut(form, settings, hotkey_message)
+        self._add_language(form, settings)
         self._add_menu_entry(form)
 
         self.error = QLabel()
@@ -165,6 +168,13 @@ class SettingsDialog(QDialog):
         form.addRow("", self.picture_search)
         form.addRow("", self.picture_note)
 
+    def _add_searching(self, form: QFormLayout, settings: Settings) -> None:
+        """Filters read from what the user types."""
+        self.understand_queries = QCheckBox(_("Read filters from what I type (“pdfs from 2021”, "
+                                              "“fotos de ontem”)"))
+        self.understand_queries.setChecked(settings.understand_queries)
+        form.addRow(_("Searching:"), self.understand_queries)
+
     def _add_indexing(self, form: QFormLayout, settings: Settings) -> None:
         """On battery, and the cores indexing may use."""
         self.index_on_battery = QCheckBox(_("Index on battery"))
@@ -215,6 +225,19 @@ class SettingsDialog(QDialog):
         form.addRow(_("Shortcut:"), self.hotkey)
         form.addRow("", self.hotkey_note)
 
+    def _add_language(self, form: QFormLayout, settings: Settings) -> None:
+        """The window's language: each named in itself; applied when the app starts again."""
+        self.language = QComboBox()
+        self.language.addItem(_("System default ({language})").format(
+            language=NATIVE_NAMES[system_language()]), "")
+        for code, name in NATIVE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
+        self.language_note = _note(_("The window's language changes when Desktop Search starts "
+                                     "again."))
+        form.addRow(_("Language:"), self.language)
+        form.addRow("", self.language_note)
+
     def _add_menu_entry(self, form: QFormLayout) -> None:
         """The applications menu entry (Linux)."""
         self.menu_entry = QPushButton(_("Add to the applications menu"))
@@ -246,11 +269,13 @@ class SettingsDialog(QDialog):
                                 max_file_mb=float(self.size_cap.value()),
                                 read_text_in_pictures=self.read_pictures.isChecked(),
                                 picture_search=self.picture_search.isChecked(),
+                                understand_queries=self.understand_queries.isChecked(),
                                 index_on_battery=self.index_on_battery.isChecked(),
                                 max_cores=int(self.max_cores.value()),
                                 close_to_tray=self.close_to_tray.isChecked(),
                                 start_minimized=self.start_minimized.isChecked(),
-                                hotkey=self.chosen_hotkey())
+                                hotkey=self.chosen_hotkey(),
+                                language=self.language.currentData() or "")
         s.validate()
         return s
 
@@ -309,6 +334,9 @@ def _choice_note(choice: ModelChoice | None) -> str:
         return _("Chosen for your files: English, or every language when your files, your "
                  "searches or your computer use another.")
     if not choice.auto:
-        return _("Now: understands {languages}, your choice.").format(languages=choice.label)
+        return _("Now: understands {languages}, your choice.").format(languages=_(choice.label))
+    if not choice.reason:
+        return _("Now: understands {languages} for now; chosen for your files once they are "
+                 "read.").format(languages=_(choice.label))
     return _("Now: understands {languages}, chosen for your files because {reason}.").format(
-        languages=choice.label, reason=choice.reason)
+        languages=_(choice.label), reason=choice.reason_text())

@@ -11,6 +11,7 @@ from desktop_search.core import lang
 from desktop_search.core.embed import advice as _advice
 from desktop_search.core.embed import registry
 from desktop_search.core.meta import Meta
+from desktop_search.i18n import N_
 
 if TYPE_CHECKING:
     from desktop_search.core.store.library import Library
@@ -46,7 +47,7 @@ class ModelChooser:
         """Which model understands the files, and why, in plain words."""
         name = self.configured()
         info = registry.lookup(name) or registry.by_model_id(name)
-        label = info.languages_label if info is not None else "the languages of your own model"
+        label = info.languages_label if info is not None else N_("the languages of your own model")
         reason = self.library.meta(Meta.AUTO_REASON) or ""     # "": not chosen yet
         return _advice.ModelChoice(name=info.name if info else name, auto=self.auto, label=label,
                                    reason=reason)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from desktop_search import paths
 from desktop_search.config import Settings
+from desktop_search.core.embed import advice as _advice
 from desktop_search.core.embed.choice import ModelChooser
 from desktop_search.core.embed import make_embedder, registry, resolve_model
 from desktop_search.core.embed.base import INT8_SUFFIX, Backend, Embedder, base_model_id, passage_text
@@ -114,13 +115,13 @@ class ModelHost:
             model_id, _ = lib.vector_model()
             info = registry.by_model_id(model_id)
             self.chooser.record(info.name if info else self.chooser.configured(),
-                                "your index was made with it")
+                                _advice.ChoiceReason.INDEX_MADE_WITH.value)
             return False
         if self._given and self._embedder is not None:
             # a model handed in is the model: nothing to measure
             given = registry.by_model_id(self._embedder.model_id)
             self.chooser.record(given.name if given else self._embedder.model_id,
-                         "the model the app was started with")
+                                _advice.ChoiceReason.STARTED_WITH.value)
             return False
         measured = self.chooser.measure()
         if measured is None:
@@ -140,7 +141,7 @@ class ModelHost:
             except ModelError as exc:
                 log.warning("the model for every language could not load: %s", exc)
                 chosen, info = None, registry.ENGLISH
-                reason = "English only: the model for every language could not load"
+                reason = _advice.ChoiceReason.MULTILINGUAL_FAILED.value
                 if current is not None and registry.by_model_id(current.model_id) is info:
                     self.chooser.record(info.name, reason)
                     return False

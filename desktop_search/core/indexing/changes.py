@@ -13,6 +13,7 @@ from desktop_search.core.indexing.ingest import CHANGED, Outcome
 from desktop_search.core.indexing.state import State
 from desktop_search.core.indexing.watcher import Change, ChangeKind
 from desktop_search.core.notice import Notice
+from desktop_search.i18n import _
 
 if TYPE_CHECKING:
     from desktop_search.core.indexing.drives import Drives
@@ -134,13 +135,13 @@ class ChangeApplier:
         root, root_id = owner
         if not self.worker.drives.present(root):
             # the folder is gone or unmounted: keep the last good index, say so
-            self.worker.progress.tell(Notice.info("folder is missing or unreadable; keeping its index",
-                                           root))
+            self.worker.progress.tell(Notice.info(
+                _("folder is missing or unreadable; keeping its index"), root))
             return
         self.worker.drives.seen(root)
         self.worker.watch_root(root)
         todo, gone = self.worker.ingest.scope.plan(root, root_id, under=path)
-        for f, _ in todo:          # new and changed first: a rename is seen as a move
+        for f, _size in todo:          # new and changed first: a rename is seen as a move
             self.worker.queue.put(Change(ChangeKind.UPSERT, f), delay=0)
         for g in gone:
             self.worker.queue.put(Change(ChangeKind.DELETE, g), delay=0)

@@ -17,6 +17,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Callable
 
+from desktop_search.i18n import _
 from desktop_search.config import Settings
 from desktop_search.core.indexing.drives import POLL_S, Drives
 from desktop_search.core.indexing.ingest import Counters, Ingest
@@ -303,14 +304,14 @@ class IndexService:
             except Exception as exc:  # noqa: BLE001 - the worker must survive anything
                 if _disk_full(exc):
                     # keep the last good state; go on once the user has made room
-                    reason = "the disk is full: indexing paused; free some space and resume"
+                    reason = _("the disk is full: indexing paused; free some space and resume")
                     self.progress.tell(Notice.error(reason))
                     self.progress.set_error(reason)
                     self._rescan_on_resume = True
                     self.pause()
                 else:
                     log.exception("indexing step failed")
-                    self.progress.tell(Notice.error(f"indexing error: {exc}"))
+                    self.progress.tell(Notice.error(_("indexing error: {error}").format(error=exc)))
                     self._stop.wait(0.5)
 
     def _hold_back(self, manner: Manner) -> bool:
@@ -383,8 +384,8 @@ class IndexService:
             if not present and root not in self.missing_roots:
                 self.missing_roots.add(root)
                 watcher.unwatch(root)
-                self.progress.tell(Notice.info("folder is missing or unreadable; keeping its "
-                                               "index until it is back", root))
+                self.progress.tell(Notice.info(_("folder is missing or unreadable; keeping its "
+                                                 "index until it is back"), root))
                 self.progress.changed()     # its results are offline now: ask again
                 self.progress.emit(force=True)
             elif present and root in self.missing_roots:

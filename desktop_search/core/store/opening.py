@@ -12,6 +12,7 @@ from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.schema import CatalogNeedsUpgrade
 from desktop_search.core.store.tables import RootRows
 from desktop_search.errors import IndexCorrupt
+from desktop_search.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ def open_catalog(data_dir: Path, *, read_only: bool) -> tuple[Catalog, str | Non
         cat = Catalog(path)
         for root in _saved_roots(data_dir):
             RootRows(cat).add(root)
-        return cat, (f"The index was damaged ({exc}); it was set aside and is being "
-                     "rebuilt from your folders.")
+        return cat, _("The index was damaged ({error}); it was set aside and is being "
+                      "rebuilt from your folders.").format(error=exc)
 
 
 def _open_for_reading(data_dir: Path, path: Path) -> Catalog:

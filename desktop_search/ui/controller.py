@@ -321,7 +321,7 @@ class SearchController(EngineHost):
                 emit(self.model_choice_loaded, *res)
 
         self.catalog_reads.put(job, done, lambda exc: log.warning("catalog read failed: %s", exc))
-        self.advice_reads.put(lambda engine: (engine.models.choice(), engine.model_advice()),
+        self.advice_reads.put(lambda engine: (engine.models.chooser.choice(), engine.model_advice()),
                               advice_done, lambda exc: log.warning("model advice failed: %s", exc))
 
     # -- copies and versions -------------------------------------------------------------

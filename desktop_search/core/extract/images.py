@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_search.fileio import atomic_write_bytes
-from desktop_search.core.extract.common import Extracted
+from desktop_search.core.extract.common import PICTURE_KIND, Extracted
 from desktop_search.errors import CorruptFile, ExtractError, TooLarge, UnsupportedFile
 
 __all__ = [
@@ -221,7 +221,8 @@ def _read_exif(img: Any) -> tuple[float | None, str | None, int]:
     m = _EXIF_DATE.search(str(raw or ""))
     if m:
         try:
-            taken = datetime(*map(int, m.groups())).timestamp()  # EXIF dates are local time
+            y, mo, d, hh, mm, ss = map(int, m.groups())
+            taken = datetime(y, mo, d, hh, mm, ss).timestamp()  # EXIF dates are local time
         except (ValueError, OverflowError, OSError):
             taken = None
     make = _clean(exif.get(Base.Make))
@@ -507,7 +508,8 @@ def _short(e: BaseException) -> str:
 # --------------------------------------------------------------------------- the OCR stage
 
 
-def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[str], dict]:
+def ocr_document(path: str | os.PathLike[str], *, max_bytes: int
+                 ) -> tuple[list[str], dict[str, Any]]:
     """The text of each page of a picture or PDF, with the pages that had none read by OCR.
 
     Returns (pages, facts): facts holds ``ocr_pages`` (0-based pages whose text came from
@@ -519,7 +521,7 @@ def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[
         info = picture_info(p)
         pages = ocr_picture(p)
         return pages, dict(ocr_pages=[i for i, t in enumerate(pages) if t.strip()],
-                           taken=info.taken, camera=info.camera, kind="picture")
+                           taken=info.taken, camera=info.camera, kind=PICTURE_KIND)
     if p.suffix.lower() != ".pdf":
         raise UnsupportedFile("only pictures and PDFs are read by OCR")
     from desktop_search.core import extract as ex
@@ -559,7 +561,7 @@ def read_picture(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """The fast pass over a picture (registered as the reader of picture extensions):
     listed, typed and dated now; its words are read in the OCR stage (``needs_ocr``)."""
     info = picture_info(path)
-    return Extracted("", None, "picture", needs_ocr=True, taken=info.taken, camera=info.camera)
+    return Extracted("", None, PICTURE_KIND, needs_ocr=True, taken=info.taken, camera=info.camera)
 
 
 def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extracted:
@@ -572,7 +574,7 @@ def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extract
         starts.append(pos)
         pos += len(page) + 2
     text = "\n\n".join(pages)[:max_bytes]
-    paged = facts["kind"] != "picture" or len(pages) > 1
+    paged = facts["kind"] != PICTURE_KIND or len(pages) > 1
     return Extracted(text, facts.get("title"), facts["kind"],
                      page_starts=tuple(starts) if paged else None,
                      ocr=bool(facts["ocr_pages"]), taken=facts.get("taken"),

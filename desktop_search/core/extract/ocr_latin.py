@@ -124,12 +124,13 @@ class ChoosingRecognizer:
                     log.info("no Latin-script OCR model: accents are read as today's model reads them")
             return self._latin
 
-    def __call__(self, img_list: Any, return_word_box: bool = False) -> tuple[list, float]:
+    def __call__(self, img_list: Any, return_word_box: bool = False) -> tuple[list[Any], float]:
         crops = [img_list] if not isinstance(img_list, list) else img_list
         latin = self.latin() if crops else None
         if latin is None:
             self.last_choice = "base"
-            return self._base(crops, return_word_box)
+            res0: tuple[list[Any], float] = self._base(crops, return_word_box)
+            return res0
         # the Latin model reads the widest lines first (it reads Chinese too, so it tells the
         # script apart); a Latin picture keeps them and has only the rest left to read
         order = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1] / max(1, crops[i].shape[0]))
@@ -140,7 +141,7 @@ class ChoosingRecognizer:
             res, more = self._base(crops, return_word_box)
             return res, spent + more
         self.last_choice = "latin"
-        out: list = [None] * len(crops)
+        out: list[Any] = [None] * len(crops)
         for i, r in zip(sample, probe):
             out[i] = r
         rest = [i for i in range(len(crops)) if out[i] is None]

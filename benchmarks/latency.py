@@ -306,7 +306,7 @@ def while_indexing(args) -> dict:
     # a small folder first, so that every query has results to paint
     window.add_folders([str(real_files(work / "seed", 5, seed=9))])
     _wait(app, lambda: controller.progress.state == "idle"
-          and controller.engine.catalog.stats()["files_indexed"] >= 5, 300)
+          and controller.engine.catalog.stats().files_indexed >= 5, 300)
     measure(app, window, ["warm up query", "another warm up"])
     heart = Heart(lambda: controller.progress.state)
     window.add_folders([str(docs)])
@@ -328,7 +328,7 @@ def while_indexing(args) -> dict:
     took = time.perf_counter() - t0
     heart.timer.stop()
     report = dict(model=model.name, backend=controller.engine.models.embedder().backend,
-                  files=args.files, passages=controller.engine.catalog.stats()["chunks"],
+                  files=args.files, passages=controller.engine.catalog.stats().chunks,
                   index_s=round(took, 1), load_1min=round(statistics.median(loads), 1) if loads else None,
                   keystroke_to_paint={k: summary(v) for k, v in by_state.items()},
                   gui_worst_gap_ms=heart.worst, gui_worst_gap_not_os_ms=heart.worst_not_os)

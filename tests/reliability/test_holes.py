@@ -1,0 +1,58 @@
+"""The holes a hostile file (or a hostile local client) could use, each reproduced as the
+attack it is (issue 23): every test here failed on the code before its fix."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop_search.core.extract import compressed, extract
+
+# --------------------------------------------------------------------------- groff and .so
+
+
+def _man_page(body: str) -> str:
+    return (".TH EVIL 1\n.SH NAME\nevil \\- a page that reads other files\n"
+            ".SH DESCRIPTION\nbefore\n" + body + "after\n")
+
+
+@pytest.mark.skipif(shutil.which("groff") is None, reason="groff is what follows .so")
+def test_a_man_page_outside_the_system_folders_cannot_pull_in_other_files(tmp_path):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE-KEY-ZEBRAQUUX\n")
+    secret.chmod(0o600)
+    hostname = Path("/etc/hostname")
+    words = hostname.read_text().split() if hostname.exists() else []
+    includes = "".join(f"{req} {target}\n" for req in (".so", ".mso", ".pso cat", ".open x")
+                       for target in (secret, hostname))
+    page = tmp_path / "evil.1"
+    page.write_text(_man_page(includes + ".so /etc/passwd\n"))
+    doc = extract(page)
+    assert doc.kind == "man" and "before" in doc.text and "after" in doc.text
+    assert "ZEBRAQUUX" not in doc.text
+    assert "root:" not in doc.text
+    for word in words:                      # /etc/hostname's text is not in the page
+        if word not in page.read_text():
+            assert word not in doc.text
+
+
+def test_so_dev_stdin_does_not_stall(tmp_path):
+    page = tmp_path / "stall.1"
+    page.write_text(_man_page(".so /dev/stdin\n.so /dev/zero\n"))
+    started = time.monotonic()
+    doc = extract(page)
+    # groff's own limit is 20 s: a stall would take all of it
+    assert time.monotonic() - started < compressed.GROFF_TIMEOUT_S / 2
+    assert "after" in doc.text
+
+
+def test_only_root_owned_pages_under_the_system_man_folders_go_to_groff(tmp_path):
+    assert not compressed.trusted_man_page(tmp_path / "evil.1")
+    assert not compressed.trusted_man_page(Path("ls.1"))          # an archive member's name
+    assert not compressed.trusted_man_page(Path("/usr/share/man/../../../tmp/x.1"))
+    real = sorted(Path("/usr/share/man/man1").glob("*.1*"))[:1] if os.geteuid() != 0 else []
+    for page in real:                       # the distribution's own pages still render
+        assert compressed.trusted_man_page(compressed.inner_name(page))

@@ -56,3 +56,47 @@ def test_only_root_owned_pages_under_the_system_man_folders_go_to_groff(tmp_path
     real = sorted(Path("/usr/share/man/man1").glob("*.1*"))[:1] if os.geteuid() != 0 else []
     for page in real:                       # the distribution's own pages still render
         assert compressed.trusted_man_page(compressed.inner_name(page))
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_every_file_of_the_data_folder_is_private(tmp_path, hash_embedder):
+    from desktop_search.core.engine import Engine
+
+    old = os.umask(0o022)                  # a usual desktop umask: 0644 files
+    try:
+        docs = tmp_path / "docs"
+        docs.mkdir()
+        (docs / "mail.txt").write_text("Dear bank, my account number is 1234.\n")
+        eng = Engine(tmp_path / "data", embedder=hash_embedder)
+        eng.add_root(docs)
+        eng.index_service().run_until_idle()
+        data = tmp_path / "data"
+        names = {p.name for p in data.iterdir()}
+        assert {"catalog.sqlite3", "catalog.sqlite3-wal", "catalog.sqlite3-shm"} <= names
+        for p in data.rglob("*"):
+            assert p.stat().st_mode & 0o077 == 0, f"{p.name}: {oct(p.stat().st_mode)}"
+        eng.close()
+    finally:
+        os.umask(old)
+
+
+def test_a_foreign_data_folder_is_refused_not_chmodded(tmp_path):
+    from desktop_search import paths
+    from desktop_search.errors import ConfigError
+
+    mine = tmp_path / "Documents"
+    mine.mkdir(mode=0o755)
+    (mine / "letter.txt").write_text("my letter")
+    os.chmod(mine, 0o755)
+    with pytest.raises(ConfigError, match="not a desktop-search data folder"):
+        paths.ensure_data_dir(mine)
+    assert mine.stat().st_mode & 0o777 == 0o755
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert paths.ensure_data_dir(empty) == empty          # an empty folder becomes ours
+    (empty / "catalog.sqlite3").write_bytes(b"")
+    (empty / paths.MARKER).unlink()
+    assert paths.ensure_data_dir(empty) == empty          # one made before the marker too

@@ -100,3 +100,51 @@ def test_a_foreign_data_folder_is_refused_not_chmodded(tmp_path):
     (empty / "catalog.sqlite3").write_bytes(b"")
     (empty / paths.MARKER).unlink()
     assert paths.ensure_data_dir(empty) == empty          # one made before the marker too
+
+
+# --------------------------------------------------------------------------- the hand-off
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a Unix socket")
+def test_a_silent_client_does_not_block_another_hand_off(tmp_path, monkeypatch):
+    import socket
+
+    from desktop_search.core import ownership
+    from desktop_search.core.ownership import Ownership, Reply, Request, hand_off
+
+    # the silent client is cut at this deadline; the hand-off must not wait for it
+    monkeypatch.setattr(ownership, "HANDSHAKE_DEADLINE_S", 60.0, raising=False)
+    own = Ownership.acquire(tmp_path, kind="window", handler=lambda r: Reply(True, "shown"),
+                            accepts=("show",))
+    silent = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(3)]
+    try:
+        for s in silent:
+            s.connect(own.info.address)         # connected, and says nothing
+        started = time.monotonic()
+        reply = hand_off(own.info, Request("show"), timeout=20)
+        assert reply == Reply(True, "shown")
+        assert time.monotonic() - started < 2.0 * 5   # 2 s asked; margin for a loaded machine
+    finally:
+        for s in silent:
+            s.close()
+        own.release()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a Unix socket")
+def test_a_silent_client_is_cut_at_the_deadline(tmp_path, monkeypatch):
+    import socket
+
+    from desktop_search.core import ownership
+    from desktop_search.core.ownership import Ownership, Reply
+
+    monkeypatch.setattr(ownership, "HANDSHAKE_DEADLINE_S", 0.5, raising=False)
+    own = Ownership.acquire(tmp_path, kind="window", handler=lambda r: Reply(True),
+                            accepts=("show",))
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(own.info.address)
+            s.settimeout(30)                   # far past the deadline: EOF comes first
+            while s.recv(4096):                # the challenge, then the server hangs up
+                pass
+    finally:
+        own.release()

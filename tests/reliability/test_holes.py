@@ -148,3 +148,47 @@ def test_a_silent_client_is_cut_at_the_deadline(tmp_path, monkeypatch):
                 pass
     finally:
         own.release()
+
+
+# --------------------------------------------------------------------------- one archive floods
+
+
+#: refusals listed one by one in one container; the rest are one summary row
+MAX_REFUSALS = 100
+
+
+def _climbing_zip(path: Path, n: int) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("readme.txt", "The lighthouse keeper logs every passing ship.\n")
+        for i in range(n):
+            z.writestr(f"../../evil{i}.txt", "x")
+    return path
+
+
+@pytest.mark.slow   # 30,000 members (about 10 s on a quiet machine)
+def test_thirty_thousand_climbing_names_give_one_summary_row(tmp_path, hash_embedder):
+    from desktop_search.core.engine import Engine
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _climbing_zip(docs / "flood.zip", 30_000)
+    eng = Engine(tmp_path / "data", embedder=hash_embedder)
+    eng.add_root(docs)
+    eng.index_service().run_until_idle()
+    failed = eng.failed_files()
+    assert len(failed) == MAX_REFUSALS + 1
+    summary = [f for f in failed if "more refused" in (f.error or "")]
+    assert len(summary) == 1
+    assert summary[0].error == "and 29,900 more refused: names that climb out of the archive"
+    assert eng.search("lighthouse keeper", k=1)[0].inside == ["readme.txt"]
+    eng.close()
+
+
+def test_refusals_in_one_container_are_capped(tmp_path):
+    doc = extract(_climbing_zip(tmp_path / "flood.zip", MAX_REFUSALS + 250))
+    refused = [p for p in doc.parts if p.doc is None]
+    assert len(refused) == MAX_REFUSALS + 1
+    assert refused[-1].error == "and 250 more refused: names that climb out of the archive"
+    assert [p.inside[-1] for p in doc.parts if p.doc is not None] == ["readme.txt"]

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, Callable
 
 from desktop_search.errors import CorruptFile
+from desktop_search.i18n import N_, _
 
 #: double suffixes first: ``x.tar.gz`` is an archive, ``x.txt.gz`` a compressed text
 TAR_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".tbz", ".txz", ".tar")
@@ -53,12 +54,29 @@ class Member:
     key: str = ""                 # identity in the archive: a CRC where there is one
 
 
+#: why a member's name is refused, and the same said of many in one summary row
+ABSOLUTE_NAME = N_("an absolute member name (refused: it points outside the archive)")
+CLIMBING_NAME = N_("a member name with '..' (refused: it points outside the archive)")
+MANY_OUTSIDE = N_("names that climb out of the archive")
+#: a refusal reason -> how a summary row says it of many
+MANY: dict[str, str] = {ABSOLUTE_NAME: MANY_OUTSIDE, CLIMBING_NAME: MANY_OUTSIDE}
+
+
+def said_of_many(reason: str) -> str:
+    """``reason`` as a summary row says it of many members (itself when there is no such
+    phrase)."""
+    for one, many in MANY.items():
+        if reason in (one, _(one)):
+            return _(many)
+    return reason
+
+
 def unsafe_name(name: str) -> str | None:
     """Why a member's name is refused: absolute, or climbing out of the archive."""
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "an absolute member name (refused: it points outside the archive)"
+        return _(ABSOLUTE_NAME)
     if ".." in PurePosixPath(name.replace("\\", "/")).parts:
-        return "a member name with '..' (refused: it points outside the archive)"
+        return _(CLIMBING_NAME)
     return None
 
 

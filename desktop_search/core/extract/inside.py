@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +27,7 @@ from desktop_search.core.extract import archives, mail
 from desktop_search.core.extract.common import Extracted, Part, _human
 from desktop_search.core.extract.compressed import MAX_RATIO, RATIO_FLOOR
 from desktop_search.errors import ExtractError, TooLarge
+from desktop_search.i18n import ngettext
 
 #: containers inside containers, at most this deep (the file on disk is depth 0)
 MAX_DEPTH = 5
@@ -32,6 +35,10 @@ MAX_DEPTH = 5
 MAX_MEMBERS = 10_000
 #: what one file on disk may unpack to in all, as a multiple of the size cap
 UNPACK_FACTOR = 20
+#: refusals listed one by one in one file on disk (or one message); the rest are one row
+MAX_REFUSALS = 100
+#: the member key of that summary row
+SUMMARY_KEY = "!more-refused"
 #: pictures (and scanned pages) inside one file read by OCR, at most (seconds each)
 MAX_OCR = 20
 
@@ -90,8 +97,8 @@ def read_archive(path: Path, *, max_bytes: int) -> Extracted:
     """An archive on disk: no text of its own, its members as ``parts``."""
     budget = Budget(max_bytes=max_bytes, packed=os.path.getsize(path))
     with open(path, "rb") as f:
-        parts = list(_archive_parts(archives.archive_kind(path.name) or "", f, chain=(),
-                                    key="", depth=1, budget=budget))
+        parts = list(capped(_archive_parts(archives.archive_kind(path.name) or "", f, chain=(),
+                                           key="", depth=1, budget=budget)))
     return Extracted("", None, ARCHIVE_KIND, container=True, parts=tuple(parts))
 
 
@@ -122,7 +129,7 @@ def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
     its attachments the documents inside it."""
     budget = Budget(max_bytes=max_bytes, packed=len(data))
     message = mail.parse_message(data, max_bytes=max_bytes)
-    parts = list(_attachment_parts(message, chain=(), key="", depth=1, budget=budget))
+    parts = list(capped(_attachment_parts(message, chain=(), key="", depth=1, budget=budget)))
     return replace(message.doc, container=True, parts=tuple(parts))
 
 
@@ -147,7 +154,35 @@ def read_message(path: str | os.PathLike[str], *, start: int, end: int, key: str
                      size=size),)
     chain = (message.subject,)
     first = Part(key, chain, digest, message.doc, size=size, mtime=message.doc.taken)
-    return (first, *_attachment_parts(message, chain=chain, key=key, depth=1, budget=budget))
+    return (first, *capped(_attachment_parts(message, chain=chain, key=key, depth=1,
+                                             budget=budget), key=key))
+
+
+def capped(parts: Iterable[Part], *, key: str = "") -> Iterator[Part]:
+    """The parts, with at most ``MAX_REFUSALS`` refusals one by one and the rest said in
+    one summary row: an archive of 30,000 names that climb out of it is one line in the
+    list of files not read, not 30,000."""
+    refused = 0
+    rest: Counter[str] = Counter()
+    size = 0
+    for part in parts:
+        if part.doc is not None:
+            yield part
+            continue
+        refused += 1
+        if refused <= MAX_REFUSALS:
+            yield part
+            continue
+        rest[part.error or ""] += 1
+        size += part.size
+    if rest:
+        n = sum(rest.values())
+        reason = archives.said_of_many(rest.most_common(1)[0][0])
+        text = ngettext("and {count} more refused: {reason}",
+                        "and {count} more refused: {reason}", n).format(count=f"{n:,}",
+                                                                        reason=reason)
+        yield Part(f"{key}|{SUMMARY_KEY}" if key else SUMMARY_KEY, ("…",), "", None, text,
+                   size=size)
 
 
 def read_messages(path: str | os.PathLike[str], *, spans: list[dict],

@@ -192,3 +192,102 @@ def test_refusals_in_one_container_are_capped(tmp_path):
     assert len(refused) == MAX_REFUSALS + 1
     assert refused[-1].error == "and 250 more refused: names that climb out of the archive"
     assert [p.inside[-1] for p in doc.parts if p.doc is not None] == ["readme.txt"]
+
+
+# --------------------------------------------------------------------------- sandbox gaps
+
+_APP = """
+import sys, threading
+from desktop_search.core.indexing.sandbox import SandboxedExtractor
+sb = SandboxedExtractor(timeout_s=3600, target="tests.reliability.readers:spin")
+threading.Thread(target=lambda: sb(sys.argv[1], max_bytes=1), daemon=True).start()
+import time
+while sb.pid is None:
+    time.sleep(0.05)
+print(sb.pid, flush=True)
+threading.Event().wait()
+"""
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as f:      # a zombie is gone too
+                if f.read().split(") ")[-1].startswith("Z"):
+                    return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="Linux: the parent-death signal")
+def test_a_reader_stuck_in_a_loop_dies_when_the_app_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "x.txt"
+    target.write_text("x")
+    app = subprocess.Popen([sys.executable, "-c", _APP, str(target)], stdout=subprocess.PIPE,
+                           text=True, cwd=Path(__file__).resolve().parents[2])
+    reader = None
+    try:
+        reader = int(app.stdout.readline())
+        app.send_signal(signal.SIGKILL)
+        app.wait(30)
+        assert _gone(reader, 30), "the reader outlived the app"
+    finally:
+        app.kill()
+        if reader is not None and not _gone(reader, 0):
+            os.kill(reader, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_CPU")
+def test_a_job_past_its_cpu_time_is_killed(tmp_path):
+    import subprocess
+    import sys
+
+    spin = ("from desktop_search.core.indexing.sandbox import _cpu_limit\n"
+            "_cpu_limit(1)\nwhile True: pass\n")
+    proc = subprocess.run([sys.executable, "-c", spin], timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode < 0          # ended by a signal (SIGXCPU), not by itself
+
+
+def test_a_killed_readers_temp_folder_is_removed(tmp_path):
+    from desktop_search.core.indexing.sandbox import ReaderTimeout, SandboxedExtractor
+
+    where = tmp_path / "where.txt"
+    sb = SandboxedExtractor(timeout_s=2, target="tests.reliability.readers:hang_in_temp")
+    try:
+        with pytest.raises(ReaderTimeout):
+            sb(str(where), max_bytes=1)
+        folder = Path(where.read_text())
+        assert folder.name.startswith("ds-member-")
+        assert not folder.exists()
+    finally:
+        sb.close()
+
+
+def test_what_killed_readers_left_is_swept_at_start(tmp_path):
+    from desktop_search.core.indexing.sandbox import TEMP_PREFIX, sweep_temp_folders
+
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    left = tmp_path / f"{TEMP_PREFIX}{dead}-abc"
+    (left / "ds-member-x").mkdir(parents=True)
+    mine = tmp_path / f"{TEMP_PREFIX}{os.getpid()}-def"
+    mine.mkdir()
+    loose_old, loose_new = tmp_path / "ds-troff-old", tmp_path / "ds-member-new"
+    loose_old.mkdir()
+    loose_new.mkdir()
+    os.utime(loose_old, (time.time() - 7200, time.time() - 7200))
+    assert sweep_temp_folders(tmp_path) == 2
+    assert not left.exists() and not loose_old.exists()
+    assert mine.exists() and loose_new.exists()

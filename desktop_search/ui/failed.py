@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem)
 
+from desktop_search.core.extract.handout import shown_name
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.text import plain_tooltip
 from desktop_search.ui.widgets import lay_out_list_dialog
@@ -53,7 +54,7 @@ class FailedFilesDialog(QDialog):
         self.tree.clear()
         for path, reason, _state, *rest in failed:
             inside = list(rest[0]) if rest else []
-            name = " › ".join([os.path.basename(path) or path, *inside])
+            name = shown_name(" › ".join([os.path.basename(path) or path, *inside]))
             item = QTreeWidgetItem([name, reason or "unknown reason", os.path.dirname(path)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setToolTip(0, plain_tooltip(" › ".join([path, *inside])))

@@ -17,6 +17,8 @@ from typing import Callable
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
+from desktop_search.core.extract.handout import can_open_inside, mark_as_downloaded
+from desktop_search.i18n import _
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.notice import Level, Notice
 from desktop_search.config import Settings
@@ -298,13 +300,24 @@ class SearchWindow(QMainWindow):
         if hit.inside:
             label = hit.chain_label()
             self.controller.copy_out(
-                hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
+                hit, lambda path: self._open_copy(hit, path),
                 lambda exc: self.show_error(f"Cannot open {label}: {exc}"))
             return
         try:
             self.opener(hit)
         except Exception as exc:  # noqa: BLE001 - the opener is the platform's business
             self.show_error(f"Cannot open {hit.path}: {exc}")
+
+    def _open_copy(self, hit: Hit, path: str) -> None:
+        """A document copied out of a file: opened when it is a document or a medium;
+        anything else (a script, a shortcut, a program) is offered as a copy to save."""
+        if can_open_inside(os.path.basename(path)):
+            self.open_hit(replace(hit, path=path, inside=[]))
+            return
+        self.statusBar().showMessage(
+            _("{name} is not opened from inside a file: save a copy to look at it").format(
+                name=hit.chain_label()), 8000)
+        self._save_copied(hit.chain_label(), path)
 
     def save_copy(self, hit: Hit | None) -> None:
         """Save a document inside a file (an archive member; a message of a mailbox, as
@@ -313,19 +326,20 @@ class SearchWindow(QMainWindow):
             return
         label = hit.chain_label()
 
-        def copied(tmp: str) -> None:
-            dest = self.save_as(os.path.basename(tmp))
-            if not dest:
-                return
-            try:
-                shutil.copyfile(tmp, dest)
-            except OSError as exc:
-                self.show_error(f"Cannot save {label}: {exc.strerror or exc}")
-                return
-            self.statusBar().showMessage(f"Saved {dest}", 3000)
-
-        self.controller.copy_out(hit, copied,
+        self.controller.copy_out(hit, lambda tmp: self._save_copied(label, tmp),
                                  lambda exc: self.show_error(f"Cannot save {label}: {exc}"))
+
+    def _save_copied(self, label: str, tmp: str) -> None:
+        dest = self.save_as(os.path.basename(tmp))
+        if not dest:
+            return
+        try:
+            shutil.copyfile(tmp, dest)
+        except OSError as exc:
+            self.show_error(f"Cannot save {label}: {exc.strerror or exc}")
+            return
+        mark_as_downloaded(dest)         # Windows' zone mark, macOS' quarantine
+        self.statusBar().showMessage(f"Saved {dest}", 3000)
 
     def reveal_hit(self, hit: Hit | None) -> None:
         if hit is None:

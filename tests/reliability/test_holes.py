@@ -291,3 +291,44 @@ def test_what_killed_readers_left_is_swept_at_start(tmp_path):
     assert sweep_temp_folders(tmp_path) == 2
     assert not left.exists() and not loose_old.exists()
     assert mine.exists() and loose_new.exists()
+
+
+# --------------------------------------------------------------------------- durability
+
+
+def test_the_commit_that_ends_a_batch_of_files_is_durable(tmp_path, hash_embedder):
+    """synchronous=FULL for the commit that ends a batch of files (WAL fsynced: a power cut
+    keeps it); NORMAL for the others. Seen in the statements SQLite runs."""
+    from desktop_search.core.engine import Engine
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(5):
+        (docs / f"n{i}.txt").write_text(f"Note {i} about the lighthouse.\n")
+    eng = Engine(tmp_path / "data", embedder=hash_embedder)
+    eng.add_root(docs)
+    statements: list[str] = []
+    service = eng.index_service()
+    catalog = eng.library.catalog
+    real = catalog.connection
+
+    def traced():
+        conn = real()
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    catalog.connection = traced
+    try:
+        service.run_until_idle()
+    finally:
+        catalog.connection = real
+        real().set_trace_callback(None)
+    said = [s.strip().upper() for s in statements]
+    inserts = [i for i, s in enumerate(said) if s.startswith("INSERT INTO FILES")
+               or s.startswith("INSERT OR REPLACE INTO FILES")]
+    assert inserts, said[:40]
+    commit = next(i for i in range(inserts[-1], len(said)) if said[i] == "COMMIT")
+    begin = max(i for i in range(commit) if said[i].startswith("BEGIN"))
+    assert "PRAGMA SYNCHRONOUS=FULL" in said[begin - 1], said[begin - 3:commit + 2]
+    assert said[commit + 1] == "PRAGMA SYNCHRONOUS=NORMAL"
+    eng.close()

@@ -386,7 +386,7 @@ class IndexService:
         later: Change | None = None
         error: BaseException | None = None
         t0 = time.monotonic()
-        with self.library.catalog.transaction():
+        with self.library.catalog.transaction(durable=True):     # on disk when it returns
             n = 0
             while True:
                 try:

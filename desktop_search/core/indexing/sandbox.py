@@ -24,7 +24,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from desktop_search import errors, i18n
+from desktop_search import errors
 from desktop_search.errors import ExtractError
 
 log = logging.getLogger(__name__)
@@ -135,13 +135,9 @@ _swept = threading.Event()
 
 def _child(conn: Connection, target: str, memory_mb: int, polite: bool = False,
            threads: int | None = None, parent_pid: int | None = None,
-           temp_dir: str | None = None, language: str | None = None) -> None:
+           temp_dir: str | None = None) -> None:
     if parent_pid is not None:
         _die_with_parent(parent_pid)
-    if language:                        # the reasons a reader gives, in the window's language
-        from desktop_search import i18n
-
-        i18n.install(language)
     if temp_dir is not None:
         os.environ["TMPDIR"] = temp_dir
         tempfile.tempdir = temp_dir
@@ -227,8 +223,7 @@ class SandboxedExtractor:
         parent, child = self._ctx.Pipe()
         self._temp = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
         proc = self._ctx.Process(target=_child, args=(child, self.target, self.memory_mb, self.polite,
-                                                      self.threads, os.getpid(), self._temp,
-                                                      i18n.current()),
+                                                      self.threads, os.getpid(), self._temp),
                                  name="desktop-search-reader", daemon=True)
         proc.start()
         child.close()

@@ -5,14 +5,12 @@ window translates it when it shows it. Each reason the readers and the indexer g
 listed here as a template, its variable parts named: a stored reason that matches one is
 shown translated with the same values; any other (a library's own message) as it is.
 A reader that gives a new reason adds its template here, so the window can translate it
-(tests/i18n/test_reasons.py checks that the templates parse).
+(tests/i18n/test_reasons.py checks each is recognised).
 """
 from __future__ import annotations
 
-import functools
-import re
-
-from desktop_search.i18n import N_, _
+from desktop_search import i18n
+from desktop_search.i18n import N_, translate_stored
 
 #: the reasons, as the catalog stores them (English), variable parts named
 REASONS: tuple[str, ...] = (
@@ -100,39 +98,14 @@ REASONS: tuple[str, ...] = (
     N_("damaged RAR member: {error}"),
 )
 
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-@functools.lru_cache(maxsize=None)
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Each template as a pattern; the most specific (the most literal text) first."""
-    out = []
-    for template in REASONS:
-        parts = _FIELD.split(template)
-        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-        out.append((re.compile(rx + r"\Z", re.DOTALL), template))
-    out.sort(key=lambda pt: -len(_FIELD.sub("", pt[1])))
-    return tuple(out)
-
 
 def template_of(reason: str) -> tuple[str, dict[str, str]] | None:
     """The template a stored reason was made from, and its values; None when none."""
-    for rx, template in _patterns():
-        m = rx.match(reason)
-        if m is not None:
-            return template, m.groupdict()
-    return None
+    return i18n.template_of(reason, REASONS)
 
 
 def reason_text(reason: str) -> str:
     """A stored reason in the window's language (itself when no template matches)."""
-    found = template_of(reason)
-    if found is None:
-        return reason
-    template, values = found
-    if "reason" in values:               # a summary row: the reason it holds is one too
-        values["reason"] = reason_text(values["reason"])
-    try:
-        return _(template).format(**values)
-    except (KeyError, IndexError, ValueError):
-        return reason
+    # a summary row ("and 29,900 more refused: {reason}"): the reason it holds is one too
+    return translate_stored(reason, REASONS,
+                            lambda field, value: reason_text(value) if field == "reason" else value)

@@ -332,3 +332,32 @@ def test_the_commit_that_ends_a_batch_of_files_is_durable(tmp_path, hash_embedde
     assert "PRAGMA SYNCHRONOUS=FULL" in said[begin - 1], said[begin - 3:commit + 2]
     assert said[commit + 1] == "PRAGMA SYNCHRONOUS=NORMAL"
     eng.close()
+
+
+def test_copy_out_unpacks_in_a_child_not_the_window_process(tmp_path, hash_embedder,
+                                                             monkeypatch):
+    """The archive is parsed again to copy a member out: in a sandboxed child. The window
+    process's own unpacker is booby-trapped here, and never called."""
+    import zipfile
+
+    from desktop_search.core.engine import Engine
+    from desktop_search.core.extract import inside
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    with zipfile.ZipFile(docs / "a.zip", "w") as z:
+        z.writestr("notes/harbour.txt", "The harbour master logs every ship.\n")
+    eng = Engine(tmp_path / "data", embedder=hash_embedder)
+    eng.add_root(docs)
+    eng.index_service().run_until_idle()
+    hit = eng.search("harbour master", k=1)[0]
+
+    def trapped(*a, **k):
+        raise AssertionError("an archive unpacked in the window's process")
+
+    monkeypatch.setattr(inside, "item_bytes", trapped)
+    try:
+        out = eng.copy_out(hit)
+        assert out.read_text() == "The harbour master logs every ship.\n"
+    finally:
+        eng.close()

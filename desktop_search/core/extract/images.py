@@ -3,7 +3,9 @@
 Reading a picture is two steps of very different cost. ``picture_info`` reads only the
 header and EXIF (milliseconds): the file is listed, filtered and dated at once.
 ``ocr_picture`` / ``ocr_pdf_pages`` read the words in it with RapidOCR (PP-OCR models
-shipped inside the ``rapidocr-onnxruntime`` wheel, run by ONNX Runtime; seconds per page),
+shipped inside the ``rapidocr-onnxruntime`` wheel, and for Latin-script pictures the
+multilingual recogniser of the ``rapidocr`` wheel: ``ocr_latin``; run by ONNX Runtime;
+seconds per page),
 so the indexer runs them in their own, later stage, always in the sandboxed child.
 
 Every failure a user can act on leaves as an ``ExtractError`` with a short reason; the
@@ -276,7 +278,8 @@ _engine: Any = None
 
 
 def _ocr_engine() -> Any:
-    """One RapidOCR per process (loading its three models takes a fraction of a second)."""
+    """One RapidOCR per process (loading its three models takes a fraction of a second;
+    the Latin-script recogniser loads on the first picture that needs it)."""
     global _engine
     with _engine_lock:
         if _engine is None:
@@ -290,6 +293,11 @@ def _ocr_engine() -> Any:
             threads = max(1, min(2, cap, os.cpu_count() or 1))
             _engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
             logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            # the recogniser is chosen per picture: Latin-script pictures are read by a
+            # model that keeps accents and "€" (``ocr_latin``), Chinese ones as before
+            from desktop_search.core.extract.ocr_latin import ChoosingRecognizer
+
+            _engine.text_rec = ChoosingRecognizer(_engine.text_rec, threads=threads)
         return _engine
 
 

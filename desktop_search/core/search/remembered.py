@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from desktop_search.core.analyze import make_snippet
 from desktop_search.core.search.request import Filters, Hit
@@ -104,8 +104,12 @@ def when_label(a: date | None, b: date | None) -> str | None:
         return str(a.year)
     if a and b and a.day == 1 and b == date(a.year + a.month // 12, a.month % 12 + 1, 1):
         return _("{month} {year}").format(month=_(_MONTHS[a.month - 1]), year=a.year)
+    if a and b and b - a == timedelta(days=1):
+        return a.isoformat()  # one day ("yesterday"): the day itself
     if a and b:
-        return _("{start} to {end}").format(start=a.isoformat(), end=b.isoformat())
+        # the filter's end is exclusive; a person reads the last day included
+        last = b - timedelta(days=1)
+        return _("{start} to {end}").format(start=a.isoformat(), end=last.isoformat())
     if a:
         return _("since {start}").format(start=a.isoformat())
     if b:

@@ -226,13 +226,15 @@ def _head_start(low: str, start: int, pieces) -> int | None:
     return head
 
 
-def _name_after(low: str, text: str, end: int, pieces) -> tuple[str, int] | None:
-    """The name that follows a preposition (up to three words, up to a linking word or a
-    filter), without its article, as typed; and where it ends."""
+def _name_after(low: str, text: str, end: int, pieces,
+                stop: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+    """The name that follows a preposition (up to three words, up to a linking word, a
+    word of ``stop`` or a filter), without its article, as typed; and where it ends."""
     words: list[tuple[int, int]] = []
     for m in _TOKEN.finditer(low, end):
         if len(words) == 3 or not _free(pieces, m.start(), m.end()) \
-                or m.group(0) in W.EDGE or low[end:m.start()].strip():
+                or m.group(0) in W.EDGE or low[end:m.start()].strip() \
+                or (words and m.group(0) in stop):
             break
         words.append((m.start(), m.end()))
         end = m.end()
@@ -252,7 +254,9 @@ def _people(low: str, text: str, pieces: list[Piece]) -> list[Piece]:
             taken = [*pieces, *out]
             if not _free(taken, m.start(), m.end()) or any(p.field is field for p in out):
                 continue
-            found = _name_after(low, text, m.end(), taken)
+            # a sender's name ends where a recipient begins ("von Pedro an Ana")
+            stop = W.RECIPIENT_WORDS if field is Field.SENDER else frozenset()
+            found = _name_after(low, text, m.end(), taken, stop)
             if found:
                 out.append(Piece(field, m.start(), found[1], name=found[0]))
     return out

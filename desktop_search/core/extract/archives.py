@@ -31,6 +31,9 @@ RAR_SUFFIXES = (".rar",)
 
 _ERRORS = (OSError, EOFError, zlib.error, ValueError, tarfile.TarError, zipfile.BadZipFile,
            NotImplementedError, RuntimeError, KeyError, OverflowError)
+#: tarfile's stream mode meets a gzip header cut short with ``ord(b"")``: a TypeError
+#: (found by fuzzing: tests/reliability/fuzz_crashers/tar-*)
+_TAR_ERRORS = (*_ERRORS, TypeError)
 
 
 def archive_kind(name: str) -> str | None:
@@ -151,13 +154,13 @@ def _tar_members(source: BinaryIO) -> Iterator[Member]:
     try:
         # streaming mode: one pass, whatever the compressor; never seeks back
         tf = tarfile.open(fileobj=source, mode="r|*")
-    except _ERRORS as exc:
+    except _TAR_ERRORS as exc:
         raise CorruptFile(f"damaged tar archive: {_reason(exc)}") from None
     with tf:
         while True:
             try:
                 info = tf.next()
-            except _ERRORS as exc:
+            except _TAR_ERRORS as exc:
                 raise CorruptFile(f"damaged tar archive: {_reason(exc)}") from None
             if info is None:
                 return
@@ -168,7 +171,7 @@ def _tar_members(source: BinaryIO) -> Iterator[Member]:
                 try:
                     f = tf.extractfile(info)
                     return _bounded(f, limit) if f is not None else b""
-                except _ERRORS as exc:
+                except _TAR_ERRORS as exc:
                     raise CorruptFile(f"damaged tar member: {_reason(exc)}") from None
 
             yield Member(info.name, info.size, info.size, float(info.mtime or 0) or None, read,

@@ -118,8 +118,10 @@ def message_key(digest: str, taken) -> str:
 
 
 def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
-    """A message file (``.eml``, a Maildir message): the message is the file's document,
-    its attachments the documents inside it."""
+    """A message file (``.eml``, Apple Mail's ``.emlx``, a Maildir message): the message
+    is the file's document, its attachments the documents inside it."""
+    if mail.is_emlx(path):
+        data = mail.emlx_message(data)
     budget = Budget(max_bytes=max_bytes, packed=len(data))
     message = mail.parse_message(data, max_bytes=max_bytes)
     parts = list(_attachment_parts(message, chain=(), key="", depth=1, budget=budget))
@@ -362,6 +364,8 @@ def item_bytes(path: str | os.PathLike[str], inside: list[str], *, locator: dict
     if archives.archive_kind(path.name):
         with open(path, "rb") as f:
             return _member(archives.archive_kind(path.name), f, list(inside), cap)
+    if mail.is_emlx(path) and inside:            # an attachment of an Apple Mail message
+        return _descend(f"{path.stem}.eml", mail.emlx_message(path.read_bytes()), list(inside), cap)
     return _descend(path.name, path.read_bytes(), list(inside), cap)
 
 

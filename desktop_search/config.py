@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop_search.fileio import atomic_write_text
 from desktop_search.errors import ConfigError
+from desktop_search.i18n import _
 
 #: the English model: what "auto" starts with, and what an English library keeps
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -71,21 +72,24 @@ class Settings:
 
     def validate(self) -> None:
         if not self.model or not str(self.model).strip():
-            raise ConfigError("model must not be empty")
+            raise ConfigError(_("model must not be empty"))
         if self.max_file_mb <= 0:
-            raise ConfigError("max_file_mb must be positive")
+            raise ConfigError(_("max_file_mb must be positive"))
         if self.device not in ("auto", "cpu", "cuda", "mps") and not self.device.startswith("cuda:"):
-            raise ConfigError(f"unknown device {self.device!r}: use auto, cpu, cuda or mps")
+            raise ConfigError(_("unknown device {device}: use auto, cpu, cuda or mps").format(
+                device=repr(self.device)))
         if self.ocr_timeout_s <= 0:
-            raise ConfigError("ocr_timeout_s must be positive")
+            raise ConfigError(_("ocr_timeout_s must be positive"))
         if self.picture_search and not str(self.picture_model or "").strip():
-            raise ConfigError("picture_model must not be empty when picture search is on")
+            raise ConfigError(_("picture_model must not be empty when picture search is on"))
         if not isinstance(self.max_cores, int) or self.max_cores < 0:
-            raise ConfigError("max_cores must be 0 (all) or a positive number of cores")
+            raise ConfigError(_("max_cores must be 0 (all) or a positive number of cores"))
         if not isinstance(self.hotkey, str):
-            raise ConfigError("hotkey must be text such as \"Ctrl+Alt+Space\", or empty")
+            raise ConfigError(_("hotkey must be text such as {example}, or empty").format(
+                example='"Ctrl+Alt+Space"'))
         if self.backend not in ("auto", "torch", "onnx", "onnx-int8"):
-            raise ConfigError(f"unknown backend {self.backend!r}: use auto, torch, onnx or onnx-int8")
+            raise ConfigError(_("unknown backend {backend}: use auto, torch, onnx or onnx-int8").format(
+                backend=repr(self.backend)))
 
     @classmethod
     def load(cls, path: Path) -> "Settings":
@@ -94,7 +98,8 @@ class Settings:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read settings {path}: {exc}") from None
+            raise ConfigError(_("cannot read settings {path}: {error}").format(
+                path=path, error=exc)) from None
         known = {f.name for f in fields(cls)}
         s = cls(**{k: v for k, v in raw.items() if k in known})
         s.validate()

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from desktop_search.i18n import _
 from desktop_search import paths
 from desktop_search.config import AUTO_MODEL, Settings
 from desktop_search.errors import DesktopSearchError
@@ -73,12 +74,13 @@ class CrashReporter(QObject):
             return
         self._showing = True
         try:
-            box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
-                              "Something went wrong inside Desktop Search. Your index is safe; "
-                              "you can keep working or restart the app.")
+            box = QMessageBox(QMessageBox.Icon.Critical, _("Desktop Search"),
+                              _("Something went wrong inside Desktop Search. Your index is safe; "
+                                "you can keep working or restart the app."))
             box.setTextFormat(Qt.TextFormat.PlainText)
-            where = f"\n\nThe details were written to {self.log_path}." if self.log_path else ""
-            box.setInformativeText("Please report this error." + where)
+            where = ("\n\n" + _("The details were written to {path}.").format(path=self.log_path)
+                     if self.log_path else "")
+            box.setInformativeText(_("Please report this error.") + where)
             box.setDetailedText(text)
             box.exec()
         finally:
@@ -165,9 +167,9 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
         if busy.owner is None or busy.owner.kind not in single_instance.SHORT_LIVED:
             single_instance.say(str(busy))
             if single_instance.can_show_dialogs():
-                _fatal(f"The index in {data} is being updated by "
-                       f"{busy.owner.describe() if busy.owner else 'another process'}.\n\n"
-                       "Open the window again when it has stopped.")
+                _fatal(_("The index in {folder} is being updated by {owner}.").format(
+                    folder=data, owner=busy.owner.describe() if busy.owner else _("another process"))
+                    + "\n\n" + _("Open the window again when it has stopped."))
             return 3
         # a short CLI command (index, remove, doctor --repair): wait for it, then open
         ownership = single_instance.wait_for_owner(data, instances, busy)
@@ -227,7 +229,7 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
     controller.engine_ready.connect(lambda: add_when_ready([]))
     controller.start()
     if settings_error:
-        window.show_error(f"{settings_error} (using the defaults)")
+        window.show_error(_("{error} (using the defaults)").format(error=settings_error))
     try:
         rc = app.exec()
     finally:
@@ -242,6 +244,6 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
 
 
 def _fatal(message: str) -> None:
-    box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, message)
+    box = QMessageBox(QMessageBox.Icon.Critical, _("Desktop Search"), message)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.exec()

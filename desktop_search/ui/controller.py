@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop_search.i18n import _
 from desktop_search.core.embed.host import ModelState
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
@@ -180,7 +181,8 @@ class SearchController(EngineHost):
         if request != self.request:
             self.request, self._asked_at = request, seq
         if isinstance(request, SimilarTo) and not self.model_ready:
-            emit(self.error_reported, "“More like this” needs the language model: it is still loading.")
+            emit(self.error_reported,
+                 _("“More like this” needs the language model: it is still loading."))
             self.searches.clear()
             return seq
         k = self.results_k

@@ -12,9 +12,10 @@ from PySide6.QtCore import QDateTime, QLocale, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QPushButton,
                                QTreeWidget, QTreeWidgetItem)
 
+from desktop_search.i18n import _, ngettext
 from desktop_search.core.search import Hit
 from desktop_search.core.search.duplicates import IDENTICAL, DuplicateGroup, Member, doc_key
-from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.text import number, plain_tooltip
 from desktop_search.ui.widgets import lay_out_list_dialog
 
 MemberRole = Qt.ItemDataRole.UserRole + 1
@@ -22,7 +23,7 @@ MemberRole = Qt.ItemDataRole.UserRole + 1
 
 def copies_label(n: int) -> str:
     """"+ 1 copy", "+ 3 copies"."""
-    return f"+ {n} cop{'y' if n == 1 else 'ies'}"
+    return ngettext("+ {count} copy", "+ {count} copies", n).format(count=number(n))
 
 
 def fold_copies(hits: list[Hit], copies: dict[str, tuple[Member, ...]]) -> list[Hit]:
@@ -47,15 +48,19 @@ def member_hit(m: Member) -> Hit:
 
 def difference(m: Member) -> str:
     if m.newest:
-        return "newest"
-    return "same text" if m.changed == 0 else f"{m.changed}% of passages changed"
+        return _("newest")
+    return (_("same text") if m.changed == 0
+            else _("{percent}% of passages changed").format(percent=m.changed))
 
 
 def group_title(g: DuplicateGroup) -> str:
     name = os.path.basename(g.newest.path)
+    n = len(g.members)
     if g.kind == IDENTICAL:
-        return f"{name}: {len(g.members)} copies, identical"
-    return f"{name}: {len(g.members)} documents, {g.describe()}"
+        return ngettext("{name}: {count} copy, identical", "{name}: {count} copies, identical",
+                        n).format(name=name, count=number(n))
+    return ngettext("{name}: {count} document, {difference}", "{name}: {count} documents, {difference}",
+                    n).format(name=name, count=number(n), difference=g.describe())
 
 
 class CopiesDialog(QDialog):
@@ -66,7 +71,7 @@ class CopiesDialog(QDialog):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Copies and Versions")
+        self.setWindowTitle(_("Copies and Versions"))
         self.groups: list[DuplicateGroup] | None = None
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -74,7 +79,7 @@ class CopiesDialog(QDialog):
 
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(["Document", "Difference", "Modified", "Folder"])
+        self.tree.setHeaderLabels([_("Document"), _("Difference"), _("Modified"), _("Folder")])
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         h = self.tree.header()
@@ -86,8 +91,8 @@ class CopiesDialog(QDialog):
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.tree.itemActivated.connect(self._on_tree_item_activated)
 
-        self.open_button = QPushButton("Open")
-        self.reveal_button = QPushButton("Show in Folder")
+        self.open_button = QPushButton(_("Open"))
+        self.reveal_button = QPushButton(_("Show in Folder"))
         self.open_button.clicked.connect(lambda: self._ask(self.open_requested))
         self.reveal_button.clicked.connect(lambda: self._ask(self.reveal_requested))
         lay_out_list_dialog(self, self.summary, self.tree, [self.open_button, self.reveal_button])
@@ -116,14 +121,19 @@ class CopiesDialog(QDialog):
             top.setFirstColumnSpanned(True)       # the group's title across the columns
             top.setExpanded(True)
         if groups is None:
-            text = "Looking for copies and versions…"
+            text = _("Looking for copies and versions…")
         elif not groups:
-            text = "No copies or versions found: every indexed document's text is its own."
+            text = _("No copies or versions found: every indexed document's text is its own.")
         else:
             copies = sum(g.kind == IDENTICAL for g in groups)
-            text = (f"{copies} group{'s' if copies != 1 else ''} of copies (the same text) and "
-                    f"{len(groups) - copies} of versions (most passages the same; the newest "
-                    "first, with how much of each differs from it).")
+            versions = len(groups) - copies
+            text = _("{copies} and {versions} (most passages the same; the newest first, with how "
+                     "much of each differs from it).").format(
+                copies=ngettext("{count} group of copies (the same text)",
+                                "{count} groups of copies (the same text)", copies).format(
+                    count=number(copies)),
+                versions=ngettext("{count} group of versions", "{count} groups of versions",
+                                  versions).format(count=number(versions)))
         self.summary.setText(text)
         self._update_buttons()
 

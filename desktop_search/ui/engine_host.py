@@ -24,6 +24,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_search.i18n import _
 from desktop_search.config import Settings
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.engine import Engine
@@ -69,7 +70,7 @@ class EngineHost(QObject):
         self.tasks = TaskRunner("task", self)
         self.model = TaskRunner("model", self)
         self.model_state = ModelState.LOADING
-        self.model_message = "Loading the language model…"
+        self.model_message = _("Loading the language model…")
         self.progress = Snapshot()
         self._generation = 0          # bumps on every engine (re)open
         self._closed = False
@@ -103,7 +104,7 @@ class EngineHost(QObject):
         self.engine, self.service = pair
         self.settings = self.engine.settings
         self._generation += 1
-        self._set_model_state(ModelState.LOADING, "Loading the language model…")
+        self._set_model_state(ModelState.LOADING, _("Loading the language model…"))
         engine, gen = self.engine, self._generation
         self.model.submit(lambda: _load_model(engine),
                           lambda _: self._on_model_loaded(gen),
@@ -116,7 +117,7 @@ class EngineHost(QObject):
         msg = str(exc) or type(exc).__name__
         log.error("cannot open the index: %s", msg)
         emit(self.engine_failed, msg)
-        emit(self.error_reported, f"Cannot open the index: {msg}")
+        emit(self.error_reported, _("Cannot open the index: {error}").format(error=msg))
 
     def _on_model_loaded(self, gen: int) -> None:
         if gen != self._generation:
@@ -124,13 +125,13 @@ class EngineHost(QObject):
         # torch and transformers leave about a million long-lived objects: keep them out of
         # the collector, or each full collection stops every thread for ~0.5 s
         gc.freeze()
-        self._set_model_state(ModelState.READY, "Searching by meaning")
+        self._set_model_state(ModelState.READY, _("Searching by meaning"))
 
     def _on_model_failed(self, gen: int, exc: BaseException) -> None:
         if gen != self._generation:
             return
-        self._set_model_state(ModelState.FAILED, f"Searching by words only: {exc}")
-        emit(self.error_reported, f"The language model could not be loaded: {exc}")
+        self._set_model_state(ModelState.FAILED, _("Searching by words only: {error}").format(error=exc))
+        emit(self.error_reported, _("The language model could not be loaded: {error}").format(error=exc))
 
     def _set_model_state(self, state: ModelState, message: str) -> None:
         self.model_state, self.model_message = state, message
@@ -154,18 +155,20 @@ class EngineHost(QObject):
     # -- folders -------------------------------------------------------------------------
     def add_folder(self, path: str) -> None:
         if self.service is None:
-            emit(self.error_reported, "The index is still opening; try again in a moment.")
+            emit(self.error_reported, _("The index is still opening; try again in a moment."))
             return
         service = self.service
         self.tasks.submit(lambda: service.add_root(path), lambda root: emit(self.folder_added, root),
-                          lambda exc: emit(self.error_reported, f"Cannot add {path}: {exc}"))
+                          lambda exc: emit(self.error_reported,
+                                             _("Cannot add {path}: {error}").format(path=path, error=exc)))
 
     def remove_folder(self, path: str) -> None:
         if self.service is None:
             return
         service = self.service
         self.tasks.submit(lambda: service.remove_root(path), lambda _: emit(self.folder_removed, path),
-                          lambda exc: emit(self.error_reported, f"Cannot remove {path}: {exc}"))
+                          lambda exc: emit(self.error_reported,
+                                             _("Cannot remove {path}: {error}").format(path=path, error=exc)))
 
     def accept_model_advice(self, name: str) -> None:
         """The window's one-click offer: re-read every passage with ``name`` in the
@@ -175,7 +178,8 @@ class EngineHost(QObject):
         engine = self.engine
         self.tasks.submit(lambda: engine.models.switch(name, chosen_by_user=False),
                           lambda _: self.refresh_after_switch(),
-                          lambda exc: emit(self.error_reported, f"The model was not changed: {exc}"))
+                          lambda exc: emit(self.error_reported,
+                                             _("The model was not changed: {error}").format(error=exc)))
 
     def refresh_after_switch(self) -> None:
         """A switch began: the service picks it up when idle (the query side re-reads)."""
@@ -223,7 +227,7 @@ class EngineHost(QObject):
         restart = any(getattr(old, f) != getattr(new, f) for f in _ENGINE_FIELDS)
         model_changed = (old.model, old.device, old.backend) != (new.model, new.device, new.backend)
         if model_changed and self.engine is not None:
-            self._set_model_state(ModelState.LOADING, f"Loading the model {new.model}…")
+            self._set_model_state(ModelState.LOADING, _("Loading the model {name}…").format(name=new.model))
             self.model.submit(lambda: _load_embedder(new),
                               lambda emb: self._switch(new, restart=True, embedder=emb),
                               self._on_new_model_failed)
@@ -233,8 +237,8 @@ class EngineHost(QObject):
     def _on_new_model_failed(self, exc: BaseException) -> None:
         # the current model and index stay as they were
         self._set_model_state(ModelState.READY if self.engine is not None and self.engine.model_ready
-                              else ModelState.FAILED, "Searching by meaning")
-        emit(self.error_reported, f"The model was not changed: {exc}")
+                              else ModelState.FAILED, _("Searching by meaning"))
+        emit(self.error_reported, _("The model was not changed: {error}").format(error=exc))
 
     def _switch(self, new: Settings, *, restart: bool, embedder=None) -> None:
         engine, service = self.engine, self.service
@@ -263,7 +267,7 @@ class EngineHost(QObject):
             # searches hit the old engine until the new one is open: stop sending them
             self.engine = None
             self.service = None
-            self._set_model_state(ModelState.LOADING, "Applying the new settings…")
+            self._set_model_state(ModelState.LOADING, _("Applying the new settings…"))
         self.tasks.submit(job, done, self._on_open_failed)
 
 

@@ -7,15 +7,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem)
 
+from desktop_search.core.extract.reasons import reason_text
+from desktop_search.i18n import _, ngettext
 from desktop_search.ui.controller import SearchController
-from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.text import number, plain_tooltip
 from desktop_search.ui.widgets import lay_out_list_dialog
 
 
 class FailedFilesDialog(QDialog):
     def __init__(self, controller: SearchController, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Files Not Indexed")
+        self.setWindowTitle(_("Files Not Indexed"))
         self.controller = controller
         self.failed: list[tuple[str, str, str]] = []
 
@@ -25,7 +27,7 @@ class FailedFilesDialog(QDialog):
 
         self.tree = QTreeWidget()
         self.tree.setColumnCount(3)
-        self.tree.setHeaderLabels(["File", "Reason", "Folder"])
+        self.tree.setHeaderLabels([_("File"), _("Reason"), _("Folder")])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -36,8 +38,8 @@ class FailedFilesDialog(QDialog):
         h.setStretchLastSection(False)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
 
-        self.retry_button = QPushButton("Retry Selected")
-        self.retry_all_button = QPushButton("Retry All")
+        self.retry_button = QPushButton(_("Retry Selected"))
+        self.retry_all_button = QPushButton(_("Retry All"))
         self.retry_button.clicked.connect(self._on_retry_clicked)
         self.retry_all_button.clicked.connect(self._on_retry_all_clicked)
         lay_out_list_dialog(self, self.summary, self.tree,
@@ -54,21 +56,25 @@ class FailedFilesDialog(QDialog):
         for path, reason, _state, *rest in failed:
             inside = list(rest[0]) if rest else []
             name = " › ".join([os.path.basename(path) or path, *inside])
-            item = QTreeWidgetItem([name, reason or "unknown reason", os.path.dirname(path)])
+            shown = reason_text(reason) if reason else _("unknown reason")
+            item = QTreeWidgetItem([name, shown, os.path.dirname(path)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setToolTip(0, plain_tooltip(" › ".join([path, *inside])))
-            item.setToolTip(1, plain_tooltip(reason or ""))
+            item.setToolTip(1, plain_tooltip(shown))
             self.tree.addTopLevelItem(item)
         n = len(failed)
-        self.summary.setText("Every file was indexed." if n == 0 else
-                             f"{n} file{'s' if n != 1 else ''} could not be indexed. "
-                             "Fix the file (or the setting) and retry.")
+        self.summary.setText(_("Every file was indexed.") if n == 0 else
+                             ngettext("{count} file could not be indexed. "
+                                      "Fix the file (or the setting) and retry.",
+                                      "{count} files could not be indexed. "
+                                      "Fix the file (or the setting) and retry.", n).format(
+                                 count=number(n)))
         self._update_buttons()
 
     def reasons(self) -> dict[str, str]:
         """Why each is not indexed: by its path, and for a document inside a file by its
         path and the chain inside it (``file.zip › member``)."""
-        return {" › ".join([p, *(rest[0] if rest else [])]): r for p, r, _, *rest in self.failed}
+        return {" › ".join([p, *(rest[0] if rest else [])]): r for p, r, _state, *rest in self.failed}
 
     def _update_buttons(self) -> None:
         self.retry_button.setEnabled(bool(self.tree.selectedItems()))

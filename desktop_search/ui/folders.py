@@ -4,65 +4,69 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDateTime, QLocale, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem)
 
+from desktop_search.i18n import _, ngettext
 from desktop_search.core.store import Root
 from desktop_search.core.indexing import Snapshot, State
 from desktop_search.core.indexing.scan import is_under
 from desktop_search.ui.controller import SearchController
-from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.text import number, plain_tooltip
 from desktop_search.ui.widgets import lay_out_list_dialog
 
 def when_text(ts: float | None) -> str:
     if not ts:
-        return "never"
+        return _("never")
     d = time.time() - ts
     if d < 60:
-        return "just now"
+        return _("just now")
     if d < 3600:
-        return f"{int(d // 60)} min ago"
+        n = int(d // 60)
+        return ngettext("{n} min ago", "{n} min ago", n).format(n=n)
     if d < 86400:
-        return f"{int(d // 3600)} h ago"
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+        n = int(d // 3600)
+        return ngettext("{n} h ago", "{n} h ago", n).format(n=n)
+    return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(ts)), QLocale.FormatType.ShortFormat)
 
 
 def root_state(root: Root, progress: Snapshot, paused: bool) -> str:
     if root.offline:
-        return "Offline: drive not connected (index kept)"
+        return _("Offline: drive not connected (index kept)")
     if paused:
-        return "Paused"
+        return _("Paused")
     if progress.state is State.WAITING and progress.waiting is not None:
-        return f"Watching; indexing {progress.waiting}"
+        return _("Watching · {reason}").format(reason=progress.waiting.sentence())
     busy = progress.busy
     if busy and progress.current and is_under(progress.current, root.path):
-        return "Indexing"
+        return _("Indexing")
     if not root.last_scan:
-        return "Waiting to scan" if busy else "Not scanned yet"
+        return _("Waiting to scan") if busy else _("Not scanned yet")
     if busy:
-        return "Watching (indexing elsewhere)" if progress.state != "embedding" else "Reading passages"
-    return "Up to date, watching"
+        return (_("Watching (indexing elsewhere)") if progress.state != "embedding"
+                else _("Reading passages"))
+    return _("Up to date, watching")
 
 
 class FoldersDialog(QDialog):
     def __init__(self, controller: SearchController, *, choose_folder: Callable[[], str | None],
                  confirm: Callable[[str], bool] | None = None, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Folders")
+        self.setWindowTitle(_("Folders"))
         self.controller = controller
         self._choose_folder = choose_folder
         self._confirm = confirm or (lambda path: True)
         self.roots: list[dict] = []
 
-        intro = QLabel("These folders are indexed and watched for changes. "
-                       "You can also drop folders onto the main window.")
+        intro = QLabel(_("These folders are indexed and watched for changes. "
+                         "You can also drop folders onto the main window."))
         intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
 
         self.tree = QTreeWidget()
         self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(["Folder", "Files", "State", "Last scan"])
+        self.tree.setHeaderLabels([_("Folder"), _("Files"), _("State"), _("Last scan")])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -73,12 +77,12 @@ class FoldersDialog(QDialog):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
 
-        self.add_button = QPushButton("Add Folder…")
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Forget this folder's index (the files themselves are untouched)")
-        self.pause_button = QPushButton("Pause Indexing")
+        self.add_button = QPushButton(_("Add Folder…"))
+        self.remove_button = QPushButton(_("Remove"))
+        self.remove_button.setToolTip(_("Forget this folder's index (the files themselves are untouched)"))
+        self.pause_button = QPushButton(_("Pause Indexing"))
         self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Pause or resume indexing of all folders")
+        self.pause_button.setToolTip(_("Pause or resume indexing of all folders"))
         self.add_button.clicked.connect(self._on_add_clicked)
         self.remove_button.clicked.connect(self._on_remove_clicked)
         self.pause_button.toggled.connect(self._on_pause_toggled)
@@ -96,7 +100,7 @@ class FoldersDialog(QDialog):
         self.tree.clear()
         progress, paused = self.controller.progress, self.controller.paused
         for r in roots:
-            item = QTreeWidgetItem([r.path, f"{r.files:,}", root_state(r, progress, paused),
+            item = QTreeWidgetItem([r.path, number(r.files), root_state(r, progress, paused),
                                     when_text(r.last_scan)])
             item.setToolTip(0, plain_tooltip(r.path))
             item.setData(0, Qt.ItemDataRole.UserRole, r.path)
@@ -123,7 +127,7 @@ class FoldersDialog(QDialog):
         paused = self.controller.paused
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(paused)
-        self.pause_button.setText("Resume Indexing" if paused else "Pause Indexing")
+        self.pause_button.setText(_("Resume Indexing") if paused else _("Pause Indexing"))
         self.pause_button.blockSignals(False)
 
     def _on_add_clicked(self) -> None:

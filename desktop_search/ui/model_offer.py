@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop_search.i18n import _
 from desktop_search.core.embed.advice import ModelAdvice, ModelChoice
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.text import plain_tooltip
@@ -34,7 +35,7 @@ class ModelOfferBar(QFrame):
         self.message.setWordWrap(True)
         self.accept_button = QPushButton()
         self.accept_button.setAutoDefault(False)
-        self.dismiss_button = QPushButton("Not now")
+        self.dismiss_button = QPushButton(_("Not now"))
         self.dismiss_button.setAutoDefault(False)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)
@@ -55,10 +56,10 @@ class ModelOfferBar(QFrame):
         if wanted is None or wanted in self._dismissed or switching:
             self.hide()
             return
-        self.message.setText(f"{advice.reason[0].upper()}{advice.reason[1:]}. Switching "
-                             f"{advice.cost_text()}.")
-        self.accept_button.setText(f"Understand {advice.suggested_label}")
-        self.accept_button.setToolTip(plain_tooltip(f"Uses the model {wanted}"))
+        self.message.setText(_("{reason}. Switching {cost}.").format(
+            reason=advice.reason[:1].upper() + advice.reason[1:], cost=advice.cost_text()))
+        self.accept_button.setText(_("Understand {languages}").format(languages=advice.suggested_label))
+        self.accept_button.setToolTip(plain_tooltip(_("Uses the model {name}").format(name=wanted)))
         self.show()
 
     def _on_accept_button_clicked(self) -> None:

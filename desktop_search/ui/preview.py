@@ -12,6 +12,7 @@ from PySide6.QtGui import QFont, QPalette, QPixmap, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy,
                                QStackedWidget, QTextEdit, QVBoxLayout, QWidget)
 
+from desktop_search.i18n import _
 from desktop_search.core.search import Hit
 from desktop_search.ui.bridge import emit
 from desktop_search.core.search.preview import PreviewDoc
@@ -38,12 +39,12 @@ class PreviewPane(QWidget):
         self.where = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.where.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
-        self.open_button = QPushButton("Open")
-        self.open_button.setToolTip("Open the file (Enter)")
-        self.reveal_button = QPushButton("Show in Folder")
-        self.reveal_button.setToolTip("Show the file in its folder (Ctrl+Enter)")
-        self.like_button = QPushButton("More Like This")
-        self.like_button.setToolTip("Find files about the same things")
+        self.open_button = QPushButton(_("Open"))
+        self.open_button.setToolTip(_("Open the file (Enter)"))
+        self.reveal_button = QPushButton(_("Show in Folder"))
+        self.reveal_button.setToolTip(_("Show the file in its folder (Ctrl+Enter)"))
+        self.like_button = QPushButton(_("More Like This"))
+        self.like_button.setToolTip(_("Find files about the same things"))
         for b in (self.open_button, self.reveal_button, self.like_button):
             b.setAutoDefault(False)
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
@@ -71,7 +72,7 @@ class PreviewPane(QWidget):
         self.image.hide()
         self._image_pm: QPixmap | None = None
 
-        self.placeholder = QLabel("Select a result to see it in context.")
+        self.placeholder = QLabel()
         self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -107,18 +108,18 @@ class PreviewPane(QWidget):
         lay.addWidget(self.stack)
         self.clear()
 
-    def clear(self, message: str = "Select a result to see it in context.") -> None:
+    def clear(self, message: str | None = None) -> None:
         self.hit = None
         self.doc = None
-        self.placeholder.setText(message)
+        self.placeholder.setText(message or _("Select a result to see it in context."))
         self.text.clear()
         self._set_picture(None)
         self.stack.setCurrentIndex(0)
 
     def set_like_enabled(self, enabled: bool) -> None:
         self.like_button.setEnabled(enabled)
-        self.like_button.setToolTip("Find files about the same things" if enabled
-                                    else "Available once the language model has loaded")
+        self.like_button.setToolTip(_("Find files about the same things") if enabled
+                                    else _("Available once the language model has loaded"))
 
     def show_hit(self, hit: Hit) -> None:
         """Header at once; the text follows when the query thread has read it."""
@@ -131,23 +132,25 @@ class PreviewPane(QWidget):
         self.title.setText(hit.chain_label())
         bits = [short_folder(os.path.dirname(hit.path))]
         if hit.is_mail and hit.sender:
-            bits.insert(0, f"from {hit.sender}")
+            bits.insert(0, _("from {sender}").format(sender=hit.sender))
         if hit.page:
-            bits.append(f"page {hit.page}")
+            bits.append(_("page {page}").format(page=hit.page))
         elif hit.line:
-            bits.append(f"line {hit.line}")
+            bits.append(_("line {line}").format(line=hit.line))
         if hit.taken is not None:
-            bits.append(f"{'sent' if hit.is_mail else 'taken'} {relative_when(hit.taken)}")
+            when = relative_when(hit.taken)
+            bits.append(_("sent {when}").format(when=when) if hit.is_mail
+                        else _("taken {when}").format(when=when))
         else:
             when = relative_when(hit.modified)
             if when:
-                bits.append(f"modified {when}")
+                bits.append(_("modified {when}").format(when=when))
         if hit.ocr:
-            bits.append("words read by OCR")
+            bits.append(_("words read by OCR"))
         self.where.setText("  ·  ".join(bits))
         self._set_picture(None)
         if hit.kind == "picture" and not hit.inside and self.thumbnails is not None:
-            self.image.setText("Loading the picture…")
+            self.image.setText(_("Loading the picture…"))
             self.image.show()
             self._set_picture(self.thumbnails.pixmap(hit.path, PREVIEW_PX))
         self.stack.setCurrentIndex(1)
@@ -183,9 +186,9 @@ class PreviewPane(QWidget):
     def show_doc(self, doc: PreviewDoc | None) -> None:
         if doc is None:
             if self.hit is not None and self.hit.kind == "picture":
-                self.text.setPlainText("(No words were found in this picture.)")
+                self.text.setPlainText(_("(No words were found in this picture.)"))
             elif self.hit is not None:
-                self.text.setPlainText("(This file's text is not in the index any more.)")
+                self.text.setPlainText(_("(This file's text is not in the index any more.)"))
             return
         if self.hit is None or doc.hit.chunk_id != self.hit.chunk_id:
             self.show_hit(doc.hit)
@@ -249,7 +252,7 @@ class PreviewPane(QWidget):
         # put the passage's first line a little below the top rather than dead centre
         bar = self.text.verticalScrollBar()
         context = 3 * max(1, self.text.fontMetrics().lineSpacing())
-        for _ in range(200):
+        for _step in range(200):
             top = self.text.cursorRect(self.text.textCursor()).top()
             if top <= context or bar.value() >= bar.maximum():
                 break

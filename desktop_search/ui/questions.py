@@ -6,27 +6,29 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from desktop_search.i18n import _
 from desktop_search.ui.resources import app_icon
 
 
 def choose_folder(parent: QWidget | None) -> str | None:
-    path = QFileDialog.getExistingDirectory(parent, "Add a Folder to Search", str(Path.home()))
+    path = QFileDialog.getExistingDirectory(parent, _("Add a Folder to Search"), str(Path.home()))
     return path or None
 
 
 def choose_save(parent: QWidget | None, name: str) -> str | None:
     """Where to save a copy of a document inside a file (a message as ``.eml``)."""
-    path, _ = QFileDialog.getSaveFileName(parent, "Save a Copy", str(Path.home() / name))
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Save a Copy"), str(Path.home() / name))
     return path or None
 
 
 def confirm_remove(parent: QWidget | None, path: str) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Question, "Remove Folder", f"Stop searching {path}?",
+    box = QMessageBox(QMessageBox.Icon.Question, _("Remove Folder"),
+                      _("Stop searching {folder}?").format(folder=path),
                       parent=parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setInformativeText("Its index is deleted. The files themselves are not touched.")
+    box.setInformativeText(_("Its index is deleted. The files themselves are not touched."))
     box.setStandardButtons(QMessageBox.StandardButton.Cancel)
-    remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+    remove = box.addButton(_("Remove"), QMessageBox.ButtonRole.DestructiveRole)
     box.exec()
     return box.clickedButton() is remove
 
@@ -35,10 +37,10 @@ def show_about(parent: QWidget | None) -> None:
     from desktop_search import __version__
 
     box = QMessageBox(parent)
-    box.setWindowTitle("About Desktop Search")
+    box.setWindowTitle(_("About Desktop Search"))
     box.setIconPixmap(app_icon().pixmap(64, 64))
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(f"Desktop Search {__version__}")
-    box.setInformativeText("Finds the files on this computer that mean what you type. "
-                           "Private and offline: nothing leaves this computer.")
+    box.setText(_("Desktop Search {version}").format(version=__version__))
+    box.setInformativeText(_("Finds the files on this computer that mean what you type. "
+                             "Private and offline: nothing leaves this computer."))
     box.exec()

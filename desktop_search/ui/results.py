@@ -5,6 +5,7 @@ are wrapped around them, and names and folders are drawn as plain text.
 """
 from __future__ import annotations
 
+import enum
 import html
 import os
 from collections import OrderedDict
@@ -17,10 +18,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QListView, QStac
                                QStyledItemDelegate, QStyleOptionViewItem)
 
 from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
+from desktop_search.i18n import N_, _, ngettext
 from desktop_search.ui.bridge import emit
 from desktop_search.core.search.duplicates import doc_key
 from desktop_search.ui.copies import copies_label, fold_copies
-from desktop_search.ui.text import plain_tooltip
+from desktop_search.ui.text import number, plain_tooltip
 from desktop_search.ui.widgets import EmptyState
 
 HitRole = Qt.ItemDataRole.UserRole + 1
@@ -180,21 +182,25 @@ class ResultsModel(QAbstractListModel):
         if role == CopiesRole:
             return self.copies.get(doc_key(hit.path, hit.inside), ())
         if role == Qt.ItemDataRole.ToolTipRole:
-            where = f"page {hit.page}" if hit.page else (f"line {hit.line}" if hit.line else "")
-            gone = f"\n{OFFLINE_TIP}" if hit.offline else ""
+            where = (_("page {page}").format(page=hit.page) if hit.page else
+                     (_("line {line}").format(line=hit.line) if hit.line else ""))
+            gone = f"\n{_(OFFLINE_TIP)}" if hit.offline else ""
             copies = self.copies.get(doc_key(hit.path, hit.inside), ())
-            also = ("\n\nThe same text is also in:\n"
+            also = ("\n\n" + _("The same text is also in:") + "\n"
                     + "\n".join(" › ".join([m.path, *m.inside]) for m in copies)
                     if copies else "")
             return plain_tooltip(" › ".join([hit.path, *hit.inside])
                                  + (f"\n{where}" if where else "") + gone + also)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            mark = f" ({OFFLINE})" if hit.offline else ""
+            mark = f" ({_(OFFLINE)})" if hit.offline else ""
             copies = self.copies.get(doc_key(hit.path, hit.inside), ())
             extra = f" ({copies_label(len(copies))})" if copies else ""
-            said = (f"{hit.chain_label()}{mark} in {os.path.dirname(hit.path)}{extra}: "
-                    f"{hit.snippet}")
-            return said + (f" Answer: {hit.answer.text}" if hit.answer is not None else "")
+            said = _("{name} in {folder}: {snippet}").format(
+                name=f"{hit.chain_label()}{mark}", folder=f"{os.path.dirname(hit.path)}{extra}",
+                snippet=hit.snippet)
+            answer = (" " + _("Answer: {text}").format(text=hit.answer.text)
+                      if hit.answer is not None else "")
+            return said + answer
         return None
 
     @property
@@ -241,15 +247,15 @@ class ResultsModel(QAbstractListModel):
 
 
 #: a hit under a folder whose drive is gone (unplugged, unmounted): its index is kept
-OFFLINE = "offline"
-OFFLINE_TIP = "Offline: its drive is not connected; the index is kept until it is back"
+OFFLINE = N_("offline")
+OFFLINE_TIP = N_("Offline: its drive is not connected; the index is kept until it is back")
 
 
 def row_when(hit: Hit) -> str:
     """What a row shows before its relevance bar: when the file changed, and "offline"
     when its drive is gone."""
     when = relative_when(hit.modified)
-    return f"{OFFLINE} · {when}" if hit.offline else when
+    return f"{_(OFFLINE)} · {when}" if hit.offline else when
 
 
 # -- delegate ----------------------------------------------------------------------------
@@ -353,7 +359,7 @@ class ResultDelegate(QStyledItemDelegate):
 
         name_w = max(10, date_rect.left() - 12 - x)
         name = hit.chain_label()
-        where = f"  p. {hit.page}" if hit.page else ""
+        where = "  " + _("p. {page}").format(page=hit.page) if hit.page else ""
         painter.setFont(name_f)
         painter.setPen(text_c)
         painter.drawText(QRect(x, y, name_w, fm_name.height()),
@@ -371,7 +377,7 @@ class ResultDelegate(QStyledItemDelegate):
         y += fm_name.height() + 2
         folder = short_folder(os.path.dirname(hit.path))
         if hit.is_mail and hit.sender:
-            folder = f"from {hit.sender}  ·  {folder}"
+            folder = _("from {sender}").format(sender=hit.sender) + f"  ·  {folder}"
         w = right - x
         painter.setFont(small_f)
         copies = index.data(CopiesRole) or ()
@@ -508,38 +514,53 @@ def _same_hits(a: list[Hit], b: list[Hit]) -> bool:
         and x.modified == y.modified and x.offline == y.offline for x, y in zip(a, b))
 
 
+class EmptyAction(enum.Enum):
+    """The one button an empty results pane may offer (mapped by value, never by its label)."""
+
+    ADD_FOLDER = "add-folder"
+    CLEAR_FILTERS = "clear-filters"
+
+    def label(self) -> str:
+        return _("Add a Folder…") if self is EmptyAction.ADD_FOLDER else _("Clear Filters")
+
+
 def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest | None,
-                     answered: bool, filtered: bool, busy: bool) -> tuple[str, str, str | None]:
+                     answered: bool, filtered: bool,
+                     busy: bool) -> tuple[str, str, EmptyAction | None]:
     """(title, explanation, button or None) for the results pane when it has no rows."""
     if opening and not roots:
-        return "Opening your index…", "This takes a moment the first time.", None
+        return _("Opening your index…"), _("This takes a moment the first time."), None
     if not roots:
-        return ("Add a folder to start",
-                "Desktop Search reads the documents in the folders you choose and finds them by "
-                "what they mean. Everything stays on this computer. You can also drop a folder "
-                "onto this window.", "Add a Folder…")
+        return (_("Add a folder to start"),
+                _("Desktop Search reads the documents in the folders you choose and finds them by "
+                  "what they mean. Everything stays on this computer. You can also drop a folder "
+                  "onto this window."), EmptyAction.ADD_FOLDER)
     if request is None:
         files = sum(r.files for r in roots)
         if busy and not files:
-            return ("Reading your files…",
-                    "Type what you are looking for: the files read so far answer at once, and "
-                    "their count grows here.", None)
-        return (f"Search {files:,} file{'s' if files != 1 else ''} by meaning",
-                "Type what you are looking for: a few words, a question, or a description of the "
-                "document." + (" Files are still being indexed; you can search already." if busy else ""),
+            return (_("Reading your files…"),
+                    _("Type what you are looking for: the files read so far answer at once, and "
+                      "their count grows here."), None)
+        still = (" " + _("Files are still being indexed; you can search already.")) if busy else ""
+        return (ngettext("Search {count} file by meaning", "Search {count} files by meaning",
+                         files).format(count=number(files)),
+                _("Type what you are looking for: a few words, a question, or a description of the "
+                  "document.") + still,
                 None)
     if not answered:
-        return "Searching…", "", None       # the answer has not arrived yet: no verdict
-    what = (f"files like {os.path.basename(request.path)}" if isinstance(request, SimilarTo)
-            else f"“{request.text}”")
+        return _("Searching…"), "", None       # the answer has not arrived yet: no verdict
+    if isinstance(request, SimilarTo):
+        title = _("No results for files like {name}").format(name=os.path.basename(request.path))
+    else:
+        title = _("No results for “{query}”").format(query=request.text)
     hints = []
     if filtered:
-        hints.append("Clear the filters to search everything.")
+        hints.append(_("Clear the filters to search everything."))
     if busy:
-        hints.append("Indexing is still going: more files will be searchable soon.")
+        hints.append(_("Indexing is still going: more files will be searchable soon."))
     if not hints:
-        hints.append("Try other words, or describe the document differently.")
-    return f"No results for {what}", " ".join(hints), "Clear Filters" if filtered else None
+        hints.append(_("Try other words, or describe the document differently."))
+    return title, " ".join(hints), EmptyAction.CLEAR_FILTERS if filtered else None
 
 
 class ResultsPane(QStackedWidget):
@@ -551,7 +572,7 @@ class ResultsPane(QStackedWidget):
         self.model = ResultsModel(self)
         self.view = ResultsView()
         self.view.setModel(self.model)
-        self.view.setAccessibleName("Results")
+        self.view.setAccessibleName(_("Results"))
         self.empty_state = EmptyState()
         self.addWidget(self.view)
         self.addWidget(self.empty_state)
@@ -603,6 +624,6 @@ class ResultsPane(QStackedWidget):
         self.view.setCurrentIndex(self.model.index(row))
         self.view.scrollTo(self.model.index(row))
 
-    def show_empty(self, title: str, message: str, action: str | None) -> None:
-        self.empty_state.show_state(title, message, action)
+    def show_empty(self, title: str, message: str, action: EmptyAction | None) -> None:
+        self.empty_state.show_state(title, message, action.label() if action is not None else None)
         self.setCurrentWidget(self.empty_state)

@@ -15,18 +15,21 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery
+from desktop_search.i18n import N_, _, ngettext
 from desktop_search.ui.bridge import emit
+from desktop_search.ui.text import number
 from desktop_search.ui.widgets import ElidedLabel
 
+#: the file types by name (translated where shown: ``_(KIND_LABELS[kind])``)
 KIND_LABELS = {
-    "pdf": "PDF", "docx": "Word", "odt": "OpenDocument text", "pptx": "PowerPoint",
-    "html": "Web page", "markdown": "Markdown", "rst": "reStructuredText", "text": "Plain text",
-    "code": "Source code", "data": "Data / config", "csv": "Spreadsheet (CSV)",
-    "picture": "Pictures", "mail": "Mail",
+    "pdf": N_("PDF"), "docx": N_("Word"), "odt": N_("OpenDocument text"), "pptx": N_("PowerPoint"),
+    "html": N_("Web page"), "markdown": N_("Markdown"), "rst": N_("reStructuredText"),
+    "text": N_("Plain text"), "code": N_("Source code"), "data": N_("Data / config"),
+    "csv": N_("Spreadsheet (CSV)"), "picture": N_("Pictures"), "mail": N_("Mail"),
 }
 
-DATE_CHOICES = (("Any time", None), ("Today", 1), ("Past week", 7), ("Past month", 31),
-                ("Past year", 365))
+DATE_CHOICES = ((N_("Any time"), None), (N_("Today"), 1), (N_("Past week"), 7),
+                (N_("Past month"), 31), (N_("Past year"), 365))
 
 
 def folder_label(path: str) -> str:
@@ -46,10 +49,11 @@ class SearchBar(QWidget):
         self.like: Hit | None = None      # "more like this" mode: the file it is about
 
         self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText("Search your files by meaning: words, a question, a description…")
+        self.search_edit.setPlaceholderText(
+            _("Search your files by meaning: words, a question, a description…"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setAcceptDrops(False)
-        self.search_edit.setAccessibleName("Search")
+        self.search_edit.setAccessibleName(_("Search"))
         f = QFont(self.search_edit.font())
         f.setPointSizeF(max(f.pointSizeF(), 9) * 1.3)
         self.search_edit.setFont(f)
@@ -57,17 +61,17 @@ class SearchBar(QWidget):
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
 
         self.type_combo = QComboBox()
-        self.type_combo.setAccessibleName("File type")
-        self.type_combo.addItem("All types", None)
+        self.type_combo.setAccessibleName(_("File type"))
+        self.type_combo.addItem(_("All types"), None)
         self.folder_combo = QComboBox()
-        self.folder_combo.setAccessibleName("Folder")
-        self.folder_combo.addItem("All folders", None)
+        self.folder_combo.setAccessibleName(_("Folder"))
+        self.folder_combo.addItem(_("All folders"), None)
         self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.folder_combo.setMaximumWidth(360)
         self.date_combo = QComboBox()
-        self.date_combo.setAccessibleName("Modified")
+        self.date_combo.setAccessibleName(_("Modified"))
         for label, days in DATE_CHOICES:
-            self.date_combo.addItem(label, days)
+            self.date_combo.addItem(_(label), days)
         for combo in (self.type_combo, self.folder_combo, self.date_combo):
             combo.currentIndexChanged.connect(self._on_filter_changed)
             combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -77,13 +81,13 @@ class SearchBar(QWidget):
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.folders_button = QToolButton()
-        self.folders_button.setText("Folders")
+        self.folders_button.setText(_("Folders"))
         self.folders_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.folders_button.setToolTip("Add, remove or pause the indexed folders")
+        self.folders_button.setToolTip(_("Add, remove or pause the indexed folders"))
         self.folders_button.clicked.connect(lambda: emit(self.folders_clicked))
         self.settings_button = QToolButton()
-        self.settings_button.setText("Settings")
-        self.settings_button.setToolTip("Model, exclusions, size cap and launch behaviour")
+        self.settings_button.setText(_("Settings"))
+        self.settings_button.setToolTip(_("Model, exclusions, size cap and launch behaviour"))
         self.settings_button.clicked.connect(lambda: emit(self.settings_clicked))
 
         top = QHBoxLayout()
@@ -94,8 +98,8 @@ class SearchBar(QWidget):
 
         filters = QHBoxLayout()
         filters.setSpacing(6)
-        for text, combo in (("Type:", self.type_combo), ("Folder:", self.folder_combo),
-                            ("Modified:", self.date_combo)):
+        for text, combo in ((_("Type:"), self.type_combo), (_("Folder:"), self.folder_combo),
+                            (_("Modified:"), self.date_combo)):
             lbl = QLabel(text)
             lbl.setBuddy(combo)
             filters.addWidget(lbl)
@@ -165,12 +169,12 @@ class SearchBar(QWidget):
 
     # -- what the catalog holds ----------------------------------------------------------------
     def set_roots(self, roots: list[dict]) -> None:
-        self._refill(self.folder_combo, "All folders",
+        self._refill(self.folder_combo, _("All folders"),
                      [(folder_label(r.path), r.path) for r in roots])
 
     def set_kinds(self, kinds: list[str]) -> None:
-        self._refill(self.type_combo, "All types",
-                     [(KIND_LABELS.get(k, k.capitalize()), k) for k in kinds])
+        self._refill(self.type_combo, _("All types"),
+                     [(_(KIND_LABELS[k]) if k in KIND_LABELS else k.capitalize(), k) for k in kinds])
 
     @staticmethod
     def _refill(combo: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
@@ -187,10 +191,10 @@ class SearchBar(QWidget):
     # -- the answer's size ---------------------------------------------------------------------
     def show_count(self, request: SearchRequest | None, hits: list[Hit], dense: bool) -> None:
         if isinstance(request, SimilarTo):
-            self.count_label.setText(f"Files like {os.path.basename(request.path)}")
+            self.count_label.setText(_("Files like {name}").format(name=os.path.basename(request.path)))
         elif hits:
             n = len(hits)
-            self.count_label.setText(f"{n} file{'s' if n != 1 else ''}"
-                                     + ("" if dense else " · matched by words"))
+            count = ngettext("{count} file", "{count} files", n).format(count=number(n))
+            self.count_label.setText(count if dense else _("{count} · matched by words").format(count=count))
         else:
             self.count_label.setText("")

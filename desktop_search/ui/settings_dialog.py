@@ -19,6 +19,7 @@ from desktop_search.core.embed import registry
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
+from desktop_search.i18n import _, ngettext
 from desktop_search.ui.hotkey import chord as chords
 
 SUGGESTED_MODELS = (
@@ -45,27 +46,28 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         #: a data folder other than the default, for the launchers written from here
         self.data_dir = data_dir
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(_("Settings"))
         self._original = settings
 
         # what the search understands, in plain words; (label, setting)
-        self._presets: list[tuple[str, str]] = [("Chosen for my files", AUTO_MODEL),
-                                                ("English only (the fastest)", DEFAULT_MODEL)]
+        self._presets: list[tuple[str, str]] = [(_("Chosen for my files"), AUTO_MODEL),
+                                                (_("English only (the fastest)"), DEFAULT_MODEL)]
         multilingual = registry.multilingual()
         if multilingual is not None:
-            self._presets.append((f"Every language ({multilingual.languages_label})",
+            self._presets.append((_("Every language ({languages})").format(
+                languages=_(multilingual.languages_label)),
                                   multilingual.name))
         self.languages = QComboBox()
-        for label, _ in self._presets:
+        for label, _name in self._presets:
             self.languages.addItem(label)
-        self.languages.addItem("Another model…")
+        self.languages.addItem(_("Another model…"))
         self.languages_note = _note(_choice_note(choice))
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.addItems(list(SUGGESTED_MODELS))
         self.model.setMinimumContentsLength(28)
-        self.model.setToolTip("A sentence-transformers model name, or a folder holding one")
-        browse = QPushButton("Folder…")
+        self.model.setToolTip(_("A sentence-transformers model name, or a folder holding one"))
+        browse = QPushButton(_("Folder…"))
         browse.setAutoDefault(False)
         browse.clicked.connect(self._on_browse_clicked)
         model_row = QHBoxLayout()
@@ -74,7 +76,7 @@ class SettingsDialog(QDialog):
         model_row.addWidget(browse)
         self.model_row = QWidget()
         self.model_row.setLayout(model_row)
-        preset = next((i for i, (_, name) in enumerate(self._presets)
+        preset = next((i for i, (_label, name) in enumerate(self._presets)
                        if name.lower() == settings.model.strip().lower()), None)
         self.model.setCurrentText("" if preset is not None else settings.model)
         self.languages.setCurrentIndex(preset if preset is not None else len(self._presets))
@@ -92,88 +94,87 @@ class SettingsDialog(QDialog):
         self.size_cap = QDoubleSpinBox()
         self.size_cap.setRange(0.1, 10_000)
         self.size_cap.setDecimals(1)
-        self.size_cap.setSuffix(" MB")
+        self.size_cap.setSuffix(" " + _("MB"))
         self.size_cap.setValue(settings.max_file_mb)
 
-        self.read_pictures = QCheckBox("Read the words in pictures and scanned PDFs (OCR)")
+        self.read_pictures = QCheckBox(_("Read the words in pictures and scanned PDFs (OCR)"))
         self.read_pictures.setChecked(settings.read_text_in_pictures)
-        self.picture_search = QCheckBox("Search pictures by what they show")
+        self.picture_search = QCheckBox(_("Search pictures by what they show"))
         self.picture_search.setChecked(settings.picture_search)
         local = os.path.isdir(os.path.expanduser(settings.picture_model))
         self.picture_note = _note(
-            f"Uses the picture model {settings.picture_model}: " + (
-                "a folder on this computer." if local else
-                f"a one-time download of about {DEFAULT_CLIP_MB} MB, made only when this is on "
-                "(its progress shows at the bottom of the window)."))
+            _("Uses the picture model {name}: a folder on this computer.").format(
+                name=settings.picture_model) if local else
+            _("Uses the picture model {name}: a one-time download of about {size} MB, made only "
+              "when this is on (its progress shows at the bottom of the window).").format(
+                name=settings.picture_model, size=DEFAULT_CLIP_MB))
 
-        self.index_on_battery = QCheckBox("Index on battery")
+        self.index_on_battery = QCheckBox(_("Index on battery"))
         self.index_on_battery.setChecked(settings.index_on_battery)
-        self.index_on_battery.setToolTip("Off: on battery, new files are still read (slowly) "
-                                         "and the rest waits for mains power")
+        self.index_on_battery.setToolTip(_("Off: on battery, new files are still read (slowly) "
+                                           "and the rest waits for mains power"))
         self.max_cores = QSpinBox()
         self.max_cores.setRange(0, max(1, os.cpu_count() or 1))
-        self.max_cores.setSpecialValueText("Use all cores")
-        self.max_cores.setPrefix("Use at most ")
-        self.max_cores.setSuffix(" cores")
-        self.max_cores.valueChanged.connect(
-            lambda n: self.max_cores.setSuffix(" core" if n == 1 else " cores"))
+        self.max_cores.setSpecialValueText(_("Use all cores"))
+        self.max_cores.valueChanged.connect(self._on_max_cores_value_changed)
         self.max_cores.setValue(min(settings.max_cores, self.max_cores.maximum()))
-        self.max_cores.setToolTip("Cores that reading passages for meaning and OCR may use")
-        self.polite_note = _note("Indexing runs at the lowest priority and waits while the "
-                                 "computer is busy.")
+        self._on_max_cores_value_changed(self.max_cores.value())
+        self.max_cores.setToolTip(_("Cores that reading passages for meaning and OCR may use"))
+        self.polite_note = _note(_("Indexing runs at the lowest priority and waits while the "
+                                   "computer is busy."))
 
-        self.close_to_tray = QCheckBox("Keep indexing in the tray when the window closes")
+        self.close_to_tray = QCheckBox(_("Keep indexing in the tray when the window closes"))
         self.close_to_tray.setChecked(settings.close_to_tray)
-        self.start_minimized = QCheckBox("Start minimized to the tray")
+        self.start_minimized = QCheckBox(_("Start minimized to the tray"))
         self.start_minimized.setChecked(settings.start_minimized)
         if not tray_available:
             for cb in (self.close_to_tray, self.start_minimized):
-                cb.setToolTip("This desktop has no system tray")
+                cb.setToolTip(_("This desktop has no system tray"))
         # start at login lives where the desktop looks for it (XDG autostart, the Run key,
         # a LaunchAgent), not in settings.json: the checkbox shows what is really there
-        self.start_at_login = QCheckBox("Start Desktop Search when I log in")
+        self.start_at_login = QCheckBox(_("Start Desktop Search when I log in"))
         self.start_at_login.setChecked(desktop.start_at_login_enabled())
-        self.menu_entry = QPushButton("Add to the applications menu")
+        self.menu_entry = QPushButton(_("Add to the applications menu"))
         self.menu_entry.setAutoDefault(False)
         self.menu_entry.clicked.connect(self._on_menu_entry_clicked)
         self.menu_entry.setVisible(sys.platform.startswith("linux"))
         self.menu_entry_note = _note("")
         self.menu_entry_note.hide()
         if sys.platform.startswith("linux") and desktop.desktop_entry_installed():
-            self.menu_entry.setText("Update the applications menu entry")
+            self.menu_entry.setText(_("Update the applications menu entry"))
 
         # the global shortcut: one chord, cleared for none
         self.hotkey = QKeySequenceEdit(QKeySequence.fromString(settings.hotkey,
                                                                QKeySequence.SequenceFormat.PortableText))
         self.hotkey.setMaximumSequenceLength(1)
         self.hotkey.setClearButtonEnabled(True)
-        self.hotkey.setToolTip("Press the keys; clear it for no shortcut")
-        self.hotkey_note = _note(hotkey_message or "Shows or hides this window from any program.")
+        self.hotkey.setToolTip(_("Press the keys; clear it for no shortcut"))
+        self.hotkey_note = _note(hotkey_message or _("Shows or hides this window from any program."))
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("Understands:", self.languages)
+        form.addRow(_("Understands:"), self.languages)
         form.addRow("", self.model_row)
         form.addRow("", self.languages_note)
-        form.addRow("", _note("A change re-reads every passage in the background; "
-                              "search keeps working meanwhile."))
-        form.addRow("Exclude:", self.excludes)
-        form.addRow("", _note("One pattern a line, as in .gitignore. Hidden files and folders "
-                              "like .git and node_modules are always skipped."))
-        form.addRow("Skip files over:", self.size_cap)
-        form.addRow("Pictures:", self.read_pictures)
+        form.addRow("", _note(_("A change re-reads every passage in the background; "
+                                "search keeps working meanwhile.")))
+        form.addRow(_("Exclude:"), self.excludes)
+        form.addRow("", _note(_("One pattern a line, as in .gitignore. Hidden files and folders "
+                                "like .git and node_modules are always skipped.")))
+        form.addRow(_("Skip files over:"), self.size_cap)
+        form.addRow(_("Pictures:"), self.read_pictures)
         form.addRow("", self.picture_search)
         form.addRow("", self.picture_note)
-        form.addRow("Indexing:", self.index_on_battery)
+        form.addRow(_("Indexing:"), self.index_on_battery)
         form.addRow("", self.max_cores)
         form.addRow("", self.polite_note)
-        form.addRow("When closed:", self.close_to_tray)
-        form.addRow("At start:", self.start_minimized)
-        form.addRow("At login:", self.start_at_login)
-        form.addRow("Shortcut:", self.hotkey)
+        form.addRow(_("When closed:"), self.close_to_tray)
+        form.addRow(_("At start:"), self.start_minimized)
+        form.addRow(_("At login:"), self.start_at_login)
+        form.addRow(_("Shortcut:"), self.hotkey)
         form.addRow("", self.hotkey_note)
         if sys.platform.startswith("linux"):
-            form.addRow("Menu:", self.menu_entry)
+            form.addRow(_("Menu:"), self.menu_entry)
             form.addRow("", self.menu_entry_note)
 
         self.error = QLabel()
@@ -200,6 +201,13 @@ class SettingsDialog(QDialog):
         height = lay.totalHeightForWidth(width) if lay.hasHeightForWidth() else -1
         self.resize(width, max(height, self.sizeHint().height()))
         self.result_settings: Settings | None = None
+
+    def _on_max_cores_value_changed(self, n: int) -> None:
+        # "Use at most 2 cores": the words around the number, by the language's plural rule
+        before, _sep, after = ngettext("Use at most {count} core", "Use at most {count} cores",
+                                       n).partition("{count}")
+        self.max_cores.setPrefix(before)
+        self.max_cores.setSuffix(after)
 
     def settings(self) -> Settings:
         """The edited settings (validated); raises ConfigError when one is invalid."""
@@ -248,7 +256,7 @@ class SettingsDialog(QDialog):
                                            data_dir=self.data_dir)
         except (ConfigError, OSError) as exc:
             self.error.setText(str(exc) if isinstance(exc, ConfigError)
-                               else f"Cannot change start at login: {exc}")
+                               else _("Cannot change start at login: {error}").format(error=exc))
             self.error.show()
             return
         self.accept()
@@ -257,21 +265,23 @@ class SettingsDialog(QDialog):
         try:
             written = desktop.install_desktop_entry(data_dir=self.data_dir)
         except (ConfigError, OSError) as exc:
-            self.menu_entry_note.setText(f"Could not add it: {exc}")
+            self.menu_entry_note.setText(_("Could not add it: {error}").format(error=exc))
         else:
-            self.menu_entry_note.setText(f"Added: {written[0]}")
-            self.menu_entry.setText("Update the applications menu entry")
+            self.menu_entry_note.setText(_("Added: {path}").format(path=written[0]))
+            self.menu_entry.setText(_("Update the applications menu entry"))
         self.menu_entry_note.show()
 
     def _on_browse_clicked(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Model folder")
+        path = QFileDialog.getExistingDirectory(self, _("Model folder"))
         if path:
             self.model.setCurrentText(path)
 
 
 def _choice_note(choice: ModelChoice | None) -> str:
     if choice is None:
-        return ("Chosen for your files: English, or every language when your files, your "
-                "searches or your computer use another.")
-    how = f"chosen for your files because {choice.reason}" if choice.auto else "your choice"
-    return f"Now: understands {choice.label}, {how}."
+        return _("Chosen for your files: English, or every language when your files, your "
+                 "searches or your computer use another.")
+    if not choice.auto:
+        return _("Now: understands {languages}, your choice.").format(languages=choice.label)
+    return _("Now: understands {languages}, chosen for your files because {reason}.").format(
+        languages=choice.label, reason=choice.reason)

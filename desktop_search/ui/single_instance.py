@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from desktop_search.i18n import _
 from desktop_search.core.ownership import (DataFolderBusy, HandOffError, Ownership, Reply,
                                            Request, hand_off)
 from desktop_search.ui.bridge import emit
@@ -116,9 +117,10 @@ def wait_for_owner(data_dir: Path, server: InstanceServer, busy: DataFolderBusy,
     timer.timeout.connect(poll)
     box = None
     if can_show_dialogs():
-        box = QMessageBox(QMessageBox.Icon.Information, "Desktop Search",
-                          f"Waiting for {what} to finish updating the index…")
-        box.setInformativeText("The window opens as soon as it is done.")
+        shown = busy.owner.describe() if busy.owner else _("another process")
+        box = QMessageBox(QMessageBox.Icon.Information, _("Desktop Search"),
+                          _("Waiting for {owner} to finish updating the index…").format(owner=shown))
+        box.setInformativeText(_("The window opens as soon as it is done."))
         box.setStandardButtons(QMessageBox.StandardButton.Cancel)
         box.finished.connect(lambda _result: loop.quit())
         box.show()

@@ -9,8 +9,10 @@ from PySide6.QtWidgets import QProgressBar, QSizePolicy, QStatusBar, QToolButton
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.indexing import Snapshot, State, Waiting
+from desktop_search.i18n import _, ngettext
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.model_offer import choice_text
+from desktop_search.ui.text import decimal, number
 from desktop_search.ui.widgets import ElidedLabel
 
 
@@ -18,59 +20,80 @@ def human_duration(s: float | None) -> str:
     if not s or s <= 0:
         return ""
     if s < 60:
-        return f"about {max(1, round(s))} s left"
+        n = max(1, round(s))
+        return ngettext("about {n} s left", "about {n} s left", n).format(n=number(n))
     if s < 3600:
-        return f"about {round(s / 60)} min left"
-    return f"about {s / 3600:.1f} h left"
+        n = round(s / 60)
+        return ngettext("about {n} min left", "about {n} min left", n).format(n=number(n))
+    return _("about {hours} h left").format(hours=decimal(s / 3600, 1))
+
+
+def _to_go(files: int, passages: int, pictures: int = 0) -> str:
+    """"3 files, 120 passages, 2 pictures" (the counts that are not zero)."""
+    bits = [b for b in (
+        ngettext("{count} file", "{count} files", files).format(count=number(files)) if files else "",
+        ngettext("{count} passage", "{count} passages", passages).format(count=number(passages))
+        if passages else "",
+        ngettext("{count} picture", "{count} pictures", pictures).format(count=number(pictures))
+        if pictures else "") if b]
+    return ", ".join(bits)
 
 
 def progress_text(p: Snapshot, *, paused: bool) -> str:
     if paused or p.state is State.PAUSED:
         left = max(0, p.files_total - p.files_done)
-        extra = (f": {left:,} files and {p.chunks_pending:,} passages to go"
-                 if (left or p.chunks_pending) else "")
-        return "Indexing paused" + extra
+        todo = _to_go(left, p.chunks_pending)
+        return (_("Indexing paused: {todo} to go").format(todo=todo) if todo
+                else _("Indexing paused"))
     eta = human_duration(p.eta_s)
     if p.state is State.WAITING:
-        reason = str(p.waiting or Waiting.BUSY)
+        reason = (p.waiting or Waiting.BUSY).sentence()
         left = max(0, p.files_total - p.files_done)
-        todo = ", ".join(b for b in (_count(left, "file"), _count(p.chunks_pending, "passage"),
-                                     _count(p.pictures_pending, "picture")) if b)
-        return reason[:1].upper() + reason[1:] + (f": {todo} to go" if todo else "")
+        todo = _to_go(left, p.chunks_pending, p.pictures_pending)
+        return _("{reason}: {todo} to go").format(reason=reason, todo=todo) if todo else reason
     if p.state is State.SCANNING:
-        return "Looking for new and changed files…"
+        return _("Looking for new and changed files…")
     if p.state is State.READING:
-        rate = f"{p.files_per_s:.1f} files/s" if p.files_per_s >= 0.1 else ""
-        slowly = "slowly, on battery" if p.waiting is Waiting.BATTERY else ""
-        return _joined(f"Indexing {p.files_done:,} of {max(p.files_total, p.files_done):,} files",
+        rate = (_("{rate} files/s").format(rate=decimal(p.files_per_s, 1))
+                if p.files_per_s >= 0.1 else "")
+        slowly = _("slowly, on battery") if p.waiting is Waiting.BATTERY else ""
+        total = max(p.files_total, p.files_done)
+        return _joined(ngettext("Indexing {done} of {total} file", "Indexing {done} of {total} files",
+                                total).format(done=number(p.files_done), total=number(total)),
                        slowly, rate, eta)
     if p.state is State.EMBEDDING and p.model_loading:
-        return "Loading the language model to read passages…"
+        return _("Loading the language model to read passages…")
     if p.state is State.EMBEDDING and p.model_switch and not p.chunks_pending:
         done, total = p.model_switch
-        return (f"Learning your files' languages: {done:,} of {total:,} passages "
-                "(search keeps working meanwhile)")
+        return ngettext("Learning your files' languages: {done} of {total} passage "
+                        "(search keeps working meanwhile)",
+                        "Learning your files' languages: {done} of {total} passages "
+                        "(search keeps working meanwhile)", total).format(
+            done=number(done), total=number(total))
     if p.state is State.EMBEDDING:
-        rate = f"{p.chunks_per_s:.0f}/s" if p.chunks_per_s >= 0.1 else ""
-        return _joined(f"Reading passages for meaning: {p.chunks_pending:,} to go", rate, eta)
+        rate = _("{rate}/s").format(rate=number(round(p.chunks_per_s))) if p.chunks_per_s >= 0.1 else ""
+        return _joined(_("Reading passages for meaning: {count} to go").format(
+            count=number(p.chunks_pending)), rate, eta)
     if p.state is State.PICTURES and p.picture_download is not None:
         done, total = p.picture_download
-        return (f"Picture model download: {done / 2**20:,.0f} of "
-                f"{total / 2**20:,.0f} MB")
+        return _("Picture model download: {done} of {total} MB").format(
+            done=number(round(done / 2**20)), total=number(round(total / 2**20)))
     if p.state is State.PICTURES:
-        return f"Reading pictures and scans: {p.pictures_pending:,} to go"
+        return _("Reading pictures and scans: {count} to go").format(count=number(p.pictures_pending))
     if p.state is State.ERROR:
-        return p.error or "Indexing stopped"
+        return p.error or _("Indexing stopped")
     return ""
 
 
 def library_text(roots: list[dict]) -> str:
     """What the status bar says when the indexer has nothing to report."""
     if not roots:
-        return "No folders yet"
+        return _("No folders yet")
     files = sum(r.files for r in roots)
     n = len(roots)
-    return f"{files:,} files in {n} folder{'s' if n != 1 else ''}, up to date"
+    in_folders = ngettext("in {count} folder", "in {count} folders", n).format(count=number(n))
+    return ngettext("{count} file {in_folders}, up to date", "{count} files {in_folders}, up to date",
+                    files).format(count=number(files), in_folders=in_folders)
 
 
 class StatusBar(QStatusBar):
@@ -94,12 +117,12 @@ class StatusBar(QStatusBar):
         self.progress_bar.setMaximumHeight(self.fontMetrics().height())
         self.progress_bar.hide()
         self.pause_button = QToolButton()
-        self.pause_button.setText("Pause")
+        self.pause_button.setText(_("Pause"))
         self.pause_button.setCheckable(True)
-        self.pause_button.setToolTip("Pause or resume indexing")
+        self.pause_button.setToolTip(_("Pause or resume indexing"))
         self.pause_button.toggled.connect(lambda on: emit(self.pause_toggled, bool(on)))
         self.failed_button = QToolButton()
-        self.failed_button.setToolTip("Files that could not be indexed, and why")
+        self.failed_button.setToolTip(_("Files that could not be indexed, and why"))
         self.failed_button.clicked.connect(lambda: emit(self.failed_clicked))
         self.failed_button.hide()
         self.addWidget(self.status_label, 3)
@@ -140,17 +163,17 @@ class StatusBar(QStatusBar):
         self.pause_button.blockSignals(True)
         self.pause_button.setChecked(paused)
         self.pause_button.blockSignals(False)
-        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setText(_("Resume") if paused else _("Pause"))
         self.pause_button.setVisible(busy or paused)
 
     def show_model_state(self, state: ModelState, message: str) -> None:
         self._model_state = state
         if state is ModelState.LOADING:
-            self.model_label.setText("Loading the language model… (matching words meanwhile)")
+            self.model_label.setText(_("Loading the language model… (matching words meanwhile)"))
             self.model_label.setDetails("")
             self.model_label.show()
         elif state is ModelState.FAILED:
-            self.model_label.setText("Words only: the model did not load")
+            self.model_label.setText(_("Words only: the model did not load"))
             self.model_label.setDetails(message)
             self.model_label.show()
         else:
@@ -165,16 +188,13 @@ class StatusBar(QStatusBar):
     def _show_choice(self) -> None:
         choice = self._choice
         self.model_label.setText(choice_text(choice))
-        self.model_label.setDetails(f"Model: {choice.name}" if choice else "")
+        self.model_label.setDetails(_("Model: {name}").format(name=choice.name) if choice else "")
         self.model_label.setVisible(choice is not None)
 
     def show_failed_count(self, n: int) -> None:
-        self.failed_button.setText(f"{n} not indexed")
+        self.failed_button.setText(ngettext("{count} not indexed", "{count} not indexed", n).format(
+            count=number(n)))
         self.failed_button.setVisible(n > 0)
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n:,} {what}{'s' if n != 1 else ''}" if n else ""
 
 
 def _joined(*bits: str | None) -> str:

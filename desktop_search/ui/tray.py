@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from desktop_search.i18n import _
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.resources import app_icon
 
@@ -20,16 +21,16 @@ class Tray(QSystemTrayIcon):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(app_icon(), parent)
-        self.setToolTip("Desktop Search")
+        self.setToolTip(_("Desktop Search"))
         self._hinted = False
         menu = QMenu()
         self._menu = menu                # a QMenu cannot have a QSystemTrayIcon as parent
-        menu.addAction("Show Desktop Search").triggered.connect(lambda: emit(self.show_requested))
-        self.pause_action = menu.addAction("Pause Indexing")
+        menu.addAction(_("Show Desktop Search")).triggered.connect(lambda: emit(self.show_requested))
+        self.pause_action = menu.addAction(_("Pause Indexing"))
         self.pause_action.setCheckable(True)
         self.pause_action.toggled.connect(lambda on: emit(self.pause_toggled, bool(on)))
         menu.addSeparator()
-        menu.addAction("Quit").triggered.connect(lambda: emit(self.quit_requested))
+        menu.addAction(_("Quit")).triggered.connect(lambda: emit(self.quit_requested))
         self.setContextMenu(menu)
         self.activated.connect(self._on_activated)
 
@@ -43,8 +44,8 @@ class Tray(QSystemTrayIcon):
         if self._hinted:
             return
         self._hinted = True
-        self.showMessage("Desktop Search", "Still indexing in the background. "
-                         "Quit from this icon's menu.", app_icon(), 4000)
+        self.showMessage(_("Desktop Search"), _("Still indexing in the background. "
+                                                "Quit from this icon's menu."), app_icon(), 4000)
 
     def _on_activated(self, reason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger,

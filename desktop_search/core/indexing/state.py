@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol, Union
 
 from desktop_search.core.notice import Level, Notice
+from desktop_search.i18n import _
 
 #: counters are published at most this often; a change of state is published at once
 EMIT_EVERY_S = 0.1
@@ -44,6 +45,12 @@ class Waiting(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    def sentence(self) -> str:
+        """The reason as the status line starts with it, in the window's language."""
+        if self is Waiting.BATTERY:
+            return _("Paused on battery")
+        return _("Waiting while the computer is busy")
 
 
 BUSY = frozenset({State.SCANNING, State.READING, State.EMBEDDING, State.PICTURES})

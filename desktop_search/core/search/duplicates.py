@@ -38,6 +38,7 @@ from typing import Callable
 
 import numpy as np
 
+from desktop_search.i18n import _
 from desktop_search.core.search.neighbours import close_rows
 from desktop_search.core.store.passage_rows import DocumentRow, PassageRows
 
@@ -112,8 +113,8 @@ class DuplicateGroup:
     def describe(self) -> str:
         """"identical" or "up to n% of passages changed"."""
         if self.kind == IDENTICAL:
-            return "identical"
-        return f"up to {self.changed}% of passages changed"
+            return _("identical")
+        return _("up to {percent}% of passages changed").format(percent=self.changed)
 
     def to_json(self) -> dict:
         return dict(kind=self.kind, changed=self.changed,

@@ -16,6 +16,7 @@ import sys
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 
+from desktop_search.i18n import _
 from desktop_search.errors import ConfigError
 from desktop_search.ui.hotkey import chord as chords
 from desktop_search.ui.bridge import emit
@@ -28,10 +29,10 @@ DEFAULT_CHORD = "Ctrl+Alt+Space"
 
 def bind_it_yourself(chord_text: str) -> str:
     """How to bind the toggle command in the desktop's settings, in plain words."""
-    return (f"To open Desktop Search with {chord_text or 'a key'}, add a custom shortcut in "
-            "your desktop's keyboard settings (GNOME: Settings › Keyboard › Custom Shortcuts; "
-            "KDE: System Settings › Shortcuts › Custom Shortcuts) that runs: "
-            "desktop-search --toggle")
+    return _("To open Desktop Search with {keys}, add a custom shortcut in your desktop's "
+             "keyboard settings (GNOME: Settings › Keyboard › Custom Shortcuts; KDE: System "
+             "Settings › Shortcuts › Custom Shortcuts) that runs: {command}").format(
+        keys=chord_text or _("a key"), command="desktop-search --toggle")
 
 
 class _PynputHotkey:
@@ -45,12 +46,12 @@ class _PynputHotkey:
         try:
             from pynput import keyboard
         except ImportError:
-            raise HotkeyUnavailable("the pynput library is not installed") from None
+            raise HotkeyUnavailable(_("the pynput library is not installed")) from None
         try:
             self._listener = keyboard.GlobalHotKeys({self.chord.pynput_text(): self.on_press})
             self._listener.start()
         except Exception as exc:  # noqa: BLE001 - macOS refuses without Accessibility
-            raise HotkeyUnavailable(f"the system refused the shortcut: {exc}") from None
+            raise HotkeyUnavailable(_("the system refused the shortcut: {error}").format(error=exc)) from None
 
     def stop(self) -> None:
         if self._listener is not None:
@@ -71,18 +72,18 @@ class GlobalHotkey(QObject):
         self._grabber = None
         self.chord_text = ""
         self.active = False
-        self.message = "No global shortcut is set."
+        self.message = _("No global shortcut is set.")
 
     def set_chord(self, text: str) -> bool:
         """Listen for ``text`` ('' turns the shortcut off). True when it works now."""
         self.stop()
         self.chord_text = (text or "").strip()
         if not self.chord_text:
-            return self._set_state(False, "No global shortcut is set.")
+            return self._set_state(False, _("No global shortcut is set."))
         try:
             chord = chords.parse(self.chord_text)
         except ConfigError as exc:
-            return self._set_state(False, f"The shortcut cannot be used: {exc}.")
+            return self._set_state(False, _("The shortcut cannot be used: {error}.").format(error=exc))
         self.chord_text = chord.text()
         platform = self._platform or QGuiApplication.platformName()
         fire = lambda: emit(self.activated)  # noqa: E731 - called on the listener's thread
@@ -98,18 +99,19 @@ class GlobalHotkey(QObject):
             elif platform == "xcb":
                 grabber = X11Hotkey(chord, fire)
             else:
-                return self._set_state(False, "This screen takes no global shortcut "
-                                              f"({platform or 'no display'}).")
+                return self._set_state(False, _("This screen takes no global shortcut ({platform}).")
+                                       .format(platform=platform or _("no display")))
             grabber.start()
         except HotkeyUnavailable as exc:
             log.info("global shortcut %s unavailable: %s", self.chord_text, exc)
-            return self._set_state(False, f"{self.chord_text} could not be taken ({exc}). "
-                                          + bind_it_yourself(self.chord_text))
+            return self._set_state(False, _("{keys} could not be taken ({error}).").format(
+                keys=self.chord_text, error=exc) + " " + bind_it_yourself(self.chord_text))
         self._grabber = grabber
         if not isinstance(grabber, (X11Hotkey, _PynputHotkey)):     # the portal answers later
-            return self._set_state(False, f"Asking the desktop to bind {self.chord_text}…")
-        return self._set_state(True, f"{self.chord_text} shows or hides Desktop Search "
-                                     "from any program.")
+            return self._set_state(False, _("Asking the desktop to bind {keys}…").format(
+                keys=self.chord_text))
+        return self._set_state(True, _("{keys} shows or hides Desktop Search from any program.")
+                               .format(keys=self.chord_text))
 
     def bring_forward(self, window_id: int) -> None:
         """Where the window manager needs telling (X11), ask it to activate the window."""
@@ -126,9 +128,11 @@ class GlobalHotkey(QObject):
     def _on_portal_state(self, ok: bool, text: str) -> None:
         """From the portal's thread: the desktop bound the chord, or did not."""
         if ok:
-            msg = f"{self.chord_text} shows or hides Desktop Search: {text}."
+            msg = _("{keys} shows or hides Desktop Search: {detail}.").format(
+                keys=self.chord_text, detail=text)
         else:
-            msg = f"{self.chord_text} is not bound: {text}. " + bind_it_yourself(self.chord_text)
+            msg = (_("{keys} is not bound: {detail}.").format(keys=self.chord_text, detail=text)
+                   + " " + bind_it_yourself(self.chord_text))
         self.active, self.message = ok, msg
         emit(self.state_changed, ok, msg)
 

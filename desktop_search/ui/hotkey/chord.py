@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from desktop_search.i18n import _
 from desktop_search.errors import ConfigError
 
 MODIFIERS = ("Ctrl", "Alt", "Shift", "Meta")
@@ -51,7 +52,8 @@ class Chord:
         try:
             return _X_KEYS[self.key]
         except KeyError:
-            raise ConfigError(f"the key {self.key!r} cannot be a global shortcut here") from None
+            raise ConfigError(_("the key {key} cannot be a global shortcut here").format(
+                key=repr(self.key))) from None
 
     def pynput_text(self) -> str:
         """'<ctrl>+<alt>+<space>' for ``pynput.keyboard.GlobalHotKeys``."""
@@ -63,7 +65,8 @@ class Chord:
         elif self.key in _PYNPUT_KEYS:
             key = f"<{_PYNPUT_KEYS[self.key]}>"
         else:
-            raise ConfigError(f"the key {self.key!r} cannot be a global shortcut here")
+            raise ConfigError(_("the key {key} cannot be a global shortcut here").format(
+                key=repr(self.key)))
         return "+".join([mods[m] for m in self.modifiers] + [key])
 
     def portal_trigger(self) -> str:
@@ -78,7 +81,7 @@ def parse(text: str) -> Chord:
     would swallow what the user types in every other program)."""
     raw = (text or "").strip()
     if not raw:
-        raise ConfigError("the shortcut is empty")
+        raise ConfigError(_("the shortcut is empty"))
     parts = raw.split("+")
     if parts[-1] == "" and len(parts) > 1:       # "Ctrl++": the plus key itself
         parts = parts[:-2] + ["+"]
@@ -87,14 +90,14 @@ def parse(text: str) -> Chord:
     for p in mod_parts:
         name = _MOD_ALIASES.get(p.lower())
         if name is None:
-            raise ConfigError(f"unknown modifier {p!r} in the shortcut {raw!r}: "
-                              "use Ctrl, Alt, Shift or Meta")
+            raise ConfigError(_("unknown modifier {modifier} in the shortcut {keys}: "
+                                "use Ctrl, Alt, Shift or Meta").format(modifier=repr(p), keys=repr(raw)))
         mods.add(name)
     if not key or key.lower() in _MOD_ALIASES:
-        raise ConfigError(f"the shortcut {raw!r} has no key besides its modifiers")
+        raise ConfigError(_("the shortcut {keys} has no key besides its modifiers").format(keys=repr(raw)))
     if not mods & {"Ctrl", "Alt", "Meta"}:
-        raise ConfigError(f"the shortcut {raw!r} needs Ctrl, Alt or Meta: a bare key "
-                          "would be taken from every other program")
+        raise ConfigError(_("the shortcut {keys} needs Ctrl, Alt or Meta: a bare key "
+                            "would be taken from every other program").format(keys=repr(raw)))
     if len(key) == 1:
         key = key.upper()
     elif key.lower() == "space":

@@ -15,6 +15,7 @@ import socket
 import threading
 from typing import Callable
 
+from desktop_search.i18n import _
 from desktop_search.ui.hotkey.chord import Chord
 from desktop_search.ui.hotkey.x11 import HotkeyUnavailable
 
@@ -49,22 +50,23 @@ class PortalHotkey:
             from jeepney import DBusAddress, Properties
             from jeepney.io.blocking import open_dbus_connection
         except ImportError:
-            raise HotkeyUnavailable("the jeepney library is not installed") from None
+            raise HotkeyUnavailable(_("the jeepney library is not installed")) from None
         try:
             conn = open_dbus_connection(bus=self._bus)
         except Exception as exc:  # noqa: BLE001 - no session bus, refused, ...
-            raise HotkeyUnavailable(f"no D-Bus session bus: {exc}") from None
+            raise HotkeyUnavailable(_("no D-Bus session bus: {error}").format(error=exc)) from None
         addr = DBusAddress(PORTAL_PATH, bus_name=PORTAL_NAME, interface=SHORTCUTS)
         try:
             reply = conn.send_and_get_reply(Properties(addr).get("version"), timeout=5)
             if reply.header.message_type.name == "error":
-                raise HotkeyUnavailable("the desktop offers no GlobalShortcuts portal")
+                raise HotkeyUnavailable(_("the desktop offers no GlobalShortcuts portal"))
         except HotkeyUnavailable:
             conn.close()
             raise
         except Exception as exc:  # noqa: BLE001 - a timeout, the bus went away
             conn.close()
-            raise HotkeyUnavailable(f"the desktop portal did not answer: {exc}") from None
+            raise HotkeyUnavailable(
+                _("the desktop portal did not answer: {error}").format(error=exc)) from None
         self._conn = conn
         self._thread = threading.Thread(target=self._run, args=(addr,), name="portal-hotkey",
                                         daemon=True)
@@ -96,20 +98,21 @@ class PortalHotkey:
                 code, results = self._request(conn, addr, "CreateSession", "a{sv}", (
                     {"session_handle_token": ("s", "desktop_search_" + secrets.token_hex(4))},))
                 if code != 0 or "session_handle" not in results:
-                    self.on_state(False, "the desktop refused a shortcut session")
+                    self.on_state(False, _("the desktop refused a shortcut session"))
                     return
                 session = results["session_handle"][1]
                 shortcut = (SHORTCUT_ID, {
-                    "description": ("s", "Show or hide Desktop Search"),
+                    "description": ("s", _("Show or hide Desktop Search")),
                     "preferred_trigger": ("s", self.chord.portal_trigger())})
                 code, results = self._request(conn, addr, "BindShortcuts", "oa(sa{sv})sa{sv}",
                                               (session, [shortcut], ""))
                 if code != 0:
-                    self.on_state(False, "the shortcut was not confirmed in the desktop's dialog")
+                    self.on_state(False, _("the shortcut was not confirmed in the desktop's dialog"))
                     return
                 bound = {sid: props for sid, props in results.get("shortcuts", ("", []))[1]}
                 trigger = bound.get(SHORTCUT_ID, {}).get("trigger_description", ("s", ""))[1]
-                self.on_state(True, f"the desktop binds it to {trigger or self.chord.text()}")
+                self.on_state(True, _("the desktop binds it to {keys}").format(
+                    keys=trigger or self.chord.text()))
                 while True:
                     msg = conn.recv_until_filtered(presses)
                     sess, sid = msg.body[0], msg.body[1]
@@ -121,7 +124,7 @@ class PortalHotkey:
         except Exception as exc:  # noqa: BLE001 - the bus closed (stop) or failed
             if not self._stopping:
                 log.warning("the GlobalShortcuts portal stopped: %s", exc)
-                self.on_state(False, f"the desktop portal stopped answering: {exc}")
+                self.on_state(False, _("the desktop portal stopped answering: {error}").format(error=exc))
 
     def _request(self, conn, addr, method: str, signature: str, args: tuple):
         """Call a portal method that answers through a Request object's Response signal.

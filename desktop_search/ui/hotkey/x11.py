@@ -14,6 +14,7 @@ import select
 import threading
 from typing import Callable
 
+from desktop_search.i18n import _
 from desktop_search.ui.hotkey.chord import Chord
 
 log = logging.getLogger(__name__)
@@ -41,16 +42,16 @@ class X11Hotkey:
             from Xlib import XK, X, error
             from Xlib.display import Display
         except ImportError:
-            raise HotkeyUnavailable("python-xlib is not installed") from None
+            raise HotkeyUnavailable(_("python-xlib is not installed")) from None
         try:
             disp = Display(self._display_name)
         except Exception as exc:  # noqa: BLE001 - Xlib raises several kinds here
-            raise HotkeyUnavailable(f"cannot reach the X display: {exc}") from None
+            raise HotkeyUnavailable(_("cannot reach the X display: {error}").format(error=exc)) from None
         keysym = XK.string_to_keysym(self.chord.x11_keysym_name())
         keycode = disp.keysym_to_keycode(keysym) if keysym else 0
         if not keycode:
             disp.close()
-            raise HotkeyUnavailable(f"this keyboard has no {self.chord.key} key")
+            raise HotkeyUnavailable(_("this keyboard has no {key} key").format(key=self.chord.key))
         mask = 0
         for m in self.chord.modifiers:
             mask |= {"Ctrl": X.ControlMask, "Alt": X.Mod1Mask, "Shift": X.ShiftMask,
@@ -65,7 +66,7 @@ class X11Hotkey:
             for m in masks:
                 root.ungrab_key(keycode, m)
             disp.close()
-            raise HotkeyUnavailable(f"another program already uses {self.chord.text()}")
+            raise HotkeyUnavailable(_("another program already uses {keys}").format(keys=self.chord.text()))
         self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._run, args=(disp, root, keycode, masks),
                                         name="x11-hotkey", daemon=True)

@@ -56,5 +56,5 @@ def needs_torch_message(model: str) -> str:
     """What the bundle says of a model it cannot run (one that needs torch)."""
     return (f"the model {model!r} needs torch, which this download does not hold (it runs "
             "the packaged English and multilingual models). To use other models, install "
-            "the Python version: pipx install --preinstall torch==2.13.0 desktop-search "
-            "(docs/install.md)")
+            "the Python version: in its source folder, pipx install --preinstall "
+            "torch==2.13.0 . (see docs/install.md)")

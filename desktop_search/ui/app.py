@@ -210,7 +210,8 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
     tray_ok = window.tray is not None and QSystemTrayIcon.isSystemTrayAvailable()
     from desktop_search.ui import startup_probe
 
-    probe = startup_probe.install(window, app)  # noqa: F841 - lives as the window's child
+    probe = startup_probe.install(  # noqa: F841 - lives as the window's child
+        window, app, settled=(controller.engine_ready, controller.engine_failed))
     if probe is not None or not (settings.start_minimized and tray_ok):
         window.show()
         window.search_edit.setFocus()

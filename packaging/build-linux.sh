@@ -51,7 +51,7 @@ DS_GRAPHS="$WORK/graphs" "${NICE[@]}" "$VENV/bin/pyinstaller" --noconfirm --clea
 mv "$WORK/dist/desktop-search" "$WORK/$APP"
 
 say "check: no torch, and the bundle answers"
-if find "$WORK/$APP" -path '*torch*' -print -quit | grep -q .; then
+if [ -e "$WORK/$APP/_internal/torch" ] || find "$WORK/$APP" -name 'libtorch*' -print -quit | grep -q .; then
     echo "torch got into the bundle" >&2; exit 1
 fi
 env -i HOME="$WORK" PATH=/usr/bin:/bin "$WORK/$APP/desktop-search" --version

@@ -174,6 +174,38 @@ def summary(ms: list[float]) -> dict:
                 max_ms=round(s[-1], 1))
 
 
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by each of this process's Python threads, by name (the
+    window's runners are ``desktop-search-<name>_0``): what ran while the keys came."""
+    import threading
+
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out: dict[str, float] = {}
+    for t in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{t.native_id}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            continue
+        out[t.name] = out.get(t.name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _rss_parts_mb() -> dict:
+    """Resident memory split: anonymous (the process's own heap) and file-backed (mapped
+    vectors, libraries, the model's file: the kernel can drop those)."""
+    out = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                if key in ("RssAnon", "RssFile", "RssShmem"):
+                    out[key] = round(int(val.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
 def _rss_mb() -> float | None:
     try:
         with open("/proc/self/status", encoding="ascii") as f:
@@ -183,6 +215,51 @@ def _rss_mb() -> float | None:
     except OSError:
         return None
     return None
+
+
+#: the figures recorded so far (benchmarks/latency_1m.json): each run's summary line
+#: compares with the last one recorded for the same answers setting
+RECORDS = Path(__file__).resolve().parent / "latency_1m.json"
+
+
+def last_record(records: list[dict], *, answers: str, chunks: int | None = None) -> dict | None:
+    """The newest record with these answers (and this index size, when one has it)."""
+    same = [r for r in records if r.get("answers") == answers]
+    sized = [r for r in same if chunks is not None and r.get("chunks") == chunks]
+    return (sized or same or [None])[-1]
+
+
+def compare_line(report: dict, records: list[dict]) -> str:
+    """One line: this run against the last recorded figure."""
+    now = report["keystroke_to_paint"]
+    last = last_record(records, answers=report["answers"], chunks=report["chunks_in_index"])
+    if last is None:
+        return "no recorded figure to compare with (benchmarks/latency_1m.json)"
+    return (f"vs last recorded ({last['chunks']:,} passages, answers {last['answers']}, "
+            f"{last.get('source', '?')}): median {last['median_ms']} -> {now['median_ms']} ms, "
+            f"p95 {last['p95_ms']} -> {now['p95_ms']} ms, RSS {last.get('rss_mb')} -> "
+            f"{report.get('rss_mb')} MB")
+
+
+def record(report: dict, *, source: str, path: Path = RECORDS) -> dict:
+    """Append this run to the records (with where it came from)."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, cwd=Path(__file__).resolve().parent).stdout.strip()
+    except OSError:
+        commit = ""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"records": []}
+    row = dict(when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit=commit,
+               source=source, chunks=report["chunks_in_index"], answers=report["answers"],
+               median_ms=report["keystroke_to_paint"]["median_ms"],
+               p95_ms=report["keystroke_to_paint"]["p95_ms"],
+               engine_p95_ms=report["engine_search_only"]["p95_ms"],
+               rss_mb=report.get("rss_mb"), load=report.get("load"), cpus=report.get("cpus"))
+    data["records"].append(row)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settle-ms", type=float, default=50,
                     help="pause before the last key; above 150 the answers step is running "
                          "when it comes (the worst case for the list)")
+    ap.add_argument("--record", metavar="SOURCE",
+                    help="append this run's figures to benchmarks/latency_1m.json, saying "
+                         "where they came from (e.g. 'h26 after, 100k, load 3')")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -257,11 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     queries = (pool * (args.queries // len(pool) + 1))[:args.queries]
     measure(app, window, ["warm up query", "another warm up"])
     settle = args.settle_ms / 1000
+    cpu0, typing0 = thread_cpu_s(), time.perf_counter()
     with_debounce = measure(app, window, queries, settle_s=settle)
     debounce_ms = 0          # latest query wins: nothing waits for the keyboard to rest
     # new spellings so the query-vector cache does not help
     no_debounce = measure(app, window, [q + "s" if not q.endswith("s") else q + "e" for q in queries],
                           settle_s=settle)
+    cpu1, typing_s = thread_cpu_s(), time.perf_counter() - typing0
     engine_ms = []
     for q in queries:
         t = time.perf_counter()
@@ -273,9 +355,21 @@ def main(argv: list[str] | None = None) -> int:
                   keystroke_to_paint=summary(with_debounce),
                   keystroke_to_paint_without_debounce=summary(no_debounce),
                   engine_search_only=summary(engine_ms))
+    # what each thread used while the keys came (the copies look should be ~0: it waits)
+    report["typing_s"] = round(typing_s, 1)
+    report["thread_cpu_s_while_typing"] = {
+        name: round(cpu1[name] - cpu0.get(name, 0.0), 2) for name in sorted(cpu1)
+        if cpu1[name] - cpu0.get(name, 0.0) >= 0.01}
     report["rss_mb"] = _rss_mb()
+    report["rss_parts_mb"] = _rss_parts_mb()
+    report["load"] = round(os.getloadavg()[0], 2)
     window.close()
     controller.shutdown()
+    records = (json.loads(RECORDS.read_text(encoding="utf-8"))["records"]
+               if RECORDS.exists() else [])
+    report["compared"] = compare_line(report, records)
+    if args.record:
+        record(report, source=args.record)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -285,6 +379,10 @@ def main(argv: list[str] | None = None) -> int:
             r = report[name]
             print(f"{name:38s} median {r['median_ms']:7.1f} ms   p95 {r['p95_ms']:7.1f} ms   "
                   f"max {r['max_ms']:7.1f} ms   (n={r['n']})")
+        print(f"resident memory {report['rss_mb']} MB {report['rss_parts_mb']}; load {report['load']}")
+        print(f"CPU seconds per thread over {report['typing_s']} s of typing: "
+              f"{report['thread_cpu_s_while_typing']}")
+        print(report["compared"])
     return 0
 
 

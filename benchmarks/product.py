@@ -65,7 +65,7 @@ def index(docs: Path, data_dir: Path, settings: dict | None = None) -> dict:
 
 def search(queries_tsv: Path, data_dir: Path, k: int = 100) -> tuple[list[dict], float]:
     p, wall = cli("--data-dir", str(data_dir), "search", "--queries", str(queries_tsv), "-k", str(k),
-                  "--json")
+                  "--json", "--literal")     # ranking measured, not the filters read from words
     records = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
     return records, wall
 

@@ -2,7 +2,9 @@
 
     xvfb-run -s "-screen 0 1280x800x24" python3 benchmarks/screenshot.py
 
-writes docs/screenshots/window.png, indexing.png and pictures.png. Under Xvfb (the
+writes docs/screenshots/window.png, indexing.png and pictures.png; with ``--window-lang
+pt_PT`` the window speaks Portuguese (as on a computer in Lisbon) and the shots are named
+window-pt.png, indexing-pt.png, pictures-pt.png. Under Xvfb (the
 xcb platform) the shots come from the screen itself; elsewhere from the window
 (``QWidget.grab``). The documents are written to a temporary folder (or ``--dir``).
 """
@@ -129,6 +131,12 @@ QUERY = "how much notice do I have to give before moving out"
 INDEXING_QUERY = "a trip to Portugal"
 PICTURE_QUERY = "what did the garden hose cost"
 
+#: the same questions in the window's language (``--window-lang``)
+QUERIES = {
+    "pt": ("quanto passa a custar a quota do condomínio", "uma viagem a Portugal",
+           "quanto custou a mangueira do jardim"),
+}
+
 #: a photographed receipt: only OCR can find it
 RECEIPT = ["QUAYSIDE HARDWARE", "14 Harbour Road", "", "Garden hose 25 m      34.90",
            "Hose reel              12.50", "Brass nozzle            6.95", "",
@@ -243,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lang", default="pt_PT.UTF-8",
                     help="the computer's locale (the person shown lives in Lisbon: the app "
                          "chooses the model for every language and says why)")
+    ap.add_argument("--window-lang", default="en",
+                    help="the window's language (pt_PT, pt_BR, es, fr, de; en: English): "
+                         "the shots are named after it (window-pt.png)")
+    ap.add_argument("--only", choices=("indexing", "window", "pictures"), action="append",
+                    help="make only these shots (repeatable; default: all)")
     args = ap.parse_args(argv)
     for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
         os.environ.pop(var, None)
@@ -252,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
     from desktop_search.config import Settings
-    from desktop_search.ui.app import engine_factory, make_application
+    from desktop_search.ui.app import engine_factory, install_language, make_application
     from desktop_search.ui.controller import SearchController
     from latency import _wait
     from desktop_search.ui.window import SearchWindow
@@ -262,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     data = work / "data"
     out = Path(args.out)
     app = make_application()
+    lang = install_language(args.window_lang)
+    suffix = ("-dark" if args.dark else "") + ("" if lang == "en" else "-" + lang.split("_")[0])
+    only = set(args.only or ("indexing", "window", "pictures"))
+    query, indexing_query, picture_query = _queries(lang)
     if args.dark:
         _dark_palette(app)
     controller = SearchController(settings=Settings.load(data / "settings.json") if data.exists()
@@ -279,26 +296,29 @@ def main(argv: list[str] | None = None) -> int:
     _wait(app, lambda: controller.model_ready, 120)
     # 1. during indexing: a query typed while files are still arriving
     window.add_folders([str(docs)])
-    window.search_edit.setText(INDEXING_QUERY)
-    _wait(app, lambda: window.results_model.query == INDEXING_QUERY
-          and bool(window.results_model.hits), 120)
-    # embedding is the long part of indexing: show it with answers already coming in
-    ok = _wait(app, lambda: controller.progress.state == "embedding"
-               and controller.progress.chunks_pending >= 0.35 * (controller.progress.chunks_pending
-                                                                 + controller.progress.chunks_embedded)
-               and bool(window.results_model.hits)
-               and os.path.basename(window.results_model.hits[0].path) == "lisbon-itinerary.txt", 180)
-    window.results_view.setCurrentIndex(window.results_model.index(0))
-    _wait(app, lambda: _preview_shows_current(window), 5)
-    app.processEvents()
-    path = grab(window, out / ("indexing-dark.png" if args.dark else "indexing.png"))
-    print(f"wrote {path}" + ("" if ok else " (indexing had finished before the shot)"))
+    if "indexing" in only:
+        window.search_edit.setText(indexing_query)
+        _wait(app, lambda: window.results_model.query == indexing_query
+              and bool(window.results_model.hits), 120)
+        # embedding is the long part of indexing: show it with answers already coming in
+        ok = _wait(app, lambda: controller.progress.state == "embedding"
+                   and controller.progress.chunks_pending >= 0.35 * (
+                       controller.progress.chunks_pending + controller.progress.chunks_embedded)
+                   and bool(window.results_model.hits)
+                   and os.path.basename(window.results_model.hits[0].path) == "lisbon-itinerary.txt",
+                   180)
+        window.results_view.setCurrentIndex(window.results_model.index(0))
+        _wait(app, lambda: _preview_shows_current(window), 5)
+        app.processEvents()
+        path = grab(window, out / f"indexing{suffix}.png")
+        print(f"wrote {path}" + ("" if ok else " (indexing had finished before the shot)"))
     # 2. the answer to a real query over the finished index
+    _wait(app, lambda: sum(r.files for r in window.roots) > 0, 120)     # the scan has begun
     _wait(app, lambda: controller.progress.state == "idle"
           and controller.engine.library.count_unembedded() == 0, 600)
     window.search_edit.clear()
-    window.search_edit.setText(QUERY)
-    _wait(app, lambda: window.results_model.query == QUERY, 30)
+    window.search_edit.setText(query)
+    _wait(app, lambda: window.results_model.query == query, 30)
     _wait(app, lambda: _preview_shows_current(window), 10)
     # the sentences that answer come a moment after the list (bold in the rows, the preview
     # scrolled to the first one)
@@ -306,23 +326,36 @@ def main(argv: list[str] | None = None) -> int:
           and window.results_model.hits[0].answer is not None
           and window.preview.doc is not None and window.preview.doc.answer is not None, 30)
     _wait(app, lambda: False, 0.5)
-    path = grab(window, out / ("window-dark.png" if args.dark else "window.png"))
-    print(f"wrote {path}; top result: {window.results_model.hits[0].path if window.results_model.hits else None}")
+    if "window" in only:
+        path = grab(window, out / f"window{suffix}.png")
+        print(f"wrote {path}; top result: "
+              f"{window.results_model.hits[0].path if window.results_model.hits else None}")
+    if "pictures" not in only:
+        window.close()
+        controller.shutdown()
+        return 0
     # 3. a photographed receipt, found by the words OCR read in it
     _wait(app, lambda: controller.progress.state == "idle"
           and not getattr(controller.progress, "pictures_pending", 0), 600)
     window.search_edit.clear()
-    window.search_edit.setText(PICTURE_QUERY)
-    _wait(app, lambda: window.results_model.query == PICTURE_QUERY
+    window.search_edit.setText(picture_query)
+    _wait(app, lambda: window.results_model.query == picture_query
           and bool(window.results_model.hits), 30)
     window.results_view.setCurrentIndex(window.results_model.index(0))
     _wait(app, lambda: _preview_shows_current(window), 10)
     _wait(app, lambda: False, 1.5)   # thumbnails and the scaled picture arrive from workers
-    path = grab(window, out / ("pictures-dark.png" if args.dark else "pictures.png"))
-    print(f"wrote {path}; top result: {window.results_model.hits[0].path if window.results_model.hits else None}")
+    path = grab(window, out / f"pictures{suffix}.png")
+    top = window.results_model.hits[0].path if window.results_model.hits else None
+    print(f"wrote {path}; top result: {top}")
     window.close()
     controller.shutdown()
     return 0
+
+
+def _queries(lang: str) -> tuple[str, str, str]:
+    """The three questions, as the person shown would type them in the window's language
+    (the documents stay as they are: English and Portuguese, found across languages)."""
+    return QUERIES.get(lang.split("_")[0], (QUERY, INDEXING_QUERY, PICTURE_QUERY))
 
 
 def _preview_shows_current(window) -> bool:

@@ -68,9 +68,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
     p.add_argument("--preview", action="store_true",
                    help="show each file's passage in context instead of a one-line snippet")
+    p.add_argument("--today", metavar="YYYY-MM-DD",
+                   help="the day relative dates in the query count from (default: today)")
+    p.add_argument("--literal", action="store_true",
+                   help="search every word: read no filters from the query "
+                        "('pdfs from 2021' is then three words)")
     p.add_argument("--answers", type=int, metavar="N", default=None,
                    help="mark the sentence that answers in the top N hits (default 5; "
                         "with --queries 0: the list alone is timed)")
+
+    p = sub.add_parser("understand", help="the filters read from a query ('pdfs from 2021 "
+                                          "about taxes'), as searched")
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--today", metavar="YYYY-MM-DD",
+                   help="the day relative dates count from (default: today)")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = sub.add_parser("duplicates", help="copies (the same text) and versions (near the same) "
                                           "among the indexed documents")
@@ -309,6 +321,42 @@ def _filters(args):
                    modified_after=date(args.after), modified_before=date(args.before))
 
 
+def _today(args):
+    from datetime import date
+
+    from desktop_search.errors import ConfigError
+    if not getattr(args, "today", None):
+        return None
+    try:
+        return date.fromisoformat(args.today)
+    except ValueError:
+        raise ConfigError(f"bad date {args.today!r}: use YYYY-MM-DD") from None
+
+
+def _problems(u) -> list[str]:
+    from desktop_search.core.search.understand import Problem
+    why = {Problem.NO_SUCH_DAY: "is not a day on the calendar",
+           Problem.FAR_YEAR: "is too far in the future"}
+    return [f"{words!r} {why[p]}: searched as words" for p, words in u.problems]
+
+
+def cmd_understand(args) -> int:
+    """The parse alone: no index is opened."""
+    from desktop_search.core.search.understand import understand
+    u = understand(" ".join(args.query), today=_today(args))
+    if args.json:
+        print(json.dumps(u.to_json(), ensure_ascii=False))
+        return 0
+    f = u.to_json()["filters"]
+    print(f"search for: {u.query or '(nothing: newest first)'}")
+    for key, value in f.items():
+        if value:
+            print(f"{key + ':':<11}{', '.join(value) if isinstance(value, list) else value}")
+    for line in _problems(u):
+        print(f"note:      {line}")
+    return 0
+
+
 def cmd_search(args) -> int:
     from desktop_search.errors import ConfigError
 
@@ -327,6 +375,7 @@ def cmd_search(args) -> int:
         if dense:
             _check_model(eng)
             eng.vectors()
+        from desktop_search.core.search import SimilarTo, TextQuery
         if args.queries:
             answers = args.answers or 0
             with open(args.queries, encoding="utf-8") as f:
@@ -334,24 +383,38 @@ def cmd_search(args) -> int:
             for i, line in enumerate(lines):
                 qid, _, text = line.partition("\t") if "\t" in line else (str(i + 1), "", line)
                 t = time.perf_counter()
-                hits = eng.search(text, k=args.k, filters=filters, dense=dense)
+                understood, said = eng.understand(text, today=_today(args),
+                                                  literal=args.literal, base=filters)
+                hits = eng.find(TextQuery(understood.query, said), k=args.k, dense=dense)
                 took = (time.perf_counter() - t) * 1000
                 t = time.perf_counter()
-                hits = eng.answers(hits, text, top=answers) if dense and answers else hits
+                hits = (eng.answers(hits, understood.query or text, top=answers)
+                        if dense and answers else hits)
                 answer_ms = (time.perf_counter() - t) * 1000
-                print(json.dumps(dict(id=qid, query=text, took_ms=round(took, 3),
-                                      answer_ms=round(answer_ms, 3),
+                print(json.dumps(dict(id=qid, query=text, understood=understood.to_json(),
+                                      took_ms=round(took, 3), answer_ms=round(answer_ms, 3),
                                       hits=[_hit_json(h) for h in hits])), flush=False)
             sys.stdout.flush()
             return 0
-        from desktop_search.core.search import SimilarTo, TextQuery
         from desktop_search.core.search.answer import TOP_HITS
 
-        request = (SimilarTo(args.like, filters, tuple(args.inside)) if args.like
-                   else TextQuery(" ".join(args.query), filters))
+        understood = None
+        if args.like:
+            request = SimilarTo(args.like, filters, tuple(args.inside))
+        else:
+            understood, said = eng.understand(" ".join(args.query), today=_today(args),
+                                              literal=args.literal, base=filters)
+            request = TextQuery(understood.query, said)
+            for line in _problems(understood):
+                print(f"desktop-search: {line}", file=sys.stderr)
         hits = eng.find(request, k=args.k, dense=dense)
+        if not hits and understood is not None and understood.filtered:
+            from desktop_search.core.search.remembered import nothing_found
+            print(nothing_found(understood), file=sys.stderr if args.json else sys.stdout)
+            if not args.json:
+                return 0
         answers = TOP_HITS if args.answers is None else args.answers
-        if dense and answers and isinstance(request, TextQuery):
+        if dense and answers and isinstance(request, TextQuery) and request.text:
             hits = eng.answers(hits, request.text, top=answers)
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
@@ -766,7 +829,7 @@ class _ProgressBar:
 _COMMANDS = {"index": cmd_index, "search": cmd_search, "status": cmd_status,
              "watch": cmd_watch, "remove": cmd_remove, "doctor": cmd_doctor,
              "install-desktop": cmd_install_desktop, "autostart": cmd_autostart,
-             "models": cmd_models, "duplicates": cmd_duplicates}
+             "models": cmd_models, "duplicates": cmd_duplicates, "understand": cmd_understand}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -65,6 +65,11 @@ class Settings:
     #: UI: the chord that shows or hides the window from any program, in Qt's portable
     #: text ("Ctrl+Alt+Space"); "" for none
     hotkey: str = "Ctrl+Alt+Space"
+    #: read filters said in the query ("pdfs from 2021 about taxes"); off: every word searched
+    understand_queries: bool = True
+    #: UI: the window's language ("pt_PT", "pt_BR", "es", "fr", "de", "en"); "" follows the
+    #: system's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, else the desktop's). Applied at start
+    language: str = ""
 
     @property
     def max_file_bytes(self) -> int:
@@ -87,6 +92,9 @@ class Settings:
         if not isinstance(self.hotkey, str):
             raise ConfigError(_("hotkey must be text such as {example}, or empty").format(
                 example='"Ctrl+Alt+Space"'))
+        if not isinstance(self.language, str):
+            raise ConfigError(_("language must be text such as {example}, or empty").format(
+                example='"pt_PT"'))
         if self.backend not in ("auto", "torch", "onnx", "onnx-int8"):
             raise ConfigError(_("unknown backend {backend}: use auto, torch, onnx or onnx-int8").format(
                 backend=repr(self.backend)))

@@ -13,10 +13,13 @@ messages stay English (scripts parse them).
 """
 from __future__ import annotations
 
+import functools
 import gettext
+import io
 import logging
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -94,17 +97,105 @@ def install(language: str) -> str:
     if lang == ENGLISH:
         _translation, _current = gettext.NullTranslations(), ENGLISH
         return ENGLISH
-    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
     try:
-        with mo.open("rb") as fh:
-            _translation = gettext.GNUTranslations(fh)
-        _current = lang
-    except (OSError, ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
+        translation = gettext.GNUTranslations(io.BytesIO(_catalog_bytes(lang)))
+        if len(getattr(translation, "_catalog", {})) < 2:      # the header alone: damaged
+            raise ValueError("the catalog holds no translations")
+        _translation, _current = translation, lang
+    except Exception as exc:  # noqa: BLE001 - any damage: English, never a crash
         log.warning("translations for %s could not load (%s): English instead", lang, exc)
         _translation, _current = gettext.NullTranslations(), ENGLISH
     return _current
 
 
+def catalog_path(lang: str, suffix: str = ".mo") -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
+
+
+def _catalog_bytes(lang: str) -> bytes:
+    """The compiled catalog: the .mo an installed copy carries (the wheel build compiles
+    them), else the .po of a checkout compiled now by Babel (editable installs, tests)."""
+    mo = catalog_path(lang)
+    if mo.is_file():
+        return mo.read_bytes()
+    po = catalog_path(lang, ".po")
+    if not po.is_file():
+        raise FileNotFoundError(mo)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        cat = read_po(fh, locale=lang, abort_invalid=True)
+    buf = io.BytesIO()
+    write_mo(buf, cat, use_fuzzy=False)
+    return buf.getvalue()
+
+
 def current() -> str:
     """The language installed now."""
     return _current
+
+
+def language_name(code: str) -> str | None:
+    """The name of a language (ISO 639-1 ``code``) in the installed language ("portugiesisch"
+    for "pt" in German), from the Unicode CLDR data Babel carries; None when unknown."""
+    try:
+        from babel import Locale
+
+        return Locale.parse(_current).languages.get(code)
+    except Exception:  # noqa: BLE001 - a name is a nicety: the caller has its own
+        return None
+
+
+def number(n: float, *, decimals: int | None = None) -> str:
+    """A number as the installed language writes it ("12,345.6", "12 345,6", "12.345,6")."""
+    if _current != ENGLISH:
+        try:
+            from babel.numbers import format_decimal
+
+            fmt = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+            return format_decimal(n, format=fmt, locale=_current)
+        except Exception:  # noqa: BLE001 - English digits rather than no number
+            pass
+    return f"{n:,.{decimals}f}" if decimals is not None else f"{n:,}"
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@functools.lru_cache(maxsize=64)
+def _template_patterns(templates: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    out = []
+    for template in templates:
+        parts = _FIELD.split(template)
+        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        out.append((re.compile(rx + r"\Z", re.DOTALL), template))
+    # the most specific (the most literal text) first
+    out.sort(key=lambda pt: -len(_FIELD.sub("", pt[1])))
+    return tuple(out)
+
+
+def template_of(text: str, templates: tuple[str, ...]) -> tuple[str, dict[str, str]] | None:
+    """Which of ``templates`` (English, ``{name}`` fields) made ``text``, and its values."""
+    for rx, template in _template_patterns(templates):
+        m = rx.match(text)
+        if m is not None:
+            return template, m.groupdict()
+    return None
+
+
+def translate_stored(text: str, templates: tuple[str, ...],
+                     convert: Callable[[str, str], str] | None = None) -> str:
+    """A sentence stored in English (a catalog keeps English: the CLI prints it) in the
+    installed language: the template that made it, translated, with the same values
+    (``convert(field, value)`` may translate a value too). Itself when no template fits."""
+    found = template_of(text, templates)
+    if found is None:
+        return text
+    template, values = found
+    if convert is not None:
+        values = {k: convert(k, v) for k, v in values.items()}
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return text

@@ -134,3 +134,13 @@ def eventually(pred, timeout=30.0):
             return True
         tick.wait(0.05)
     return pred()
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    """Every test starts and ends in English (a test that installs a language resets it)."""
+    from desktop_search import i18n
+
+    yield
+    if i18n.current() != i18n.ENGLISH:
+        i18n.install(i18n.ENGLISH)

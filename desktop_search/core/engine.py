@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -27,8 +28,12 @@ from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
+from desktop_search.core.search import remembered
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
-from desktop_search.core.search.duplicates import DuplicateGroup, find_duplicates
+from desktop_search.core.search.copies_look import CopiesLook, LookStats
+from desktop_search.core.search.duplicates import DuplicateGroup
+from desktop_search.core.search.quiet import Foreground
+from desktop_search.core.search.understand import Understood, understand
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
 from desktop_search.core.store.picture_index import PictureIndex
@@ -57,6 +62,11 @@ class Engine:
         self._conditions = conditions
         self.drives = Drives(filesystems, recall=self.library.meta, remember=self.library.set_meta)
         self.answer_finder = AnswerFinder()
+        #: searches in progress and the last key: the copies look waits for quiet
+        self.foreground = Foreground()
+        #: what the last look for copies and versions did (``copies_look.LookStats``)
+        self.copies_stats = LookStats()
+        self._folder_names: tuple[tuple[str, ...], dict[str, list[str]]] | None = None
 
     @property
     def notice(self) -> str | None:
@@ -198,6 +208,10 @@ class Engine:
         query = " ".join(query.split())
         if not query:
             return []
+        with self.foreground.busy():
+            return self._search(query, k=k, filters=filters, dense=dense)
+
+    def _search(self, query: str, *, k: int, filters: Filters | None, dense: bool) -> list[Hit]:
         question = self.question(query)
         self.models.note_query(question.language)
         qvec, vecs, model_id = None, None, None
@@ -227,21 +241,47 @@ class Engine:
         query = " ".join(query.split())
         if not query or not hits or not self.models.ready:
             return list(hits)
-        emb = self.models.embedder()
-        passages = self.library.catalog.headed_texts(h.chunk_id for h in hits[:top])
-        return self.answer_finder.answer(hits=hits, passages=passages,
-                                         question=self.question(query),
-                                         query_vec=emb.embed_query(query), embedder=emb,
-                                         top=top, stop=stop, on_answer=on_answer)
+        with self.foreground.busy():
+            emb = self.models.embedder()
+            passages = self.library.catalog.headed_texts(h.chunk_id for h in hits[:top])
+            return self.answer_finder.answer(hits=hits, passages=passages,
+                                             question=self.question(query),
+                                             query_vec=emb.embed_query(query), embedder=emb,
+                                             top=top, stop=stop, on_answer=on_answer)
+
+    def folder_names(self) -> dict[str, list[str]]:
+        """Folder name (lowercase) -> paths: the watched folders and two levels under them
+        (read again when the watched folders change)."""
+        roots = tuple(r.path for r in self.library.roots())
+        if self._folder_names is None or self._folder_names[0] != roots:
+            self._folder_names = (roots, remembered.folders_under(list(roots)))
+        return self._folder_names[1]
+
+    def understand(self, text: str, *, today: date | None = None, literal: bool = False,
+                   base: Filters | None = None) -> tuple[Understood, Filters]:
+        """The filters said in ``text`` ("pdfs from 2021 about taxes"), and ``base`` (the
+        boxes, the options) with them added. Folder names come from the watched folders
+        (read again when the folders change)."""
+        names = self.folder_names()
+        u = understand(text, today=today, folders=names, literal=literal)
+        return u, remembered.to_filters(u, base=base, folders=names)
 
     def find(self, request: SearchRequest, *, k: int = 10, dense: bool = True) -> list[Hit]:
         """Answer a typed request (what the window sends). ``dense`` as in ``search``;
-        "more like this" needs the model whatever ``dense`` says."""
+        "more like this" needs the model whatever ``dense`` says. A text query of filters
+        alone ("pdfs from 2021") lists the newest files that pass them."""
+        if isinstance(request, TextQuery) and not request.text.strip():
+            if request.filters is None or not request.filters.active():
+                return []
+            with self.foreground.busy():
+                return self.mark_offline(remembered.newest(self.library.catalog,
+                                                           request.filters, k=k))
         if isinstance(request, TextQuery):
             return self.search(request.text, k=k, filters=request.filters, dense=dense)
         if isinstance(request, SimilarTo):
-            return self.more_like_this(request.path, k=k, filters=request.filters,
-                                       inside=request.inside)
+            with self.foreground.busy():
+                return self.more_like_this(request.path, k=k, filters=request.filters,
+                                           inside=request.inside)
         raise TypeError(f"unknown search request {request!r}")
 
     def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
@@ -308,9 +348,18 @@ class Engine:
     # -- copies and versions -----------------------------------------------------------------
     def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
         """Groups of documents with the same text or near the same (``search.duplicates``),
-        from the stored passages and vectors: seconds on a big library, so never on a GUI
-        thread. ``stop``: asked now and then; when true the work ends with no groups."""
-        return find_duplicates(passages=self.library.passage_rows, stop=stop)
+        kept in the catalog and brought up to date (``search.copies_look``: only what
+        changed since the last look is read and compared; the first look on a big library
+        takes seconds, so never on a GUI thread). ``stop``: asked between two small pieces
+        of work (it may wait, e.g. ``foreground.wait_quiet``); when true the work ends with
+        no groups."""
+        look = CopiesLook(passages=self.library.passage_rows, model_id=self.library.vector_model()[0])
+        # a reader beside the owner (``desktop-search duplicates``) brings the look up to
+        # date too: its tables are a cache derived from the rows, written idempotently,
+        # a few hundred documents a transaction; nothing else is written
+        groups = look.run(stop=stop)
+        self.copies_stats = look.stats
+        return groups
 
     # -- status and repair -------------------------------------------------------------------
     def status(self) -> dict:

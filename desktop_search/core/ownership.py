@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from desktop_search.i18n import N_, _
 from desktop_search.errors import DesktopSearchError
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,12 @@ _SETTLE_S = 1.0
 KINDS = ("window", "watch", "index", "remove", "doctor", "upgrade")
 
 _DESCRIPTIONS = {
-    "window": "the Desktop Search window",
+    "window": N_("the Desktop Search window"),
     "watch": "`desktop-search watch`",
     "index": "`desktop-search index`",
     "remove": "`desktop-search remove`",
     "doctor": "`desktop-search doctor --repair`",
-    "upgrade": "a catalog upgrade",
+    "upgrade": N_("a catalog upgrade"),
 }
 
 
@@ -69,11 +70,13 @@ class OwnerInfo:
     #: the requests this owner answers (e.g. "show", "add", "remove")
     accepts: tuple[str, ...] = ()
 
-    def describe(self) -> str:
-        """'the Desktop Search window (pid 4242, since 12:10)' for a message."""
-        what = _DESCRIPTIONS.get(self.kind, self.kind)
+    def describe(self, *, translated: bool = False) -> str:
+        """'the Desktop Search window (pid 4242, since 12:10)' for a message: English for
+        what the command line prints (scripts read it), ``translated`` for a dialog."""
+        tr = _ if translated else str
+        what = tr(_DESCRIPTIONS.get(self.kind, self.kind))
         since = time.strftime("%H:%M", time.localtime(self.started))
-        return f"{what} (pid {self.pid}, since {since})"
+        return tr(N_("{what} (pid {pid}, since {time})")).format(what=what, pid=self.pid, time=since)
 
     @classmethod
     def from_json(cls, text: str) -> "OwnerInfo | None":

@@ -156,6 +156,7 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
     except DesktopSearchError as exc:
         _fatal(str(exc))
         return 1
+    install_language(_language_setting(data))
     instances = single_instance.InstanceServer()
     try:
         ownership = single_instance.claim(data, instances)
@@ -168,7 +169,8 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
             single_instance.say(str(busy))
             if single_instance.can_show_dialogs():
                 _fatal(_("The index in {folder} is being updated by {owner}.").format(
-                    folder=data, owner=busy.owner.describe() if busy.owner else _("another process"))
+                    folder=data, owner=busy.owner.describe(translated=True) if busy.owner
+                    else _("another process"))
                     + "\n\n" + _("Open the window again when it has stopped."))
             return 3
         # a short CLI command (index, remove, doctor --repair): wait for it, then open
@@ -179,6 +181,23 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
         return _run_window(app, data, model, folders, instances)
     finally:
         ownership.release()
+
+
+def _language_setting(data: Path) -> str:
+    """Settings -> Language ("" for the system's); the settings' own errors are told later."""
+    try:
+        return Settings.load(data / "settings.json").language
+    except DesktopSearchError:
+        return ""
+
+
+def install_language(setting: str) -> str:
+    """The window's language, for every string from now on (a restart applies a change)."""
+    from desktop_search.ui import language
+
+    lang = language.install(setting)
+    log.info("window language: %s", lang)
+    return lang
 
 
 def _run_window(app, data: Path, model: str | None, folders: list[str], instances) -> int:

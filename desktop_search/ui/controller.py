@@ -20,11 +20,14 @@ The question on screen is asked again when the index changes (``index_changed``,
 the indexing service's snapshots), when the model becomes ready and when the engine
 re-opens: new files show up while indexing goes on, at the pace the engine can answer.
 
-Copies and versions (``Engine.duplicates``: seconds on a big library) are looked for on
-a thread of their own, ``copies`` (not niced, for the same reason), when the engine opens and each time
-indexing settles on a new index: typing never waits behind them. A look that took more
-than a second is not repeated within ten times its length (a file saved every few seconds
-does not keep a core busy); the next settle, or opening the dialog, looks again.
+Copies and versions (``Engine.duplicates``, kept in the catalog: a look reads and
+compares only what changed since the last one) are looked for on a thread of their own,
+``copies`` (not niced, for the same reason), when the engine opens and each time indexing
+settles on a new index: typing never waits behind them. Nor do they compete with it: the
+look works in pieces of a few milliseconds and, between two, waits until no search ran
+and no key came for a second (``Engine.foreground``: each key pokes it). A look that took
+more than a second is not repeated within ten times its length (a file saved every few
+seconds does not keep a core busy); the next settle, or opening the dialog, looks again.
 
 The engine's life (opening, the model, settings, folders, pausing) is ``EngineHost``'s.
 """
@@ -119,6 +122,7 @@ class SearchController(EngineHost):
     search_failed = Signal(int, str)
     preview_ready = Signal(int, object)              # request number, PreviewDoc | None
     roots_loaded = Signal(list)                      # engine.roots()
+    folder_names_loaded = Signal(dict)               # engine.folder_names(): "in Downloads"
     kinds_loaded = Signal(list)
     failed_loaded = Signal(list)                     # [(path, reason, state, inside)]
     #: which model understands the files and why (ModelChoice), and the advice (ModelAdvice)
@@ -178,6 +182,8 @@ class SearchController(EngineHost):
         it still on the way is painted, not dropped."""
         self._seq += 1
         seq = self._seq
+        if self.engine is not None:
+            self.engine.foreground.poke()      # a key: the copies look holds back
         if request != self.request:
             self.request, self._asked_at = request, seq
         if isinstance(request, SimilarTo) and not self.model_ready:
@@ -295,13 +301,15 @@ class SearchController(EngineHost):
             roots = engine.roots()
             kinds = engine.kinds()
             failed = [(f.path, f.error or "", f.state, f.chain) for f in engine.failed_files()]
-            return roots, kinds, failed, engine.models.choice(), engine.model_advice()
+            return (roots, kinds, failed, engine.models.choice(), engine.model_advice(),
+                    engine.folder_names())
 
         def done(res):
             if self._closed:
                 return
-            roots, kinds, failed, choice, advice = res
+            roots, kinds, failed, choice, advice, names = res
             emit(self.roots_loaded, roots)
+            emit(self.folder_names_loaded, names)
             emit(self.kinds_loaded, kinds)
             emit(self.failed_loaded, failed)
             emit(self.model_choice_loaded, choice, advice)
@@ -316,7 +324,8 @@ class SearchController(EngineHost):
 
         def job(engine: Engine):
             t = time.monotonic()
-            groups = engine.duplicates(stop=lambda: self._closed)
+            groups = engine.duplicates(
+                stop=lambda: engine.foreground.wait_quiet(closing=lambda: self._closed))
             return groups, time.monotonic() - t
 
         def done(res) -> None:

@@ -87,7 +87,8 @@ _KIND_COLOURS = {
     "pdf": "#d9443a", "docx": "#2f6ad0", "odt": "#2f6ad0", "doc": "#2f6ad0",
     "pptx": "#d8782a", "odp": "#d8782a", "html": "#2c9a5c", "markdown": "#6b5fc8",
     "rst": "#6b5fc8", "code": "#8a4fb3", "data": "#3d8d97", "csv": "#3f9a48",
-    "text": "#6f7780", "picture": "#c2820f",
+    "text": "#6f7780", "picture": "#c2820f", "xlsx": "#3f9a48", "xls": "#3f9a48",
+    "ods": "#3f9a48", "rtf": "#2f6ad0", "ppt": "#d8782a",
 }
 _icon_cache: dict[tuple[str, str, int], QIcon] = {}
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolBu
 from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.i18n import N_, _, ngettext
 from desktop_search.ui.bridge import emit
+from desktop_search.ui.chips import BoxMirror, ChipsBar, QueryReader
 from desktop_search.ui.text import number
 from desktop_search.ui.widgets import ElidedLabel
 
@@ -26,6 +27,9 @@ KIND_LABELS = {
     "html": N_("Web page"), "markdown": N_("Markdown"), "rst": N_("reStructuredText"),
     "text": N_("Plain text"), "code": N_("Source code"), "data": N_("Data / config"),
     "csv": N_("Spreadsheet (CSV)"), "picture": N_("Pictures"), "mail": N_("Mail"),
+    "xlsx": N_("Excel"), "xls": N_("Excel 97-2003"), "ods": N_("OpenDocument spreadsheet"),
+    "rtf": N_("Rich Text"), "doc": N_("Word 97-2003"), "ppt": N_("PowerPoint 97-2003"),
+    "odp": N_("OpenDocument presentation"),
 }
 
 DATE_CHOICES = ((N_("Any time"), None), (N_("Today"), 1), (N_("Past week"), 7),
@@ -111,6 +115,12 @@ class SearchBar(QWidget):
         lay.setContentsMargins(10, 10, 10, 6)
         lay.setSpacing(6)
         lay.addLayout(top)
+        #: the filters read from the query, as removable chips (ui/chips.py)
+        self.reader = QueryReader()
+        self.chips = ChipsBar()
+        self.chips.chip_removed.connect(self._on_chips_chip_removed)
+        self.mirror = BoxMirror(self.type_combo, self.folder_combo, self.date_combo)
+        lay.addWidget(self.chips)
         lay.addLayout(filters)
 
     # -- the question ----------------------------------------------------------------------
@@ -119,14 +129,17 @@ class SearchBar(QWidget):
 
     def current_filters(self) -> Filters | None:
         f = Filters()
-        kind = self.type_combo.currentData()
+
+        def mine(combo):
+            return None if combo in self.mirror.reflected else combo.currentData()
+        kind = mine(self.type_combo)
         if kind:
             f.kinds = [kind]
-        folder = self.folder_combo.currentData()
+        folder = mine(self.folder_combo)
         if folder:
             f.folders = [folder]
-        days = self.date_combo.currentData()
-        if days:
+        days = mine(self.date_combo)
+        if isinstance(days, int):
             # to the minute, so the same choice a moment later is the same question
             f.modified_after = (time.time() // 60) * 60 - days * 86400
         return f if f.active() else None
@@ -136,11 +149,43 @@ class SearchBar(QWidget):
         if self.like is not None:
             return SimilarTo(self.like.path, self.current_filters(), tuple(self.like.inside))
         q = self.text()
-        return TextQuery(q, self.current_filters()) if q else None
+        if not q:
+            return None
+        u = self.reader.read(q)
+        return TextQuery(u.query, self.reader.filters(u, self.current_filters()))
+
+    def read_query(self) -> None:
+        """Show what the query says as chips, and in the boxes."""
+        u = self.reader.read(self.text()) if self.text() and self.like is None else None
+        self.chips.show_understood(u if u is not None and u.filtered else None)
+        self.mirror.show(u, self.reader.folders)
+
+    def set_understanding(self, on: bool) -> None:
+        """Read filters from the query (Settings), or search every word."""
+        if on == self.reader.enabled:
+            return
+        self.reader.enabled = on
+        self.read_query()
+        if self.text() and self.like is None:
+            emit(self.request_changed, self.request())
+
+    def set_folder_names(self, names: dict) -> None:
+        """The folders "in Downloads" can name (under the watched folders)."""
+        self.reader.folders = names
+        self.read_query()
+
+    def _on_chips_chip_removed(self, piece) -> None:
+        u = self.chips.understood
+        if u is None:
+            return
+        self.reader.remove(u, piece)
+        self.read_query()
+        emit(self.request_changed, self.request())
 
     def set_like(self, hit: Hit) -> None:
         """Ask for files like this one (typing a query leaves this mode)."""
         self.like = hit
+        self.read_query()
         emit(self.request_changed, self.request())
 
     def clear(self) -> None:
@@ -152,6 +197,10 @@ class SearchBar(QWidget):
             emit(self.request_changed, None)
 
     def clear_filters(self) -> None:
+        u = self.chips.understood
+        for piece in (u.pieces if u is not None else ()):
+            self.reader.remove(u, piece)
+        self.read_query()
         for combo in (self.type_combo, self.folder_combo, self.date_combo):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
@@ -160,9 +209,11 @@ class SearchBar(QWidget):
 
     def _on_search_edit_text_changed(self, _text: str) -> None:
         self.like = None
+        self.read_query()
         emit(self.request_changed, self.request())
 
     def _on_filter_changed(self, _index: int) -> None:
+        self.mirror.user_changed(self.sender())
         request = self.request()
         if request is not None:
             emit(self.request_changed, request)

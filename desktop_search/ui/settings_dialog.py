@@ -21,6 +21,7 @@ from desktop_search.core.embed.clip import DEFAULT_CLIP_MB
 from desktop_search.errors import ConfigError
 from desktop_search.i18n import _, ngettext
 from desktop_search.ui.hotkey import chord as chords
+from desktop_search.ui.language import NATIVE_NAMES, system_language
 
 SUGGESTED_MODELS = (
     DEFAULT_MODEL,
@@ -109,6 +110,9 @@ class SettingsDialog(QDialog):
               "when this is on (its progress shows at the bottom of the window).").format(
                 name=settings.picture_model, size=DEFAULT_CLIP_MB))
 
+        self.understand_queries = QCheckBox(_("Read filters from what I type (“pdfs from 2021”, "
+                                              "“fotos de ontem”)"))
+        self.understand_queries.setChecked(settings.understand_queries)
         self.index_on_battery = QCheckBox(_("Index on battery"))
         self.index_on_battery.setChecked(settings.index_on_battery)
         self.index_on_battery.setToolTip(_("Off: on battery, new files are still read (slowly) "
@@ -151,6 +155,16 @@ class SettingsDialog(QDialog):
         self.hotkey.setToolTip(_("Press the keys; clear it for no shortcut"))
         self.hotkey_note = _note(hotkey_message or _("Shows or hides this window from any program."))
 
+        # the window's language: each named in itself; applied when the app starts again
+        self.language = QComboBox()
+        self.language.addItem(_("System default ({language})").format(
+            language=NATIVE_NAMES[system_language()]), "")
+        for code, name in NATIVE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
+        self.language_note = _note(_("The window's language changes when Desktop Search starts "
+                                     "again."))
+
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(_("Understands:"), self.languages)
@@ -165,6 +179,7 @@ class SettingsDialog(QDialog):
         form.addRow(_("Pictures:"), self.read_pictures)
         form.addRow("", self.picture_search)
         form.addRow("", self.picture_note)
+        form.addRow(_("Searching:"), self.understand_queries)
         form.addRow(_("Indexing:"), self.index_on_battery)
         form.addRow("", self.max_cores)
         form.addRow("", self.polite_note)
@@ -173,6 +188,8 @@ class SettingsDialog(QDialog):
         form.addRow(_("At login:"), self.start_at_login)
         form.addRow(_("Shortcut:"), self.hotkey)
         form.addRow("", self.hotkey_note)
+        form.addRow(_("Language:"), self.language)
+        form.addRow("", self.language_note)
         if sys.platform.startswith("linux"):
             form.addRow(_("Menu:"), self.menu_entry)
             form.addRow("", self.menu_entry_note)
@@ -219,11 +236,13 @@ class SettingsDialog(QDialog):
                                 max_file_mb=float(self.size_cap.value()),
                                 read_text_in_pictures=self.read_pictures.isChecked(),
                                 picture_search=self.picture_search.isChecked(),
+                                understand_queries=self.understand_queries.isChecked(),
                                 index_on_battery=self.index_on_battery.isChecked(),
                                 max_cores=int(self.max_cores.value()),
                                 close_to_tray=self.close_to_tray.isChecked(),
                                 start_minimized=self.start_minimized.isChecked(),
-                                hotkey=self.chosen_hotkey())
+                                hotkey=self.chosen_hotkey(),
+                                language=self.language.currentData() or "")
         s.validate()
         return s
 
@@ -282,6 +301,9 @@ def _choice_note(choice: ModelChoice | None) -> str:
         return _("Chosen for your files: English, or every language when your files, your "
                  "searches or your computer use another.")
     if not choice.auto:
-        return _("Now: understands {languages}, your choice.").format(languages=choice.label)
+        return _("Now: understands {languages}, your choice.").format(languages=_(choice.label))
+    if not choice.reason:
+        return _("Now: understands {languages} for now; chosen for your files once they are "
+                 "read.").format(languages=_(choice.label))
     return _("Now: understands {languages}, chosen for your files because {reason}.").format(
-        languages=choice.label, reason=choice.reason)
+        languages=_(choice.label), reason=choice.reason_text())

@@ -117,7 +117,7 @@ def wait_for_owner(data_dir: Path, server: InstanceServer, busy: DataFolderBusy,
     timer.timeout.connect(poll)
     box = None
     if can_show_dialogs():
-        shown = busy.owner.describe() if busy.owner else _("another process")
+        shown = busy.owner.describe(translated=True) if busy.owner else _("another process")
         box = QMessageBox(QMessageBox.Icon.Information, _("Desktop Search"),
                           _("Waiting for {owner} to finish updating the index…").format(owner=shown))
         box.setInformativeText(_("The window opens as soon as it is done."))

@@ -38,6 +38,7 @@ from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
 from desktop_search.ui.results import EmptyAction, HitRole, ResultsPane, empty_state_text
+from desktop_search.core.search.remembered import nothing_found
 from desktop_search.ui.search_bar import SearchBar
 from desktop_search.ui import thumbnails
 from desktop_search.ui.settings_dialog import SettingsDialog
@@ -82,6 +83,7 @@ class SearchWindow(QMainWindow):
 
         # -- the parts
         self.search_bar = SearchBar()
+        self.search_bar.reader.enabled = controller.settings.understand_queries
         self.results = ResultsPane()
         self.preview = PreviewPane()
         # pictures: thumbnails in the list, the picture itself in the preview (made off-thread)
@@ -169,6 +171,7 @@ class SearchWindow(QMainWindow):
         c.progress_changed.connect(self._on_controller_progress_changed)
         c.noticed.connect(self._on_controller_noticed)
         c.roots_loaded.connect(self._on_controller_roots_loaded)
+        c.folder_names_loaded.connect(self.search_bar.set_folder_names)
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
         c.model_choice_loaded.connect(self._on_controller_model_choice_loaded)
@@ -237,10 +240,13 @@ class SearchWindow(QMainWindow):
         if self.results_model.hits:
             self.results.setCurrentWidget(self.results_view)
             return
-        filtered = self.search_bar.current_filters() is not None
+        said = self.search_bar.chips.understood        # filters read from the query
+        filtered = self.search_bar.current_filters() is not None or said is not None
         title, message, action = empty_state_text(
             opening=not self.controller.ready, roots=self.roots, request=self.controller.request,
             answered=self._answered(), filtered=filtered, busy=self.controller.progress.busy)
+        if said is not None and self._answered() and self.controller.request is not None:
+            title = nothing_found(said)             # "No PDFs from March 2026 · search all types"
         self._empty_action = action
         self.results.show_empty(title, message, action)
 
@@ -415,6 +421,7 @@ class SearchWindow(QMainWindow):
         self.model_offer.show_advice(advice if choice.auto else None, switching=switching)
 
     def _on_controller_settings_saved(self, settings: Settings) -> None:
+        self.search_bar.set_understanding(settings.understand_queries)
         self.statusBar().showMessage(_("Settings saved"), 3000)
         if self.hotkey is not None and settings.hotkey != self.hotkey.chord_text:
             self.hotkey.set_chord(settings.hotkey)

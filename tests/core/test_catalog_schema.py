@@ -70,7 +70,7 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
     path = tmp_path / "c.sqlite3"
     make_v1(path)
     cat = Catalog(path)
-    assert schema_version(cat.connection()) == SCHEMA_VERSION == 5
+    assert schema_version(cat.connection()) == SCHEMA_VERSION == 6
     assert cat.get_meta("schema") == str(SCHEMA_VERSION)
     # version 4: the FTS5 table is gone (the word index is rebuilt from the chunks, and
     # the file's language detected for it)
@@ -186,7 +186,7 @@ def test_version_4_gains_documents_inside_files_and_keeps_every_passage(tmp_path
     assert "container_id" not in cols and "lang" in cols
     db.close()
     cat = Catalog(path)
-    assert schema_version(cat.connection()) == SCHEMA_VERSION == 5
+    assert schema_version(cat.connection()) == SCHEMA_VERSION == 6
     f = cat.get_file("/docs/a.txt")
     assert f.id == 1 and f.n_chunks == 2 and f.chain == []
     assert cat.count_chunks() == 2 and list(ChunkVectors(cat).embedded_ids()) == [1]
@@ -204,4 +204,27 @@ def test_version_4_gains_documents_inside_files_and_keeps_every_passage(tmp_path
         cat.connection().execute("INSERT INTO files(path, size, mtime_ns, state) "
                                  "VALUES('/docs/a.txt', 1, 1, 'indexed')")
     assert cat.delete_file("/docs/a.txt") and cat.count_chunks() == 0
+    cat.close()
+
+
+def test_version_5_gains_the_copies_tables_and_keeps_every_passage(tmp_path):
+    """Layout 6 adds the copies-and-versions look's own tables, empty (the first look
+    fills them); nothing else moves."""
+    path = tmp_path / "c.sqlite3"
+    make_v1(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys=OFF")
+    db.execute("BEGIN")
+    for step in schema_mod.MIGRATIONS[:4]:        # 1 -> 5 as it shipped
+        step(db)
+    db.execute("PRAGMA user_version=5")
+    db.execute("COMMIT")
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert not {n for n in names if n.startswith("copy_")}
+    db.close()
+    cat = Catalog(path)
+    assert schema_version(cat.connection()) == SCHEMA_VERSION == 6
+    names = {r[0] for r in cat.connection().execute("SELECT name FROM sqlite_master")}
+    assert {"copy_docs", "copy_passages", "copy_looked", "copy_links"} <= names
+    assert cat.get_file("/docs/a.txt").n_chunks == 2 and cat.count_chunks() == 2
     cat.close()

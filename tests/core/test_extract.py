@@ -474,7 +474,7 @@ def test_is_supported_by_name() -> None:
     for name in ("a.pdf", "b.DOCX", "c.py", "README", "notes.weird", ".bashrc", "x.html",
                  "photo.JPG", "scan.tiff", "screen.png", "phone.heic"):
         assert is_supported(name), name
-    for name in ("a.psd", "b.MP4", "c.pyc", "d.sqlite", "e.rar", "~$report.docx", ".DS_Store",
+    for name in ("a.psd", "b.MP4", "c.pyc", "d.sqlite", "e.cab", "~$report.docx", ".DS_Store",
                  "Inbox.msf"):
         assert not is_supported(name), name
     assert {"text", "code", "markdown", "pdf", "docx", "html", "epub"} <= set(SUPPORTED_KINDS)

@@ -97,3 +97,25 @@ def test_an_installed_wheel_finds_its_icon_and_menu_entry(built):
     for rel in ("icons/hicolor/scalable/apps/desktop-search.svg",
                 "icons/hicolor/256x256/apps/desktop-search.png"):
         assert (xdg / rel).read_bytes() == (ROOT / "resources" / Path(rel).name).read_bytes()
+
+
+def test_the_sdist_carries_the_catalogs_and_the_wheel_their_compiled_form(built):
+    """The .po catalogs are the source (in the sdist); the wheel carries them compiled
+    (setup.py's build_py, with Babel), and an installed copy speaks Portuguese from the .mo."""
+    tmp, sdist, wheel = built
+    langs = [p.parent.parent.name for p in (ROOT / "desktop_search/locale").glob("*/LC_MESSAGES/*.po")]
+    assert sorted(langs) == ["de", "es", "fr", "pt_BR", "pt_PT"]
+    with tarfile.open(sdist) as tf:
+        names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
+    names_whl = set(zipfile.ZipFile(wheel).namelist())
+    for lang in langs:
+        assert f"desktop_search/locale/{lang}/LC_MESSAGES/desktop_search.po" in names
+        assert f"desktop_search/locale/{lang}/LC_MESSAGES/desktop_search.mo" in names_whl
+    site = tmp / "site-i18n"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(site), str(wheel)], check=True, timeout=300, capture_output=True)
+    p = subprocess.run([sys.executable, "-c", "from desktop_search import i18n; "
+                        "print(i18n.install('pt_PT'), i18n._('&File'))"],
+                       cwd=tmp, env=dict(os.environ, PYTHONPATH=str(site)), capture_output=True,
+                       text=True, timeout=120)
+    assert p.stdout.split() == ["pt_PT", "&Ficheiro"], p.stdout + p.stderr

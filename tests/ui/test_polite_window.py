@@ -33,7 +33,7 @@ def test_status_line_says_why_indexing_waits(harness, corpus, qtbot):
     w.show_folders()
     qtbot.waitUntil(lambda: w.dialogs.folders.tree.topLevelItemCount() == 1
                     and w.dialogs.folders.tree.topLevelItem(0).text(2)
-                    == "Watching; indexing waiting while the computer is busy", timeout=15_000)
+                    == "Watching · Waiting while the computer is busy", timeout=15_000)
     power.battery = power.busy = False       # mains, and the user stepped away
     harness.wait_idle(w)
     assert w.status_label.text().endswith("up to date")

@@ -8,6 +8,7 @@ current vectors keep answering (``ModelHost.switch``).
 """
 from __future__ import annotations
 
+import enum
 import json
 import locale
 import os
@@ -16,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 from desktop_search.core import lang
 from desktop_search.core.embed.registry import ENGLISH, ModelInfo, by_model_id, lookup, multilingual
+from desktop_search.i18n import N_, _, ngettext, number, translate_stored
+from desktop_search import i18n
 
 #: passages sampled to tell a collection's languages (spread over the whole catalog)
 SAMPLE = 300
@@ -58,8 +61,11 @@ class ModelAdvice:
 
     def cost_text(self) -> str:
         """"re-reads 1,234 passages, about 3 minutes; searching keeps working meanwhile"."""
-        return (f"re-reads {self.passages:,} passages in the background, "
-                f"{human_duration(self.cost_s)}; searching keeps working meanwhile")
+        return ngettext("re-reads {count} passage in the background, {duration}; searching keeps "
+                        "working meanwhile",
+                        "re-reads {count} passages in the background, {duration}; searching keeps "
+                        "working meanwhile", self.passages).format(
+            count=number(self.passages), duration=human_duration(self.cost_s))
 
 
 @dataclass(frozen=True)
@@ -67,19 +73,27 @@ class ModelChoice:
     """Which model understands the files, and why, in plain words."""
     name: str              # registry name (or the user's own model)
     auto: bool             # chosen by the app for these files (not by the user in Settings)
-    label: str             # "English", "about 100 languages"
-    reason: str            # "your files are 60% in Portuguese"; "" while not chosen yet
+    label: str             # "English", "about 100 languages" (English: ``_(label)`` shows it)
+    reason: str            # "your files are 60% Portuguese"; "" while not chosen yet (English,
+                           # as the catalog keeps it: ``reason_text()`` shows it)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     def sentence(self) -> str:
         """"Understands about 100 languages · chosen for your files: 60% Portuguese"."""
+        label = _(self.label)
         if not self.auto:
-            return f"Understands {self.label} · your choice in Settings"
+            return _("Understands {languages} · your choice in Settings").format(languages=label)
         if not self.reason:
-            return f"Understands {self.label} for now · chosen for your files once they are read"
-        return f"Understands {self.label} · chosen for your files: {self.reason}"
+            return _("Understands {languages} for now · chosen for your files once they are "
+                     "read").format(languages=label)
+        return _("Understands {languages} · chosen for your files: {reason}").format(
+            languages=label, reason=self.reason_text())
+
+    def reason_text(self) -> str:
+        """The reason in the window's language (the catalog keeps it in English)."""
+        return choice_reason_text(self.reason)
 
 
 def language_name(code: str) -> str:
@@ -92,12 +106,60 @@ def language_name(code: str) -> str:
         return code
 
 
+def shown_language_name(code: str) -> str:
+    """A language's name in the window's language (English names where none is installed,
+    as the CLI prints them)."""
+    if i18n.current() != i18n.ENGLISH:
+        name = i18n.language_name(code)
+        if name:
+            return name
+    return language_name(code)
+
+
+class ChoiceReason(str, enum.Enum):
+    """Why the app chose the model, as the catalog keeps it (English: the CLI prints it;
+    ``choice_reason_text`` shows it in the window's language)."""
+
+    ONLY_MODEL = N_("the only model installed")
+    FILES = N_("your files are {share}% {language}")
+    FILES_TWO = N_("your files are {share}% {language} and {share2}% {language2}")
+    SEARCHES = N_("you search in {language}")
+    COMPUTER = N_("your computer's language is {language}")
+    NO_TEXT = N_("no text to tell the language of yet")
+    ENGLISH_FILES = N_("your files are in English")
+    INDEX_MADE_WITH = N_("your index was made with it")
+    STARTED_WITH = N_("the model the app was started with")
+    MULTILINGUAL_FAILED = N_("English only: the model for every language could not load")
+
+
+def _language_code(name: str) -> str | None:
+    try:
+        from iso639 import Lang
+
+        return Lang(name).pt1 or None
+    except Exception:  # noqa: BLE001 - not a name iso639 knows
+        return None
+
+
+def choice_reason_text(reason: str) -> str:
+    """A stored reason (``ChoiceReason``) in the window's language, its languages named
+    in it too."""
+    def convert(field_name: str, value: str) -> str:
+        if field_name.startswith("language"):
+            code = _language_code(value)
+            return shown_language_name(code) if code else value
+        return value
+
+    return translate_stored(reason, tuple(r.value for r in ChoiceReason), convert)
+
+
 def human_duration(seconds: float) -> str:
     if seconds < 90:
-        return "about a minute" if seconds > 30 else "less than a minute"
+        return _("about a minute") if seconds > 30 else _("less than a minute")
     if seconds < 3600:
-        return f"about {round(seconds / 60)} minutes"
-    return f"about {seconds / 3600:.1f} hours"
+        n = round(seconds / 60)
+        return ngettext("about {count} minute", "about {count} minutes", n).format(count=number(n))
+    return _("about {count} hours").format(count=number(round(seconds / 3600, 1), decimals=1))
 
 
 def locale_language() -> str | None:
@@ -121,24 +183,27 @@ def choose(*, documents: LanguageProfile, queries: dict[str, int] | None = None,
     anything else gets the multilingual one, when it is installed."""
     better = multilingual()
     if better is None:
-        return ENGLISH, "the only model installed"
+        return ENGLISH, ChoiceReason.ONLY_MODEL.value
     foreign = {code: s for code, s in documents.shares.items() if code != "en"}
     share = sum(foreign.values())
     if share >= FOREIGN_SHARE:
         top = sorted(foreign, key=foreign.get, reverse=True)[:2]
-        named = " and ".join(f"{round(100 * foreign[c])}% {language_name(c)}" for c in top)
-        return better, f"your files are {named}"
+        shares = {"share": round(100 * foreign[top[0]]), "language": language_name(top[0])}
+        if len(top) == 1:
+            return better, ChoiceReason.FILES.value.format(**shares)
+        return better, ChoiceReason.FILES_TWO.value.format(
+            **shares, share2=round(100 * foreign[top[1]]), language2=language_name(top[1]))
     queries = dict(queries or {})
     asked = sum(queries.values())
     foreign_q = sum(n for code, n in queries.items() if code != "en")
     if asked and foreign_q / asked >= FOREIGN_QUERIES:
         top = max((c for c in queries if c != "en"), key=queries.get)
-        return better, f"you search in {language_name(top)}"
+        return better, ChoiceReason.SEARCHES.value.format(language=language_name(top))
     if system and system != "en" and better.knows(system):
-        return better, f"your computer's language is {language_name(system)}"
+        return better, ChoiceReason.COMPUTER.value.format(language=language_name(system))
     if not documents.shares:
-        return ENGLISH, "no text to tell the language of yet"
-    return ENGLISH, "your files are in English"
+        return ENGLISH, ChoiceReason.NO_TEXT.value
+    return ENGLISH, ChoiceReason.ENGLISH_FILES.value
 
 
 def profile_texts(texts: list[str]) -> LanguageProfile:
@@ -203,24 +268,27 @@ def advise(*, model: str, documents: LanguageProfile,
     info: ModelInfo | None = by_model_id(model) or lookup(model)
     name = info.name if info else model
     if info is None:
-        return ModelAdvice(name, None, "a model of your own: its languages are not known",
+        return ModelAdvice(name, None, _("a model of your own: its languages are not known"),
                            documents.shares, queries)
     foreign_docs = sum(s for code, s in documents.shares.items() if not info.knows(code))
     asked = sum(queries.values())
     foreign_q = (sum(c for code, c in queries.items() if not info.knows(code)) / asked
                  if asked >= MIN_QUERIES else 0.0)
     if foreign_docs < FOREIGN_SHARE and foreign_q < FOREIGN_QUERIES:
-        return ModelAdvice(name, None, f"the model understands your files ({info.languages_label})",
+        return ModelAdvice(name, None, _("the model understands your files ({languages})").format(
+            languages=_(info.languages_label)),
                            documents.shares, queries)
     better = multilingual()
     if better is None or better.name == info.name:
-        return ModelAdvice(name, None, "no installed model knows more of your languages",
+        return ModelAdvice(name, None, _("no installed model knows more of your languages"),
                            documents.shares, queries)
-    langs = ", ".join(language_name(code) for code, s in documents.shares.items()
+    langs = ", ".join(shown_language_name(code) for code, s in documents.shares.items()
                       if not info.knows(code) and s >= 0.05)
-    why = (f"{round(100 * foreign_docs)}% of your files are in languages the current model "
-           f"does not understand ({langs})" if foreign_docs >= FOREIGN_SHARE else
-           f"{round(100 * foreign_q)}% of your searches are in languages the current model "
-           "does not understand")
-    return ModelAdvice(name, better.name, f"{why}: understand {better.languages_label} instead",
-                       documents.shares, queries, suggested_label=better.languages_label)
+    why = (_("{share}% of your files are in languages the current model does not understand "
+             "({languages})").format(share=round(100 * foreign_docs), languages=langs)
+           if foreign_docs >= FOREIGN_SHARE else
+           _("{share}% of your searches are in languages the current model does not "
+             "understand").format(share=round(100 * foreign_q)))
+    label = _(better.languages_label)
+    return ModelAdvice(name, better.name, _("{why}: understand {languages} instead").format(
+        why=why, languages=label), documents.shares, queries, suggested_label=label)

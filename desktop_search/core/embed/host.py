@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from desktop_search.i18n import N_
 from desktop_search import paths
 from desktop_search.config import Settings
 from desktop_search.core import lang
@@ -106,7 +107,7 @@ class ModelHost:
         """Which model understands the files, and why, in plain words."""
         name = self.configured()
         info = registry.lookup(name) or registry.by_model_id(name)
-        label = info.languages_label if info is not None else "the languages of your own model"
+        label = info.languages_label if info is not None else N_("the languages of your own model")
         reason = self.library.meta(AUTO_REASON) or ""     # "": not chosen yet
         return _advice.ModelChoice(name=info.name if info else name, auto=self.auto, label=label,
                                    reason=reason)
@@ -124,13 +125,13 @@ class ModelHost:
         if lib.vector_rows.count_embedded():
             model_id, _ = lib.vector_model()
             info = registry.by_model_id(model_id)
-            self._record(info.name if info else self.configured(), "your index was made with it")
+            self._record(info.name if info else self.configured(), _advice.ChoiceReason.INDEX_MADE_WITH.value)
             return False
         if self._given and self._embedder is not None:
             # a model handed in is the model: nothing to measure
             given = registry.by_model_id(self._embedder.model_id)
             self._record(given.name if given else self._embedder.model_id,
-                         "the model the app was started with")
+                         _advice.ChoiceReason.STARTED_WITH.value)
             return False
         texts = _advice.sample_texts(lib.catalog, CHOICE_SAMPLE)
         if not texts:
@@ -152,7 +153,7 @@ class ModelHost:
             except ModelError as exc:
                 log.warning("the model for every language could not load: %s", exc)
                 chosen, info = None, registry.ENGLISH
-                reason = "English only: the model for every language could not load"
+                reason = _advice.ChoiceReason.MULTILINGUAL_FAILED.value
                 if current is not None and registry.by_model_id(current.model_id) is info:
                     self._record(info.name, reason)
                     return False

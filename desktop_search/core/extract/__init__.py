@@ -32,13 +32,16 @@ from desktop_search.core.extract.common import (
 from desktop_search.core.extract.decode import _sniff_known_text, _sniff_unknown
 from desktop_search.core.extract.html import _read_html
 from desktop_search.core.extract.images import PICTURE_EXTS, extract_with_ocr, read_picture
+from desktop_search.core.extract.legacy import read_doc, read_ppt, read_rtf
 from desktop_search.core.extract.office import (
     _read_docx,
     _read_epub,
+    _read_odp,
     _read_odt,
     _read_pptx,
 )
 from desktop_search.core.extract.pdf import _read_pdf
+from desktop_search.core.extract.sheets import read_ods, read_xls, read_xlsx
 from desktop_search.core.extract.text import (
     _CODE_NAMES,
     _TEXT_KINDS,
@@ -71,7 +74,7 @@ _SKIPPED_EXTS = frozenset(
     ".mp3 .wav .flac .ogg .oga .opus .m4a .aac .wma .aiff .aif .mid .midi .mp4 .m4v "
     ".mkv .avi .mov .wmv .flv .webm .mpg .mpeg .3gp .vob "
     # archives and disk images
-    ".zst .7z .rar .lz .lzma .cab .jar .war "
+    ".zst .lz .lzma .cab .jar .war "
     ".apk .deb .rpm .dmg .iso .img .msi .whl .egg .snap .appimage "
     # executables, libraries, bytecode
     ".exe .dll .so .dylib .a .lib .o .obj .bin .elf .class .pyc .pyo .pyd .wasm .node "
@@ -82,7 +85,7 @@ _SKIPPED_EXTS = frozenset(
     # fonts
     ".ttf .otf .woff .woff2 .eot .fon .pfb "
     # office formats without a reader, and other binaries
-    ".doc .dot .xls .xlsx .xlsm .ppt .pps .odp .ods .odg .key .pages .numbers .pub .vsd "
+    ".odg .key .pages .numbers .pub .vsd .xlsb "
     ".swp .swo .lnk .torrent .crx .xpi .vsix .blend .fbx .stl .dwg .ds_store "
     # Thunderbird's index beside each mailbox (the mailbox itself is read)
     ".msf".split()
@@ -167,14 +170,14 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
 
 def container_kind(path: str | os.PathLike[str]) -> str | None:
     """What a file on disk holds documents as: "archive", "mailbox" (an mbox), "mail" (a
-    message file: ``.eml``, Apple Mail's ``.emlx`` or a Maildir message); None for a plain
-    document. Looks at the folder around it (Thunderbird's ``.msf``, Maildir's
-    ``cur``/``new``/``tmp``), and at the first few KB of a file whose name says nothing
-    (an mbox without an extension begins with a ``From `` line and headers)."""
+    message file: ``.eml``, Outlook's ``.msg``, Apple Mail's ``.emlx``, a Maildir message);
+    None for a plain document. Looks at the folder around it (Thunderbird's ``.msf``,
+    Maildir's ``cur``/``new``/``tmp``), and at the first few KB of a file whose name says
+    nothing (an mbox without an extension begins with a ``From `` line and headers)."""
     p = Path(path)
     if archives.archive_kind(p.name):
         return inside.ARCHIVE_KIND
-    if p.suffix.lower() == ".eml" or mail.is_emlx(p) or mail.is_maildir_message(p):
+    if p.suffix.lower() in (".eml", ".msg") or mail.is_emlx(p) or mail.is_maildir_message(p):
         return mail.MAIL_KIND
     if mail.is_mbox_name(p):
         return mail.MAILBOX_KIND
@@ -250,8 +253,19 @@ _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".odt": ("odt", _read_odt),
     ".pptx": ("pptx", _read_pptx),
     ".epub": ("epub", _read_epub),
+    ".odp": ("odp", _read_odp),
+    ".xlsx": ("xlsx", read_xlsx),
+    ".xlsm": ("xlsx", read_xlsx),
+    ".ods": ("ods", read_ods),
+    ".xls": ("xls", read_xls),
+    ".rtf": ("rtf", read_rtf),
+    ".doc": ("doc", read_doc),
+    ".dot": ("doc", read_doc),
+    ".ppt": ("ppt", read_ppt),
+    ".pps": ("ppt", read_ppt),
     ".eml": ("mail", inside.read_eml),
     ".emlx": ("mail", inside.read_eml),
+    ".msg": ("mail", inside.read_eml),
     **{ext: ("picture", read_picture) for ext in PICTURE_EXTS},
 }
 _DOC_KINDS: dict[str, str] = {ext: kind for ext, (kind, _) in _DOC_READERS.items()}
@@ -271,4 +285,5 @@ _READERS: dict[str, Reader] = {
 SUPPORTED_KINDS: list[str] = [
     "text", "markdown", "rst", "code", "data", "csv",
     "html", "pdf", "docx", "odt", "pptx", "epub", "man", "picture", "mail",
+    "xlsx", "ods", "xls", "rtf", "doc", "ppt", "odp",
 ]

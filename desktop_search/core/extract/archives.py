@@ -1,5 +1,6 @@
 """Archives as folders: the members of ``.zip``, ``.tar``, ``.tar.gz``/``.tgz``,
-``.tar.bz2``/``.tbz2``, ``.tar.xz``/``.txz`` (the standard library's readers).
+``.tar.bz2``/``.tbz2``, ``.tar.xz``/``.txz`` (the standard library's readers), ``.7z``
+(``sevenzip.py``) and ``.rar`` (``rar.py``).
 
 Members are read one at a time into memory, never written to disk under their own
 names, so a member called ``../../.bashrc`` or ``/etc/passwd`` cannot land anywhere; it
@@ -24,18 +25,24 @@ from desktop_search.errors import CorruptFile
 #: double suffixes first: ``x.tar.gz`` is an archive, ``x.txt.gz`` a compressed text
 TAR_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".tbz", ".txz", ".tar")
 ZIP_SUFFIXES = (".zip",)
+SEVENZ_SUFFIXES = (".7z",)
+RAR_SUFFIXES = (".rar",)
 
 _ERRORS = (OSError, EOFError, zlib.error, ValueError, tarfile.TarError, zipfile.BadZipFile,
            NotImplementedError, RuntimeError, KeyError, OverflowError)
 
 
 def archive_kind(name: str) -> str | None:
-    """"zip" or "tar" for an archive's name; None for anything else."""
+    """"zip", "tar", "7z" or "rar" for an archive's name; None for anything else."""
     low = name.lower()
     if low.endswith(ZIP_SUFFIXES):
         return "zip"
     if low.endswith(TAR_SUFFIXES):
         return "tar"
+    if low.endswith(SEVENZ_SUFFIXES):
+        return "7z"
+    if low.endswith(RAR_SUFFIXES):
+        return "rar"
     return None
 
 
@@ -62,13 +69,24 @@ def unsafe_name(name: str) -> str | None:
     return None
 
 
-def members(kind: str, source: BinaryIO) -> Iterator[Member]:
+def members(kind: str, source: BinaryIO, *, member_cap: int = 2**62,
+            max_unpacked: int = 2**62) -> Iterator[Member]:
     """The regular files of an archive read from ``source``, in archive order. A damaged
-    archive raises ``CorruptFile`` when it is met (members before it were yielded)."""
+    archive raises ``CorruptFile`` when it is met (members before it were yielded).
+    ``member_cap`` and ``max_unpacked`` bound a 7z's one unpacking pass (it cannot skip a
+    member it does not read): what it keeps of a member, and what it unpacks in all."""
     if kind == "zip":
         yield from _zip_members(source)
     elif kind == "tar":
         yield from _tar_members(source)
+    elif kind == "7z":
+        from desktop_search.core.extract import sevenzip
+
+        yield from sevenzip.members(source, member_cap=member_cap, max_unpacked=max_unpacked)
+    elif kind == "rar":
+        from desktop_search.core.extract import rar
+
+        yield from rar.members(source)
     else:
         raise ValueError(kind)
 

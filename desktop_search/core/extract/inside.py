@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from desktop_search.core.extract import archives, mail
 from desktop_search.core.extract.common import Extracted, Part, _human
 from desktop_search.core.extract.compressed import MAX_RATIO, RATIO_FLOOR
-from desktop_search.errors import ExtractError, TooLarge
+from desktop_search.errors import EncryptedFile, ExtractError, TooLarge, UnsupportedFile
 
 #: containers inside containers, at most this deep (the file on disk is depth 0)
 MAX_DEPTH = 5
@@ -70,6 +70,10 @@ class Budget:
                             "the rest is not read")
         return self.stopped
 
+    def hard_cap(self) -> int:
+        """What may still be unpacked at all (a 7z unpacks what it skips, too)."""
+        return max(0, min(self.total_cap, self.ratio_cap) - self.unpacked)
+
     def left(self) -> int:
         return max(0, min(self.max_bytes, min(self.total_cap, self.ratio_cap) - self.unpacked))
 
@@ -89,6 +93,9 @@ class Budget:
 def read_archive(path: Path, *, max_bytes: int) -> Extracted:
     """An archive on disk: no text of its own, its members as ``parts``."""
     budget = Budget(max_bytes=max_bytes, packed=os.path.getsize(path))
+    refusal = _unreadable_archive(archives.archive_kind(path.name))
+    if refusal:
+        raise UnsupportedFile(refusal)
     with open(path, "rb") as f:
         parts = list(_archive_parts(archives.archive_kind(path.name) or "", f, chain=(),
                                     key="", depth=1, budget=budget))
@@ -118,14 +125,48 @@ def message_key(digest: str, taken) -> str:
 
 
 def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
-    """A message file (``.eml``, Apple Mail's ``.emlx``, a Maildir message): the message
-    is the file's document, its attachments the documents inside it."""
+    """A message file (``.eml``, Outlook's ``.msg``, Apple Mail's ``.emlx``, a Maildir
+    message): the message is the file's document, its attachments the documents inside it."""
+    if path.suffix.lower() == ".msg" and not data.startswith(_OLE_MAGIC):
+        return _text_msg(path, data, max_bytes)
     if mail.is_emlx(path):
         data = mail.emlx_message(data)
     budget = Budget(max_bytes=max_bytes, packed=len(data))
-    message = mail.parse_message(data, max_bytes=max_bytes)
+    message = parse_any_message(path.name, data, max_bytes=max_bytes)
     parts = list(_attachment_parts(message, chain=(), key="", depth=1, budget=budget))
     return replace(message.doc, container=True, parts=tuple(parts))
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _text_msg(path: Path, data: bytes, max_bytes: int) -> Extracted:
+    """A ``.msg`` that is not Outlook's (Tcl's message catalogs are text files named so):
+    read as a file of unknown type is, when it clearly is text."""
+    from desktop_search.core.extract.decode import _sniff_unknown
+    from desktop_search.core.extract.text import _read_unknown
+
+    _sniff_unknown(data[:8192], len(data) <= 8192)
+    return _read_unknown(path, data, max_bytes)
+
+
+def parse_any_message(name: str, data: bytes, *, max_bytes: int) -> mail.Parsed:
+    """A message file by its name: an Outlook ``.msg``, else MIME (``.eml``, Maildir)."""
+    if name.lower().endswith(".msg"):
+        from desktop_search.core.extract.outlook import parse_msg
+
+        return parse_msg(data, max_bytes=max_bytes)
+    return mail.parse_message(data, max_bytes=max_bytes)
+
+
+def _unreadable_archive(kind: str | None) -> str | None:
+    """Why an archive of this kind cannot be read here at all (RAR without its program)."""
+    if kind == "rar":
+        from desktop_search.core.extract import rar
+
+        if not rar.tool_available():
+            return rar.NO_TOOL
+    return None
 
 
 def read_message(path: str | os.PathLike[str], *, start: int, end: int, key: str,
@@ -165,7 +206,8 @@ def read_messages(path: str | os.PathLike[str], *, spans: list[dict],
 def _archive_parts(kind: str, source, *, chain: tuple[str, ...], key: str, depth: int,
                    budget: Budget):
     try:
-        for m in archives.members(kind, source):
+        for m in archives.members(kind, source, member_cap=budget.max_bytes,
+                                  max_unpacked=budget.hard_cap()):
             where = (*chain, m.name)
             mkey = budget.key(f"{key}/{m.name}" if key else m.name)
             if budget.stopped:
@@ -207,8 +249,10 @@ def _archive_parts(kind: str, source, *, chain: tuple[str, ...], key: str, depth
             yield from _blob_parts(m.name, data, chain=where, key=mkey, depth=depth,
                                    budget=budget, mtime=m.mtime)
     except ExtractError as exc:
-        yield Part(budget.key(f"{key}/!damaged" if key else "!damaged"), (*chain, "(damaged)"),
-                   "", None, str(exc), skipped=False)
+        locked = isinstance(exc, EncryptedFile)      # a 7z whose names are encrypted too
+        yield Part(budget.key(f"{key}/!damaged" if key else "!damaged"),
+                   (*chain, "(password-protected)" if locked else "(damaged)"),
+                   "", None, str(exc), skipped=locked)
 
 
 def _attachment_parts(message: mail.Parsed, *, chain: tuple[str, ...], key: str, depth: int,
@@ -235,8 +279,12 @@ def _blob_parts(name: str, data: bytes, *, chain: tuple[str, ...], key: str, dep
     digest = hashlib.sha1(data).hexdigest()
     kind = archives.archive_kind(name)
     low = name.lower()
-    is_message = low.endswith(".eml")
+    is_message = low.endswith((".eml", ".msg"))
     if kind or is_message or low.endswith((".mbox", ".mbx")):
+        refusal = _unreadable_archive(kind)
+        if refusal:
+            yield Part(key, chain, digest, None, refusal, size=len(data))
+            return
         if depth >= MAX_DEPTH:
             yield Part(key, chain, digest, None, f"an archive or message nested more than "
                        f"{MAX_DEPTH} deep: refused", size=len(data))
@@ -248,7 +296,8 @@ def _blob_parts(name: str, data: bytes, *, chain: tuple[str, ...], key: str, dep
                                       depth=depth + 1, budget=budget)
             return
         if is_message:
-            yield from _message_parts(data, chain=chain, key=key, depth=depth, budget=budget)
+            yield from _message_parts(name, data, chain=chain, key=key, depth=depth,
+                                      budget=budget)
             return
         yield from _mbox_parts(data, chain=chain, key=key, depth=depth, budget=budget)
         return
@@ -271,11 +320,11 @@ def _blob_parts(name: str, data: bytes, *, chain: tuple[str, ...], key: str, dep
     yield Part(key, chain, digest, doc, size=len(data), mtime=doc.taken or mtime)
 
 
-def _message_parts(data: bytes, *, chain, key, depth, budget):
+def _message_parts(name: str, data: bytes, *, chain, key, depth, budget):
     digest = hashlib.sha1(data).hexdigest()
     budget.documents += 1
     try:
-        message = mail.parse_message(data, max_bytes=budget.max_bytes)
+        message = parse_any_message(name, data, max_bytes=budget.max_bytes)
     except ExtractError as exc:
         yield Part(key, chain, digest, None, str(exc), skipped=False, size=len(data))
         return
@@ -377,7 +426,7 @@ def _descend(name: str, data: bytes, chain: list[str], cap: int) -> tuple[str, b
         import io
 
         return _member(kind, io.BytesIO(data), chain, cap)
-    message = mail.parse_message(data, max_bytes=cap)
+    message = parse_any_message(name, data, max_bytes=cap)
     for att in message.attachments:
         if att.name == chain[0] and att.data is not None:
             return _descend(att.name, att.data, chain[1:], cap)
@@ -390,7 +439,7 @@ def _descend(name: str, data: bytes, chain: list[str], cap: int) -> tuple[str, b
 
 
 def _member(kind: str, source, chain: list[str], cap: int) -> tuple[str, bytes]:
-    for m in archives.members(kind, source):
+    for m in archives.members(kind, source, member_cap=cap, max_unpacked=cap * UNPACK_FACTOR):
         if m.name == chain[0] and not m.problem:
             data = m.read(cap)
             if len(data) > cap:

@@ -5,14 +5,12 @@ window translates it when it shows it. Each reason the readers and the indexer g
 listed here as a template, its variable parts named: a stored reason that matches one is
 shown translated with the same values; any other (a library's own message) as it is.
 A reader that gives a new reason adds its template here, so the window can translate it
-(tests/i18n/test_reasons.py checks that the templates parse).
+(tests/i18n/test_reasons.py checks each is recognised).
 """
 from __future__ import annotations
 
-import functools
-import re
-
-from desktop_search.i18n import N_, _
+from desktop_search import i18n
+from desktop_search.i18n import N_, translate_stored
 
 #: the reasons, as the catalog stores them (English), variable parts named
 REASONS: tuple[str, ...] = (
@@ -59,39 +57,49 @@ REASONS: tuple[str, ...] = (
        "possible decompression bomb"),
     N_("the file unpacks to more than {cap} in all: the rest is not read"),
     N_("more than {count} documents in one file: the rest is not read"),
+    # spreadsheets, RTF, old Office, Outlook, 7z and RAR (sheets, legacy, outlook,
+    # sevenzip, rar)
+    N_("damaged {kind} file: {error}"),
+    N_("password-protected Excel file"),
+    N_("password-protected OpenDocument file"),
+    N_("an RTF file over {cap} MB is not read (most of a big one is pictures)"),
+    N_("damaged RTF file: it does not begin as an RTF file does"),
+    N_("damaged Word file: not a Word 97-2003 document"),
+    N_("damaged Word file: no WordDocument stream"),
+    N_("damaged Word file: its header is cut short"),
+    N_("damaged Word file: not a Word document"),
+    N_("damaged Word file: no table stream"),
+    N_("damaged Word file: no piece table"),
+    N_("a Word 6/95 document (too old a format to read)"),
+    N_("password-protected Word file"),
+    N_("damaged PowerPoint file: not a PowerPoint 97-2003 file"),
+    N_("damaged PowerPoint file: no PowerPoint Document stream"),
+    N_("password-protected PowerPoint file"),
+    N_("damaged Outlook message: not an OLE file"),
+    N_("damaged Outlook message: no property stream"),
+    N_("damaged Outlook message: {error}"),
+    N_("an encrypted Outlook message (S/MIME or IRM)"),
+    N_("an attachment stored as an OLE object (not read)"),
+    N_("a message nested more than {count} deep: refused"),
+    N_("a damaged attached message"),
+    N_("password-protected: its contents cannot be read"),
+    N_("the 7z archive unpacks to more than its limit: the rest is refused as a possible "
+       "decompression bomb"),
+    N_("the 7z archive needs more memory than allowed to unpack"),
+    N_("a password-protected 7z archive (its names are encrypted too)"),
+    N_("damaged 7z archive: {error}"),
+    N_("a RAR archive: reading one needs unrar, unar, 7z or bsdtar, and none is installed"),
+    N_("a password-protected RAR archive (its names are encrypted too)"),
+    N_("damaged RAR archive: {error}"),
+    N_("damaged RAR member: {error}"),
 )
-
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-@functools.lru_cache(maxsize=None)
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Each template as a pattern; the most specific (the most literal text) first."""
-    out = []
-    for template in REASONS:
-        parts = _FIELD.split(template)
-        rx = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-        out.append((re.compile(rx + r"\Z", re.DOTALL), template))
-    out.sort(key=lambda pt: -len(_FIELD.sub("", pt[1])))
-    return tuple(out)
 
 
 def template_of(reason: str) -> tuple[str, dict[str, str]] | None:
     """The template a stored reason was made from, and its values; None when none."""
-    for rx, template in _patterns():
-        m = rx.match(reason)
-        if m is not None:
-            return template, m.groupdict()
-    return None
+    return i18n.template_of(reason, REASONS)
 
 
 def reason_text(reason: str) -> str:
     """A stored reason in the window's language (itself when no template matches)."""
-    found = template_of(reason)
-    if found is None:
-        return reason
-    template, values = found
-    try:
-        return _(template).format(**values)
-    except (KeyError, IndexError, ValueError):
-        return reason
+    return translate_stored(reason, REASONS)

@@ -17,6 +17,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Callable
 
+from desktop_search.i18n import _
 from desktop_search.config import Settings
 from desktop_search.core.extract import container_kind
 from desktop_search.core.extract.inside import ARCHIVE_KIND
@@ -285,14 +286,14 @@ class IndexService:
             except Exception as exc:  # noqa: BLE001 - the worker must survive anything
                 if _disk_full(exc):
                     # keep the last good state; go on once the user has made room
-                    reason = "the disk is full: indexing paused; free some space and resume"
+                    reason = _("the disk is full: indexing paused; free some space and resume")
                     self.progress.tell(Notice.error(reason))
                     self.progress.set_error(reason)
                     self._rescan_on_resume = True
                     self.pause()
                 else:
                     log.exception("indexing step failed")
-                    self.progress.tell(Notice.error(f"indexing error: {exc}"))
+                    self.progress.tell(Notice.error(_("indexing error: {error}").format(error=exc)))
                     self._stop.wait(0.5)
 
     def _hold_back(self, manner: Manner) -> bool:
@@ -362,8 +363,8 @@ class IndexService:
             if not present and root not in self.missing_roots:
                 self.missing_roots.add(root)
                 self.watcher.unwatch(root)
-                self.progress.tell(Notice.info("folder is missing or unreadable; keeping its "
-                                               "index until it is back", root))
+                self.progress.tell(Notice.info(_("folder is missing or unreadable; keeping its "
+                                                 "index until it is back"), root))
                 self.progress.changed()     # its results are offline now: ask again
                 self.progress.emit(force=True)
             elif present and root in self.missing_roots:
@@ -457,13 +458,13 @@ class IndexService:
         root, root_id = owner
         if not self.drives.present(root):
             # the folder is gone or unmounted: keep the last good index, say so
-            self.progress.tell(Notice.info("folder is missing or unreadable; keeping its index",
+            self.progress.tell(Notice.info(_("folder is missing or unreadable; keeping its index"),
                                            root))
             return
         self.drives.seen(root)
         self._watch(root)
         todo, gone = self.ingest.plan(root, root_id, under=path)
-        for f, _ in todo:          # new and changed first: a rename is seen as a move
+        for f, _size in todo:          # new and changed first: a rename is seen as a move
             self.queue.put(Change(ChangeKind.UPSERT, f), delay=0)
         for g in gone:
             self.queue.put(Change(ChangeKind.DELETE, g), delay=0)

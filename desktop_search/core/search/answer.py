@@ -13,12 +13,15 @@ both are marked.
 Only the top hits are worked on, after the list is shown (the window asks for answers
 as a second step; the CLI after ranking). Sentence vectors are kept (keyed by model and
 text), so the same passages asked again while the user types cost nothing.
-Measured on our question sets (benchmarks/answer.py, README): the marked sentence holds
-the answer far more often than the passage's first sentence or the sentence sharing the
-most words with the question.
+Besides the cosine, small cheap signals choose (answer_features.py: the question's rare
+words, what it asks for: a date, a number, a name); their weights were chosen on half of
+SQuAD-pt's articles and our own sets and measured on the other half and a fresh English
+set (docs/answers.md): 3.3 and 12.5 points over the better of the first sentence and the
+sentence sharing most words with the question.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -29,14 +32,21 @@ import numpy as np
 from desktop_search.core.analyze import Matcher, sentences, snippet_showing
 from desktop_search.core.embed.base import passage_text
 from desktop_search.core.search import fusion
+from desktop_search.core.search.answer_features import Weights, combine, sentence_features
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Answer, Hit
 
 #: how many hits get an answer when the caller does not say (the CLI)
 TOP_HITS = 5
-#: weight of the share of the query's words a sentence holds, on the calibrated scale
-#: (0.1-0.2 did best on both our sets, benchmarks/answer.py)
-WORDS_WEIGHT = 0.15
+#: the weights of what besides the cosine tells the answer (answer_features.py), chosen on
+#: half of the articles of SQuAD-pt dev and checked on the other half (docs/answers.md):
+#: holding the most of the question's rare words, and holding what it asks for (a date,
+#: a number, a name) not taken from the question. Small beside the cosine: a sentence
+#: that answers in other words still wins (tests/core/test_answer.py's octopus)
+WEIGHTS = Weights(cos=1.0, share=0.0, rare=0.025, top=0.1, typed=0.2, length=0.05)
+#: whether the best sentence answers at all is judged on the model's cosine and this share
+#: of the question's words (MIN_SCORE's scale), not on the weights that choose it
+GATE_SHARE = 0.15
 #: a neighbour scoring within this of the best sentence is marked with it
 PAIR_MARGIN = 0.03
 #: below this score no sentence answers (a hit found for other reasons): on our English
@@ -99,7 +109,8 @@ class AnswerFinder:
                     continue
                 found = self.best_span(text, heading=heading, query_vec=query_vec,
                                        matcher=matcher, embedder=embedder,
-                                       calibration=calibration, stop=stop)
+                                       calibration=calibration, stop=stop,
+                                       question=question.text, mail=hit.is_mail)
                 if found is None or found[2] < MIN_SCORE:
                     continue
                 start, end, score = found
@@ -113,28 +124,31 @@ class AnswerFinder:
     def best_span(self, text: str, *, heading: str, query_vec: np.ndarray,
                   matcher: Matcher | None, embedder, calibration=None,
                   stop: Callable[[], bool] | None = None,
-                  pair_margin: float = PAIR_MARGIN) -> tuple[int, int, float] | None:
+                  pair_margin: float = PAIR_MARGIN, question: str = "", mail: bool = False
+                  ) -> tuple[int, int, float] | None:
         """(start, end, score) of the passage's answering sentence (or two: a neighbour
-        within ``pair_margin``; below 0, never), or None."""
-        cands = candidates(text)
+        within ``pair_margin``; below 0, never), or None. ``question``: the query as typed
+        (what it asks for: a date, a number, a name); ``mail``: the passage is a message's
+        (its header lines are not candidates). A passage of one sentence is scored too:
+        it answers only above ``MIN_SCORE`` like any other."""
+        cands = candidates(text, mail=mail)
         if not cands:
             return None
-        if len(cands) == 1:
-            return cands[0].start, cands[0].end, 0.0
         calibration = calibration or fusion.calibration(embedder.model_id)
         vecs = self._vectors(embedder, [passage_text(heading, c.text) for c in cands], stop)
         cos = vecs @ np.asarray(query_vec, dtype=np.float32)
-        shares = word_shares(text, cands, matcher)
-        scores = [calibration(float(c)) + WORDS_WEIGHT * w for c, w in zip(cos, shares)]
+        feats = sentence_features(text, cands, question=question, matcher=matcher)
+        scores = [combine(calibration(float(c)), f, WEIGHTS) for c, f in zip(cos, feats)]
+        gate = [calibration(float(c)) + GATE_SHARE * f.share for c, f in zip(cos, feats)]
         best = int(np.argmax(scores))
         start, end = cands[best].start, cands[best].end
         near = [j for j in (best - 1, best + 1) if 0 <= j < len(cands)
-                and scores[j] >= scores[best] - pair_margin
+                and gate[j] >= gate[best] - pair_margin       # the model cannot tell them apart
                 and "\n\n" not in text[min(end, cands[j].end):max(start, cands[j].start)]]
         if near:
-            j = max(near, key=lambda j: scores[j])
+            j = max(near, key=lambda j: gate[j])
             start, end = min(start, cands[j].start), max(end, cands[j].end)
-        return start, end, round(scores[best], 6)
+        return start, end, round(gate[best], 6)
 
     def _vectors(self, embedder, texts: list[str], stop: Callable[[], bool] | None) -> np.ndarray:
         model = embedder.model_id
@@ -164,13 +178,24 @@ class AnswerFinder:
         return np.vstack(out)
 
 
-def candidates(text: str) -> list[Candidate]:
+def candidates(text: str, *, mail: bool = False) -> list[Candidate]:
     """The passage's sentences that may answer: not headings nor labels (all of them if
-    the passage is nothing else)."""
-    spans = sentences(text)[:MAX_SENTENCES]
+    the passage is nothing else); in a message's passage, never its header lines
+    ("Subject:", "From:", "To:", "Cc:", "Date:", as extract/mail.py writes them)."""
+    body = mail_body_start(text) if mail else 0
+    spans = [(a, b) for a, b in sentences(text) if a >= body][:MAX_SENTENCES]
     every = [Candidate(a, b, " ".join(text[a:b].split())) for a, b in spans]
     kept = [c for c in every if not _heading_like(c.text)]
     return kept or every
+
+
+_MAIL_HEADER = re.compile(r"(?:(?:Subject|From|To|Cc|Date): [^\n]*\n)+\n?")
+
+
+def mail_body_start(text: str) -> int:
+    """Where a message's body begins in its passage (0 in a passage without the headers)."""
+    m = _MAIL_HEADER.match(text)
+    return m.end() if m else 0
 
 
 def _heading_like(sentence: str) -> bool:

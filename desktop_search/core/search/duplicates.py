@@ -30,16 +30,13 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from itertools import combinations
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 
 from desktop_search.i18n import _
-from desktop_search.core.search.neighbours import close_rows
 from desktop_search.core.store.passage_rows import DocumentRow, PassageRows
 
 log = logging.getLogger(__name__)
@@ -139,20 +136,34 @@ def copies_by_path(groups: list[DuplicateGroup]) -> dict[str, tuple[Member, ...]
 
 @dataclass
 class _Doc:
-    row: DocumentRow
-    hashes: list[int] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)
-    vectors: list[np.ndarray | None] = field(default_factory=list)
-    copies: list[DocumentRow] = field(default_factory=list)   # the others with the same text
+    """A text as grouped: its newest document, its fingerprints, the others with it."""
 
-    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+    row: DocumentRow
+    hashes: list[int]
+    copies: list[DocumentRow] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Text:
+    """One text as the look compares it: its newest document, its passages' fingerprints
+    and which of them are common (in ``COMMON_DOCS`` texts or more)."""
+
+    key: int                  # the text's fingerprint (``copy_rows.text_hash``)
+    file_id: int
+    hashes: list[int]
+    common: list[bool]
+
+
+class PassageSource(Protocol):
+    """The passages of a text, read when a pair needs them (not held for the library)."""
+
+    def matrix(self, t: Text) -> tuple[np.ndarray, np.ndarray]:
         """(positions, unit vectors float32) of the passages that have a vector."""
-        pos = [i for i, v in enumerate(self.vectors) if v is not None]
-        if not pos:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        m = np.stack([self.vectors[i] for i in pos]).astype(np.float32)
-        m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
-        return np.asarray(pos), m
+        ...
+
+    def shingles(self, t: Text, i: int) -> frozenset[int]:
+        """The 3-word shingles of passage ``i``."""
+        ...
 
 
 def passage_digest(text: str) -> int:
@@ -177,113 +188,18 @@ def dice(a: frozenset[int], b: frozenset[int]) -> float:
 
 def find_duplicates(*, passages: PassageRows,
                     stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
-    """Every group of copies and of versions in the index, the largest first.
+    """Every group of copies and of versions in the index, the largest first (the look
+    of ``copies_look``, comparing only what changed since the last one).
 
     Passages without a vector yet (the model is still reading them) are matched word for
-    word only. ``stop`` is asked now and then: when it says so, the work ends at once
-    with no groups (the window is closing)."""
-    stop = stop or (lambda: False)
-    t0 = time.perf_counter()
-    docs = {d.id: _Doc(d) for d in passages.documents()}
-    texts: dict[int, str] = {}
-    for n, (cid, fid, text, blob) in enumerate(passages.passages()):
-        if n % 5000 == 0 and stop():
-            return []
-        doc = docs.get(fid)
-        if doc is None:
-            continue
-        doc.hashes.append(passage_digest(text))
-        doc.ids.append(cid)
-        doc.vectors.append(np.frombuffer(blob, dtype=np.float16) if blob else None)
-        texts[cid] = text
-    reps = _collapse_copies(docs)
-    t1 = time.perf_counter()
-    postings: dict[int, list[int]] = defaultdict(list)
-    for rid, rep in reps.items():
-        for h in set(rep.hashes):
-            postings[h].append(rid)
-    common = {h for h, ds in postings.items() if len(ds) >= COMMON_DOCS}
-    pairs: set[tuple[int, int]] = set()
-    for ds in postings.values():
-        if 2 <= len(ds) <= MAX_POSTING:
-            pairs.update(combinations(sorted(ds), 2))
-    if stop():
-        return []
-    pairs.update(_close_documents(reps))
-    t2 = time.perf_counter()
-    parent = {rid: rid for rid in reps}
+    word only. ``stop`` is asked now and then (and may wait while the person types):
+    when it says so, the work ends at once with no groups (the window is closing)."""
+    from desktop_search.core.search.copies_look import CopiesLook
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    matrices: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    shingled: dict[int, frozenset[int]] = {}
-    for n, (a, b) in enumerate(sorted(pairs)):
-        if n % 2000 == 0 and stop():
-            return []
-        if find(a) == find(b):
-            continue                  # already one group: no need to look
-        if _are_versions(reps[a], reps[b], common, matrices, shingled, texts):
-            ra, rb = find(a), find(b)
-            parent[max(ra, rb)] = min(ra, rb)
-    components: dict[int, list[int]] = defaultdict(list)
-    for rid in reps:
-        components[find(rid)].append(rid)
-    groups = []
-    for ids in components.values():
-        if len(ids) == 1 and not reps[ids[0]].copies:
-            continue
-        groups.append(_group([reps[i] for i in ids]))
-    groups.sort(key=lambda g: (-len(g.members), g.newest.path))
-    log.info("copies and versions: %d documents, %d candidate pairs, %d groups in %.2f s "
-             "(passages %.2f s, candidates %.2f s)", len(docs), len(pairs), len(groups),
-             time.perf_counter() - t0, t1 - t0, t2 - t1)
-    return groups
+    return CopiesLook(passages=passages).run(stop=stop)
 
 
-def _collapse_copies(docs: dict[int, _Doc]) -> dict[int, _Doc]:
-    """One document per text: the newest of each set of copies, the others its copies."""
-    by_text: dict[tuple[int, ...], list[_Doc]] = defaultdict(list)
-    for d in docs.values():
-        if d.hashes:
-            by_text[tuple(d.hashes)].append(d)
-    reps = {}
-    for same in by_text.values():
-        same.sort(key=lambda d: (-d.row.mtime_ns, d.row.path))
-        rep = same[0]
-        rep.copies = [d.row for d in same[1:]]
-        reps[rep.row.id] = rep
-    return reps
-
-
-def _close_documents(reps: dict[int, _Doc]) -> set[tuple[int, int]]:
-    """Pairs of documents whose mean passage vectors are close, each document's nearest."""
-    ids, counts, flat = [], [], []
-    for rid, rep in reps.items():
-        vs = [v for v in rep.vectors if v is not None]
-        if vs and (not flat or len(vs[0]) == len(flat[0])):
-            ids.append(rid)
-            counts.append(len(vs))
-            flat.extend(vs)
-    if len(ids) < 2:
-        return set()
-    starts = np.cumsum([0, *counts[:-1]])
-    m = np.add.reduceat(np.stack(flat).astype(np.float32), starts, axis=0)   # sums: the
-    m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)       # means' direction
-    rows, cols = close_rows(m)
-    out = set()
-    for r, c in zip(rows.tolist(), cols.tolist()):
-        a, b = ids[r], ids[c]
-        out.add((a, b) if a < b else (b, a))
-    return out
-
-
-def _are_versions(a: _Doc, b: _Doc, common: set[int],
-                  matrices: dict[int, tuple[np.ndarray, np.ndarray]],
-                  shingled: dict[int, frozenset[int]], texts: dict[int, str]) -> bool:
+def are_versions(a: Text, b: Text, source: PassageSource) -> bool:
     """Rule 4: most passages of both match, and so do most of their own ones."""
     matched_a = [False] * len(a.hashes)
     matched_b = [False] * len(b.hashes)
@@ -296,21 +212,20 @@ def _are_versions(a: _Doc, b: _Doc, common: set[int],
     need_a, need_b = COVER * len(a.hashes), COVER * len(b.hashes)
     short_a, short_b = len(a.hashes) - sum(matched_a), len(b.hashes) - sum(matched_b)
     if short_a > len(a.hashes) - need_a or short_b > len(b.hashes) - need_b:
-        _match_changed(a, b, matched_a, matched_b, matrices, shingled, texts)
+        _match_changed(a, b, matched_a, matched_b, source)
     if sum(matched_a) < need_a or sum(matched_b) < need_b:
         return False
-    own = [m for m, h in zip(matched_a, a.hashes) if h not in common]
-    own += [m for m, h in zip(matched_b, b.hashes) if h not in common]
+    own = [m for m, c in zip(matched_a, a.common) if not c]
+    own += [m for m, c in zip(matched_b, b.common) if not c]
     return not own or sum(own) >= OWN * len(own)
 
 
-def _match_changed(a: _Doc, b: _Doc, matched_a: list[bool], matched_b: list[bool],
-                   matrices: dict[int, tuple[np.ndarray, np.ndarray]],
-                   shingled: dict[int, frozenset[int]], texts: dict[int, str]) -> None:
+def _match_changed(a: Text, b: Text, matched_a: list[bool], matched_b: list[bool],
+                   source: PassageSource) -> None:
     """Pair the passages left over on both sides that are one passage with a few
     sentences changed (close vectors, mostly the same words), one to one, closest first."""
-    pa, ma = matrices.get(a.row.id) or matrices.setdefault(a.row.id, a.matrix())
-    pb, mb = matrices.get(b.row.id) or matrices.setdefault(b.row.id, b.matrix())
+    pa, ma = source.matrix(a)
+    pb, mb = source.matrix(b)
     if not len(pa) or not len(pb) or ma.shape[1] != mb.shape[1]:
         return
     left_a = np.fromiter((not matched_a[i] for i in pa), bool, count=len(pa))
@@ -327,16 +242,38 @@ def _match_changed(a: _Doc, b: _Doc, matched_a: list[bool], matched_b: list[bool
         i, j = int(pa[r]), int(pb[c])
         if matched_a[i] or matched_b[j]:
             continue
-        if dice(_shingles_of(a.ids[i], shingled, texts),
-                _shingles_of(b.ids[j], shingled, texts)) >= NEAR_WORDS:
+        if dice(source.shingles(a, i), source.shingles(b, j)) >= NEAR_WORDS:
             matched_a[i] = matched_b[j] = True
 
 
-def _shingles_of(cid: int, cache: dict[int, frozenset[int]], texts: dict[int, str]) -> frozenset[int]:
-    s = cache.get(cid)
-    if s is None:
-        s = cache[cid] = shingles(texts.get(cid, ""))
-    return s
+def groups_of(docs: list[tuple[DocumentRow, int, list[int]]],
+              links: list[tuple[int, int]]) -> list[DuplicateGroup]:
+    """The groups, from every document that has a copy or a version: (document, its
+    text, the text's fingerprints), and the pairs of texts that are versions."""
+    by_text: dict[int, list[tuple[DocumentRow, list[int]]]] = defaultdict(list)
+    for row, key, hashes in docs:
+        by_text[key].append((row, hashes))
+    parent = {t: t for t in by_text}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    components: dict[int, list[_Doc]] = defaultdict(list)
+    for key, same in by_text.items():
+        same.sort(key=lambda d: (-d[0].mtime_ns, d[0].path))
+        doc = _Doc(same[0][0], same[0][1], [row for row, _ in same[1:]])
+        components[find(key)].append(doc)
+    groups = [_group(texts) for texts in components.values()
+              if len(texts) > 1 or texts[0].copies]
+    groups.sort(key=lambda g: (-len(g.members), g.newest.path))
+    return groups
 
 
 def _group(docs: list[_Doc]) -> DuplicateGroup:

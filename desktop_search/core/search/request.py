@@ -3,6 +3,7 @@ what they get back (``Hit``)."""
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Union
 
@@ -16,9 +17,12 @@ class Filters:
     kinds: list[str] = field(default_factory=list)      # keep these kinds ("pdf", "markdown", ...)
     modified_after: float | None = None                 # unix seconds; a photo's date taken
     modified_before: float | None = None                # or a message's date counts instead
+    sender: str | None = None                           # a message's From holds this
+    recipient: str | None = None                        # a message's To or Cc holds this
 
     def active(self) -> bool:
-        return bool(self.folders or self.kinds or self.modified_after or self.modified_before)
+        return bool(self.folders or self.kinds or self.modified_after or self.modified_before
+                    or self.sender or self.recipient)
 
     def keep(self, row: ChunkRow) -> bool:
         if self.folders and not any(
@@ -31,7 +35,21 @@ class Filters:
             return False
         if self.modified_before is not None and mtime > self.modified_before:
             return False
+        if self.sender and not _holds(row.sender, self.sender):
+            return False
+        if self.recipient and not _holds(row.recipients, self.recipient):
+            return False
         return True
+
+
+def _fold(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold())
+                   if not unicodedata.combining(c))
+
+
+def _holds(field: str | None, name: str) -> bool:
+    """"pedro" is in "Pedro Álvares <pedro@example.org>" (case and accents aside)."""
+    return bool(field) and _fold(name) in _fold(field)
 
 
 @dataclass(frozen=True, slots=True)

@@ -465,6 +465,28 @@ class Catalog:
             self.connection(), f"SELECT {cols} FROM chunks c JOIN files f ON f.id=c.file_id "
             "WHERE c.ord=0 AND c.file_id IN ({})", file_ids)}
 
+    def newest_first_passages(self, *, kinds: Sequence[str], after: float | None,
+                              before: float | None, limit: int) -> list[ChunkRow]:
+        """The first passage of the newest indexed files (by the date that matters: a
+        photo's taken, a message's sent, else modified), for a query that is only
+        filters ("pdfs from 2021")."""
+        when = "COALESCE(f.taken, f.mtime_ns / 1e9)"
+        where, args = ["c.ord=0", "f.state='indexed'"], []
+        if kinds:
+            where.append(f"f.kind IN ({','.join('?' * len(kinds))})")
+            args += list(kinds)
+        if after is not None:
+            where.append(f"{when} >= ?")
+            args.append(after)
+        if before is not None:
+            where.append(f"{when} < ?")
+            args.append(before)
+        cols = _CHUNK_COLS.format(text="c.text")
+        rows = self.connection().execute(
+            f"SELECT {cols} FROM chunks c JOIN files f ON f.id=c.file_id "
+            f"WHERE {' AND '.join(where)} ORDER BY {when} DESC LIMIT ?", (*args, limit))
+        return [ChunkRow(*r) for r in rows]
+
     def sample_passages(self, n: int) -> list[str]:
         """Up to n passages spread evenly over the chunk ids (primary-key lookups)."""
         conn = self.connection()

@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from desktop_search.i18n import _
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.passage_rows import PassageRows
 from desktop_search.core.store.picture_index import PictureIndex
@@ -88,8 +89,8 @@ class Library:
             cat = Catalog(path)
             for root in self._saved_roots():
                 RootRows(cat).add(root)
-            self.notice = (f"The index was damaged ({exc}); it was set aside and is being "
-                           "rebuilt from your folders.")
+            self.notice = _("The index was damaged ({error}); it was set aside and is being "
+                            "rebuilt from your folders.").format(error=exc)
             return cat
 
     def _open_for_reading(self, path: Path) -> Catalog:

@@ -18,8 +18,11 @@ log = logging.getLogger(__name__)
 #: The catalog's layout version. Version 1 kept it only in ``meta``; version 3 reads
 #: pictures; version 4 moved the word index out of SQLite (FTS5) and records each file's
 #: language; version 5 holds documents inside files (archive members, messages and their
-#: attachments): rows that share their file's path, under its ``container_id``.
-SCHEMA_VERSION = 5
+#: attachments): rows that share their file's path, under its ``container_id``; version 6
+#: keeps the copies-and-versions look's own state (``copy_*`` tables: each document's
+#: passage fingerprints, the texts already compared, the versions found), so a look
+#: compares only what changed since the last one.
+SCHEMA_VERSION = 6
 
 
 class CatalogTooNew(DesktopSearchError):
@@ -89,6 +92,34 @@ CREATE TABLE IF NOT EXISTS picture_vectors(
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS files_ocr ON files(ocr) WHERE ocr IS NOT NULL;
+""" + """
+CREATE TABLE IF NOT EXISTS copy_docs(
+    file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    mtime_ns INTEGER NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    indexed_at REAL,
+    n_vectors INTEGER NOT NULL,
+    text_hash INTEGER NOT NULL,
+    hashes BLOB NOT NULL,
+    mean BLOB
+);
+CREATE INDEX IF NOT EXISTS copy_docs_text ON copy_docs(text_hash);
+CREATE TABLE IF NOT EXISTS copy_passages(
+    hash INTEGER NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS copy_passages_hash ON copy_passages(hash);
+CREATE INDEX IF NOT EXISTS copy_passages_file ON copy_passages(file_id);
+CREATE TABLE IF NOT EXISTS copy_looked(
+    text_hash INTEGER PRIMARY KEY,
+    complete INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS copy_links(
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    PRIMARY KEY(a, b)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS copy_links_b ON copy_links(b);
 """
 
 
@@ -108,7 +139,7 @@ def _statements(script: str) -> list[str]:
 def _before_v5(script: str) -> list[str]:
     """The statements an older step may run: those that need no column of layout 5
     (``_v4_to_v5`` brings those in)."""
-    return [s for s in _statements(script) if "container_id" not in s]
+    return [s for s in _statements(script) if "container_id" not in s and " copy_" not in s]
 
 
 def _v1_to_v2(c: sqlite3.Connection) -> None:
@@ -159,16 +190,25 @@ def _v4_to_v5(c: sqlite3.Connection) -> None:
     c.execute("DROP TABLE files")
     c.execute("ALTER TABLE files_v5 RENAME TO files")
     for stmt in _statements(_SCHEMA):
-        c.execute(stmt)
+        if " copy_" not in stmt:          # layout 6's
+            c.execute(stmt)
     bad = c.execute("PRAGMA foreign_key_check").fetchall()
     if bad:
         raise sqlite3.DatabaseError(f"rows point at missing files after the upgrade: {bad[:3]}")
 
 
+def _v5_to_v6(c: sqlite3.Connection) -> None:
+    """The copies-and-versions look keeps its state in ``copy_*`` tables (new, empty:
+    the first look fills them)."""
+    for stmt in _statements(_SCHEMA):
+        if " copy_" in stmt:
+            c.execute(stmt)
+
+
 #: MIGRATIONS[v - 1] turns layout v into v + 1. Each step runs inside the one
 #: transaction that also sets the new version, so a failure leaves the old file as it was.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4,
-                                                          _v4_to_v5]
+                                                          _v4_to_v5, _v5_to_v6]
 assert len(MIGRATIONS) == SCHEMA_VERSION - 1
 
 

@@ -60,4 +60,4 @@ say "pack: $TARBALL"
 tar -C "$WORK" --owner=0 --group=0 --numeric-owner -cf - "$APP" | "${NICE[@]}" gzip -6 > "$TARBALL.tmp"
 mv "$TARBALL.tmp" "$TARBALL"
 du -sh "$WORK/$APP" "$TARBALL"
-(cd "$WORK/$APP/_internal" && du -sm -- * | sort -rn | head -15)
+(cd "$WORK/$APP/_internal" && du -sm -- * | sort -rn | awk 'NR <= 15')

@@ -126,7 +126,7 @@ def measure(data_dir: Path, planted: dict, runs: int) -> dict:
         times.append(time.perf_counter() - t)
         looks.append(eng.copies_stats.to_json())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    passages = eng.status()["chunks"]
+    passages = eng.status().chunks
     eng.close()
     together = {}
     for gi, g in enumerate(groups):

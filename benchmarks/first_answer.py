@@ -64,7 +64,7 @@ def main() -> int:
     st = eng.catalog.stats()
     eng.close()
     shutil.rmtree(data, ignore_errors=True)
-    print(json.dumps(dict(collection=a.collection, files=len(files), chunks=st["chunks"],
+    print(json.dumps(dict(collection=a.collection, files=len(files), chunks=st.chunks,
                           query=query, first_word_answer_s=round(words_at or -1, 2),
                           fully_embedded_answer_s=round(dense_at or -1, 2))))
     return 0

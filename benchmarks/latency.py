@@ -119,7 +119,7 @@ def build_index(data_dir: Path, docs_dir: Path, *, n_chunks: int, embedder, per_
         stats = eng.catalog.stats()
     finally:
         eng.close()
-    return dict(files=n_files, chunks=stats["chunks"], pool_embed_s=round(embed_s, 1))
+    return dict(files=n_files, chunks=stats.chunks, pool_embed_s=round(embed_s, 1))
 
 
 def _wait(app, predicate, timeout: float = 20.0) -> bool:
@@ -304,14 +304,14 @@ def main(argv: list[str] | None = None) -> int:
         cat = Catalog(data_dir / "catalog.sqlite3")
         st = cat.stats()
         cat.close()
-        built = dict(files=st["files_indexed"], chunks=st["chunks"], reused=True)
+        built = dict(files=st.files_indexed, chunks=st.chunks, reused=True)
     elif (data_dir / "catalog.sqlite3").exists() and args.dir:
         from desktop_search.core.store.catalog import Catalog
 
         cat = Catalog(data_dir / "catalog.sqlite3")
         st = cat.stats()
         cat.close()
-        built = dict(files=st["files_indexed"], chunks=st["chunks"], reused=True)
+        built = dict(files=st.files_indexed, chunks=st.chunks, reused=True)
     else:
         built = build_index(data_dir, docs_dir, n_chunks=args.chunks, embedder=embedder)
     built["build_s"] = round(time.perf_counter() - t, 1)

@@ -220,10 +220,7 @@ def speed(args, docs: list[str], queries: list[str], cache: Path, result: dict) 
                           "torch_threads": torch.get_num_threads()}
 
     def query(b: str, q: str) -> np.ndarray:
-        if b == "torch":
-            embed._cached_query.cache_clear()
-        else:
-            emb[b]._qcache.clear()
+        emb[b].queries.clear()
         return emb[b].embed_query(q)
 
     chunks = [docs[i:i + args.chunk] for i in range(0, len(docs), args.chunk)]

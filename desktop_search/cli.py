@@ -20,9 +20,15 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_search import __version__
 from desktop_search.errors import DesktopSearchError
+
+if TYPE_CHECKING:
+    from desktop_search.core.engine import Engine
+    from desktop_search.core.search import SimilarTo, TextQuery
+    from desktop_search.core.search.understand import Understood
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
@@ -230,7 +236,7 @@ def _own_or_hand_off(args, kind: str, *, hint: str, command: str | None, paths: 
     raise AssertionError("unreachable")
 
 
-def _engine(args, *, read_only: bool = False):
+def _engine(args: argparse.Namespace, *, read_only: bool = False) -> Engine:
     from desktop_search.config import Settings
     from desktop_search.core.engine import Engine
 
@@ -290,14 +296,14 @@ def cmd_index(args) -> int:
         summary = dict(roots=roots, indexed=c.indexed + c.moved + c.copied, unchanged=c.unchanged,
                        removed=c.deleted, skipped=c.skipped, failed=c.failed,
                        chunks=c.chunks_added, chunks_embedded=c.chunks_embedded,
-                       total_files=st["files_indexed"], total_chunks=st["chunks"],
+                       total_files=st.files_indexed, total_chunks=st.chunks,
                        seconds=round(time.monotonic() - t0, 2))
         if args.json:
             print(json.dumps(summary))
         else:
             print(f"indexed {summary['indexed']} files ({c.unchanged} unchanged, {c.deleted} removed), "
                   f"skipped {c.skipped}, failed {c.failed}; {c.chunks_added} new chunks, "
-                  f"{c.chunks_embedded} embedded; {st['files_indexed']} files / {st['chunks']} chunks "
+                  f"{c.chunks_embedded} embedded; {st.files_indexed} files / {st.chunks} chunks "
                   f"in the index; {summary['seconds']:.1f} s")
         return 0
     finally:
@@ -360,6 +366,9 @@ def cmd_understand(args) -> int:
 def cmd_search(args) -> int:
     from desktop_search.errors import ConfigError
 
+    understood: Understood | None
+    request: SimilarTo | TextQuery
+
     if args.k <= 0:
         raise ConfigError("-k must be positive")
     if args.answers is not None and args.answers < 0:
@@ -388,8 +397,9 @@ def cmd_search(args) -> int:
                 hits = eng.find(TextQuery(understood.query, said), k=args.k, dense=dense)
                 took = (time.perf_counter() - t) * 1000
                 t = time.perf_counter()
-                hits = (eng.answers(hits, understood.query or text, top=answers)
-                        if dense and answers else hits)
+                answered = (eng.answers(hits, understood.query or text, top=answers)
+                            if dense and answers else None)
+                hits = answered if answered is not None else hits     # None: only when stopped
                 answer_ms = (time.perf_counter() - t) * 1000
                 print(json.dumps(dict(id=qid, query=text, understood=understood.to_json(),
                                       took_ms=round(took, 3), answer_ms=round(answer_ms, 3),
@@ -415,7 +425,8 @@ def cmd_search(args) -> int:
                 return 0
         answers = TOP_HITS if args.answers is None else args.answers
         if dense and answers and isinstance(request, TextQuery) and request.text:
-            hits = eng.answers(hits, request.text, top=answers)
+            answered = eng.answers(hits, request.text, top=answers)
+            hits = answered if answered is not None else hits   # None: only when stopped
         if args.json:
             print(json.dumps([_hit_json(h) for h in hits], ensure_ascii=False))
         elif args.preview:
@@ -519,6 +530,8 @@ def _print_previews(eng, hits, terms: list[str]) -> None:
 
 
 def cmd_duplicates(args) -> int:
+    from desktop_search.core.search.duplicates import IDENTICAL
+
     eng = _engine(args, read_only=True)
     try:
         t = time.perf_counter()
@@ -535,7 +548,7 @@ def cmd_duplicates(args) -> int:
         print("no copies or versions found")
         return 0
     for g in groups:
-        what = (f"{len(g.members)} copies" if g.kind == "identical"
+        what = (f"{len(g.members)} copies" if g.kind == IDENTICAL
                 else f"{len(g.members)} documents, {g.describe()}")
         print(f"{g.kind}: {what}")
         for m in g.members:
@@ -545,13 +558,13 @@ def cmd_duplicates(args) -> int:
             where = " › ".join([m.path, *m.inside])
             print(f"  {mark:>12}  {when}  {_size(m.size):>8}  {where}")
         print()
-    copies = sum(g.kind == "identical" for g in groups)
+    copies = sum(g.kind == IDENTICAL for g in groups)
     print(f"{len(groups)} groups: {copies} of copies, {len(groups) - copies} of versions "
           f"(looked through in {took:.1f} s)")
     return 0
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -564,7 +577,7 @@ def cmd_status(args) -> int:
 
     eng = _engine(args, read_only=True)
     try:
-        st = eng.status()
+        st = eng.status().to_json()
         owner = current_owner(eng.data_dir)
         st["owner"] = (dict(pid=owner.pid, kind=owner.kind, started=owner.started)
                        if owner else None)
@@ -747,15 +760,15 @@ def cmd_doctor(args) -> int:
     try:
         rep = eng.doctor(repair=args.repair)
         if args.json:
-            print(json.dumps(rep))
-        elif rep["ok"]:
-            print(f"ok: {rep['vectors']} vectors match the catalog; "
-                  f"{rep['pending']} passages waiting for a vector")
+            print(json.dumps(rep.to_json()))
+        elif rep.ok:
+            print(f"ok: {rep.vectors} vectors match the catalog; "
+                  f"{rep.pending} passages waiting for a vector")
         else:
-            for p in rep["problems"]:
+            for p in rep.problems:
                 print(f"problem: {p}")
-            print("repaired" if rep["repaired"] else "run 'desktop-search doctor --repair' to fix")
-        return 0 if rep["ok"] or rep["repaired"] else EXIT_ERROR
+            print("repaired" if rep.repaired else "run 'desktop-search doctor --repair' to fix")
+        return 0 if rep.healthy else EXIT_ERROR
     finally:
         eng.close()
         if own is not None:

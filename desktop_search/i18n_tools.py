@@ -137,7 +137,7 @@ def problems(lang: str, template=None) -> list[Problem]:
         if m.fuzzy:
             out.append(Problem(lang, key, "fuzzy"))
         ids = [m.id] if isinstance(m.id, str) else list(m.id)
-        strs = [m.string] if isinstance(m.string, str) else list(m.string)
+        strs = [m.string] if isinstance(m.string, str) else list(m.string or ())
         if not all(strs) or len(strs) != (1 if isinstance(m.id, str) else cat.num_plurals):
             out.append(Problem(lang, key, "not translated"))
             continue
@@ -171,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             print(p)
     elif what == "check":
         found = check()
-        for p in found:
-            print(p)
+        for problem in found:
+            print(problem)
         print(f"{len(found)} problem(s)" if found else "every catalog is complete")
         return 1 if found else 0
     else:

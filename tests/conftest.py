@@ -144,3 +144,12 @@ def _english_after():
     yield
     if i18n.current() != i18n.ENGLISH:
         i18n.install(i18n.ENGLISH)
+
+
+def catalog_files(eng, *, state: str | None = "indexed") -> dict:
+    """The files on disk the catalog lists, by path (``FileRow``s), read through its
+    front door (``Catalog.files_of_root`` for each folder); ``state=None``: every state."""
+    rows = {}
+    for root in eng.roots():
+        rows.update(eng.catalog.files_of_root(root.id))
+    return {p: r for p, r in rows.items() if state is None or r.state == state}

@@ -26,7 +26,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import regex
 
@@ -67,7 +67,7 @@ _STOP_LISTS = {
 }
 
 _lock = threading.Lock()
-_stemmers: dict[str, object] = {}
+_stemmers: dict[str, Any] = {}
 
 
 def fold(word: str) -> str:
@@ -79,7 +79,7 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", w)
 
 
-def _stemmer(lang: str):
+def _stemmer(lang: str) -> Any:
     algo = STEMMERS.get(lang)
     if algo is None:
         return None
@@ -105,7 +105,7 @@ def stopwords(lang: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _stop_lists():
+def _stop_lists() -> Any:
     """bm25s's stopwords module (plain tuples) without importing bm25s itself, which
     pulls in scipy (0.2 s) on the way to the first answer."""
     import importlib.util
@@ -115,6 +115,8 @@ def _stop_lists():
         raise ImportError("bm25s is required for the stop-word lists")
     path = Path(next(iter(spec.submodule_search_locations))) / "stopwords.py"
     mod_spec = importlib.util.spec_from_file_location("_desktop_search_stopwords", path)
+    if mod_spec is None or mod_spec.loader is None:
+        raise ImportError("bm25s is required for the stop-word lists")
     mod = importlib.util.module_from_spec(mod_spec)
     mod_spec.loader.exec_module(mod)
     return mod
@@ -308,7 +310,7 @@ class Matcher:
 
     def _cjk(self, run: str, at: int) -> Iterator[tuple[int, int, str]]:
         pairs = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
-        last: list | None = None
+        last: list[Any] | None = None
         for i, p in enumerate(pairs):
             key = self._which(fold(p))
             if key is None:
@@ -342,7 +344,7 @@ def matcher(query: str, *, languages: Iterable[str] = ("en",)) -> Matcher:
 
 # -- snippets ----------------------------------------------------------------------------
 
-def _as_matcher(terms) -> "Matcher | None":
+def _as_matcher(terms: Matcher | str | Iterable[str] | None) -> "Matcher | None":
     if terms is None or isinstance(terms, Matcher):
         return terms
     if isinstance(terms, str):

@@ -45,7 +45,7 @@ def resources_dir() -> Path:
 
 
 # -- how to start the window ------------------------------------------------------------
-def launcher_command(*, data_dir: str | os.PathLike | None = None) -> list[str]:
+def launcher_command(*, data_dir: str | os.PathLike[str] | None = None) -> list[str]:
     """The command a menu entry or the login runs: the installed GUI script when there is
     one (no console on Windows), else this Python with ``-m desktop_search gui``; the
     bundle's own executable in the bundle (not one a pip install put on the PATH)."""
@@ -118,7 +118,7 @@ def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 # -- the applications menu --------------------------------------------------------------
-def install_desktop_entry(*, data_dir: str | os.PathLike | None = None,
+def install_desktop_entry(*, data_dir: str | os.PathLike[str] | None = None,
                           command: list[str] | None = None) -> list[Path]:
     """Put Desktop Search in the Linux applications menu (XDG: the entry under
     ``$XDG_DATA_HOME/applications``, the icon in the hicolor theme). Returns the files
@@ -183,7 +183,7 @@ def autostart_path() -> Path | None:
 
 
 def start_at_login_enabled() -> bool:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import winreg
 
         try:
@@ -192,14 +192,15 @@ def start_at_login_enabled() -> bool:
             return True
         except OSError:
             return False
-    return autostart_path().exists()
+    path = autostart_path()
+    return path is not None and path.exists()
 
 
-def set_start_at_login(*, enabled: bool, data_dir: str | os.PathLike | None = None,
+def set_start_at_login(*, enabled: bool, data_dir: str | os.PathLike[str] | None = None,
                        command: list[str] | None = None) -> Path | None:
     """Start the window when the user logs in (or stop doing so): an XDG autostart entry
     on Linux, the ``Run`` registry value on Windows, a LaunchAgent on macOS."""
-    if os.name == "nt":
+    if sys.platform == "win32":
         import subprocess
         import winreg
 
@@ -214,6 +215,8 @@ def set_start_at_login(*, enabled: bool, data_dir: str | os.PathLike | None = No
                     pass
         return None
     path = autostart_path()
+    if path is None:
+        return None
     if not enabled:
         path.unlink(missing_ok=True)
         return path

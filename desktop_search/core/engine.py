@@ -12,15 +12,17 @@ import dataclasses
 import os
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from desktop_search import paths
 from desktop_search.config import Settings
+from desktop_search.core.analyze import QueryWord
+from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.core.embed.advice import ModelAdvice
 from desktop_search.core.embed.base import Embedder
-from desktop_search.core.embed.host import ModelHost
+from desktop_search.core.embed.host import ModelHost, ModelSwitch
 from desktop_search.core.indexing import IndexService, Listener, add_root
 from desktop_search.core.indexing.drives import Drives, FileSystems
 from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
@@ -30,18 +32,62 @@ from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, S
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search import remembered
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
+from desktop_search.core.search.pictures import picture_scores, similar_pictures
 from desktop_search.core.search.copies_look import CopiesLook, LookStats
 from desktop_search.core.search.duplicates import DuplicateGroup
 from desktop_search.core.search.quiet import Foreground
 from desktop_search.core.search.understand import Understood, understand
 from desktop_search.core.search.preview import PreviewDoc, build_preview
 from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
+from desktop_search.core.store.doctor import DoctorReport
+from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
-from desktop_search.errors import ConfigError, ModelError
+from desktop_search.core.store.vector_index import VectorIndex
+from desktop_search.errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class WordIndexStatus:
+    passages: int
+    catching_up: bool           # still following the catalog (caught up or rebuilt at open)
+    languages: tuple[str, ...]  # those a query word is stemmed for
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(passages=self.passages, catching_up=self.catching_up,
+                    languages=list(self.languages))
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineStatus:
+    """What ``status`` reports: the folders, counts, files not indexed, the model."""
+
+    data_dir: str
+    roots: tuple[Root, ...]
+    files: int                  # files on disk indexed (not the documents inside them)
+    chunks: int
+    pending: int                # passages waiting for a vector
+    ocr_pending: int
+    failed: tuple[FileRow, ...]
+    model: str
+    dim: int | None
+    model_change: ModelSwitch | None
+    size_bytes: int
+    word_index: WordIndexStatus
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(
+            data_dir=self.data_dir, roots=[r.to_json() for r in self.roots],
+            files=self.files, chunks=self.chunks, pending=self.pending,
+            ocr_pending=self.ocr_pending,
+            failed=[dict(path=f.path, inside=f.chain, state=f.state, reason=f.error)
+                    for f in self.failed],
+            model=self.model, dim=self.dim,
+            model_change=self.model_change.to_json() if self.model_change else None,
+            size_bytes=self.size_bytes, word_index=self.word_index.to_json())
 
 
 class Engine:
-    def __init__(self, data_dir: str | os.PathLike | None = None, *,
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *,
                  settings: Settings | None = None, embedder: Embedder | None = None,
                  read_only: bool = False, conditions: Conditions | None = None,
                  filesystems: FileSystems | None = None) -> None:
@@ -60,7 +106,8 @@ class Engine:
         self.models = ModelHost(self.library, self.settings, settings_path=self.settings_path,
                                 embedder=embedder)
         self._conditions = conditions
-        self.drives = Drives(filesystems, recall=self.library.meta, remember=self.library.set_meta)
+        self.drives = Drives(filesystems, recall=self.library.root_mount,
+                             remember=self.library.set_root_mount)
         self.answer_finder = AnswerFinder()
         #: searches in progress and the last key: the copies look waits for quiet
         self.foreground = Foreground()
@@ -74,7 +121,7 @@ class Engine:
         return self.library.notice
 
     @property
-    def catalog(self):
+    def catalog(self) -> Catalog:
         """The catalog, for reading (``Library`` is the way to write)."""
         return self.library.catalog
 
@@ -83,7 +130,7 @@ class Engine:
         """The answering model, loaded (seconds: never on a GUI thread)."""
         return self.models.embedder()
 
-    def vectors(self):
+    def vectors(self) -> VectorIndex:
         """The answering model's vector index, opened (may load the model)."""
         return self.models.vectors()
 
@@ -95,16 +142,16 @@ class Engine:
         """Make ``name`` the model; its vectors are made in the background (``ModelHost.switch``)."""
         self.models.switch(name)
 
-    def model_change(self) -> dict | None:
+    def model_change(self) -> ModelSwitch | None:
         return self.models.change()
 
     def model_advice(self) -> ModelAdvice:
         """Whether another installed model would understand these files and searches."""
-        return self.models.advice()
+        return self.models.chooser.advice()
 
     # -- indexing ----------------------------------------------------------------------------
     def index_service(self, *, listener: Listener | None = None, debounce: float = 0.5,
-                      **options) -> IndexService:
+                      **options: Any) -> IndexService:
         """The worker that keeps this index current (``start`` it, or ``run_until_idle``).
         ``options``: ``IndexService``'s own (``poll_s``)."""
         if self._conditions is None:
@@ -140,23 +187,11 @@ class Engine:
         pi = self.library.pictures() if self.settings.picture_search else None
         return pi.error if pi is not None else None
 
-    def _picture_scores(self, query: str, k: int) -> list[tuple[int, float]]:
-        pi = self.picture_index()
-        if pi is None:
-            return []
-        try:
-            scores = pi.search(query, max(50, 4 * k))
-        except ModelError as exc:
-            pi.error = str(exc)
-            return []
-        pi.error = None
-        return scores
-
     # -- roots -------------------------------------------------------------------------------
-    def add_root(self, path: str | os.PathLike) -> str:
+    def add_root(self, path: str | os.PathLike[str]) -> str:
         return add_root(self.library, path)
 
-    def remove_root(self, path: str | os.PathLike) -> int:
+    def remove_root(self, path: str | os.PathLike[str]) -> int:
         root = norm(path)
         if self.library.root_id(root) is None:
             raise ConfigError(f"{path} is not an indexed folder")
@@ -189,14 +224,14 @@ class Engine:
     def question(self, text: str) -> Question:
         """``text`` analyzed once: its language, its words (``search.question``)."""
         return ask(" ".join(text.split()), index_languages=self.library.words.index_languages(),
-                   prior=self.models.documents(), common=self._common_word)
+                   prior=self.models.chooser.documents(), common=self._common_word)
 
     #: a query word in more than this share of the passages is not highlighted
     COMMON_SHARE = 0.6
     #: ... once the index holds this many passages (fewer say little)
     COMMON_MIN_PASSAGES = 100
 
-    def _common_word(self, word) -> bool:
+    def _common_word(self, word: QueryWord) -> bool:
         words = self.library.words
         n = len(words)
         return n >= self.COMMON_MIN_PASSAGES and \
@@ -213,7 +248,7 @@ class Engine:
 
     def _search(self, query: str, *, k: int, filters: Filters | None, dense: bool) -> list[Hit]:
         question = self.question(query)
-        self.models.note_query(question.language)
+        self.models.chooser.note_query(question.language)
         qvec, vecs, model_id = None, None, None
         if dense:
             emb, vecs = self.models.pair()
@@ -222,10 +257,10 @@ class Engine:
         hits = rank(library=self.library, query=query, question=question, query_vec=qvec,
                     vectors=vecs, k=k, filters=filters,
                     model_id=model_id or self.library.vector_model()[0],
-                    documents=self.models.documents() if dense else None)
+                    documents=self.models.chooser.documents() if dense else None)
         if dense and self.settings.picture_search:
             pics = picture_hits(catalog=self.library.catalog, question=question,
-                                scores=self._picture_scores(query, k), filters=filters,
+                                scores=picture_scores(self.picture_index(), query, k), filters=filters,
                                 min_score=self.settings.picture_min_score)
             hits = merge_pictures(hits, pics, k=k)
         return self.mark_offline(hits)
@@ -284,8 +319,8 @@ class Engine:
                                            inside=request.inside)
         raise TypeError(f"unknown search request {request!r}")
 
-    def more_like_this(self, path: str | os.PathLike, *, k: int = 10,
-                       filters: Filters | None = None, inside=()) -> list[Hit]:
+    def more_like_this(self, path: str | os.PathLike[str], *, k: int = 10,
+                       filters: Filters | None = None, inside: Sequence[str] = ()) -> list[Hit]:
         """Files (and documents inside files) near this one: ``inside`` names a document
         inside the file at ``path``."""
         row = self.library.member(norm(path), list(inside))
@@ -298,22 +333,17 @@ class Engine:
         hits: list[Hit] = []
         # a picture without words has only its caption ("Picture · camera · date"): alike
         # for every picture, so its neighbours by text say nothing
-        captioned = row.kind == "picture" and row.ocr != OCR_DONE
+        captioned = row.kind == PICTURE_KIND and row.ocr != OCR_DONE
         if len(v) and not captioned:
             centroid = v.astype(np.float32).mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
             hits = rank(library=self.library, query="", query_vec=centroid, vectors=vecs, k=k,
                         filters=filters, exclude_file=row.id, use_lexical=False)
-        pi = self.picture_index() if row.kind == "picture" else None
+        pi = self.picture_index() if row.kind == PICTURE_KIND else None
         if pi is not None:
             # a picture: the pictures that look like it
-            try:
-                similar = pi.similar(row.id, 2 * k)
-            except ModelError as exc:
-                pi.error = str(exc)
-                similar = []
-            pics = picture_hits(catalog=self.library.catalog, scores=similar, filters=filters,
-                                exclude_file=row.id, min_score=-1.0)
+            pics = similar_pictures(pi, catalog=self.library.catalog, file_id=row.id, k=k,
+                                    filters=filters)
             hits = merge_pictures(hits, pics, k=k, weight=1.0)
         return self.mark_offline(hits)
 
@@ -362,25 +392,25 @@ class Engine:
         return groups
 
     # -- status and repair -------------------------------------------------------------------
-    def status(self) -> dict:
+    def status(self) -> EngineStatus:
         lib = self.library
         st = lib.catalog.stats()
         model_id, dim = lib.vector_model()
         size = sum(f.stat().st_size for f in self.data_dir.iterdir() if f.is_file())
-        return dict(
-            data_dir=str(self.data_dir), roots=[r.to_json() for r in self.roots()],
-            files=st["files_indexed"], chunks=st["chunks"], pending=st["chunks_unembedded"],
+        return EngineStatus(
+            data_dir=str(self.data_dir), roots=tuple(self.roots()),
+            files=st.files_indexed, chunks=st.chunks, pending=st.chunks_unembedded,
             ocr_pending=lib.picture_rows.count_ocr_pending(),
-            failed=[dict(path=f.path, inside=f.chain, state=f.state, reason=f.error)
-                    for f in self.failed_files()],
-            model=model_id or self.models.configured(),
+            failed=tuple(self.failed_files()),
+            model=model_id or self.models.chooser.configured(),
             dim=dim or None,
             model_change=self.model_change(),
             size_bytes=size,
-            word_index=dict(passages=len(lib.words), catching_up=not lib.feed.ready(timeout=0),
-                            languages=lib.words.index_languages()))
+            word_index=WordIndexStatus(passages=len(lib.words),
+                                       catching_up=not lib.feed.ready(timeout=0),
+                                       languages=tuple(lib.words.index_languages())))
 
-    def doctor(self, *, repair: bool = False) -> dict:
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
         """Check that the catalog and its copies agree (``store.doctor``)."""
         if repair and self.read_only:
             raise ValueError("a read-only engine cannot repair: take the data folder first")
@@ -394,11 +424,11 @@ class Engine:
 class _SandboxedLoader:
     """path -> picture for the image model, decoded in the sandboxed child."""
 
-    def __init__(self, sandbox, settings: Settings) -> None:
+    def __init__(self, sandbox: SandboxedExtractor, settings: Settings) -> None:
         self.sandbox = sandbox
         self.settings = settings
 
-    def __call__(self, path: str):
+    def __call__(self, path: str) -> Any:
         return self.sandbox(path, max_bytes=self.settings.max_file_bytes)
 
     def close(self) -> None:

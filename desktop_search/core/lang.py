@@ -7,6 +7,7 @@ model does not know the query's language.
 from __future__ import annotations
 
 import threading
+from typing import Any, Iterable
 from dataclasses import dataclass
 
 # Below this many letters a guess is noise: "tsunami" is not Quechua.
@@ -30,7 +31,7 @@ class Language:
 UNKNOWN = Language("und", 0.0)
 
 
-def _model():
+def _model() -> Any:
     global _identifier
     with _lock:
         if _identifier is None:
@@ -86,7 +87,7 @@ def _is_cjk(ch: str) -> bool:
             or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF)
 
 
-def text_language(texts) -> str:
+def text_language(texts: Iterable[str]) -> str:
     """The language of a file's text (its first few thousand characters), "und" when it
     cannot be told: what its passages are stemmed for."""
     sample, n = [], 0

@@ -25,6 +25,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -107,7 +108,7 @@ class HandOffError(DesktopSearchError):
 # -- the OS lock ------------------------------------------------------------------------
 def _lock_fd(fd: int, *, shared: bool = False) -> bool:
     """Try to lock without waiting; False when another open file holds it."""
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
@@ -130,7 +131,7 @@ def _lock_fd(fd: int, *, shared: bool = False) -> bool:
 
 
 def _unlock_fd(fd: int) -> None:
-    if os.name == "nt":
+    if sys.platform == "win32":
         import msvcrt
 
         os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
@@ -187,7 +188,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def current_owner(data_dir: str | os.PathLike) -> OwnerInfo | None:
+def current_owner(data_dir: str | os.PathLike[str]) -> OwnerInfo | None:
     """The process holding the data folder now, or None. Never blocks, never takes it."""
     data_dir = Path(data_dir)
     if not (data_dir / LOCK_NAME).exists():
@@ -310,13 +311,14 @@ def hand_off(owner: OwnerInfo, request: Request, *, timeout: float = 30.0) -> Re
     """Send a request to the running owner and return its answer."""
     if not owner.address or not owner.authkey or request.command not in owner.accepts:
         raise HandOffError(f"{owner.describe()} does not take '{request.command}' requests")
-    result: list = []
+    result: list[Reply | BaseException] = []
+    address, authkey = owner.address, owner.authkey
 
     def talk() -> None:
         from multiprocessing.connection import Client
 
         try:
-            with Client(owner.address, family=_family(), authkey=bytes.fromhex(owner.authkey)) as c:
+            with Client(address, family=_family(), authkey=bytes.fromhex(authkey)) as c:
                 c.send_bytes(request.to_json())
                 raw = json.loads(c.recv_bytes(maxlength=1 << 20).decode("utf-8"))
                 result.append(Reply(ok=bool(raw["ok"]), message=str(raw.get("message", ""))))
@@ -328,9 +330,10 @@ def hand_off(owner: OwnerInfo, request: Request, *, timeout: float = 30.0) -> Re
     t.join(timeout)
     if not result:
         raise HandOffError(f"{owner.describe()} did not answer within {timeout:.0f} s")
-    if isinstance(result[0], BaseException):
-        raise HandOffError(f"cannot reach {owner.describe()}: {result[0]}")
-    return result[0]
+    answer = result[0]
+    if isinstance(answer, BaseException):
+        raise HandOffError(f"cannot reach {owner.describe()}: {answer}")
+    return answer
 
 
 # -- ownership --------------------------------------------------------------------------
@@ -344,7 +347,7 @@ class Ownership:
     _server: _HandOffServer | None = field(default=None, repr=False)
 
     @classmethod
-    def acquire(cls, data_dir: str | os.PathLike, *, kind: str,
+    def acquire(cls, data_dir: str | os.PathLike[str], *, kind: str,
                 handler: Handler | None = None, accepts: tuple[str, ...] = (),
                 hint: str = "") -> "Ownership":
         """Take the data folder for this process, or raise ``DataFolderBusy`` at once.
@@ -408,5 +411,5 @@ class Ownership:
     def __enter__(self) -> "Ownership":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()

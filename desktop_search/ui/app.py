@@ -102,9 +102,9 @@ def _setup_logging(data_dir: Path) -> logging.FileHandler | None:
 def make_application(argv: list[str] | None = None) -> QApplication:
     from desktop_search.ui.resources import app_icon
 
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(argv if argv is not None else sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else \
+        QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("desktop-search")
     app.setDesktopFileName("desktop-search")
@@ -174,9 +174,10 @@ def run_app(*, data_dir: str | os.PathLike | None = None, model: str | None = No
                     + "\n\n" + _("Open the window again when it has stopped."))
             return 3
         # a short CLI command (index, remove, doctor --repair): wait for it, then open
-        ownership = single_instance.wait_for_owner(data, instances, busy)
-        if ownership is None:
+        waited = single_instance.wait_for_owner(data, instances, busy)
+        if waited is None:
             return 3
+        ownership = waited
     try:
         return _run_window(app, data, model, folders, instances)
     finally:
@@ -245,7 +246,11 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
     instances.show_requested.connect(window.show_and_raise)
     instances.toggle_requested.connect(window.toggle_visible)
     instances.folders_requested.connect(add_when_ready)
-    instances.remove_requested.connect(lambda ps: [controller.remove_folder(p) for p in ps])
+    def remove_folders(paths: list[str]) -> None:
+        for p in paths:
+            controller.remove_folder(p)
+
+    instances.remove_requested.connect(remove_folders)
     controller.engine_ready.connect(lambda: add_when_ready([]))
     controller.start()
     if settings_error:

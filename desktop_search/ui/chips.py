@@ -91,6 +91,7 @@ class ChipsBar(QWidget):
             b.deleteLater()
         self.buttons = []
         for piece in pieces:
+            assert u is not None      # the pieces are u's
             b = QToolButton(self)
             b.setText(chip_text(u, piece) + " ✕")
             b.setToolTip(_("Read from “{words}”: click to search these words instead")

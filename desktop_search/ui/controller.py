@@ -150,6 +150,10 @@ class SearchController(EngineHost):
         self._duplicates_at = 0.0
         self.answer_runner = TaskRunner("answers", self)
         self.answers = LatestWins(self.answer_runner, current)
+        #: which model fits the files, and the advice: profiling the collection's languages
+        #: can take a CPU-second, never on the query thread (a search would wait behind it)
+        self.advice_runner = TaskRunner("advice", self)
+        self.advice_reads = LatestWins(self.advice_runner, current)
         self.answer_rows = ANSWER_ROWS        # 0: no answers (benchmarks compare)
         self._answer_timer = QTimer(self)
         self._answer_timer.setSingleShot(True)
@@ -301,20 +305,24 @@ class SearchController(EngineHost):
             roots = engine.roots()
             kinds = engine.kinds()
             failed = [(f.path, f.error or "", f.state, f.chain) for f in engine.failed_files()]
-            return (roots, kinds, failed, engine.models.choice(), engine.model_advice(),
-                    engine.folder_names())
+            return roots, kinds, failed, engine.folder_names()
 
         def done(res):
             if self._closed:
                 return
-            roots, kinds, failed, choice, advice, names = res
+            roots, kinds, failed, names = res
             emit(self.roots_loaded, roots)
             emit(self.folder_names_loaded, names)
             emit(self.kinds_loaded, kinds)
             emit(self.failed_loaded, failed)
-            emit(self.model_choice_loaded, choice, advice)
+
+        def advice_done(res):
+            if not self._closed:
+                emit(self.model_choice_loaded, *res)
 
         self.catalog_reads.put(job, done, lambda exc: log.warning("catalog read failed: %s", exc))
+        self.advice_reads.put(lambda engine: (engine.models.chooser.choice(), engine.model_advice()),
+                              advice_done, lambda exc: log.warning("model advice failed: %s", exc))
 
     # -- copies and versions -------------------------------------------------------------
     def refresh_duplicates(self) -> None:
@@ -399,9 +407,10 @@ class SearchController(EngineHost):
         self._answer_timer.stop()
         self._answer_next = None
         for stream in (self.searches, self.previews, self.catalog_reads, self.roots_reads,
-                       self.duplicate_reads, self.answers):
+                       self.duplicate_reads, self.answers, self.advice_reads):
             stream.clear()
         self.answer_runner.shutdown(wait=True)
+        self.advice_runner.shutdown(wait=True)
         self.queries.shutdown(wait=True)
         self.copies.shutdown(wait=True)     # a look in progress stops at its next check
 

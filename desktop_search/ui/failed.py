@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
@@ -19,7 +20,7 @@ class FailedFilesDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(_("Files Not Indexed"))
         self.controller = controller
-        self.failed: list[tuple[str, str, str]] = []
+        self.failed: list[tuple[Any, ...]] = []   # (path, reason, state[, inside])
 
         self.summary = QLabel()
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -48,7 +49,7 @@ class FailedFilesDialog(QDialog):
         controller.failed_loaded.connect(self.set_failed)
         self.set_failed([])
 
-    def set_failed(self, failed: list[tuple]) -> None:
+    def set_failed(self, failed: list[tuple[Any, ...]]) -> None:
         """(path, reason, state[, inside]): a file, or a document inside a file (retried
         by reading its file again)."""
         self.failed = list(failed)
@@ -74,7 +75,8 @@ class FailedFilesDialog(QDialog):
     def reasons(self) -> dict[str, str]:
         """Why each is not indexed: by its path, and for a document inside a file by its
         path and the chain inside it (``file.zip › member``)."""
-        return {" › ".join([p, *(rest[0] if rest else [])]): r for p, r, _state, *rest in self.failed}
+        return {" › ".join([p, *(chain[0] if chain else [])]): r
+                for p, r, _state, *chain in self.failed}
 
     def _update_buttons(self) -> None:
         self.retry_button.setEnabled(bool(self.tree.selectedItems()))

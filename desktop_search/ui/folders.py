@@ -57,7 +57,7 @@ class FoldersDialog(QDialog):
         self.controller = controller
         self._choose_folder = choose_folder
         self._confirm = confirm or (lambda path: True)
-        self.roots: list[dict] = []
+        self.roots: list[Root] = []
 
         intro = QLabel(_("These folders are indexed and watched for changes. "
                          "You can also drop folders onto the main window."))
@@ -94,7 +94,7 @@ class FoldersDialog(QDialog):
         controller.progress_changed.connect(self._on_controller_progress)
         self._update_buttons()
 
-    def set_roots(self, roots: list[dict]) -> None:
+    def set_roots(self, roots: list[Root]) -> None:
         selected = self.selected_path()
         self.roots = list(roots)
         self.tree.clear()
@@ -118,7 +118,7 @@ class FoldersDialog(QDialog):
         paused = self.controller.paused
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if i < len(self.roots):
+            if item is not None and i < len(self.roots):
                 item.setText(2, root_state(self.roots[i], progress, paused))
         self._update_buttons()
 

@@ -53,7 +53,7 @@ class ModelOfferBar(QFrame):
         or a switch is already under way."""
         self._advice = advice
         wanted = advice.suggested if advice is not None else None
-        if wanted is None or wanted in self._dismissed or switching:
+        if advice is None or wanted is None or wanted in self._dismissed or switching:
             self.hide()
             return
         self.message.setText(_("{reason}. Switching {cost}.").format(

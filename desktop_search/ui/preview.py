@@ -16,6 +16,7 @@ from desktop_search.i18n import _
 from desktop_search.core.search import Hit
 from desktop_search.ui.bridge import emit
 from desktop_search.core.search.preview import PreviewDoc
+from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.ui.results import mix, relative_when, short_folder
 from desktop_search.ui.thumbnails import PREVIEW_PX
 from desktop_search.ui.widgets import ElidedLabel
@@ -149,7 +150,7 @@ class PreviewPane(QWidget):
             bits.append(_("words read by OCR"))
         self.where.setText("  ·  ".join(bits))
         self._set_picture(None)
-        if hit.kind == "picture" and not hit.inside and self.thumbnails is not None:
+        if hit.kind == PICTURE_KIND and not hit.inside and self.thumbnails is not None:
             self.image.setText(_("Loading the picture…"))
             self.image.show()
             self._set_picture(self.thumbnails.pixmap(hit.path, PREVIEW_PX))
@@ -163,7 +164,7 @@ class PreviewPane(QWidget):
     def _set_picture(self, pm: QPixmap | None) -> None:
         self._image_pm = pm
         if pm is None:
-            if self.hit is None or self.hit.kind != "picture" or self.hit.inside:
+            if self.hit is None or self.hit.kind != PICTURE_KIND or self.hit.inside:
                 self.image.clear()
                 self.image.hide()
             return
@@ -185,7 +186,7 @@ class PreviewPane(QWidget):
 
     def show_doc(self, doc: PreviewDoc | None) -> None:
         if doc is None:
-            if self.hit is not None and self.hit.kind == "picture":
+            if self.hit is not None and self.hit.kind == PICTURE_KIND:
                 self.text.setPlainText(_("(No words were found in this picture.)"))
             elif self.hit is not None:
                 self.text.setPlainText(_("(This file's text is not in the index any more.)"))
@@ -213,6 +214,8 @@ class PreviewPane(QWidget):
         """Mark the passage, the answer and the query's words; scroll to the answer (the
         passage until there is one)."""
         doc = self.doc
+        if doc is None:
+            return
         off = 3 if doc.truncated_before else 0      # len("…\n\n")
         pal = self.text.palette()
         base = pal.color(QPalette.ColorRole.Base)

@@ -21,6 +21,8 @@ from desktop_search.core.search import Hit, SearchRequest, SimilarTo, TextQuery
 from desktop_search.i18n import N_, _, ngettext
 from desktop_search.ui.bridge import emit
 from desktop_search.core.search.duplicates import doc_key
+from desktop_search.core.extract import PICTURE_KIND
+from desktop_search.core.store import Root
 from desktop_search.ui.copies import copies_label, fold_copies
 from desktop_search.ui.text import number, plain_tooltip
 from desktop_search.ui.widgets import EmptyState
@@ -325,7 +327,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
 
         # icon, or for a picture its thumbnail (made in the background; the icon until then)
-        if hit.kind == "picture" and not hit.inside and self.thumbnails is not None:
+        if hit.kind == PICTURE_KIND and not hit.inside and self.thumbnails is not None:
             box = r.height()
             thumb = self.thumbnails.pixmap(hit.path)
             if thumb is not None and not thumb.isNull():
@@ -525,7 +527,7 @@ class EmptyAction(enum.Enum):
         return _("Add a Folder…") if self is EmptyAction.ADD_FOLDER else _("Clear Filters")
 
 
-def empty_state_text(*, opening: bool, roots: list[dict], request: SearchRequest | None,
+def empty_state_text(*, opening: bool, roots: list[Root], request: SearchRequest | None,
                      answered: bool, filtered: bool,
                      busy: bool) -> tuple[str, str, EmptyAction | None]:
     """(title, explanation, button or None) for the results pane when it has no rows."""

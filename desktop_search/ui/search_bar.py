@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from desktop_search.core.search import Filters, Hit, SearchRequest, SimilarTo, TextQuery
+from desktop_search.core.store import Root
 from desktop_search.i18n import N_, _, ngettext
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.chips import BoxMirror, ChipsBar, QueryReader
@@ -198,8 +199,9 @@ class SearchBar(QWidget):
 
     def clear_filters(self) -> None:
         u = self.chips.understood
-        for piece in (u.pieces if u is not None else ()):
-            self.reader.remove(u, piece)
+        if u is not None:
+            for piece in u.pieces:
+                self.reader.remove(u, piece)
         self.read_query()
         for combo in (self.type_combo, self.folder_combo, self.date_combo):
             combo.blockSignals(True)
@@ -219,7 +221,7 @@ class SearchBar(QWidget):
             emit(self.request_changed, request)
 
     # -- what the catalog holds ----------------------------------------------------------------
-    def set_roots(self, roots: list[dict]) -> None:
+    def set_roots(self, roots: list[Root]) -> None:
         self._refill(self.folder_combo, _("All folders"),
                      [(folder_label(r.path), r.path) for r in roots])
 

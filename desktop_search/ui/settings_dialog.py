@@ -50,6 +50,45 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(_("Settings"))
         self._original = settings
 
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self._add_languages(form, settings, choice)
+        self._add_exclusions(form, settings)
+        self._add_pictures(form, settings)
+        self._add_searching(form, settings)
+        self._add_indexing(form, settings)
+        self._add_window(form, settings, tray_available=tray_available)
+        self._add_shortcut(form, settings, hotkey_message)
+        self._add_language(form, settings)
+        self._add_menu_entry(form)
+
+        self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setWordWrap(True)
+        f = self.error.font()
+        f.setBold(True)
+        self.error.setFont(f)
+        self.error.hide()
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._on_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+        self.setMinimumWidth(560)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(self.buttons)
+        # the wrapped notes need their height at the dialog's width: open at the layout's
+        # height for that width, not at its minimum (where the notes overlap)
+        width = max(self.minimumWidth(), self.sizeHint().width())
+        height = lay.totalHeightForWidth(width) if lay.hasHeightForWidth() else -1
+        self.resize(width, max(height, self.sizeHint().height()))
+        self.result_settings: Settings | None = None
+
+    def _add_languages(self, form: QFormLayout, settings: Settings, choice: ModelChoice | None) -> None:
+        """What the search understands, in plain words."""
         # what the search understands, in plain words; (label, setting)
         self._presets: list[tuple[str, str]] = [(_("Chosen for my files"), AUTO_MODEL),
                                                 (_("English only (the fastest)"), DEFAULT_MODEL)]
@@ -85,6 +124,14 @@ class SettingsDialog(QDialog):
         self.languages.currentIndexChanged.connect(self._on_languages_current_index_changed)
         self.model.editTextChanged.connect(self._on_model_edit_text_changed)
 
+        form.addRow(_("Understands:"), self.languages)
+        form.addRow("", self.model_row)
+        form.addRow("", self.languages_note)
+        form.addRow("", _note(_("A change re-reads every passage in the background; "
+                                "search keeps working meanwhile.")))
+
+    def _add_exclusions(self, form: QFormLayout, settings: Settings) -> None:
+        """What is skipped: gitignore patterns and a size cap."""
         self.excludes = QPlainTextEdit()
         self.excludes.setPlaceholderText("*.log\nbuild/\nprivate/**")
         self.excludes.setPlainText("\n".join(settings.exclude_patterns))
@@ -98,6 +145,13 @@ class SettingsDialog(QDialog):
         self.size_cap.setSuffix(" " + _("MB"))
         self.size_cap.setValue(settings.max_file_mb)
 
+        form.addRow(_("Exclude:"), self.excludes)
+        form.addRow("", _note(_("One pattern a line, as in .gitignore. Hidden files and folders "
+                                "like .git and node_modules are always skipped.")))
+        form.addRow(_("Skip files over:"), self.size_cap)
+
+    def _add_pictures(self, form: QFormLayout, settings: Settings) -> None:
+        """The words in pictures (OCR), and pictures by what they show."""
         self.read_pictures = QCheckBox(_("Read the words in pictures and scanned PDFs (OCR)"))
         self.read_pictures.setChecked(settings.read_text_in_pictures)
         self.picture_search = QCheckBox(_("Search pictures by what they show"))
@@ -110,9 +164,19 @@ class SettingsDialog(QDialog):
               "when this is on (its progress shows at the bottom of the window).").format(
                 name=settings.picture_model, size=DEFAULT_CLIP_MB))
 
+        form.addRow(_("Pictures:"), self.read_pictures)
+        form.addRow("", self.picture_search)
+        form.addRow("", self.picture_note)
+
+    def _add_searching(self, form: QFormLayout, settings: Settings) -> None:
+        """Filters read from what the user types."""
         self.understand_queries = QCheckBox(_("Read filters from what I type (“pdfs from 2021”, "
                                               "“fotos de ontem”)"))
         self.understand_queries.setChecked(settings.understand_queries)
+        form.addRow(_("Searching:"), self.understand_queries)
+
+    def _add_indexing(self, form: QFormLayout, settings: Settings) -> None:
+        """On battery, and the cores indexing may use."""
         self.index_on_battery = QCheckBox(_("Index on battery"))
         self.index_on_battery.setChecked(settings.index_on_battery)
         self.index_on_battery.setToolTip(_("Off: on battery, new files are still read (slowly) "
@@ -127,6 +191,12 @@ class SettingsDialog(QDialog):
         self.polite_note = _note(_("Indexing runs at the lowest priority and waits while the "
                                    "computer is busy."))
 
+        form.addRow(_("Indexing:"), self.index_on_battery)
+        form.addRow("", self.max_cores)
+        form.addRow("", self.polite_note)
+
+    def _add_window(self, form: QFormLayout, settings: Settings, *, tray_available: bool) -> None:
+        """The tray, and starting at login."""
         self.close_to_tray = QCheckBox(_("Keep indexing in the tray when the window closes"))
         self.close_to_tray.setChecked(settings.close_to_tray)
         self.start_minimized = QCheckBox(_("Start minimized to the tray"))
@@ -138,16 +208,13 @@ class SettingsDialog(QDialog):
         # a LaunchAgent), not in settings.json: the checkbox shows what is really there
         self.start_at_login = QCheckBox(_("Start Desktop Search when I log in"))
         self.start_at_login.setChecked(desktop.start_at_login_enabled())
-        self.menu_entry = QPushButton(_("Add to the applications menu"))
-        self.menu_entry.setAutoDefault(False)
-        self.menu_entry.clicked.connect(self._on_menu_entry_clicked)
-        self.menu_entry.setVisible(sys.platform.startswith("linux"))
-        self.menu_entry_note = _note("")
-        self.menu_entry_note.hide()
-        if sys.platform.startswith("linux") and desktop.desktop_entry_installed():
-            self.menu_entry.setText(_("Update the applications menu entry"))
 
-        # the global shortcut: one chord, cleared for none
+        form.addRow(_("When closed:"), self.close_to_tray)
+        form.addRow(_("At start:"), self.start_minimized)
+        form.addRow(_("At login:"), self.start_at_login)
+
+    def _add_shortcut(self, form: QFormLayout, settings: Settings, hotkey_message: str) -> None:
+        """The global shortcut: one chord, cleared for none."""
         self.hotkey = QKeySequenceEdit(QKeySequence.fromString(settings.hotkey,
                                                                QKeySequence.SequenceFormat.PortableText))
         self.hotkey.setMaximumSequenceLength(1)
@@ -155,7 +222,11 @@ class SettingsDialog(QDialog):
         self.hotkey.setToolTip(_("Press the keys; clear it for no shortcut"))
         self.hotkey_note = _note(hotkey_message or _("Shows or hides this window from any program."))
 
-        # the window's language: each named in itself; applied when the app starts again
+        form.addRow(_("Shortcut:"), self.hotkey)
+        form.addRow("", self.hotkey_note)
+
+    def _add_language(self, form: QFormLayout, settings: Settings) -> None:
+        """The window's language: each named in itself; applied when the app starts again."""
         self.language = QComboBox()
         self.language.addItem(_("System default ({language})").format(
             language=NATIVE_NAMES[system_language()]), "")
@@ -164,60 +235,22 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(0, self.language.findData(settings.language or "")))
         self.language_note = _note(_("The window's language changes when Desktop Search starts "
                                      "again."))
-
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(_("Understands:"), self.languages)
-        form.addRow("", self.model_row)
-        form.addRow("", self.languages_note)
-        form.addRow("", _note(_("A change re-reads every passage in the background; "
-                                "search keeps working meanwhile.")))
-        form.addRow(_("Exclude:"), self.excludes)
-        form.addRow("", _note(_("One pattern a line, as in .gitignore. Hidden files and folders "
-                                "like .git and node_modules are always skipped.")))
-        form.addRow(_("Skip files over:"), self.size_cap)
-        form.addRow(_("Pictures:"), self.read_pictures)
-        form.addRow("", self.picture_search)
-        form.addRow("", self.picture_note)
-        form.addRow(_("Searching:"), self.understand_queries)
-        form.addRow(_("Indexing:"), self.index_on_battery)
-        form.addRow("", self.max_cores)
-        form.addRow("", self.polite_note)
-        form.addRow(_("When closed:"), self.close_to_tray)
-        form.addRow(_("At start:"), self.start_minimized)
-        form.addRow(_("At login:"), self.start_at_login)
-        form.addRow(_("Shortcut:"), self.hotkey)
-        form.addRow("", self.hotkey_note)
         form.addRow(_("Language:"), self.language)
         form.addRow("", self.language_note)
+
+    def _add_menu_entry(self, form: QFormLayout) -> None:
+        """The applications menu entry (Linux)."""
+        self.menu_entry = QPushButton(_("Add to the applications menu"))
+        self.menu_entry.setAutoDefault(False)
+        self.menu_entry.clicked.connect(self._on_menu_entry_clicked)
+        self.menu_entry.setVisible(sys.platform.startswith("linux"))
+        self.menu_entry_note = _note("")
+        self.menu_entry_note.hide()
+        if sys.platform.startswith("linux") and desktop.desktop_entry_installed():
+            self.menu_entry.setText(_("Update the applications menu entry"))
         if sys.platform.startswith("linux"):
             form.addRow(_("Menu:"), self.menu_entry)
             form.addRow("", self.menu_entry_note)
-
-        self.error = QLabel()
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        f = self.error.font()
-        f.setBold(True)
-        self.error.setFont(f)
-        self.error.hide()
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._on_accepted)
-        self.buttons.rejected.connect(self.reject)
-
-        self.setMinimumWidth(560)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.error)
-        lay.addWidget(self.buttons)
-        # the wrapped notes need their height at the dialog's width: open at the layout's
-        # height for that width, not at its minimum (where the notes overlap)
-        width = max(self.minimumWidth(), self.sizeHint().width())
-        height = lay.totalHeightForWidth(width) if lay.hasHeightForWidth() else -1
-        self.resize(width, max(height, self.sizeHint().height()))
-        self.result_settings: Settings | None = None
 
     def _on_max_cores_value_changed(self, n: int) -> None:
         # "Use at most 2 cores": the words around the number, by the language's plural rule

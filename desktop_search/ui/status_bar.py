@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QProgressBar, QSizePolicy, QStatusBar, QToolButton
 from desktop_search.core.embed.advice import ModelChoice
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.indexing import Snapshot, State, Waiting
+from desktop_search.core.store import Root
 from desktop_search.i18n import _, ngettext
 from desktop_search.ui.bridge import emit
 from desktop_search.ui.model_offer import choice_text
@@ -85,7 +86,7 @@ def progress_text(p: Snapshot, *, paused: bool) -> str:
     return ""
 
 
-def library_text(roots: list[dict]) -> str:
+def library_text(roots: list[Root]) -> str:
     """What the status bar says when the indexer has nothing to report."""
     if not roots:
         return _("No folders yet")
@@ -132,7 +133,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.pause_button)
         self.addPermanentWidget(self.failed_button)
 
-    def show_snapshot(self, p: Snapshot, *, paused: bool, roots: list[dict]) -> None:
+    def show_snapshot(self, p: Snapshot, *, paused: bool, roots: list[Root]) -> None:
         if p.model_loading and not p.chunks_pending and not p.files_total:
             # the indexer checking the model at start, with nothing to index: the model
             # label says it; the status bar stays calm

@@ -6,6 +6,7 @@ disk; this module reads it into a ``QImage`` on its own worker thread too, and o
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections import OrderedDict
@@ -51,8 +52,8 @@ class ThumbnailProvider(QObject):
             return None
         self._pending.add(key)
         self._runner.submit(lambda: self._load(path, px),
-                            lambda img, key=key: self._on_loaded(key, img),
-                            lambda exc, key=key: self._on_failed(key, exc))
+                            functools.partial(self._on_loaded, key),
+                            functools.partial(self._on_failed, key))
         return None
 
     def _load(self, path: str, px: int) -> QImage:

@@ -9,13 +9,11 @@ Showing and putting the window away (the shortcut, ``--toggle``, Escape) is ``Pr
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.notice import Level, Notice
@@ -24,6 +22,7 @@ from desktop_search.core.indexing import Snapshot
 from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search import Hit, SearchRequest
 from desktop_search.core.search.duplicates import copies_by_path
+from desktop_search.core.store import Root
 from desktop_search.i18n import _
 from desktop_search.ui import desktop_open, questions, window_state
 from desktop_search.ui.bridge import emit
@@ -32,7 +31,7 @@ from desktop_search.ui.copies import CopiesDialog
 from desktop_search.ui.hotkey import GlobalHotkey
 from desktop_search.ui.keys import ResultKeys
 from desktop_search.ui.window_dialogs import WindowDialogs
-from desktop_search.ui.menus import build_menus
+from desktop_search.ui.menus import WindowActions
 from desktop_search.ui.model_offer import ModelOfferBar
 from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
@@ -69,7 +68,7 @@ class SearchWindow(QMainWindow):
         self.save_as: Callable[[str], str | None] = lambda name: questions.choose_save(self, name)
         self._state_path = Path(window_state_path) if window_state_path else None
         self._quitting = False
-        self.roots: list[dict] = []
+        self.roots: list[Root] = []
         self.kinds: list[str] = []
         self.failed: list[tuple[str, str, str]] = []
         #: which model understands the files, and why (Settings shows it too)
@@ -80,10 +79,24 @@ class SearchWindow(QMainWindow):
         self.setWindowTitle(_("Desktop Search"))
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
+        self._lay_out()
+        self._build_actions_and_menus()
+        self._add_tray_and_hotkey(use_tray=use_tray, use_hotkey=use_hotkey)
+        self._name_parts()
+        self._wire_parts()
+        self._wire_controller()
 
-        # -- the parts
+        self.resize(1120, 720)
+        self._restore_window_state()
+        self._update_empty_state()
+        self._on_controller_model_state_changed(controller.model_state, controller.model_message)
+        self._show_progress(controller.progress)
+        self.search_edit.setFocus()
+
+    def _lay_out(self) -> None:
+        """The parts: the search bar above, the results beside the preview, the status bar."""
         self.search_bar = SearchBar()
-        self.search_bar.reader.enabled = controller.settings.understand_queries
+        self.search_bar.reader.enabled = self.controller.settings.understand_queries
         self.results = ResultsPane()
         self.preview = PreviewPane()
         # pictures: thumbnails in the list, the picture itself in the preview (made off-thread)
@@ -108,7 +121,8 @@ class SearchWindow(QMainWindow):
         lay.addWidget(self.model_offer)
         lay.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-        self._build_actions_and_menus()
+
+    def _add_tray_and_hotkey(self, *, use_tray: bool, use_hotkey: bool) -> None:
         self.tray: Tray | None = None
         if use_tray and tray_available():
             self.tray = Tray(self)
@@ -127,9 +141,10 @@ class SearchWindow(QMainWindow):
             self.hotkey = GlobalHotkey(self)
             self.hotkey.activated.connect(self.toggle_visible)
             self.hotkey.state_changed.connect(self._on_hotkey_state_changed)
-            self.hotkey.set_chord(controller.settings.hotkey)
+            self.hotkey.set_chord(self.controller.settings.hotkey)
 
-        # -- names the tests and tools use for the parts' widgets
+    def _name_parts(self) -> None:
+        """Names the tests and tools use for the parts' widgets."""
         sb, rp, st = self.search_bar, self.results, self.status
         self.search_edit, self.count_label = sb.search_edit, sb.count_label
         self.type_combo, self.folder_combo, self.date_combo = sb.type_combo, sb.folder_combo, sb.date_combo
@@ -140,7 +155,9 @@ class SearchWindow(QMainWindow):
         self.model_label, self.progress_bar = st.model_label, st.progress_bar
         self.pause_button, self.failed_button = st.pause_button, st.failed_button
 
-        # -- the parts say what the user wants
+    def _wire_parts(self) -> None:
+        """The parts say what the user wants."""
+        sb, rp, st = self.search_bar, self.results, self.status
         sb.request_changed.connect(self._on_search_bar_request_changed)
         sb.folders_clicked.connect(self.show_folders)
         sb.settings_clicked.connect(self.show_settings)
@@ -148,20 +165,21 @@ class SearchWindow(QMainWindow):
                                has_hit=lambda: self.current_hit() is not None, parent=self)
         self.keys.move_requested.connect(rp.move_selection)
         self.keys.open_requested.connect(self._on_keys_open_requested)
-        self.keys.copy_requested.connect(lambda: self.copy_path(self.current_hit()))
+        self.keys.copy_requested.connect(lambda: self.commands.result.copy_path(self.current_hit()))
         self.keys.clear_requested.connect(self._on_keys_clear_requested)
         rp.view.selectionModel().currentChanged.connect(self._on_results_current_changed)
         rp.view.doubleClicked.connect(self._on_results_double_clicked)
         rp.view.customContextMenuRequested.connect(self._on_results_context_menu)
         rp.empty_state.action_clicked.connect(self._on_empty_state_action_clicked)
-        self.preview.open_requested.connect(self.open_hit)
-        self.preview.reveal_requested.connect(self.reveal_hit)
+        self.preview.open_requested.connect(self.commands.result.open_hit)
+        self.preview.reveal_requested.connect(self.commands.result.reveal_hit)
         self.preview.like_requested.connect(self.more_like_this)
         st.pause_toggled.connect(self.set_indexing_paused)
         st.failed_clicked.connect(self.show_failed)
 
-        # -- the controller says what happened
-        c = controller
+    def _wire_controller(self) -> None:
+        """The controller says what happened."""
+        c = self.controller
         c.engine_ready.connect(self._update_empty_state)
         c.engine_failed.connect(self._on_controller_engine_failed)
         c.results_ready.connect(self._on_controller_results_ready)
@@ -182,15 +200,8 @@ class SearchWindow(QMainWindow):
         c.folder_added.connect(self._update_empty_state)
         c.error_reported.connect(self.show_error)
 
-        self.resize(1120, 720)
-        self._restore_window_state()
-        self._update_empty_state()
-        self._on_controller_model_state_changed(c.model_state, c.model_message)
-        self._show_progress(c.progress)
-        self.search_edit.setFocus()
-
     def _build_actions_and_menus(self) -> None:
-        build_menus(self)
+        self.commands = WindowActions(self)
         self._update_result_actions()
 
     # ------------------------------------------------------------------------ query
@@ -277,78 +288,18 @@ class SearchWindow(QMainWindow):
         self.preview.show_doc(doc)
 
     def _on_results_double_clicked(self, index: QModelIndex) -> None:
-        self.open_hit(index.data(HitRole))
+        self.commands.result.open_hit(index.data(HitRole))
 
     def _on_results_context_menu(self, pos) -> None:
         idx = self.results_view.indexAt(pos)
         if not idx.isValid():
             return
         self.results_view.setCurrentIndex(idx)
-        menu = QMenu(self)
-        menu.addActions([self.open_action, self.reveal_action, self.copy_action, self.like_action])
-        if self.current_hit() is not None and self.current_hit().inside:
-            menu.addAction(self.save_copy_action)
-        menu.popup(self.results_view.viewport().mapToGlobal(pos))
+        self.commands.result.popup(self.current_hit(), self,
+                                   self.results_view.viewport().mapToGlobal(pos))
 
     def _update_result_actions(self) -> None:
-        has = self.current_hit() is not None
-        for a in (self.open_action, self.reveal_action, self.copy_action):
-            a.setEnabled(has)
-        self.like_action.setEnabled(has and self.controller.model_ready)
-        self.save_copy_action.setEnabled(has and bool(self.current_hit().inside))
-
-    def open_hit(self, hit: Hit | None) -> None:
-        """Open a file with its program (an ``.eml`` with the mail program); a document
-        inside a file is first copied out alone to a private temporary folder."""
-        if hit is None:
-            return
-        if hit.inside:
-            label = hit.chain_label()
-            self.controller.copy_out(
-                hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
-                lambda exc: self.show_error(_("Cannot open {name}: {error}").format(name=label, error=exc)))
-            return
-        try:
-            self.opener(hit)
-        except Exception as exc:  # noqa: BLE001 - the opener is the platform's business
-            self.show_error(_("Cannot open {name}: {error}").format(name=hit.path, error=exc))
-
-    def save_copy(self, hit: Hit | None) -> None:
-        """Save a document inside a file (an archive member; a message of a mailbox, as
-        ``.eml``) where the user says: copied out first, then moved there."""
-        if hit is None or not hit.inside:
-            return
-        label = hit.chain_label()
-
-        def copied(tmp: str) -> None:
-            dest = self.save_as(os.path.basename(tmp))
-            if not dest:
-                return
-            try:
-                shutil.copyfile(tmp, dest)
-            except OSError as exc:
-                self.show_error(_("Cannot save {name}: {error}").format(
-                    name=label, error=exc.strerror or exc))
-                return
-            self.statusBar().showMessage(_("Saved {path}").format(path=dest), 3000)
-
-        self.controller.copy_out(hit, copied,
-                                 lambda exc: self.show_error(_("Cannot save {name}: {error}").format(
-                                     name=label, error=exc)))
-
-    def reveal_hit(self, hit: Hit | None) -> None:
-        if hit is None:
-            return
-        try:
-            self.revealer(hit)
-        except Exception as exc:  # noqa: BLE001
-            self.show_error(_("Cannot show {name}: {error}").format(name=hit.path, error=exc))
-
-    def copy_path(self, hit: Hit | None) -> None:
-        if hit is None:
-            return
-        desktop_open.copy_path(hit)
-        self.statusBar().showMessage(_("Copied {path}").format(path=hit.path), 3000)
+        self.commands.result.update(self.current_hit(), model_ready=self.controller.model_ready)
 
     def more_like_this(self, hit: Hit | None) -> None:
         if hit is None:
@@ -360,7 +311,7 @@ class SearchWindow(QMainWindow):
 
     # ------------------------------------------------------------------------ keys
     def _on_keys_open_requested(self, reveal: bool) -> None:
-        (self.reveal_hit if reveal else self.open_hit)(self.current_hit())
+        (self.commands.result.reveal_hit if reveal else self.commands.result.open_hit)(self.current_hit())
 
     def _on_keys_clear_requested(self) -> None:
         """Escape: clears the query; on an empty one, puts the window away."""
@@ -385,11 +336,12 @@ class SearchWindow(QMainWindow):
     def _show_progress(self, p: Snapshot) -> None:
         paused = self.controller.paused
         self.status.show_snapshot(p, paused=paused, roots=self.roots)
-        for a in (self.pause_action,) + ((self.tray.pause_action,) if self.tray is not None else ()):
+        self.commands.show_paused(paused)
+        if self.tray is not None:
+            a = self.tray.pause_action
             a.blockSignals(True)
             a.setChecked(paused)
             a.blockSignals(False)
-        self.pause_action.setText(_("&Resume Indexing") if paused else _("&Pause Indexing"))
 
     def _on_controller_noticed(self, notice: Notice) -> None:
         # a file that failed joins the failed list (refreshed on the next catalog read);

@@ -48,8 +48,8 @@ class WindowDialogs:
         c = self.w.controller
         if self.copies is None:
             self.copies = CopiesDialog(parent=self.w)
-            self.copies.open_requested.connect(self.w.open_hit)
-            self.copies.reveal_requested.connect(self.w.reveal_hit)
+            self.copies.open_requested.connect(self.w.commands.result.open_hit)
+            self.copies.reveal_requested.connect(self.w.commands.result.reveal_hit)
             c.duplicates_ready.connect(self.copies.set_groups)
         self.copies.set_groups(c.duplicates)
         if c.duplicates_stale and not c.duplicate_reads.in_flight:
@@ -77,11 +77,14 @@ class WindowDialogs:
         dlg = self.settings_dialog()
         self.settings_window = dlg
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.accepted.connect(lambda: dlg.result_settings is not None
-                             and self.w.controller.apply_settings(dlg.result_settings))
+        dlg.accepted.connect(lambda: self._apply_settings(dlg))
         dlg.finished.connect(self._on_settings_finished)
         dlg.open()
         return dlg
+
+    def _apply_settings(self, dlg: SettingsDialog) -> None:
+        if dlg.result_settings is not None:
+            self.w.controller.apply_settings(dlg.result_settings)
 
     def _on_settings_finished(self, _result: int) -> None:
         self.settings_window = None

@@ -88,7 +88,7 @@ def test_version_1_is_migrated_and_keeps_everything(tmp_path):
                  title="b", heading="b", chunks=[NewChunk(0, 3, None, 1, "dogs bark")])
     cat.close()
     again = Catalog(path)
-    assert schema_version(again.connection()) == SCHEMA_VERSION and again.stats()["files_indexed"] == 2
+    assert schema_version(again.connection()) == SCHEMA_VERSION and again.stats().files_indexed == 2
     again.close()
 
 

@@ -8,12 +8,11 @@ unmounted stand-in: the mount gone from the table and its mount point left empty
 from __future__ import annotations
 
 import os
-import threading
 
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing.drives import (Drives, Mount, SystemFileSystems, is_network_fs,
                                                  mount_of)
-from tests.conftest import eventually
+from tests.conftest import catalog_files, eventually
 
 
 class FakeFileSystems:
@@ -31,7 +30,7 @@ def words(eng, text):
 
 
 def file_count(eng) -> int:
-    return eng.catalog.connection().execute("SELECT count(*) FROM files").fetchone()[0]
+    return len(catalog_files(eng, state=None))
 
 
 def test_network_file_systems_are_told_apart():
@@ -115,8 +114,9 @@ def test_a_folder_renamed_away_keeps_its_index_offline_and_comes_back_unchanged(
         assert eventually(lambda: eng.roots()[0].offline, 20)
         hits = eng.search("lighthouse keeper", dense=False, k=10)
         assert len(hits) == 3 and all(h.offline for h in hits)
-        assert eng.status()["roots"][0]["offline"] is True         # the CLI's status
-        threading.Event().wait(2.5)                          # a root check or two goes by
+        assert eng.status().to_json()["roots"][0]["offline"] is True   # the CLI's status
+        checked = svc.root_checks
+        assert svc.wait_root_checks(checked + 2, 30)         # two root checks go by
         assert file_count(eng) == 3
         away.rename(root)                                    # plugged in again
         assert eventually(lambda: not eng.roots()[0].offline, 20)
@@ -153,7 +153,7 @@ def test_an_unmounted_drive_leaving_its_empty_mount_point_deletes_nothing(
         svc.start()
         assert svc.wait_idle(30)
         assert file_count(eng) == 3 and hash_embedder.embed_calls == 3
-        assert eng.catalog.get_meta("mount:" + str(root)) == str(mnt)   # remembered
+        assert eng.library.root_mount(str(root)) == str(mnt)   # remembered
 
         # unmount: the drive leaves the table, its files vanish at once, the empty mount
         # point stays (the system's events report the files' folder as gone)
@@ -162,7 +162,8 @@ def test_an_unmounted_drive_leaving_its_empty_mount_point_deletes_nothing(
         inner.rename(stash)
         assert os.listdir(root) == []
         assert eventually(lambda: eng.roots()[0].offline, 20)
-        threading.Event().wait(2.5)
+        checked = svc.root_checks
+        assert svc.wait_root_checks(checked + 2, 30)         # two root checks go by
         assert file_count(eng) == 3
         assert all(h.offline for h in eng.search("lighthouse", dense=False, k=10))
 

@@ -11,6 +11,7 @@ import pytest
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
+from tests.conftest import catalog_files
 
 
 def write(path, text):
@@ -26,8 +27,7 @@ def index(engine):
 
 
 def paths(engine):
-    rows = engine.catalog.connection().execute("SELECT path FROM files WHERE state='indexed'").fetchall()
-    return sorted(os.path.relpath(r[0], engine._root) for r in rows)
+    return sorted(os.path.relpath(p, engine._root) for p in catalog_files(engine))
 
 
 @pytest.fixture
@@ -52,11 +52,11 @@ def test_index_then_nothing_to_do(engine, hash_embedder):
     assert c.indexed == 3 and c.failed == 0
     assert paths(engine) == ["cats.txt", "notes.rst", os.path.join("sub", "budget.md")]
     calls = hash_embedder.embed_calls
-    assert calls == engine.catalog.stats()["chunks"] > 0
+    assert calls == engine.catalog.stats().chunks > 0
     c = index(engine)
     assert c.indexed == 0
     assert hash_embedder.embed_calls == calls
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_modify_reembeds_only_that_file(engine, docs, hash_embedder):
@@ -69,7 +69,7 @@ def test_modify_reembeds_only_that_file(engine, docs, hash_embedder):
     assert hash_embedder.embed_calls == before + 1
     hits = engine.search("postman barking dogs", k=1)
     assert hits[0].path == str(p)
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_touch_without_change_is_not_reembedded(engine, docs, hash_embedder):
@@ -89,7 +89,7 @@ def test_delete_removes_file_chunks_and_vectors(engine, docs):
     assert "cats.txt" not in paths(engine)
     assert len(engine.vectors()) < n
     assert all(h.path != str(docs / "cats.txt") for h in engine.search("cats sleep mice", k=5))
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_rename_and_move_reuse_vectors(engine, docs, hash_embedder):
@@ -103,7 +103,7 @@ def test_rename_and_move_reuse_vectors(engine, docs, hash_embedder):
     assert c.moved == 2
     assert paths(engine) == [os.path.join("archive", "sub", "budget.md"), "felines.txt", "notes.rst"]
     assert engine.search("cats mice", k=1)[0].path == str(docs / "felines.txt")
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_copy_clones_chunks_without_embedding(engine, docs, hash_embedder):
@@ -114,7 +114,7 @@ def test_copy_clones_chunks_without_embedding(engine, docs, hash_embedder):
     assert hash_embedder.embed_calls == before
     hits = engine.search("cats sleep", k=5)
     assert {str(docs / "cats.txt"), str(docs / "cats-copy.txt")} <= {h.path for h in hits}
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_default_exclusions_gitignore_and_patterns(data_dir, hash_embedder, tmp_path):
@@ -164,7 +164,7 @@ def test_restart_resumes_embedding_backlog(data_dir, hash_embedder, docs):
     svc.scan(str(docs))
     svc._run(svc._commands.popleft())
     while (ch := svc.queue.pop_ready(0)) is not None:
-        svc._apply(ch)
+        svc.changes.apply(ch)
     pending = eng.library.count_unembedded()
     assert pending > 0 and hash_embedder.embed_calls == 0
     # words are searchable before any vector exists
@@ -174,7 +174,7 @@ def test_restart_resumes_embedding_backlog(data_dir, hash_embedder, docs):
     index(eng2)
     assert hash_embedder.embed_calls == pending
     assert eng2.library.count_unembedded() == 0
-    assert eng2.doctor()["ok"]
+    assert eng2.doctor().ok
     eng2.close()
 
 
@@ -186,7 +186,7 @@ def test_model_change_reembeds_and_never_mixes(data_dir, hash_embedder, docs):
     eng = Engine(data_dir, embedder=hash_embedder)
     eng.add_root(docs)
     index(eng)
-    n = eng.catalog.stats()["chunks"]
+    n = eng.catalog.stats().chunks
     eng.close()
     other = Other()
     eng2 = Engine(data_dir, embedder=other)
@@ -204,14 +204,14 @@ def test_vector_index_is_repaired_from_catalog(engine, data_dir, hash_embedder):
     (data_dir / "vectors.usearch").write_bytes(b"garbage")
     eng = Engine(data_dir, embedder=hash_embedder)
     assert len(eng.vectors()) == n
-    assert eng.doctor()["ok"]
+    assert eng.doctor().ok
     eng.close()
 
 
 def test_remove_root(engine):
     index(engine)
     engine.remove_root(engine._root)
-    assert engine.catalog.stats()["chunks"] == 0
+    assert engine.catalog.stats().chunks == 0
     assert len(engine.vectors()) == 0
     assert engine.roots() == []
 

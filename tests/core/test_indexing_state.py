@@ -100,10 +100,10 @@ def test_typed_commands(running):
     svc.submit(RemoveRoot(str(docs)))
     rec.wait_for(lambda s: s.state is State.IDLE and s.index_version > first.index_version,
                  since=mark)
-    assert eng.roots() == [] and eng.catalog.stats()["chunks"] == 0
+    assert eng.roots() == [] and eng.catalog.stats().chunks == 0
     with pytest.raises(TypeError):
         svc._run("\0remove\0" + str(docs))  # strings are not commands
     eng.add_root(docs)
     mark = rec.mark()
     svc.submit(Rescan(str(docs)))
-    rec.wait_for(lambda s: s.state is State.IDLE and eng.catalog.stats()["chunks"] > 0, since=mark)
+    rec.wait_for(lambda s: s.state is State.IDLE and eng.catalog.stats().chunks > 0, since=mark)

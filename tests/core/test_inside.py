@@ -164,7 +164,7 @@ def test_a_hit_names_the_file_on_disk_and_the_chain_inside_it(engine):
     assert loose.inside == []
     j = top.to_json()
     assert j["inside"] == ["inner.tar.gz", "boat.md"] and "from" not in j
-    assert engine.status()["files"] == 2       # files on disk, not the documents inside
+    assert engine.status().files == 2       # files on disk, not the documents inside
 
 
 def test_more_like_this_and_filters_work_on_documents_inside(engine):
@@ -192,7 +192,7 @@ def test_moving_or_copying_an_archive_re_embeds_nothing(engine, hash_embedder):
                 if h.path == str(engine.docs / name)]
         assert [h.inside for h in hits] == [["garden.txt"]]
     assert not engine.search("tomatoes", k=5, dense=False, filters=Filters(folders=[str(src)]))
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_a_changed_archive_re_embeds_only_its_changed_members(engine, hash_embedder):
@@ -210,13 +210,13 @@ def test_a_changed_archive_re_embeds_only_its_changed_members(engine, hash_embed
     index(engine)
     assert [h.path for h in engine.search("lease Elm Street", k=5, dense=False)] == [
         str(engine.docs / "loose.txt")]
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_refused_members_are_listed_and_the_rest_indexed(engine):
     make_zip(engine.docs / "odd.zip", {"../escape.txt": "x", "fine.txt": BOAT})
     index(engine)
-    failed = {tuple(f["inside"]): f["reason"] for f in engine.status()["failed"]}
+    failed = {tuple(f.chain): f.error for f in engine.status().failed}
     assert "'..'" in failed[("../escape.txt",)]
     assert [h.inside for h in engine.search("varnish ropes", k=5, dense=False)
             if h.path.endswith("odd.zip")] == [["fine.txt"]]

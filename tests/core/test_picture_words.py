@@ -39,7 +39,7 @@ def test_a_wordless_picture_is_found_by_words(tmp_path, model):
         assert "harbour_sunset.jpg" in [os.path.basename(h.path)
                                         for h in eng.search("harbour sunset", k=5)]
         assert [os.path.basename(f.path) for f in eng.failed_files()] == ["empty.txt"]
-        assert eng.doctor()["ok"]
+        assert eng.doctor().ok
     finally:
         eng.close()
 

@@ -168,6 +168,6 @@ def test_whole_path_through_the_engine(tiny_clip, tmp_path, model):
         eng.index_service().ingest.delete_path(str(docs / "blue.jpg"))
         assert ids["blue.jpg"] not in eng.picture_index().vectors().keys().tolist()
         assert eng.library.picture_rows.vector(ids["blue.jpg"]) is None
-        assert eng.doctor()["ok"]
+        assert eng.doctor().ok
     finally:
         eng.close()

@@ -25,12 +25,22 @@ class FakeConditions:
     def __init__(self, *, battery: bool = False, busy: bool = False) -> None:
         self.battery = battery
         self.busy = busy
+        self.reads = 0                      # how often the worker read the CPU load
+        self._read = threading.Condition()
 
     def on_battery(self) -> bool:
         return self.battery
 
     def others_busy(self) -> bool:
+        with self._read:
+            self.reads += 1
+            self._read.notify_all()
         return self.busy
+
+    def wait_reads(self, count: int, timeout: float = 30.0) -> bool:
+        """Until the worker has read the conditions ``count`` times in all."""
+        with self._read:
+            return self._read.wait_for(lambda: self.reads >= count, timeout)
 
 
 class Snapshots(NullListener):
@@ -114,7 +124,7 @@ def test_while_the_user_is_busy_nothing_is_read_until_the_cpu_is_free(data_dir, 
     svc.start()
     try:
         snaps.wait_for(lambda s: s.state is State.WAITING and s.waiting is Waiting.BUSY)
-        threading.Event().wait(0.5)            # a few rounds of waiting
+        assert load.wait_reads(load.reads + 3)  # three rounds of waiting, each read busy
         assert eng.search("lighthouse", dense=False, k=10) == []
         assert not svc.wait_idle(0)
         load.busy = False

@@ -128,3 +128,16 @@ def test_parse_is_cheap_per_keystroke():
         understand(q[:i] + " ", today=date(2026, 3, 14))     # a new key each time: uncached
         costs.append(time.perf_counter() - t)
     assert statistics.median(costs) < 0.005      # ~0.06 ms measured; generous for a busy CI
+
+
+@pytest.mark.parametrize("q", ["Nachrichten von Pedro an Ana", "mensagens do Pedro para a Ana",
+                               "emails from Pedro to Ana"])
+def test_a_sender_and_a_recipient_are_two_people(q):
+    f = parse(q)["filters"]
+    assert (f["sender"], f.get("recipient")) == ("Pedro", "Ana")
+
+
+def test_date_chips_name_the_days_included():
+    from desktop_search.core.search.remembered import when_label
+    assert when_label(date(2026, 3, 14), date(2026, 3, 15)) == "2026-03-14"        # yesterday
+    assert when_label(date(2026, 3, 2), date(2026, 3, 9)) == "2026-03-02 to 2026-03-08"

@@ -59,8 +59,8 @@ def test_follows_real_indexing(data_dir, hash_embedder, docs):
     assert found(eng, "roses") == ["garden.md"]
     assert found(eng, "北京") == ["peking.txt"]
     assert found(eng, "oceanos") == []
-    assert len(eng.library.words) == eng.catalog.stats()["chunks"]
-    assert eng.doctor()["ok"]
+    assert len(eng.library.words) == eng.catalog.stats().chunks
+    assert eng.doctor().ok
     eng.close()
 
 
@@ -124,7 +124,7 @@ def test_kill_after_snapshot_loses_nothing(tmp_path, data_dir, hash_embedder, do
     assert '"max_id": 3' in manifest                            # the late file is not in it
     assert found(eng, "zeppelin") == ["late.txt"]                # newer than the snapshot
     assert found(eng, "watering") == []                          # deleted after it
-    assert len(eng.library.words) == eng.catalog.stats()["chunks"]
+    assert len(eng.library.words) == eng.catalog.stats().chunks
     eng.close()
 
 

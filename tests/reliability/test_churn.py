@@ -13,6 +13,7 @@ import pytest
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing.scan import file_digest
 from tests.reliability.corpus import write_corpus
+from tests.conftest import catalog_files
 
 SEED = 99
 EVENTS = int(os.environ.get("CHURN_EVENTS", "3000"))
@@ -30,8 +31,7 @@ def truth(root):
 
 
 def catalog_state(eng):
-    return {r[0]: r[1] for r in eng.catalog.connection().execute(
-        "SELECT path, hash FROM files WHERE state='indexed'")}
+    return {p: r.hash for p, r in catalog_files(eng).items()}
 
 
 @pytest.mark.slow  # real watcher waits while files churn
@@ -108,5 +108,5 @@ def test_churn_settles_to_the_truth(data_dir, hash_embedder, tmp_path):
         len(missing), len(extra), len(stale), sorted(extra)[:5], sorted(missing)[:5])
     svc.stop()
     rep = eng.doctor()
-    assert rep["ok"] and rep["pending"] == 0, rep
+    assert rep.ok and rep.pending == 0, rep
     eng.close()

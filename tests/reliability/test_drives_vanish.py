@@ -14,6 +14,7 @@ import pytest
 
 from desktop_search.core.engine import Engine
 from desktop_search.core.indexing.drives import Mount
+from tests.conftest import catalog_files as catalog_rows
 from tests.conftest import eventually
 from tests.core.test_drives import FakeFileSystems
 
@@ -21,8 +22,7 @@ pytestmark = pytest.mark.slow   # real observers, waits of seconds
 
 
 def catalog_files(eng) -> set[str]:
-    return {os.path.basename(r[0]) for r in eng.catalog.connection().execute(
-        "SELECT path FROM files WHERE state='indexed'")}
+    return {os.path.basename(p) for p in catalog_rows(eng)}
 
 
 def write_folder(folder, n):
@@ -65,7 +65,7 @@ def test_drive_pulled_mid_index_and_plugged_back(data_dir, hash_embedder, tmp_pa
         assert eventually(lambda: eng.roots()[0].offline, 20)
         kept = catalog_files(eng)
         assert len(kept) >= pull_after - 1
-        threading.Event().wait(3.0)                # the indexer goes on with what it had
+        assert svc.wait_root_checks(svc.root_checks + 2, 30)   # the indexer goes on meanwhile
         assert catalog_files(eng) >= kept, "nothing deleted while the drive is away"
         assert svc.counters.deleted == 0
 
@@ -77,7 +77,7 @@ def test_drive_pulled_mid_index_and_plugged_back(data_dir, hash_embedder, tmp_pa
         assert svc.counters.deleted == 0
         assert eng.library.count_unembedded() == 0
         # each passage embedded once: as many embeddings as passages in the catalog
-        chunks = eng.catalog.connection().execute("SELECT count(*) FROM chunks").fetchone()[0]
+        chunks = eng.catalog.count_chunks()
         assert hash_embedder.embed_calls == chunks
         assert len(eng.search("lighthouse keeper", dense=False, k=200)) == n
     finally:

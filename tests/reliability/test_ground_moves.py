@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from desktop_search.core.engine import Engine
-from tests.conftest import eventually
+from tests.conftest import catalog_files, eventually
 
 
 class Recorder:
@@ -26,8 +26,7 @@ class Recorder:
 
 
 def files(eng):
-    return {os.path.basename(r[0]) for r in eng.catalog.connection().execute(
-        "SELECT path FROM files WHERE state='indexed'")}
+    return {os.path.basename(p) for p in catalog_files(eng)}
 
 
 @pytest.fixture
@@ -83,11 +82,11 @@ def test_disk_full_during_catalog_write_pauses_and_recovers(data_dir, hash_embed
     assert eventually(lambda: svc.paused)
     assert any("disk is full" in r for _, r in rec.failures)
     assert len(files(eng)) == 2, "what was written before stays"
-    assert eng.doctor()["ok"]
+    assert eng.doctor().ok
     svc.resume()   # the user made room
     assert eventually(lambda: len(files(eng)) == 6 and eng.library.count_unembedded() == 0)
     svc.stop()
-    assert eng.doctor()["ok"]
+    assert eng.doctor().ok
     eng.close()
 
 
@@ -114,7 +113,7 @@ def test_disk_full_during_vector_save_keeps_last_good_file(data_dir, hash_embedd
     monkeypatch.undo()      # room again
     # next start: the saved index is behind the catalog and is caught up from it
     eng2 = Engine(data_dir, embedder=hash_embedder)
-    assert eng2.doctor()["ok"]
+    assert eng2.doctor().ok
     assert eng2.search("ships", k=10, dense=True)
     eng2.close()
 
@@ -128,7 +127,7 @@ def test_truncated_vector_file_is_rebuilt(data_dir, hash_embedder, docs):
     with open(path, "r+b") as f:
         f.truncate(64)
     eng = Engine(data_dir, embedder=hash_embedder)
-    assert len(eng.vectors()) == n and eng.doctor()["ok"]
+    assert len(eng.vectors()) == n and eng.doctor().ok
     eng.close()
 
 
@@ -147,7 +146,7 @@ def test_corrupt_catalog_is_set_aside_and_rebuilt(data_dir, hash_embedder, docs)
     assert list(data_dir.glob("catalog.sqlite3.damaged-*"))
     assert [r.path for r in eng.roots()] == [str(docs)], "the folders are remembered"
     eng.index_service().run_until_idle()
-    assert len(files(eng)) == 6 and eng.doctor()["ok"]
+    assert len(files(eng)) == 6 and eng.doctor().ok
     eng.close()
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from desktop_search.config import Settings
 from desktop_search.core.engine import Engine
+from tests.conftest import catalog_files
 
 GOOD = "The lighthouse keeper logged every passing ship in a leather book."
 
@@ -100,8 +101,8 @@ def test_hostile_folder(data_dir, hash_embedder, hostile):
     svc.run_until_idle()
     elapsed = time.monotonic() - t
     assert elapsed < 240, "the worker must never get stuck"
-    rows = {os.path.basename(r[0]): (r[1], r[2]) for r in eng.catalog.connection().execute(
-        "SELECT path, state, error FROM files")}
+    rows = {os.path.basename(p): (r.state, r.error)
+            for p, r in catalog_files(eng, state=None).items()}
     state = {k: v[0] for k, v in rows.items()}
     reason = {k: v[1] for k, v in rows.items()}
     # indexed
@@ -128,8 +129,8 @@ def test_hostile_folder(data_dir, hash_embedder, hostile):
     assert eng.search("harbour pilot", dense=False)[0].page == 1
     # every reason is visible to the user in status
     st = eng.status()
-    assert {os.path.basename(f["path"]) for f in st["failed"]} >= set(expected)
-    assert eng.doctor()["ok"]
+    assert {os.path.basename(f.path) for f in st.failed} >= set(expected)
+    assert eng.doctor().ok
     # nothing is retried forever: a second pass does no work
     svc = eng.index_service()
     svc.run_until_idle()
@@ -152,9 +153,8 @@ def test_file_vanishing_or_changing_between_scan_and_read(data_dir, hash_embedde
         (d / f"f{i}.txt").unlink()                        # vanished after the scan
     (d / "f1.txt").write_text("rewritten about deserts")  # rewritten after the scan
     svc.run_until_idle()
-    names = sorted(os.path.basename(p) for p in
-                   (r[0] for r in eng.catalog.connection().execute("SELECT path FROM files")))
+    names = sorted(os.path.basename(p) for p in catalog_files(eng, state=None))
     assert names == sorted(f"f{i}.txt" for i in range(1, 20, 2))
     assert eng.search("deserts", dense=False)[0].path == str(d / "f1.txt")
-    assert eng.doctor()["ok"]
+    assert eng.doctor().ok
     eng.close()

@@ -92,8 +92,7 @@ def test_hostile_archives_and_mail(data_dir, hash_embedder, hostile, tmp_path):
         eng.add_root(d)
         svc = eng.index_service()
         svc.run_until_idle()
-        failed = {(os.path.basename(f["path"]), *f["inside"]): f["reason"]
-                  for f in eng.status()["failed"]}
+        failed = {(os.path.basename(f.path), *f.chain): f.error for f in eng.status().failed}
         print("\n".join(f"{k}: {v}" for k, v in failed.items()))
         assert "size cap" in failed[("bomb.zip", "zeros.bin.txt")]
         assert any(k[0] == "many.zip" and "decompression bomb" in v for k, v in failed.items())
@@ -126,6 +125,6 @@ def test_hostile_archives_and_mail(data_dir, hash_embedder, hostile, tmp_path):
                              ("crème brûlée ferry", ("charset.eml",))]:
             top = eng.search(words, k=1, dense=False)[0]
             assert (os.path.basename(top.path), *top.inside) == where, (words, top)
-        assert eng.doctor()["ok"]
+        assert eng.doctor().ok
     finally:
         eng.close()

@@ -52,7 +52,7 @@ def test_copies_fold_into_one_row_and_the_dialog_lists_the_groups(harness, qtbot
     # the view: reachable from the Index menu
     menu_texts = [a.text() for m in w.menuBar().actions() for a in m.menu().actions()]
     assert "&Copies and Versions…" in menu_texts
-    w.copies_action.trigger()
+    w.commands.copies.trigger()
     dlg = w.dialogs.copies
     qtbot.waitExposed(dlg)
     tree = dlg.tree

@@ -1,9 +1,9 @@
-"""The window never freezes: a 10 ms heartbeat on the GUI thread while ~200 files index."""
+"""The window never freezes: a 10 ms heartbeat on the GUI thread while ~200 files index,
+against the same heartbeat on the same machine before."""
 from __future__ import annotations
 
 import os
 import random
-import statistics
 import threading
 import time
 from pathlib import Path
@@ -46,22 +46,25 @@ def make_files(folder: Path, n: int, seed: int = 7) -> Path:
     return folder
 
 
-def test_heartbeat_stays_under_50ms_while_indexing(harness, tmp_path, qtbot):
+def _quantile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def test_heartbeat_keeps_its_pace_while_indexing(harness, tmp_path, qtbot):
+    """The GUI thread's beats while ~200 files index are measured against the same beats
+    on the same machine just before, with nothing indexing: a ratio, so a loaded machine
+    moves both sides and the test measures the app, not the machine."""
     folder = make_files(tmp_path / "notes", 200)
     w = harness.open_window()
     c = w.controller
     # a query is on screen, so results refresh (and repaint) while files arrive
     w.search_edit.setText("repairing the roof")
-    gaps: list[float] = []
     beats: list[tuple[float, float, float, str]] = []   # wall, GUI CPU, waiting for a CPU, state
-    last = [time.perf_counter()]
     tid = threading.get_native_id()
 
     def beat() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        beats.append((now, time.thread_time(), cpu_wait(tid), c.progress.state))
-        last[0] = now
+        beats.append((time.perf_counter(), time.thread_time(), cpu_wait(tid), c.progress.state))
 
     states: set[str] = set()
     c.progress_changed.connect(lambda p: states.add(p.state))
@@ -70,38 +73,35 @@ def test_heartbeat_stays_under_50ms_while_indexing(harness, tmp_path, qtbot):
     heart.setInterval(10)
     heart.timeout.connect(beat)
     heart.start()
+    qtbot.waitUntil(lambda: len(beats) >= 50, timeout=60_000)       # the window settles
+    settled = len(beats)
+    qtbot.waitUntil(lambda: len(beats) >= settled + 200, timeout=60_000)  # the machine's pace
+    calm = len(beats)
     t0 = time.perf_counter()
     with qtbot.waitSignal(c.folder_added, timeout=30_000):
         w.add_folders([str(folder)])
     qtbot.waitUntil(lambda: c.service.wait_idle(0) and c.progress.state == "idle", timeout=120_000)
     heart.stop()
     took = time.perf_counter() - t0
-    assert c.engine.catalog.stats()["files_indexed"] == 200
+    assert c.engine.catalog.stats().files_indexed == 200
     assert {"reading", "embedding"} <= states, states
+
     # A gap has two causes: the GUI thread could not run our code (busy with it, or
-    # waiting for the GIL), or the OS gave its CPU to someone else. The second is counted
-    # from the kernel's run-queue wait: on a shared 2-core machine other programs take it.
-    blocked = [(b[0] - a[0]) - (b[2] - a[2]) for a, b in zip(beats, beats[1:])]
-    slow = [f"{(b[0] - a[0]) * 1000:.0f} ms (GUI thread ran {(b[1] - a[1]) * 1000:.1f} ms, "
-            f"waited {(b[2] - a[2]) * 1000:.1f} ms for a CPU, {b[3]})"
-            for a, b in zip(beats, beats[1:]) if b[0] - a[0] > 0.030]
-    summary = (f"{len(gaps)} beats in {took:.1f} s; median {statistics.median(gaps) * 1000:.1f} ms, "
-               f"worst {[round(g * 1000, 1) for g in sorted(gaps)[-5:]]} ms, worst not explained "
-               f"by the OS {max(blocked) * 1000:.1f} ms; load {os.getloadavg()[0]:.1f}; "
-               f"gaps over 30 ms: {slow}")
+    # waiting for the GIL), or the OS gave its CPU to someone else. The second is the
+    # kernel's run-queue wait, left out: what remains is what the app made the GUI wait.
+    def blocked(part: list[tuple[float, float, float, str]]) -> list[float]:
+        return [(b[0] - a[0]) - (b[2] - a[2]) for a, b in zip(part, part[1:])]
+
+    before, during = blocked(beats[settled:calm]), blocked(beats[calm:])
+    pace = _quantile(before, 0.99)
+    summary = (f"{len(before)} calm beats, p99 {pace * 1000:.1f} ms; {len(during)} beats in "
+               f"{took:.1f} s of indexing, p99 {_quantile(during, 0.99) * 1000:.1f} ms, worst "
+               f"{[round(g * 1000, 1) for g in sorted(during)[-5:]]} ms; load "
+               f"{os.getloadavg()[0]:.1f}")
     print(summary)
-    quiet = os.getloadavg()[0] < (os.cpu_count() or 2)
-    if quiet:   # the product's promise, on a machine it has to itself: beats on time,
-        # but for a rare hiccup (at most 1 in 100, e.g. a niced thread descheduled while it
-        # holds the GIL: the answers and copies threads are not niced for that reason),
-        # and none long enough to feel
-        late = [g for g in blocked if g >= 0.050]
-        assert len(late) <= max(1, len(blocked) // 100), summary
-        assert max(blocked) < 0.100 and max(gaps) < 0.100, summary
-    else:
-        # Other programs load the machine: the (niced) indexer can be descheduled while
-        # it holds the GIL, which the kernel's wait time does not show. Still bounded.
-        assert max(blocked) < 0.100, summary
+    # the beats keep their pace: at most 1 in 100 later than 4 calm beats, none later than 10
+    assert _quantile(during, 0.99) <= 4 * pace, summary
+    assert max(during) <= 10 * pace, summary
     # the results followed the indexing without a restart
     qtbot.waitUntil(lambda: bool(w.results_model.hits), timeout=10_000)
 
@@ -120,9 +120,27 @@ def test_idle_indexer_leaves_the_cpu_alone(harness, corpus, qtbot):
 
     w = harness.open_window()
     harness.add_folder_and_wait(w, corpus)
-    tid = indexer_thread(w.controller.service).native_id
-    before = thread_cpu(tid)
-    qtbot.wait(1500)
-    used = thread_cpu(tid) - before
-    assert used < 0.3, f"idle indexer used {used:.2f} s of CPU in 1.5 s"
+    svc = w.controller.service
+    tid = indexer_thread(svc).native_id
+    # how often the worker asks its queue for a change: an idle worker waits on it, a
+    # polling one asks again at once (counted, so a starved low-priority thread that
+    # polls is caught as surely as one that burns a core)
+    asks = [0]
+    pop_ready = svc.queue.pop_ready
+
+    def counted(timeout: float):
+        asks[0] += 1
+        return pop_ready(timeout)
+
+    svc.queue.pop_ready = counted
+    checks = svc.root_checks
+    before, t0 = thread_cpu(tid), time.perf_counter()
+    # not a fixed wait: the worker's own loop goes round until it has checked its roots
+    # twice (so it ran, whatever the machine's load), and is measured over that
+    assert svc.wait_root_checks(checks + 2, 60)
+    used, took = thread_cpu(tid) - before, time.perf_counter() - t0
+    svc.queue.pop_ready = pop_ready
+    # two root checks are ROOT_CHECK_S apart; an idle wait lasts 0.25 s: a few dozen asks
+    assert asks[0] < 100, f"the idle indexer asked its queue {asks[0]} times in {took:.1f} s"
+    assert used < 0.2 * took, f"idle indexer used {used:.2f} s of CPU in {took:.1f} s"
     assert os.getpriority(os.PRIO_PROCESS, tid) >= 10     # it yields to the GUI thread

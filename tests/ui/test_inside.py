@@ -61,12 +61,12 @@ def test_a_mail_hit_shows_its_chain_its_headers_and_opens_alone(harness, qtbot, 
     assert opened.name == "Sailing on Saturday.eml" and harness.opened[0].inside == []
     assert opened.parent != folder and b"harbour at nine" in opened.read_bytes()
     # Save a Copy: the message, as .eml, where the user says
-    assert w.save_copy_action.isEnabled()
+    assert w.commands.result.save_copy.isEnabled()
     target = tmp_path / "saved" / "boat.eml"
     target.parent.mkdir()
     asked = []
     w.save_as = lambda name: (asked.append(name), str(target))[1]
-    w.save_copy_action.trigger()
+    w.commands.result.save_copy.trigger()
     qtbot.waitUntil(target.exists, timeout=10_000)
     assert asked == ["Sailing on Saturday.eml"] and b"harbour at nine" in target.read_bytes()
     # a member refused is listed with its reason, named by where it is

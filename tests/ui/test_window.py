@@ -176,7 +176,10 @@ def test_new_file_appears_and_deleted_file_disappears(harness, corpus, qtbot):
     qtbot.waitUntil(lambda: names(w.results_model.hits)[:1] == ["volcano.txt"], timeout=30_000)
     new.unlink()
     qtbot.waitUntil(lambda: "volcano.txt" not in names(w.results_model.hits), timeout=30_000)
-    assert w.preview.hit is None or w.preview.hit.path != str(new)
+    # the other files still answer, and the preview shows the result in focus, not the gone file
+    assert w.results_model.hits
+    assert w.preview.hit is not None and w.preview.hit == w.current_hit()
+    assert w.preview.hit.path != str(new)
 
 
 def test_corrupt_files_are_listed_with_reasons_and_can_be_retried(harness, corpus, qtbot):

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from desktop_search.core.embed.base import PACKAGED_ALIASES, PACKAGED_ID, Embedder, pick_device, resolve_model
+from desktop_search.core.embed.base import (PACKAGED_ALIASES, PACKAGED_ID, Backend, Embedder, pick_device,
+                                          resolve_model)
 from desktop_search.core.embed.sentence_transformers import SentenceTransformerEmbedder
 from desktop_search.errors import ModelError
+
+if TYPE_CHECKING:
+    from desktop_search.config import Settings
 
 __all__ = ["PACKAGED_ALIASES", "PACKAGED_ID", "Embedder", "SentenceTransformerEmbedder",
            "embedder_for", "make_embedder", "pick_device", "resolve_model"]
@@ -23,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
-                  cache_dir: Path | None = None, threads: int | None = None):
+                  cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
     """The configured embedder.
 
     "auto" runs the model on ONNX Runtime when it can be exported (same vectors as torch,
@@ -39,28 +44,28 @@ def make_embedder(model: str, *, device: str = "auto", backend: str = "auto",
     own = registry.make(model, backend=backend, cache_dir=cache_dir, threads=threads)
     if own is not None:
         return own
-    if backend in ("onnx", "auto", "onnx-int8"):
+    if backend in (Backend.ONNX, Backend.AUTO, Backend.ONNX_INT8):
         from desktop_search.core.embed import onnx_export, onnx_runtime
 
-        quantize = backend == "onnx-int8"
+        quantize = backend == Backend.ONNX_INT8
         if onnx_export.onnx_available():
-            fallback = None if (backend != "auto") else (
+            fallback = None if (backend != Backend.AUTO) else (
                 lambda: SentenceTransformerEmbedder(model, device=device, threads=threads))
             try:
                 return onnx_runtime.OnnxEmbedder(model, device=device, cache_dir=cache_dir,
                                                quantize=quantize, fallback=fallback,
                                                  threads=threads)
             except onnx_export.OnnxUnsupported as exc:
-                if backend != "auto":
+                if backend != Backend.AUTO:
                     raise
                 log.info("ONNX backend not used for %s: %s", model, exc)
-        elif backend != "auto":
+        elif backend != Backend.AUTO:
             raise ModelError("the ONNX backend needs onnxruntime and onnx: "
                              "pip install onnxruntime onnx")
     return SentenceTransformerEmbedder(model, device=device, threads=threads)
 
 
-def embedder_for(settings):
+def embedder_for(settings: Settings) -> Embedder:
     """The embedder the app runs for these settings (the engine, the window and the
     tests' model fixture all build it here, so tests run what ships)."""
     from desktop_search import paths

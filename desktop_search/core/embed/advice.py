@@ -14,11 +14,16 @@ import locale
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from desktop_search.core import lang
+from desktop_search.core.meta import Meta
 from desktop_search.core.embed.registry import ENGLISH, ModelInfo, by_model_id, lookup, multilingual
 from desktop_search.i18n import N_, _, ngettext, number, translate_stored
 from desktop_search import i18n
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.catalog import Catalog
 
 #: passages sampled to tell a collection's languages (spread over the whole catalog)
 SAMPLE = 300
@@ -36,9 +41,9 @@ class LanguageProfile:
     unsure: float                 # share of letters in passages whose language was unclear
 
     def main(self) -> str | None:
-        return max(self.shares, key=self.shares.get) if self.shares else None
+        return max(self.shares, key=lambda c: self.shares[c]) if self.shares else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -56,7 +61,7 @@ class ModelAdvice:
     #: the suggested model in plain words ("every language")
     suggested_label: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def cost_text(self) -> str:
@@ -77,7 +82,7 @@ class ModelChoice:
     reason: str            # "your files are 60% Portuguese"; "" while not chosen yet (English,
                            # as the catalog keeps it: ``reason_text()`` shows it)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     def sentence(self) -> str:
@@ -187,18 +192,18 @@ def choose(*, documents: LanguageProfile, queries: dict[str, int] | None = None,
     foreign = {code: s for code, s in documents.shares.items() if code != "en"}
     share = sum(foreign.values())
     if share >= FOREIGN_SHARE:
-        top = sorted(foreign, key=foreign.get, reverse=True)[:2]
+        top = sorted(foreign, key=lambda c: foreign[c], reverse=True)[:2]
         shares = {"share": round(100 * foreign[top[0]]), "language": language_name(top[0])}
         if len(top) == 1:
             return better, ChoiceReason.FILES.value.format(**shares)
         return better, ChoiceReason.FILES_TWO.value.format(
             **shares, share2=round(100 * foreign[top[1]]), language2=language_name(top[1]))
-    queries = dict(queries or {})
-    asked = sum(queries.values())
-    foreign_q = sum(n for code, n in queries.items() if code != "en")
+    asked_in: dict[str, int] = dict(queries) if queries else {}
+    asked = sum(asked_in.values())
+    foreign_q = sum(n for code, n in asked_in.items() if code != "en")
     if asked and foreign_q / asked >= FOREIGN_QUERIES:
-        top = max((c for c in queries if c != "en"), key=queries.get)
-        return better, ChoiceReason.SEARCHES.value.format(language=language_name(top))
+        most = max((c for c in asked_in if c != "en"), key=lambda c: asked_in[c])
+        return better, ChoiceReason.SEARCHES.value.format(language=language_name(most))
     if system and system != "en" and better.knows(system):
         return better, ChoiceReason.COMPUTER.value.format(language=language_name(system))
     if not documents.shares:
@@ -227,15 +232,15 @@ def profile_texts(texts: list[str]) -> LanguageProfile:
                            unsure=round(unsure / total, 3) if total else 0.0)
 
 
-def sample_texts(catalog, n: int = SAMPLE) -> list[str]:
+def sample_texts(catalog: Catalog, n: int = SAMPLE) -> list[str]:
     """Up to n passages spread evenly over the catalog (``Catalog.sample_passages``)."""
     return catalog.sample_passages(n)
 
 
-def catalog_profile(catalog) -> LanguageProfile:
+def catalog_profile(catalog: Catalog) -> LanguageProfile:
     """The collection's languages as last measured (cheap: one catalog read); empty until
     the indexing worker has measured them (``refresh_profile``)."""
-    raw = catalog.get_meta("language_profile")
+    raw = catalog.get_meta(Meta.LANGUAGE_PROFILE)
     if raw:
         try:
             return LanguageProfile(**json.loads(raw)["profile"])
@@ -244,11 +249,11 @@ def catalog_profile(catalog) -> LanguageProfile:
     return LanguageProfile(shares={}, sampled=0, unsure=0.0)
 
 
-def refresh_profile(catalog) -> LanguageProfile:
+def refresh_profile(catalog: Catalog) -> LanguageProfile:
     """Measure the collection's languages again when the passage count moved 10% since
     (a 300-passage sample, well under a second). Called by the indexing worker when idle."""
     n_chunks = catalog.max_chunk_id()
-    raw = catalog.get_meta("language_profile")
+    raw = catalog.get_meta(Meta.LANGUAGE_PROFILE)
     if raw:
         try:
             then = int(json.loads(raw).get("chunks", -1))
@@ -257,7 +262,7 @@ def refresh_profile(catalog) -> LanguageProfile:
         except (ValueError, TypeError):
             pass
     prof = profile_texts(sample_texts(catalog))
-    catalog.set_meta("language_profile", json.dumps({"chunks": n_chunks, "profile": prof.to_json()}))
+    catalog.set_meta(Meta.LANGUAGE_PROFILE, json.dumps({"chunks": n_chunks, "profile": prof.to_json()}))
     return prof
 
 

@@ -1,10 +1,11 @@
 """The Embedder protocol and where a model name points (packaged, a folder, the hub)."""
 from __future__ import annotations
 
+import enum
 import logging
 import os
 from pathlib import Path
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -18,6 +19,24 @@ PACKAGED_ALIASES = {
     "default",
 }
 PACKAGED_ID = "sentence-transformers/all-MiniLM-L6-v2"
+class Backend(str, enum.Enum):
+    """What runs a model (``Settings.backend``): "auto" ONNX Runtime where it can,
+    "onnx" its fp32 graph, "onnx-int8" the int8 graph (a model of its own), "torch"."""
+
+    AUTO = "auto"
+    ONNX = "onnx"
+    ONNX_INT8 = "onnx-int8"
+    TORCH = "torch"
+
+
+#: an int8 graph's vectors differ a little from fp32's: they are a model of their own,
+#: recorded as ``<model id>+int8``
+INT8_SUFFIX = "+int8"
+
+
+def base_model_id(model_id: str) -> str:
+    """The model an id names, its int8 suffix left out."""
+    return model_id.split(INT8_SUFFIX)[0]
 
 
 class Embedder(Protocol):
@@ -60,8 +79,13 @@ class Embedder(Protocol):
 class EmbedderBase:
     """The defaults of the parts of ``Embedder`` a backend may not have."""
 
-    backend = "torch"
-    needs_download = False
+    @property
+    def backend(self) -> str:
+        return "torch"
+
+    @property
+    def needs_download(self) -> bool:
+        return False
 
     def token_counter(self) -> Callable[[str], int] | None:
         return None
@@ -121,15 +145,15 @@ class PackagedEmbedder(EmbedderBase):
     DIM: int
     WINDOW: int
     BACKEND: str
-    QUERY_CACHE_SIZE = 256
 
     def __init__(self) -> None:
         import threading
-        from collections import OrderedDict
 
-        self._model = None
+        from desktop_search.core.embed.lazy import LazyModel, QueryCache
+
+        self._model: LazyModel[Any, Embedder] = LazyModel(self._open)
         self._lock = threading.Lock()   # one forward pass at a time: the engines own threads
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.queries = QueryCache()
         self.device = "cpu"
         self.embed_calls = 0            # number of texts embedded: tests count work with it
 
@@ -146,37 +170,27 @@ class PackagedEmbedder(EmbedderBase):
         return self.WINDOW
 
     @property
-    def backend(self) -> str:  # type: ignore[override]
+    def backend(self) -> str:
         return self.BACKEND
 
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._model.loaded
 
-    def load(self):
-        if self._model is not None:
-            return self._model
-        with self._lock:
-            if self._model is None:
-                self._model = self._open()
-            return self._model
+    def load(self) -> Any:
+        return self._model.model()
 
-    def _open(self):
+    def _open(self) -> Any:
         raise NotImplementedError
 
-    def _query(self, model, text: str) -> np.ndarray:
+    def _query(self, model: Any, text: str) -> np.ndarray:
         raise NotImplementedError
 
     def embed_query(self, text: str) -> np.ndarray:
-        hit = self._queries.get(text)
+        hit = self.queries.get(text)
         if hit is not None:
-            self._queries.move_to_end(text)
             return hit
         model = self.load()
         with self._lock:
             vec = np.array(self._query(model, text or " "), dtype=np.float32)
-        vec.setflags(write=False)
-        self._queries[text] = vec
-        while len(self._queries) > self.QUERY_CACHE_SIZE:
-            self._queries.popitem(last=False)
-        return vec
+        return self.queries.put(text, vec)

@@ -119,7 +119,7 @@ def download(name: str, *, on_download: DownloadReport | None = None) -> str:
     kwargs: dict[str, Any] = {}
     if on_download is not None:
         kwargs["tqdm_class"] = _reporting_bar(on_download)
-    return snapshot_download(hub_repo(name), **kwargs)
+    return str(snapshot_download(hub_repo(name), **kwargs))
 
 
 class _Quiet:
@@ -139,7 +139,7 @@ def _reporting_bar(report: DownloadReport) -> type:
     lock = threading.Lock()
     last = [0, 0]
 
-    class ReportingBar(tqdm):
+    class ReportingBar(tqdm):  # type: ignore[misc]  # tqdm is read as Any
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.pop("name", None)
             kwargs["file"] = _Quiet()
@@ -154,7 +154,7 @@ def _reporting_bar(report: DownloadReport) -> type:
                     if (done, total) > tuple(last):
                         last[:] = [done, total]
                         report(done, total)
-            return shown
+            return bool(shown) if shown is not None else None
 
     return ReportingBar
 

@@ -17,21 +17,21 @@ nothing, and the next start tries again.
 """
 from __future__ import annotations
 
-import json
+from typing import Any
+
 import logging
-import os
-import re
-import shutil
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 from desktop_search.core.embed import e5_weights as W
+from desktop_search.core.embed import graph_cache
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
+
+MANIFEST_FILE = graph_cache.MANIFEST_FILE
 
 #: bump when the graph recipe changes: graphs built by another recipe are rebuilt
 RECIPE = "e5-onnx-5"
@@ -39,8 +39,6 @@ FP32_FILE = "model.onnx"
 INT8_FILE = "model_int8_pertoken.onnx"
 WORD_FILE = "word_q4.npy"
 VOCAB_FILE = "vocab.json"
-MANIFEST_FILE = "manifest.json"
-_STALE_TMP_S = 3600.0
 _MASK_BIAS = -1e4
 
 
@@ -69,47 +67,23 @@ def build(*, weights: Path, out_dir: Path, int8: bool = False) -> Path:
     full...); a failed build leaves no folder, and no graph file, behind.
     """
     weights, out_dir = Path(weights), Path(out_dir)
-    if not (out_dir / MANIFEST_FILE).is_file():
-        _sweep_stale_tmp(out_dir.parent)
-        tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{threading.get_ident()}"
-        try:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            manifest = _build(weights, tmp, int8=int8)
-            (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            _fsync_tree(tmp)
-            if out_dir.exists() and not (out_dir / MANIFEST_FILE).is_file():
-                shutil.rmtree(out_dir, ignore_errors=True)   # a broken leftover
-            try:
-                os.rename(tmp, out_dir)
-            except OSError:
-                if not (out_dir / MANIFEST_FILE).is_file():
-                    raise
-                log.info("another process built %s first; using it", out_dir)
-            else:
-                _prune_older_versions(out_dir)
-        except OSError as exc:
-            raise ModelError(f"cannot build the multilingual ONNX graph in {out_dir}: "
-                             f"{exc}") from exc
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        graph_cache.build_folder(out_dir, lambda tmp: _build(weights, tmp, int8=int8),
+                                 complete=lambda d: (d / MANIFEST_FILE).is_file())
+    except OSError as exc:
+        raise ModelError(f"cannot build the multilingual ONNX graph in {out_dir}: "
+                         f"{exc}") from exc
     name = graph_file(int8=int8)
     if not (out_dir / name).is_file():
-        part = out_dir / f".{name}.tmp-{os.getpid()}-{threading.get_ident()}"
         try:
-            save_model(make_model(W.read_weights(weights), int8=int8), part)
-            with open(part, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(part, out_dir / name)
+            graph_cache.add_file(out_dir, name, lambda part: save_model(
+                make_model(W.read_weights(weights), int8=int8), part))
         except OSError as exc:
             raise ModelError(f"cannot build the multilingual ONNX graph {name}: {exc}") from exc
-        finally:
-            part.unlink(missing_ok=True)
     return out_dir
 
 
-def _build(weights: Path, tmp: Path, *, int8: bool) -> dict:
+def _build(weights: Path, tmp: Path, *, int8: bool) -> dict[str, Any]:
     t0 = time.perf_counter()
     w = W.read_weights(weights)
     cfg = w.config
@@ -126,14 +100,14 @@ def _build(weights: Path, tmp: Path, *, int8: bool) -> dict:
     }
 
 
-def save_model(model, path: Path) -> None:
+def save_model(model: Any, path: Path) -> None:
     """Write the graph (a seam: tests make it fail like a full disk)."""
     import onnx
 
     onnx.save_model(model, str(path))
 
 
-def make_model(w: W.E5Weights, *, int8: bool = False):
+def make_model(w: W.E5Weights, *, int8: bool = False) -> Any:
     """The encoder as an ONNX model: inputs ``inputs_embeds`` [batch, seq, hidden] (word
     rows only) and ``attention_mask`` [batch, seq]; output ``pooled`` [batch, hidden], the
     mean of the last hidden states over the mask (not normalized).
@@ -148,14 +122,14 @@ def make_model(w: W.E5Weights, *, int8: bool = False):
     cfg = w.config
     H, NH, F = cfg.hidden, cfg.heads, cfg.ffn
     hd = H // NH
-    inits: list = []
-    nodes: list = []
+    inits: list[Any] = []
+    nodes: list[Any] = []
 
     def const(name: str, arr: np.ndarray) -> str:
         inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
-    def node(op: str, inputs: list[str], out: str, **attrs) -> str:
+    def node(op: str, inputs: list[str], out: str, **attrs: Any) -> str:
         nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
         return out
 
@@ -274,40 +248,3 @@ def make_model(w: W.E5Weights, *, int8: bool = False):
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model
-
-
-def _fsync_tree(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    for p in folder.iterdir():
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _prune_older_versions(out_dir: Path) -> None:
-    """Graphs built from earlier weights (other fingerprints) are dead weight."""
-    prefix, _, _ = out_dir.name.rpartition("-")
-    for p in out_dir.parent.glob(f"{prefix}-*"):
-        rest = p.name[len(prefix) + 1:]
-        if p != out_dir and p.is_dir() and re.fullmatch(r"[0-9a-f]{16}", rest):
-            log.info("removing the multilingual graph of earlier weights: %s", p)
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _sweep_stale_tmp(parent: Path) -> None:
-    """Remove temporary folders of builds killed long ago (a live one is younger)."""
-    if not parent.is_dir():
-        return
-    now = time.time()
-    for p in parent.glob(".multilingual-e5-small-*.tmp-*"):
-        try:
-            if now - p.stat().st_mtime > _STALE_TMP_S:
-                shutil.rmtree(p, ignore_errors=True)
-        except OSError:
-            pass

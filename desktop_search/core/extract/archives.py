@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import BinaryIO, Callable
+from typing import IO, BinaryIO, Callable
 
 from desktop_search.errors import CorruptFile
 
@@ -91,7 +91,7 @@ def members(kind: str, source: BinaryIO, *, member_cap: int = 2**62,
         raise ValueError(kind)
 
 
-def _bounded(f: BinaryIO, limit: int) -> bytes:
+def _bounded(f: IO[bytes], limit: int) -> bytes:
     out = bytearray()
     while len(out) <= limit:
         block = f.read(min(1 << 20, limit + 1 - len(out)))
@@ -114,7 +114,7 @@ def _zip_members(source: BinaryIO) -> Iterator[Member]:
         if info.flag_bits & 0x1:
             problem = "password-protected: its contents cannot be read"
 
-        def read(limit: int, info=info) -> bytes:
+        def read(limit: int, info: zipfile.ZipInfo = info) -> bytes:
             try:
                 with zf.open(info) as f:
                     return _bounded(f, limit)
@@ -149,7 +149,7 @@ def _tar_members(source: BinaryIO) -> Iterator[Member]:
             if not info.isreg():
                 continue            # folders, links, devices: nothing to read
 
-            def read(limit: int, info=info) -> bytes:
+            def read(limit: int, info: tarfile.TarInfo = info) -> bytes:
                 try:
                     f = tf.extractfile(info)
                     return _bounded(f, limit) if f is not None else b""

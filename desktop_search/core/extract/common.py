@@ -18,6 +18,8 @@ _T = TypeVar("_T")
 DEFAULT_MAX_BYTES = 50 * 2**20
 #: bytes looked at to decide whether a file with an unknown extension is text
 SNIFF_BYTES = 8192
+#: the kind of a photo, screenshot or scan (its words come from OCR)
+PICTURE_KIND = "picture"
 #: zip members above this size must not be compressed more than ``_ZIP_MAX_RATIO``
 _ZIP_BIG_MEMBER = 10 * 2**20
 _ZIP_MAX_RATIO = 200

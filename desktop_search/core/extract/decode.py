@@ -41,10 +41,10 @@ def _decode(data: bytes, *, strict: bool = False, partial: bool = False) -> str:
         if data.startswith(bom):
             return _checked(data[len(bom):].decode(codec, errors="replace"), strict)
     if b"\0" in data:
-        codec = _utf16_or_32_without_bom(data[:SNIFF_BYTES])
-        if codec is None:
+        wide = _utf16_or_32_without_bom(data[:SNIFF_BYTES])
+        if wide is None:
             raise BinaryFile(_NOT_TEXT)
-        return _checked(data.decode(codec, errors="replace"), strict)
+        return _checked(data.decode(wide, errors="replace"), strict)
     try:
         if partial:
             text = codecs.getincrementaldecoder("utf-8")().decode(data, final=False)

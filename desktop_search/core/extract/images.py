@@ -3,7 +3,9 @@
 Reading a picture is two steps of very different cost. ``picture_info`` reads only the
 header and EXIF (milliseconds): the file is listed, filtered and dated at once.
 ``ocr_picture`` / ``ocr_pdf_pages`` read the words in it with RapidOCR (PP-OCR models
-shipped inside the ``rapidocr-onnxruntime`` wheel, run by ONNX Runtime; seconds per page),
+shipped inside the ``rapidocr-onnxruntime`` wheel, and for Latin-script pictures the
+multilingual recogniser of the ``rapidocr`` wheel: ``ocr_latin``; run by ONNX Runtime;
+seconds per page),
 so the indexer runs them in their own, later stage, always in the sandboxed child.
 
 Every failure a user can act on leaves as an ``ExtractError`` with a short reason; the
@@ -26,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_search.fileio import atomic_write_bytes
-from desktop_search.core.extract.common import Extracted
+from desktop_search.core.extract.common import PICTURE_KIND, Extracted
 from desktop_search.errors import CorruptFile, ExtractError, TooLarge, UnsupportedFile
 
 __all__ = [
@@ -219,7 +221,8 @@ def _read_exif(img: Any) -> tuple[float | None, str | None, int]:
     m = _EXIF_DATE.search(str(raw or ""))
     if m:
         try:
-            taken = datetime(*map(int, m.groups())).timestamp()  # EXIF dates are local time
+            y, mo, d, hh, mm, ss = map(int, m.groups())
+            taken = datetime(y, mo, d, hh, mm, ss).timestamp()  # EXIF dates are local time
         except (ValueError, OverflowError, OSError):
             taken = None
     make = _clean(exif.get(Base.Make))
@@ -276,7 +279,8 @@ _engine: Any = None
 
 
 def _ocr_engine() -> Any:
-    """One RapidOCR per process (loading its three models takes a fraction of a second)."""
+    """One RapidOCR per process (loading its three models takes a fraction of a second;
+    the Latin-script recogniser loads on the first picture that needs it)."""
     global _engine
     with _engine_lock:
         if _engine is None:
@@ -290,6 +294,11 @@ def _ocr_engine() -> Any:
             threads = max(1, min(2, cap, os.cpu_count() or 1))
             _engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
             logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+            # the recogniser is chosen per picture: Latin-script pictures are read by a
+            # model that keeps accents and "€" (``ocr_latin``), Chinese ones as before
+            from desktop_search.core.extract.ocr_latin import ChoosingRecognizer
+
+            _engine.text_rec = ChoosingRecognizer(_engine.text_rec, threads=threads)
         return _engine
 
 
@@ -499,7 +508,8 @@ def _short(e: BaseException) -> str:
 # --------------------------------------------------------------------------- the OCR stage
 
 
-def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[str], dict]:
+def ocr_document(path: str | os.PathLike[str], *, max_bytes: int
+                 ) -> tuple[list[str], dict[str, Any]]:
     """The text of each page of a picture or PDF, with the pages that had none read by OCR.
 
     Returns (pages, facts): facts holds ``ocr_pages`` (0-based pages whose text came from
@@ -511,7 +521,7 @@ def ocr_document(path: str | os.PathLike[str], *, max_bytes: int) -> tuple[list[
         info = picture_info(p)
         pages = ocr_picture(p)
         return pages, dict(ocr_pages=[i for i, t in enumerate(pages) if t.strip()],
-                           taken=info.taken, camera=info.camera, kind="picture")
+                           taken=info.taken, camera=info.camera, kind=PICTURE_KIND)
     if p.suffix.lower() != ".pdf":
         raise UnsupportedFile("only pictures and PDFs are read by OCR")
     from desktop_search.core import extract as ex
@@ -551,7 +561,7 @@ def read_picture(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """The fast pass over a picture (registered as the reader of picture extensions):
     listed, typed and dated now; its words are read in the OCR stage (``needs_ocr``)."""
     info = picture_info(path)
-    return Extracted("", None, "picture", needs_ocr=True, taken=info.taken, camera=info.camera)
+    return Extracted("", None, PICTURE_KIND, needs_ocr=True, taken=info.taken, camera=info.camera)
 
 
 def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extracted:
@@ -564,7 +574,7 @@ def extract_with_ocr(path: str | os.PathLike[str], *, max_bytes: int) -> Extract
         starts.append(pos)
         pos += len(page) + 2
     text = "\n\n".join(pages)[:max_bytes]
-    paged = facts["kind"] != "picture" or len(pages) > 1
+    paged = facts["kind"] != PICTURE_KIND or len(pages) > 1
     return Extracted(text, facts.get("title"), facts["kind"],
                      page_starts=tuple(starts) if paged else None,
                      ocr=bool(facts["ocr_pages"]), taken=facts.get("taken"),

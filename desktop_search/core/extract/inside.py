@@ -20,6 +20,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from desktop_search.core.extract import archives, mail
 from desktop_search.core.extract.common import Extracted, Part, _human
@@ -112,7 +113,7 @@ def read_mbox(path: Path, *, max_bytes: int) -> Extracted:
     return Extracted("", None, mail.MAILBOX_KIND, container=True, parts=tuple(parts))
 
 
-def message_key(digest: str, taken) -> str:
+def message_key(digest: str, taken: set[str] | Iterable[Part]) -> str:
     """A message's key in its mbox: its hash (so a message moved by a compaction is
     found again), with a count when the same message is there twice."""
     base = f"m:{digest[:24]}"
@@ -193,7 +194,7 @@ def read_message(path: str | os.PathLike[str], *, start: int, end: int, key: str
     return (first, *_attachment_parts(message, chain=chain, key=key, depth=1, budget=budget))
 
 
-def read_messages(path: str | os.PathLike[str], *, spans: list[dict],
+def read_messages(path: str | os.PathLike[str], *, spans: list[dict[str, Any]],
                   max_bytes: int) -> list[tuple[Part, ...]]:
     """Several messages of an mbox in one job (``spans``: start, end, key, digest each)."""
     return [read_message(path, start=s["start"], end=s["end"], key=s["key"],
@@ -203,8 +204,8 @@ def read_messages(path: str | os.PathLike[str], *, spans: list[dict],
 # --------------------------------------------------------------------------- recursion
 
 
-def _archive_parts(kind: str, source, *, chain: tuple[str, ...], key: str, depth: int,
-                   budget: Budget):
+def _archive_parts(kind: str, source: BinaryIO, *, chain: tuple[str, ...], key: str, depth: int,
+                   budget: Budget) -> Iterator[Part]:
     try:
         for m in archives.members(kind, source, member_cap=budget.max_bytes,
                                   max_unpacked=budget.hard_cap()):
@@ -256,7 +257,7 @@ def _archive_parts(kind: str, source, *, chain: tuple[str, ...], key: str, depth
 
 
 def _attachment_parts(message: mail.Parsed, *, chain: tuple[str, ...], key: str, depth: int,
-                      budget: Budget):
+                      budget: Budget) -> Iterator[Part]:
     for i, att in enumerate(message.attachments):
         where = (*chain, att.name)
         akey = budget.key(f"{key}|{i}:{att.name}" if key else f"{i}:{att.name}")
@@ -273,7 +274,7 @@ def _attachment_parts(message: mail.Parsed, *, chain: tuple[str, ...], key: str,
 
 
 def _blob_parts(name: str, data: bytes, *, chain: tuple[str, ...], key: str, depth: int,
-                budget: Budget, mtime: float | None):
+                budget: Budget, mtime: float | None) -> Iterator[Part]:
     """What one member (or attachment) holds: itself as a document, or, for an archive or
     a message, the documents inside it."""
     digest = hashlib.sha1(data).hexdigest()
@@ -320,7 +321,8 @@ def _blob_parts(name: str, data: bytes, *, chain: tuple[str, ...], key: str, dep
     yield Part(key, chain, digest, doc, size=len(data), mtime=doc.taken or mtime)
 
 
-def _message_parts(name: str, data: bytes, *, chain, key, depth, budget):
+def _message_parts(name: str, data: bytes, *, chain: tuple[str, ...], key: str, depth: int,
+                   budget: Budget) -> Iterator[Part]:
     digest = hashlib.sha1(data).hexdigest()
     budget.documents += 1
     try:
@@ -332,7 +334,8 @@ def _message_parts(name: str, data: bytes, *, chain, key, depth, budget):
     yield from _attachment_parts(message, chain=chain, key=key, depth=depth + 1, budget=budget)
 
 
-def _mbox_parts(data: bytes, *, chain, key, depth, budget):
+def _mbox_parts(data: bytes, *, chain: tuple[str, ...], key: str, depth: int,
+                budget: Budget) -> Iterator[Part]:
     """An mbox inside an archive or attached: split in memory (it is within the cap)."""
     spans = _mbox_spans(data)
     if not spans:
@@ -398,7 +401,7 @@ def _ocr_copy(base: str, data: bytes, budget: Budget, *, fallback: Extracted | N
 # --------------------------------------------------------------------------- one item out
 
 
-def item_bytes(path: str | os.PathLike[str], inside: list[str], *, locator: dict | None,
+def item_bytes(path: str | os.PathLike[str], inside: list[str], *, locator: dict[str, Any] | None,
                max_bytes: int) -> tuple[str, bytes]:
     """(a file name, the bytes) of the one document at ``inside`` in the file at ``path``:
     an archive member, a message of a mailbox (as ``.eml``), an attachment. Read in
@@ -412,7 +415,7 @@ def item_bytes(path: str | os.PathLike[str], inside: list[str], *, locator: dict
         raise TooLarge(f"{_human(os.path.getsize(path))} is over the {_human(cap)} size cap")
     if archives.archive_kind(path.name):
         with open(path, "rb") as f:
-            return _member(archives.archive_kind(path.name), f, list(inside), cap)
+            return _member(archives.archive_kind(path.name) or "", f, list(inside), cap)
     if mail.is_emlx(path) and inside:            # an attachment of an Apple Mail message
         return _descend(f"{path.stem}.eml", mail.emlx_message(path.read_bytes()), list(inside), cap)
     return _descend(path.name, path.read_bytes(), list(inside), cap)
@@ -438,7 +441,7 @@ def _descend(name: str, data: bytes, chain: list[str], cap: int) -> tuple[str, b
     raise FileVanishedInside(f"{chain[0]} is no longer in {name}")
 
 
-def _member(kind: str, source, chain: list[str], cap: int) -> tuple[str, bytes]:
+def _member(kind: str, source: BinaryIO, chain: list[str], cap: int) -> tuple[str, bytes]:
     for m in archives.members(kind, source, member_cap=cap, max_unpacked=cap * UNPACK_FACTOR):
         if m.name == chain[0] and not m.problem:
             data = m.read(cap)

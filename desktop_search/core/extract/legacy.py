@@ -9,6 +9,8 @@ really RTF or HTML (Word saves those under ``.doc`` too) is read as what it is.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import re
 import struct
@@ -88,7 +90,7 @@ def _plain_doc(path: Path, data: bytes, max_bytes: int) -> Extracted:
         raise CorruptFile(N_("damaged Word file: not a Word 97-2003 document")) from None
 
 
-def _ole(data: bytes):
+def _ole(data: bytes) -> Any:
     import olefile
 
     return olefile.OleFileIO(io.BytesIO(data))
@@ -163,7 +165,7 @@ def _clean_doc_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _ole_title(ole) -> str | None:
+def _ole_title(ole: Any) -> str | None:
     try:
         meta = ole.get_metadata()
         title = meta.title

@@ -25,6 +25,7 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
@@ -249,7 +250,7 @@ def _header(msg: Message, name: str) -> str:
     return " ".join(text.split())[:1000]
 
 
-def _decoded(value) -> str:
+def _decoded(value: str) -> str:
     """A header's text: RFC 2047 encoded words decoded, raw 8-bit bytes guessed."""
     try:
         return str(make_header(decode_header(value)))
@@ -294,7 +295,7 @@ def _payload(part: Message) -> bytes | None:
     if data is None:
         raw = part.get_payload()
         return raw.encode("utf-8", "replace") if isinstance(raw, str) else None
-    return data
+    return data if isinstance(data, bytes) else None
 
 
 def _text_of(part: Message) -> str:
@@ -337,7 +338,7 @@ def list_mbox(path: str | os.PathLike[str], *, start: int = 0) -> list[tuple[int
         f.seek(start)
         pos = start
         cur: int | None = None
-        h = None
+        h: Any = None      # hashlib's sha1 object, from the message's first line
         prev_blank = True
         for line in f:
             if line.startswith(b"From ") and prev_blank:

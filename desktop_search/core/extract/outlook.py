@@ -16,6 +16,8 @@ among them a GUI toolkit and a cryptography stack.)
 """
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import io
 import struct
@@ -63,7 +65,7 @@ def parse_msg(data: bytes, *, max_bytes: int) -> Parsed:
 class _Props:
     """The properties of one object (the message, an attachment) under ``prefix``."""
 
-    def __init__(self, ole, prefix: str, header: int) -> None:
+    def __init__(self, ole: Any, prefix: str, header: int) -> None:
         self.ole, self.prefix = ole, prefix
         self.fixed: dict[int, bytes] = {}
         raw = self._stream(f"{prefix}__properties_version1.0") or b""
@@ -74,7 +76,7 @@ class _Props:
     def _stream(self, name: str) -> bytes | None:
         if not self.ole.exists(name) or self.ole.get_type(name) != 2:   # 2: a stream
             return None
-        return self.ole.openstream(name).read()
+        return bytes(self.ole.openstream(name).read())
 
     def text(self, pid: int) -> str:
         raw = self._stream(f"{self.prefix}__substg1.0_{pid:04X}001F")
@@ -106,7 +108,7 @@ class _Props:
             return None
 
 
-def _message(ole, prefix: str, *, max_bytes: int, depth: int) -> Parsed:
+def _message(ole: Any, prefix: str, *, max_bytes: int, depth: int) -> Parsed:
     # the top message's property header is 32 bytes, an embedded message's 24
     props = _Props(ole, prefix, 32 if not prefix else 24)
     if props.binary(0x0E0A) is not None or ole.exists(f"{prefix}__substg1.0_3FD10102"):
@@ -154,7 +156,7 @@ def _body(props: _Props) -> str:
     return ""
 
 
-def _attachments(ole, prefix: str, *, max_bytes: int, depth: int) -> list[Attachment]:
+def _attachments(ole: Any, prefix: str, *, max_bytes: int, depth: int) -> list[Attachment]:
     out: list[Attachment] = []
     depth_of = len([p for p in prefix.split("/") if p])
     folders = sorted({e[depth_of] for e in ole.listdir(streams=True, storages=True)
@@ -189,7 +191,7 @@ def _under(entry: list[str], prefix: str) -> bool:
     return entry[:len(parts)] == parts and len(entry) > len(parts)
 
 
-def _embedded(ole, prefix: str, name: str, *, max_bytes: int, depth: int) -> Attachment:
+def _embedded(ole: Any, prefix: str, name: str, *, max_bytes: int, depth: int) -> Attachment:
     """A message attached inside: made an ``.eml`` (with its own attachments)."""
     if depth + 1 > MAX_NESTED:
         return Attachment(name or "message.eml", None,

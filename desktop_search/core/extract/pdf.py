@@ -82,7 +82,7 @@ def _pdf_page_text(pdf: Any, index: int) -> str:
         return ""
     finally:
         page.close()
-    return raw.replace("\r\n", "\n").replace("\r", "\n").translate(_PDF_CONTROLS)
+    return str(raw).replace("\r\n", "\n").replace("\r", "\n").translate(_PDF_CONTROLS)
 
 
 def _pdfium_reason(e: Exception) -> str:

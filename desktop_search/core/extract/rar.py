@@ -12,7 +12,7 @@ import functools
 import os
 import tempfile
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from desktop_search.core.extract.archives import Member, _bounded, unsafe_name
 from desktop_search.errors import CorruptFile, EncryptedFile, UnsupportedFile
@@ -57,7 +57,7 @@ def members(source: BinaryIO) -> Iterator[Member]:
         yield from _walk(rarfile, copy)
 
 
-def _walk(rarfile, path: str) -> Iterator[Member]:
+def _walk(rarfile: Any, path: str) -> Iterator[Member]:
     errors = (rarfile.Error, OSError, EOFError, ValueError)
     try:
         rf = rarfile.RarFile(path)
@@ -75,7 +75,7 @@ def _walk(rarfile, path: str) -> Iterator[Member]:
             if info.needs_password():
                 problem = N_("password-protected: its contents cannot be read")
 
-            def read(limit: int, info=info) -> bytes:
+            def read(limit: int, info: Any = info) -> bytes:
                 try:
                     with rf.open(info) as f:
                         return _bounded(f, limit)

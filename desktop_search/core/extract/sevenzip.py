@@ -16,7 +16,7 @@ import io
 import queue
 import threading
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO, Callable
 
 from desktop_search.core.extract.archives import Member, unsafe_name
 from desktop_search.errors import CorruptFile, EncryptedFile, TooLarge
@@ -71,7 +71,7 @@ def members(source: BinaryIO, *, member_cap: int, max_unpacked: int) -> Iterator
                 info = by_name[name]
                 done += 1
                 yield Member(name, info.uncompressed, info.compressed or 0, _mtime(info),
-                             lambda limit, data=data: data[:limit + 1], None,
+                             _reader(data), None,
                              key=f"{info.crc32 or 0:08x}:{info.uncompressed}")
         except TooLarge as exc:                   # a bomb: each member left is named
             for name in wanted[done:]:
@@ -86,10 +86,10 @@ def members(source: BinaryIO, *, member_cap: int, max_unpacked: int) -> Iterator
 class _Stream:
     """The one unpacking pass, as an iterator of (name, bytes) in archive order."""
 
-    def __init__(self, szf, wanted: list[str], *, member_cap: int, max_unpacked: int) -> None:
+    def __init__(self, szf: Any, wanted: list[str], *, member_cap: int, max_unpacked: int) -> None:
         self.szf, self.wanted = szf, wanted
         self.member_cap, self.max_unpacked = member_cap, max_unpacked
-        self.handoff: queue.Queue = queue.Queue(maxsize=1)
+        self.handoff: queue.Queue[Any] = queue.Queue(maxsize=1)
         self.stopped = threading.Event()
         self.unpacked = 0
         self.thread = threading.Thread(target=self._run, name="ds-7z", daemon=True)
@@ -112,8 +112,8 @@ class _Stream:
 
         stream = self
 
-        class Factory(WriterFactory):
-            def create(self, filename: str):
+        class Factory(WriterFactory):  # type: ignore[misc]  # py7zr is read as Any
+            def create(self, filename: str) -> _Writer:
                 return _Writer(stream, filename)
 
         item: object = _DONE
@@ -134,7 +134,7 @@ class _Stream:
         except _Stopped:
             pass
 
-    def _put(self, item) -> None:
+    def _put(self, item: object) -> None:
         while not self.stopped.is_set():
             try:
                 self.handoff.put(item, timeout=0.5)
@@ -165,7 +165,7 @@ class _Writer:
         self.stream, self.filename = stream, filename
         self.buf = io.BytesIO()
 
-    def write(self, s) -> int:
+    def write(self, s: bytes) -> int:
         stream = self.stream
         if stream.stopped.is_set():
             raise _Stopped
@@ -177,7 +177,7 @@ class _Writer:
             self.buf.write(bytes(s[:room]))
         return len(s)
 
-    def read(self, size=None) -> bytes:
+    def read(self, size: int | None = None) -> bytes:
         return b""
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -193,7 +193,12 @@ class _Writer:
         self.stream._put((self.filename, self.buf.getvalue()))
 
 
-def _mtime(info) -> float | None:
+def _reader(data: bytes) -> Callable[[int], bytes]:
+    """A member's read: its bytes up to the cap and one more (to tell one over it)."""
+    return lambda limit: data[:limit + 1]
+
+
+def _mtime(info: Any) -> float | None:
     try:
         when = info.creationtime
         return when.timestamp() if when is not None else None

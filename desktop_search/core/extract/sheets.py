@@ -165,7 +165,7 @@ def read_ods(path: Path, data: bytes, max_bytes: int) -> Extracted:
     return _with_library_errors("ODS", parse)
 
 
-def _ods_tables(f) -> Iterator[tuple[str, Iterator[list[str]]]]:
+def _ods_tables(f: Any) -> Iterator[tuple[str, Iterator[list[str]]]]:
     """(table name, its rows) in document order; each row is read when it ends."""
     events = ElementTree.iterparse(f, events=("start", "end"))
     for event, el in events:
@@ -176,7 +176,7 @@ def _ods_tables(f) -> Iterator[tuple[str, Iterator[list[str]]]]:
             el.clear()                  # rows past a cut: skipped, not kept
 
 
-def _ods_rows(events) -> Iterator[list[str]]:
+def _ods_rows(events: Any) -> Iterator[list[str]]:
     for event, el in events:
         if event != "end":
             continue

@@ -53,7 +53,7 @@ def estimate_tokens(text: str) -> int:
     return n
 
 
-def _spans(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
+def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """Split text[start:end] at pattern matches into trimmed, non-empty spans."""
     out: list[tuple[int, int]] = []
     pos = start

@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Callable
+from typing import Any, Callable, Iterator
 
-from desktop_search.core.extract import Part
+from desktop_search.core.extract import Extracted, Part
 from desktop_search.core.extract import mail as mail_reader
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import FAILED, INDEXED, SKIPPED, FileRow, Inner, Library
@@ -43,7 +43,7 @@ _BYTES_PER_S = 20 * 2**20
 class Containers:
     """Stores the documents inside files (call from the ingest thread)."""
 
-    def __init__(self, *, library: Library, call: Callable, store: Callable,
+    def __init__(self, *, library: Library, call: Callable[..., Any], store: Callable[..., Any],
                  max_bytes: int, timeout_s: float,
                  on_notice: Callable[[Notice], None] | None = None) -> None:
         """``call(target, timeout_s=..., **kwargs)`` runs a reader in the sandboxed child;
@@ -65,7 +65,7 @@ class Containers:
 
     # -- an archive or a message file: one job read it all ----------------------------------
     def store_all(self, path: str, root_id: int | None, st: os.stat_result, digest: str | None,
-                  doc) -> None:
+                  doc: Extracted) -> None:
         """An archive's members, or a message and its attachments (``doc.parts``)."""
         self.stored = self.kept = 0
         cid = self.store(path, root_id, st.st_size, IN_PROGRESS, digest, doc,
@@ -95,7 +95,7 @@ class Containers:
         spans, appended = self._list(path, st.st_size, messages)
         used = set(messages) if appended else set()
         keep: set[str] = set(messages) if appended else set()
-        todo: list[dict] = []
+        todo: list[dict[str, Any]] = []
         for start, end, mdigest in spans:
             key = (mail_reader_key(mdigest, used))
             used.add(key)
@@ -122,17 +122,19 @@ class Containers:
             self.library.drop_members(cid, keep={k for k in now if k.split("|")[0] in keep})
         self.library.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
-    def _read(self, path: str, batch: list[dict]) -> list[tuple[Part, ...]]:
+    def _read(self, path: str, batch: list[dict[str, Any]]) -> list[tuple[Part, ...]]:
         """The parts of each message of the batch, in one job; a job that fails (a message
         that hangs or crashes the reader) is done again one message at a time, so only
         that message is lost, with its reason."""
         try:
-            return self.call(_READ_MANY, timeout_s=self.timeout_s, path=path, spans=batch,
-                             max_bytes=self.max_bytes)
+            parts: list[tuple[Part, ...]] = self.call(
+                _READ_MANY, timeout_s=self.timeout_s, path=path, spans=batch,
+                max_bytes=self.max_bytes)
+            return parts
         except ExtractError:
             if len(batch) == 1:
                 raise
-        out = []
+        out: list[tuple[Part, ...]] = []
         for span in batch:
             try:
                 out += self._read(path, [span])
@@ -145,7 +147,7 @@ class Containers:
     def _list(self, path: str, size: int, messages: dict[str, FileRow]
               ) -> tuple[list[tuple[int, int, str]], bool]:
         """(messages to consider, whether they are only those after the ones stored)."""
-        located = [(json.loads(r.locator), r) for r in messages.values()]
+        located = [(json.loads(r.locator), r) for r in messages.values() if r.locator]
         if located:
             last, row = max(located, key=lambda lr: lr[0]["end"])
             if last["end"] <= size and row.hash == self.call(
@@ -186,8 +188,8 @@ class Containers:
         self.stored += 1
 
 
-def _batches(todo: list[dict]):
-    batch: list[dict] = []
+def _batches(todo: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
     size = 0
     for span in todo:
         n = span["end"] - span["start"]

@@ -35,7 +35,6 @@ MOUNTS_TTL_S = 2.0
 #: looks every 2 s), so typing never waits on a slow or hung network share
 PRESENT_TTL_S = 5.0
 #: the catalog's meta key under which the mount a root was last seen on is kept
-MOUNT_KEY = "mount:"
 
 
 def is_network_fs(fstype: str) -> bool:
@@ -140,7 +139,7 @@ class Drives:
     def _last_mount(self, root: str) -> str | None:
         with self._lock:
             if root not in self._seen:
-                self._seen[root] = self._recall(MOUNT_KEY + root) if self._recall else None
+                self._seen[root] = self._recall(root) if self._recall else None
             return self._seen[root]
 
     def present(self, root: str) -> bool:
@@ -175,7 +174,7 @@ class Drives:
         with self._lock:
             self._seen[root] = point
         if self._remember is not None:
-            self._remember(MOUNT_KEY + root, point)
+            self._remember(root, point)
 
     def offline(self, roots: list[str]) -> set[str]:
         """The roots that are gone, as last found if that is recent (searches ask this)."""

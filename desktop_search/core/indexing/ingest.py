@@ -16,21 +16,23 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 
 from desktop_search.config import Settings
 from desktop_search.core import extract as ex
-from desktop_search.core.embed.base import passage_text
 from desktop_search.core.extract.inside import ARCHIVE_KIND
 from desktop_search.core.extract.mail import MAIL_KIND, MAILBOX_KIND, MESSAGE_CAP_FACTOR
-from desktop_search.core.indexing.chunk import chunk_text, heading_for
+from desktop_search.core.indexing.backlog import EMBED_BATCH, EmbeddingBacklog
+from desktop_search.core.indexing.chunk import Chunk, TokenCounter, chunk_text, heading_for
 from desktop_search.core.indexing.containers import IN_PROGRESS, Containers, identity
 from desktop_search.core.indexing.sandbox import SandboxedExtractor, run_reader
-from desktop_search.core.indexing.scan import Rules, is_under, norm, walk
+from desktop_search.core.indexing.ocr import OcrPass
+from desktop_search.core.indexing.scan import norm
+from desktop_search.core.indexing.scope import Scope, catalog_path, needs_caption
 from desktop_search.core.notice import Notice
-from desktop_search.core.store import (FAILED, INDEXED, OCR_DONE, OCR_NONE, OCR_PENDING, SKIPPED,
-                                       Inner, Library, NewChunk)
+from desktop_search.core.store import (FAILED, INDEXED, OCR_PENDING, SKIPPED,
+                                       FileRow, Inner, Library, NewChunk)
 from desktop_search.errors import (BinaryFile, ExtractError, FileVanished, ModelError, TooLarge,
                                    UnsupportedFile)
 
@@ -39,10 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 64
-#: passages read ahead from the backlog and sorted by length, so that each batch of
-#: EMBED_BATCH pads little (raw ``model.encode`` sorts its whole input the same way)
-EMBED_WINDOW = 2048
 #: the OCR stage's reader: pictures and scanned PDF pages, in its own sandboxed child
 OCR_TARGET = "desktop_search.core.extract.images:extract_with_ocr"
 #: the reader of a whole file, called by name when a job needs a time of its own
@@ -99,7 +97,8 @@ class Ingest:
 
     def __init__(self, *, library: Library, models: ModelHost, settings: Settings,
                  on_notice: Callable[[Notice], None] | None = None,
-                 extractor: Callable | None = None, ocr_extractor: Callable | None = None) -> None:
+                 extractor: Callable[..., Any] | None = None,
+                 ocr_extractor: Callable[..., Any] | None = None) -> None:
         self.library = library
         self.catalog = library.catalog          # reads; every write goes through the library
         self.models = models
@@ -115,66 +114,19 @@ class Ingest:
         #: told what the user must know about a file (skipped, failed, and why)
         self.on_notice = on_notice
         self.counters = Counters()
-        self._rules: dict[str, Rules] = {}
-        self._window: list[tuple[int, str]] = []   # (chunk id, text), longest last
-        self._window_after = 0
+        #: which files of which folder are indexed
+        self.scope = Scope(library=library, settings=settings)
+        #: the later stage that reads the words in pictures and scans
+        self.ocr = OcrPass(self)
+        #: the passages waiting for a vector, embedded in full batches
+        self.backlog = EmbeddingBacklog(library=library, models=models, counters=self.counters)
         self.lock = threading.RLock()
         #: archives, message files and mailboxes: the documents inside them
         self.containers = Containers(
             library=library, call=lambda target, **kw: self._call(target, **kw),
-            store=self._store,
+            store=self.store,
             max_bytes=settings.max_file_bytes, timeout_s=settings.extract_timeout_s,
             on_notice=self._tell)
-
-    # -- roots ---------------------------------------------------------------------------
-    def rules_for(self, root: str) -> Rules:
-        r = self._rules.get(root)
-        if r is None:
-            r = self._rules[root] = Rules(root, self.settings)
-        return r
-
-    def root_of(self, path: str) -> tuple[str, int] | None:
-        best = None
-        for r in self.library.root_list():
-            if is_under(path, r.path) and (best is None or len(r.path) > len(best[0])):
-                best = (r.path, r.id)
-        return best
-
-    def wanted(self, path: str, *, is_dir: bool = False) -> tuple[str, int] | None:
-        """The root that owns path if path should be indexed, else None."""
-        owner = self.root_of(path)
-        if owner is None:
-            return None
-        if self.rules_for(owner[0]).excluded(path, is_dir=is_dir):
-            return None
-        return owner
-
-    def plan(self, root: str, root_id: int, under: str | None = None
-             ) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
-        """Compare a root (or one folder in it) with the catalog:
-        (files to look at, catalog paths now gone)."""
-        known = self.catalog.files_of_root(root_id)
-        if under is not None and under != root:
-            known = {p: r for p, r in known.items() if is_under(p, under)}
-        todo: list[tuple[str, os.stat_result]] = []
-        seen: set[str] = set()
-        start = under or root
-        rules = self.rules_for(root)
-        if start != root and rules.excluded(start, is_dir=True):
-            return [], list(known)
-        for path, st in walk(start, rules):
-            if not ex.is_supported(path):
-                continue
-            seen.add(catalog_path(path))
-            row = known.get(catalog_path(path))
-            if (row is not None and row.size == st.st_size and row.mtime_ns == st.st_mtime_ns
-                    and not _needs_caption(row)):
-                continue
-            todo.append((path, st))
-        gone = [p for p in known if p not in seen]
-        # pictures last: a folder of photos never holds back the text files beside it
-        todo.sort(key=lambda item: _is_picture(item[0]))
-        return todo, gone
 
     # -- one file ------------------------------------------------------------------------
     def index_file(self, path: str, *, force: bool = False) -> Outcome:
@@ -182,7 +134,7 @@ class Ingest:
         path = norm(path)
         if catalog_path(path) != path:
             return self._bad_name(path)
-        owner = self.wanted(path)
+        owner = self.scope.wanted(path)
         try:
             st = os.stat(path) if self.settings.follow_symlinks else os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -190,7 +142,7 @@ class Ingest:
         except OSError as exc:
             if owner is None:
                 return Outcome.UNCHANGED
-            return self._fail(path, owner[1], None, None, FAILED, f"cannot read: {exc.strerror or exc}")
+            return self.fail(path, owner[1], None, None, FAILED, f"cannot read: {exc.strerror or exc}")
         if owner is None or not stat.S_ISREG(st.st_mode) or not ex.is_supported(path):
             # excluded now, a symlink not followed, a folder, a FIFO, a socket, an image...
             if self.catalog.get_file(path) is not None:
@@ -200,7 +152,7 @@ class Ingest:
         row = self.catalog.get_file(path)
         if (row is not None and not force and row.size == st.st_size
                 and row.mtime_ns == st.st_mtime_ns):
-            if _needs_caption(row):
+            if needs_caption(row):
                 self._caption(row)          # indexed before pictures had a caption
             return Outcome.UNCHANGED
         cap = self.settings.max_file_bytes
@@ -208,14 +160,14 @@ class Ingest:
         if holds == MAIL_KIND:
             cap *= MESSAGE_CAP_FACTOR         # its attachments are capped one by one
         if st.st_size > cap and holds not in (ARCHIVE_KIND, MAILBOX_KIND):
-            return self._fail(path, root_id, st, None, SKIPPED,
+            return self.fail(path, root_id, st, None, SKIPPED,
                               f"{_mb(st.st_size)} is over the {_mb(cap)} size cap")
         try:
             digest = identity(path)
         except FileNotFoundError:
             return self.delete_path(path)
         except OSError as exc:
-            return self._fail(path, root_id, st, None, FAILED, f"cannot read: {exc.strerror or exc}")
+            return self.fail(path, root_id, st, None, FAILED, f"cannot read: {exc.strerror or exc}")
         if (row is not None and not force and row.hash == digest and row.state == INDEXED
                 and row.mtime_ns != IN_PROGRESS):      # else: a container half stored
             self.library.touch_file(path, size=st.st_size, mtime_ns=st.st_mtime_ns)
@@ -256,16 +208,16 @@ class Ingest:
         except FileVanished:
             return self.delete_path(path)
         except (TooLarge, BinaryFile, UnsupportedFile) as exc:
-            return self._fail(path, root_id, st, digest, SKIPPED, str(exc))
+            return self.fail(path, root_id, st, digest, SKIPPED, str(exc))
         except ExtractError as exc:
-            return self._fail(path, root_id, st, digest, FAILED, str(exc))
+            return self.fail(path, root_id, st, digest, FAILED, str(exc))
         except MemoryError:
-            return self._fail(path, root_id, st, digest, FAILED, "reader ran out of memory")
+            return self.fail(path, root_id, st, digest, FAILED, "reader ran out of memory")
         except RecursionError:
-            return self._fail(path, root_id, st, digest, FAILED, "document nested too deeply")
+            return self.fail(path, root_id, st, digest, FAILED, "document nested too deeply")
         except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the indexer
             log.exception("reader failed on %s", path)
-            return self._fail(path, root_id, st, digest, FAILED,
+            return self.fail(path, root_id, st, digest, FAILED,
                               f"reader error: {type(exc).__name__}: {exc}"[:300])
         if doc.container:        # an archive, a message file: the documents inside it
             self.containers.store_all(path, root_id, st, digest, doc)
@@ -274,12 +226,12 @@ class Ingest:
         # the file is listed (and its text layer searchable) now
         ocr = OCR_PENDING if (doc.needs_ocr and self.settings.read_text_in_pictures
                               and _ocr_available()) else None
-        if not doc.text.strip() and ocr is None and doc.kind != "picture":
-            return self._fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
-        self._store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
+        if not doc.text.strip() and ocr is None and doc.kind != ex.PICTURE_KIND:
+            return self.fail(path, root_id, st, digest, SKIPPED, "no text found in this file")
+        self.store(path, root_id, st.st_size, st.st_mtime_ns, digest, doc, ocr=ocr)
         return Outcome.INDEXED
 
-    def _caption(self, row) -> None:
+    def _caption(self, row: FileRow) -> None:
         """Give an unchanged picture without words its caption passage (as ``_store``
         does for a new one), keeping its OCR state and its picture vector."""
         from desktop_search.core.extract.images import picture_caption
@@ -293,7 +245,8 @@ class Ingest:
             camera=row.camera, keep_picture_vector=True)
         self.counters.chunks_added += 1
 
-    def _store(self, path: str, root_id: int | None, size: int, mtime_ns: int, digest, doc, *,
+    def store(self, path: str, root_id: int | None, size: int, mtime_ns: int,
+               digest: str | None, doc: ex.Extracted, *,
                ocr: str | None = None, keep_picture_vector: bool = False,
                inner: Inner | None = None, keep_members: bool = False,
                name: str | None = None) -> int:
@@ -304,7 +257,7 @@ class Ingest:
             # saying what it is: with its name as the heading, words find it (a search
             # by words alone, or before the model is loaded, would skip it otherwise)
             new = []
-            if doc.kind == "picture":
+            if doc.kind == ex.PICTURE_KIND:
                 from desktop_search.core.extract.images import picture_caption
 
                 new = [NewChunk(0, 0, None, None,
@@ -332,39 +285,8 @@ class Ingest:
 
     # -- the OCR stage -------------------------------------------------------------------
     def ocr_next(self) -> Outcome | None:
-        """Read the words of the oldest file waiting for OCR. None when none waits.
-
-        Runs only when no text file is waiting (the worker's order), one file per call
-        so a pause takes effect between files.
-        """
-        row = self.library.picture_rows.next_ocr()
-        if row is None:
-            return None
-        try:
-            st = os.stat(row.path)
-        except (FileNotFoundError, NotADirectoryError):
-            return self.delete_path(row.path)
-        except OSError as exc:
-            return self._fail(row.path, row.root_id, None, row.hash, FAILED,
-                              f"cannot read: {exc.strerror or exc}")
-        if st.st_size != row.size or st.st_mtime_ns != row.mtime_ns:
-            return self.index_file(row.path)   # changed meanwhile: the fast pass first
-        try:
-            doc = self.ocr_extractor(row.path, max_bytes=self.settings.max_file_bytes)
-        except FileVanished:
-            return self.delete_path(row.path)
-        except (TooLarge, BinaryFile, UnsupportedFile) as exc:
-            return self._fail(row.path, row.root_id, st, row.hash, SKIPPED, str(exc))
-        except ExtractError as exc:
-            return self._fail(row.path, row.root_id, st, row.hash, FAILED, str(exc))
-        except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the indexer
-            log.exception("OCR failed on %s", row.path)
-            return self._fail(row.path, row.root_id, st, row.hash, FAILED,
-                              f"OCR error: {type(exc).__name__}: {exc}"[:300])
-        self._store(row.path, row.root_id, row.size, row.mtime_ns, row.hash, doc,
-                    ocr=OCR_DONE if doc.ocr else OCR_NONE, keep_picture_vector=True)
-        self.counters.ocr_done += 1
-        return Outcome.INDEXED
+        """Read the words of the oldest picture waiting for OCR (``ocr.OcrPass``)."""
+        return self.ocr.next()
 
     def be_polite(self) -> None:
         """The readers started from now on run at the lowest CPU and I/O priority (a
@@ -373,7 +295,7 @@ class Ingest:
             if isinstance(reader, SandboxedExtractor):
                 reader.polite = True
 
-    def _call(self, target: str, **kwargs):
+    def _call(self, target: str, **kwargs: Any) -> Any:
         """Another reader, in the sandboxed child (in this process for a plain extractor)."""
         return run_reader(self.extractor, target, **kwargs)
 
@@ -387,10 +309,14 @@ class Ingest:
             if close is not None:
                 close()
 
+    def embed_backlog(self, limit: int = EMBED_BATCH) -> int:
+        """Embed up to ``limit`` passages of the backlog (``EmbeddingBacklog.embed``)."""
+        return self.backlog.embed(limit)
+
     def _bad_name(self, path: str) -> Outcome:
         """A name that is not valid text (undecodable bytes) cannot be stored or shown
         faithfully: record it under a readable spelling with the reason."""
-        owner = self.wanted(path)
+        owner = self.scope.wanted(path)
         shown = catalog_path(path)
         try:
             st = os.lstat(path)
@@ -398,10 +324,11 @@ class Ingest:
             return self.delete_path(shown)
         if owner is None or not stat.S_ISREG(st.st_mode):
             return Outcome.UNCHANGED
-        return self._fail(shown, owner[1], st, None, SKIPPED,
+        return self.fail(shown, owner[1], st, None, SKIPPED,
                           "the file name is not valid text; rename the file to index it")
 
-    def _fail(self, path: str, root_id: int | None, st, digest, state: str, reason: str) -> Outcome:
+    def fail(self, path: str, root_id: int | None, st: os.stat_result | None,
+              digest: str | None, state: str, reason: str) -> Outcome:
         self.library.put_failure(
             path=path, root_id=root_id, size=st.st_size if st else 0,
             mtime_ns=st.st_mtime_ns if st else 0, digest=digest,
@@ -431,14 +358,14 @@ class Ingest:
             moved = 0
             for old in under:
                 new = dest + old[len(src):]
-                o = self.wanted(new)
+                o = self.scope.wanted(new)
                 if o is None:
                     self.library.delete_paths([old])
                 else:
                     self.library.move_file(old, new, root_id=o[1])
                     moved += 1
             return Outcome.MOVED if moved else Outcome.UNCHANGED
-        owner = self.wanted(dest)
+        owner = self.scope.wanted(dest)
         row = self.catalog.get_file(src)
         if row is None or owner is None:
             if row is not None:
@@ -460,65 +387,8 @@ class Ingest:
         self.delete_path(src)
         return self.index_file(dest)
 
-    # -- vectors -------------------------------------------------------------------------
-    def embed_backlog(self, limit: int = EMBED_BATCH) -> int:
-        """Embed up to ``limit`` chunks that have no vector yet, in one model call.
-        Returns how many.
 
-        The batch crosses files: it comes from a window of the backlog sorted by length,
-        so a folder of many small files embeds in full batches that pad little.
-        """
-        embedder = self.models.embedder()
-        self.models.vectors()           # the index the new vectors join is open
-        if not self._window:
-            self._fill_window(embedder)
-            if not self._window:
-                return 0
-        batch = self._window[-limit:]
-        del self._window[-limit:]
-        vecs = embedder.embed_documents([t for _, t in batch])
-        stored = self.library.put_vectors([cid for cid, _ in batch], vecs)
-        self.counters.chunks_embedded += len(stored)
-        return len(batch)
-
-    def _fill_window(self, embedder) -> None:
-        """The next window of the backlog, sorted by length: in the model's own tokens when
-        it can count them (sorted by characters, batches padded 12% more CPU away)."""
-        backlog = self.library.vector_rows
-        rows = backlog.unembedded(EMBED_WINDOW, after=self._window_after)
-        if not rows and self._window_after:
-            self._window_after = 0        # vectors cleared (a new model): start over
-            rows = backlog.unembedded(EMBED_WINDOW)
-        if not rows:
-            return
-        self._window_after = rows[-1][0]
-        texts = [(cid, passage_text(h, t)) for cid, h, t in rows]
-        # shortest first in the list, so popping from the end takes the longest: the
-        # first batches show the slowest rate, and the estimate only improves
-        lengths = None
-        try:
-            lengths = embedder.token_lengths([t for _, t in texts])
-        except Exception:  # noqa: BLE001 - ordering is an optimization: fall back
-            log.debug("token lengths unavailable; sorting the window by characters")
-        if lengths is not None and len(lengths) == len(texts):
-            order = sorted(range(len(texts)), key=lambda i: (int(lengths[i]), len(texts[i][1])))
-            texts = [texts[i] for i in order]
-        else:
-            texts.sort(key=lambda r: len(r[1]))
-        self._window = texts
-
-
-def catalog_path(path: str) -> str:
-    """The path as the catalog stores it: itself, or for a name with undecodable bytes
-    a readable spelling (those bytes as \\xNN escapes)."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _with_positions(doc, chunks) -> list[NewChunk]:
+def _with_positions(doc: ex.Extracted, chunks: list[Chunk]) -> list[NewChunk]:
     """Page and line of each chunk's start; lines only where the text is the file verbatim."""
     newlines = None
     if doc.has_lines:
@@ -532,31 +402,18 @@ def _with_positions(doc, chunks) -> list[NewChunk]:
     return out
 
 
-def _needs_caption(row) -> bool:
-    """A picture listed without any passage (indexed before pictures had a caption) and
-    no OCR on its way: it gets its caption on the next scan."""
-    return (row.kind == "picture" and row.state == INDEXED and not row.n_chunks
-            and row.ocr != OCR_PENDING)
-
-
-def _is_picture(path: str) -> bool:
-    from desktop_search.core.extract.images import is_picture
-
-    return is_picture(path)
-
-
 def _ocr_available() -> bool:
     from desktop_search.core.extract.images import ocr_available
 
     return ocr_available()
 
 
-def _chunk_pages(doc, counter=None) -> list:
+def _chunk_pages(doc: ex.Extracted, counter: TokenCounter | None = None) -> list[Chunk]:
     """Chunks that never cross a page boundary (offsets into the whole text)."""
     from dataclasses import replace
 
     out = []
-    bounds = list(doc.page_starts) + [len(doc.text)]
+    bounds = list(doc.page_starts or ()) + [len(doc.text)]
     for a, b in zip(bounds, bounds[1:]):
         for c in chunk_text(doc.text[a:b], count_tokens=counter):
             out.append(replace(c, start=c.start + a, end=c.end + a))

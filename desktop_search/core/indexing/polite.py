@@ -112,7 +112,7 @@ class SystemConditions:
         if last is None or now[0] - last[0] <= 0:
             return None
         others = (now[1] - last[1]) - max(0.0, now[2] - last[2])
-        return max(0.0, others / (now[0] - last[0]))
+        return max(0.0, float(others / (now[0] - last[0])))
 
     def others_busy(self) -> bool:
         with self._lock:

@@ -12,6 +12,8 @@ import multiprocessing as mp
 import os
 import threading
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from desktop_search import errors
 from desktop_search.errors import ExtractError
@@ -33,7 +35,7 @@ class ReaderCrashed(ExtractError):
     """The reader process died (out of memory, a crash in a native library)."""
 
 
-def _resolve(target: str):
+def _resolve(target: str) -> Any:
     mod, _, fn = target.partition(":")
     return getattr(importlib.import_module(mod), fn)
 
@@ -82,7 +84,8 @@ def _child(conn: Connection, target: str, memory_mb: int, polite: bool = False,
             conn.send(("err", "ExtractError", f"reader error: {type(exc).__name__}: {exc}"[:300]))
 
 
-def run_reader(extractor, target: str, *, timeout_s: float | None = None, **kwargs):
+def run_reader(extractor: object, target: str, *, timeout_s: float | None = None,
+               **kwargs: Any) -> Any:
     """``target`` (``"module:function"``) in ``extractor``'s child when it has one
     (``SandboxedExtractor.call``), else in this process (a plain function for tests)."""
     call = getattr(extractor, "call", None)
@@ -108,7 +111,7 @@ class SandboxedExtractor:
         self.memory_mb = memory_mb
         self.target = target
         self._ctx = mp.get_context("spawn")   # never fork a process holding torch threads
-        self._proc = None
+        self._proc: BaseProcess | None = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()
         self.restarts = 0
@@ -134,12 +137,12 @@ class SandboxedExtractor:
             self.restarts += 1
         if self._conn is not None:
             self._conn.close()
-        self._proc = self._conn = None
+        self._proc, self._conn = None, None
 
-    def __call__(self, path: str, *, max_bytes: int):
+    def __call__(self, path: str, *, max_bytes: int) -> Any:
         return self._run((os.fspath(path), max_bytes), self.timeout_s)
 
-    def call(self, target: str, *, timeout_s: float | None = None, **kwargs):
+    def call(self, target: str, *, timeout_s: float | None = None, **kwargs: Any) -> Any:
         """Run another reader (``"module:function"`` of ``desktop_search.core.extract``)
         in the child with these keyword arguments: a mailbox is listed, then read one
         message at a time. ``timeout_s`` replaces the default for this job (a big archive
@@ -148,7 +151,7 @@ class SandboxedExtractor:
             raise ValueError(f"not a reader: {target}")
         return self._run((_CALL, target, kwargs), timeout_s or self.timeout_s)
 
-    def _run(self, job: tuple, timeout_s: float):
+    def _run(self, job: tuple[object, ...], timeout_s: float) -> Any:
         with self._lock:
             conn = self._ensure()
             try:

@@ -13,7 +13,7 @@ import pathspec
 from desktop_search.config import Settings
 
 
-def norm(path: str | os.PathLike) -> str:
+def norm(path: str | os.PathLike[str]) -> str:
     """The one spelling of a path the catalog uses: absolute, normalized, not resolved
     (a symlinked root keeps the name the user chose)."""
     return os.path.normpath(os.path.abspath(os.fspath(path)))
@@ -25,14 +25,15 @@ class Rules:
 
     root: str
     settings: Settings
-    _user: pathspec.PathSpec = field(init=False)
-    _gi_cache: dict[str, tuple[float, pathspec.PathSpec | None]] = field(default_factory=dict, init=False)
+    _user: pathspec.GitIgnoreSpec = field(init=False)
+    _gi_cache: dict[str, tuple[float, pathspec.GitIgnoreSpec | None]] = field(
+        default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._user = pathspec.GitIgnoreSpec.from_lines(self.settings.exclude_patterns)
         self._dirs = set(self.settings.exclude_dirs)
 
-    def _gitignore(self, folder: str) -> pathspec.PathSpec | None:
+    def _gitignore(self, folder: str) -> pathspec.GitIgnoreSpec | None:
         gi = os.path.join(folder, ".gitignore")
         try:
             mtime = os.stat(gi).st_mtime
@@ -93,7 +94,7 @@ def walk(root: str, rules: Rules, *, errors: list[tuple[str, str]] | None = None
     """
     follow = rules.settings.follow_symlinks
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[str, tuple]] = [(root, ())]
+    stack: list[tuple[str, tuple[tuple[str, pathspec.GitIgnoreSpec], ...]]] = [(root, ())]
     while stack:
         folder, specs = stack.pop()
         try:

@@ -19,20 +19,18 @@ from typing import TYPE_CHECKING, Callable
 
 from desktop_search.i18n import _
 from desktop_search.config import Settings
-from desktop_search.core.extract import container_kind
-from desktop_search.core.extract.inside import ARCHIVE_KIND
-from desktop_search.core.extract.mail import MAILBOX_KIND
 from desktop_search.core.indexing.drives import POLL_S, Drives
-from desktop_search.core.indexing.ingest import CHANGED, Counters, Ingest, Outcome
+from desktop_search.core.indexing.ingest import Counters, Ingest
 from desktop_search.core.indexing.polite import (BATTERY_READ_GAP_S, FULL_SPEED, Conditions,
                                                  Manner, Manners, Unconditional,
                                                  lower_this_thread)
 from desktop_search.core.indexing.scan import is_under, norm
+from desktop_search.core.indexing.changes import ChangeApplier
 from desktop_search.core.indexing.stages import Stages
 from desktop_search.core.indexing.state import (Callback, Command, Listener, Measures, NullListener,
                                                 Progress, Reindex, RemoveRoot, Rescan, Snapshot,
                                                 State)
-from desktop_search.core.indexing.watcher import Change, ChangeKind, ChangeQueue, Watcher
+from desktop_search.core.indexing.watcher import ChangeQueue, Watcher
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import Library
 from desktop_search.errors import ConfigError, ModelError
@@ -44,8 +42,6 @@ log = logging.getLogger(__name__)
 
 SAVE_EVERY_S = 20.0
 #: file changes written in one catalog transaction, at most (and for at most this long)
-WRITE_BATCH_FILES = 64
-WRITE_BATCH_S = 0.5
 ROOT_CHECK_S = 2.0
 RECONCILE_EVERY_S = 15 * 60.0
 
@@ -58,7 +54,7 @@ def _disk_full(exc: BaseException) -> bool:
     return isinstance(exc.__cause__, BaseException) and _disk_full(exc.__cause__)
 
 
-def add_root(library: Library, path: str | os.PathLike) -> str:
+def add_root(library: Library, path: str | os.PathLike[str]) -> str:
     """Index a folder (unless a root already covers it); returns the root that covers it."""
     root = norm(path)
     if not os.path.exists(root):
@@ -101,6 +97,8 @@ class IndexService:
         self.ingest = ingest or Ingest(library=library, models=models, settings=settings)
         self.ingest.on_notice = self.progress.tell
         self.stages = Stages(self)
+        #: file changes and folder scans, applied to the library
+        self.changes = ChangeApplier(self)
         self.manners = Manners(conditions or Unconditional(), settings)
         self.drives = drives or Drives()
         self.poll_s = poll_s
@@ -115,6 +113,8 @@ class IndexService:
         self._running.set()
         self._idle = threading.Event()
         self._wake = threading.Event()      # ends a polite wait early (pause, stop, a command)
+        self._root_checks = 0               # rounds of "is every root still there?"
+        self._root_checked = threading.Condition()
         self._last_save = time.monotonic()
         self._rescan_on_resume = False
         self._last_reconcile = time.monotonic()
@@ -142,7 +142,7 @@ class IndexService:
             self.watcher = Watcher(self.queue, drives=self.drives, poll_s=self.poll_s)
             self.watcher.start()
         for r in self.library.root_list():
-            self._watch(r.path)
+            self.watch_root(r.path)
             self.submit(Rescan(r.path))
         self._thread = threading.Thread(target=self._loop, name="desktop-search-indexer", daemon=True)
         self._thread.start()
@@ -192,12 +192,12 @@ class IndexService:
     def paused(self) -> bool:
         return not self._running.is_set()
 
-    def _paused_root(self, path: str) -> bool:
+    def paused_root(self, path: str) -> bool:
         return any(r.paused and is_under(path, r.path) for r in self.library.root_list())
 
     def add_root(self, path: str) -> str:
         root = add_root(self.library, path)
-        self._watch(root)
+        self.watch_root(root)
         self.submit(Rescan(root))
         return root
 
@@ -217,13 +217,28 @@ class IndexService:
         return self._idle.wait(timeout)
 
     @property
+    def root_checks(self) -> int:
+        """How many times the worker has checked that its roots are there."""
+        with self._root_checked:
+            return self._root_checks
+
+    def wait_root_checks(self, count: int, timeout: float | None = None) -> bool:
+        """Wait until the roots were checked ``count`` times in all (False on timeout)."""
+        with self._root_checked:
+            return self._root_checked.wait_for(lambda: self._root_checks >= count, timeout)
+
+    @property
     def snapshot(self) -> Snapshot:
         """The latest published snapshot."""
         return self.progress.snapshot
 
-    def _watch(self, root: str) -> None:
+    def watch_root(self, root: str) -> None:
         if self.watcher is not None:
             self.watcher.watch(root)
+
+    def should_yield(self) -> bool:
+        """Whether a batch of file changes should end now (stopping, paused, a command)."""
+        return self._stop.is_set() or not self._running.is_set() or bool(self._commands)
 
     # -- work ----------------------------------------------------------------------------
     def run_until_idle(self, on_snapshot: Callable[[Snapshot], None] | None = None) -> None:
@@ -261,6 +276,9 @@ class IndexService:
             if self.watcher is not None and now - last_check > ROOT_CHECK_S:
                 last_check = now
                 self._check_roots()
+                with self._root_checked:
+                    self._root_checks += 1
+                    self._root_checked.notify_all()
                 if self._idle.is_set() and now - self._last_reconcile > RECONCILE_EVERY_S:
                     # a safety net under the watcher (an overflowed event queue, a network
                     # folder without events): compare every root with the catalog again
@@ -282,7 +300,7 @@ class IndexService:
                     change = self.queue.pop_ready(0.25)
                     if change is not None:
                         self._idle.clear()
-                        self._apply(change)
+                        self.changes.apply(change)
             except Exception as exc:  # noqa: BLE001 - the worker must survive anything
                 if _disk_full(exc):
                     # keep the last good state; go on once the user has made room
@@ -326,9 +344,9 @@ class IndexService:
         change = self.queue.pop_ready(0.0)
         if change is not None:
             if manner.heavy:
-                self._apply_batch(change)
+                self.changes.apply_batch(change)
             else:
-                self._apply(change)
+                self.changes.apply(change)
                 self._stop.wait(BATTERY_READ_GAP_S)
             return True
         if manner.heavy and self.stages.step():
@@ -336,7 +354,7 @@ class IndexService:
         if len(self.queue):
             change = self.queue.pop_ready(timeout)
             if change is not None:
-                self._apply(change)
+                self.changes.apply(change)
                 return True
             return True  # changes are waiting out their debounce: not idle yet
         return False
@@ -348,130 +366,35 @@ class IndexService:
                 self.library.save()
                 self.progress.changed()
         elif isinstance(cmd, Rescan):
-            self._plan(cmd.path)
+            self.changes.plan(cmd.path)
         elif isinstance(cmd, Reindex):
-            self._index(cmd.path, force=True)
+            self.changes.index(cmd.path, force=True)
         else:  # pragma: no cover - a new command type without a handler is a bug
             raise TypeError(f"unknown command {cmd!r}")
 
     def _check_roots(self) -> None:
         """A watched folder that vanished keeps its index (an unplugged drive, a folder
         being restored) and is watched again, and reconciled, when it comes back."""
+        watcher = self.watcher
+        if watcher is None:
+            return
         for r in self.library.root_list():
             root = r.path
             present = self.drives.present(root)
             if not present and root not in self.missing_roots:
                 self.missing_roots.add(root)
-                self.watcher.unwatch(root)
+                watcher.unwatch(root)
                 self.progress.tell(Notice.info(_("folder is missing or unreadable; keeping its "
                                                  "index until it is back"), root))
                 self.progress.changed()     # its results are offline now: ask again
                 self.progress.emit(force=True)
             elif present and root in self.missing_roots:
                 self.missing_roots.discard(root)
-                self.watcher.unwatch(root)
-                self._watch(root)
+                watcher.unwatch(root)
+                self.watch_root(root)
                 self.submit(Rescan(root))
                 self.progress.changed()
                 self.progress.emit(force=True)
-
-    def _apply_batch(self, change: Change) -> None:
-        """Apply ``change`` and the file changes ready after it in one catalog transaction
-        (each file still its own savepoint): a folder of many small files pays one commit
-        per batch, not one per file. A kill loses at most the batch, found again by the
-        next scan. An archive or a mailbox is applied on its own: it commits as it goes (a
-        mailbox message by message), so a kill loses at most the message being stored."""
-        if change.op is not ChangeKind.UPSERT or _holds_many(change.path):
-            self._apply(change)
-            return
-        later: Change | None = None
-        error: BaseException | None = None
-        t0 = time.monotonic()
-        with self.library.catalog.transaction():
-            n = 0
-            while True:
-                try:
-                    self._apply(change)
-                except Exception as exc:  # noqa: BLE001 - keep the files done so far
-                    error = exc
-                    break
-                n += 1
-                if (n >= WRITE_BATCH_FILES or time.monotonic() - t0 > WRITE_BATCH_S
-                        or self._stop.is_set() or not self._running.is_set() or self._commands):
-                    break
-                nxt = self.queue.pop_ready(0.0)
-                if nxt is None:
-                    break
-                if nxt.op is not ChangeKind.UPSERT or _holds_many(nxt.path):
-                    later = nxt
-                    break
-                change = nxt
-        if error is not None:
-            raise error
-        if later is not None:
-            self._apply(later)
-
-    def _apply(self, change: Change) -> None:
-        if change.op is ChangeKind.DELETE and any(change.path == r.path
-                                                  for r in self.library.root_list()):
-            return  # a root itself vanished: handled by _check_roots, its index is kept
-        owner = self.ingest.root_of(change.path)
-        if owner is not None and not self.drives.present(owner[0]):
-            # the root itself is gone (unplugged, unmounted): what its files look like now
-            # says nothing; keep them all, and reconcile when it is back
-            return
-        if change.op is ChangeKind.SCAN:
-            self._plan(change.path)
-            return
-        self._index(change.path, change=change)
-
-    def _index(self, path: str, *, change: Change | None = None, force: bool = False) -> None:
-        if self._paused_root(path):
-            return  # caught up by the scan when the folder is resumed
-        ingest = self.ingest
-        self.progress.working_on(path)
-        with ingest.lock:
-            if change is None or change.op is ChangeKind.UPSERT:
-                result = ingest.index_file(path, force=force)
-            elif change.op is ChangeKind.DELETE:
-                result = ingest.delete_path(path)
-            else:
-                result = ingest.move_path(change.src, path)
-                if os.path.isdir(path):
-                    # files that were still queued under the old name are found here
-                    self.queue.put(Change(ChangeKind.SCAN, path))
-        self._count(result)
-        self.progress.file_done(len(self.queue))
-        self.set_state(State.READING, force=False)
-
-    def _count(self, result: Outcome) -> None:
-        self.ingest.counters.count(result)
-        if result in CHANGED:
-            self.progress.changed()
-
-    def _plan(self, path: str) -> None:
-        """Reconcile a root (or a folder inside one) with the catalog and queue the work."""
-        owner = self.ingest.root_of(path)
-        if owner is None or self._paused_root(path):
-            return
-        self.set_state(State.SCANNING)
-        root, root_id = owner
-        if not self.drives.present(root):
-            # the folder is gone or unmounted: keep the last good index, say so
-            self.progress.tell(Notice.info(_("folder is missing or unreadable; keeping its index"),
-                                           root))
-            return
-        self.drives.seen(root)
-        self._watch(root)
-        todo, gone = self.ingest.plan(root, root_id, under=path)
-        for f, _size in todo:          # new and changed first: a rename is seen as a move
-            self.queue.put(Change(ChangeKind.UPSERT, f), delay=0)
-        for g in gone:
-            self.queue.put(Change(ChangeKind.DELETE, g), delay=0)
-        self.progress.planned(len(todo) + len(gone))
-        if path == root:
-            self.library.mark_root_scanned(root_id)
-        self.set_state(State.READING if todo or gone else State.SCANNING)
 
     def save_now_and_then(self) -> None:
         """Persist the copies every ``SAVE_EVERY_S`` while embedding (a kill loses little)."""
@@ -513,9 +436,4 @@ class IndexService:
         switch = self.models.change()
         return Measures(seconds=c.seconds, chunks_embedded=c.chunks_embedded,
                         chunks_pending=self.library.count_unembedded(),
-                        model_switch=(switch["done"], switch["total"]) if switch else None)
-
-
-def _holds_many(path: str) -> bool:
-    """An archive or a mailbox: a file that may hold thousands of documents."""
-    return container_kind(path) in (ARCHIVE_KIND, MAILBOX_KIND)
+                        model_switch=(switch.done, switch.total) if switch else None)

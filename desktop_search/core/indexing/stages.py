@@ -5,24 +5,46 @@ steps; each is resumable after a kill (the catalog says what is done).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from desktop_search.core.indexing.ingest import CHANGED, EMBED_BATCH
+from desktop_search.core.indexing.backlog import EMBED_BATCH
+from desktop_search.core.indexing.ingest import CHANGED
 from desktop_search.core.indexing.state import State
 from desktop_search.core.notice import Notice
 from desktop_search.errors import ModelError
 
 if TYPE_CHECKING:
-    from desktop_search.core.indexing.service import IndexService
+    from desktop_search.config import Settings
+    from desktop_search.core.embed.host import ModelHost
+    from desktop_search.core.indexing.ingest import Ingest
+    from desktop_search.core.indexing.state import Progress
+    from desktop_search.core.store import Library
+
+
+class WorkerControl(Protocol):
+    """What the stages need of the worker that runs them (``IndexService``), and no more."""
+
+    library: Library
+    models: ModelHost
+    ingest: Ingest
+    progress: Progress
+    settings: Settings
+
+    def set_state(self, state: State, *, model_loading: bool = False,
+                  force: bool = True) -> None: ...
+
+    def fail(self, exc: ModelError) -> None: ...
+
+    def save_now_and_then(self) -> None: ...
 
 
 class Stages:
-    def __init__(self, service: IndexService) -> None:
-        self.service = service
-        self.library = service.library
-        self.models = service.models
-        self.ingest = service.ingest
-        self.progress = service.progress
+    def __init__(self, worker: WorkerControl) -> None:
+        self.worker = worker
+        self.library = worker.library
+        self.models = worker.models
+        self.ingest = worker.ingest
+        self.progress = worker.progress
         self.embed_batch = EMBED_BATCH
         self._model_checked = False
         self._pictures_off = False    # the picture model failed: text goes on without it
@@ -39,7 +61,7 @@ class Stages:
         waits for mains power or a calmer CPU)."""
         if self.library.count_unembedded():
             return True
-        if (self.service.settings.read_text_in_pictures
+        if (self.worker.settings.read_text_in_pictures
                 and self.library.picture_rows.count_ocr_pending()):
             return True
         pi = None if self._pictures_off else self.library.pictures()
@@ -54,39 +76,39 @@ class Stages:
             # Loading the model also checks it is the one the vectors were made with
             # (a different one clears them, and they join the backlog).
             if not self.models.vectors_open:
-                self.service.set_state(State.EMBEDDING, model_loading=True)
+                self.worker.set_state(State.EMBEDDING, model_loading=True)
             try:
                 self.models.vectors()
             except ModelError as exc:
-                self.service.fail(exc)
+                self.worker.fail(exc)
                 return False
             self._model_checked = True
         if self.library.count_unembedded() == 0:
             return self._embed_next()
         self.progress.embedding_started(self.ingest.counters.chunks_embedded)
-        self.service.set_state(State.EMBEDDING, model_loading=not self.models.ready)
+        self.worker.set_state(State.EMBEDDING, model_loading=not self.models.ready)
         try:
             with self.ingest.lock:
                 n = self.ingest.embed_backlog(self.embed_batch)
         except ModelError as exc:
-            self.service.fail(exc)
+            self.worker.fail(exc)
             return False
         if n:
             self.progress.changed()
-            self.service.save_now_and_then()
-            self.service.set_state(State.EMBEDDING, model_loading=False, force=False)
+            self.worker.save_now_and_then()
+            self.worker.set_state(State.EMBEDDING, model_loading=False, force=False)
         return n > 0
 
     def _ocr_some(self) -> bool:
         """Read the words of one picture or scan (the OCR stage). False when none waits."""
-        if not self.service.settings.read_text_in_pictures:
+        if not self.worker.settings.read_text_in_pictures:
             return False   # turned off: what waits stays listed, its words unread
         rows = self.library.picture_rows
         n = rows.count_ocr_pending()
         if not n:
             return False
         self.progress.pictures_waiting(n)
-        self.service.set_state(State.PICTURES)
+        self.worker.set_state(State.PICTURES)
         with self.ingest.lock:
             result = self.ingest.ocr_next()
         if result is None:
@@ -94,7 +116,7 @@ class Stages:
         if result in CHANGED:
             self.progress.changed()
         self.progress.pictures_waiting(rows.count_ocr_pending())
-        self.service.set_state(State.PICTURES, force=False)
+        self.worker.set_state(State.PICTURES, force=False)
         return True
 
     def _picture_vectors_some(self) -> bool:
@@ -108,7 +130,7 @@ class Stages:
         if not n:
             return False
         self.progress.pictures_waiting(n)
-        self.service.set_state(State.PICTURES)
+        self.worker.set_state(State.PICTURES)
         try:
             with self.ingest.lock:
                 done = pi.embed_some(on_download=self.progress.picture_download)
@@ -123,7 +145,7 @@ class Stages:
         if done:
             self.progress.changed()
         self.progress.pictures_waiting(pi.pending())
-        self.service.set_state(State.PICTURES, force=False)
+        self.worker.set_state(State.PICTURES, force=False)
         return done > 0
 
     def _embed_next(self) -> bool:
@@ -131,12 +153,12 @@ class Stages:
         loses at most one batch; the next run resumes)."""
         if self.library.next_vectors.model() is None:
             return False
-        self.service.set_state(State.EMBEDDING, force=False)
+        self.worker.set_state(State.EMBEDDING, force=False)
         try:
             with self.ingest.lock:
                 n, switched = self.models.embed_next(self.embed_batch)
         except ModelError as exc:
-            self.service.fail(exc)
+            self.worker.fail(exc)
             return False
         if switched:
             self.progress.changed()

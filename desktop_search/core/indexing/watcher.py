@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from desktop_search.core.indexing.drives import POLL_S, Drives
@@ -132,7 +133,7 @@ class _Handler(FileSystemEventHandler):
             self.queue.put(Change(ChangeKind.UPSERT, src))
 
 
-def _s(p) -> str:
+def _s(p: str | bytes) -> str:
     return p.decode("utf-8", "surrogateescape") if isinstance(p, bytes) else p
 
 
@@ -147,7 +148,7 @@ class Watcher:
         self.poll_s = poll_s
         self._observer = Observer()
         self._poller: PollingObserver | None = None
-        self._watches: dict[str, tuple[object, object]] = {}   # root -> (observer, watch)
+        self._watches: dict[str, tuple[BaseObserver, ObservedWatch]] = {}  # root -> (observer, watch)
         self._handler = _Handler(queue)
         self._started = False
         self._lock = threading.Lock()
@@ -161,7 +162,7 @@ class Watcher:
                     self._poller.start()
                 self._started = True
 
-    def _observer_for(self, root: str):
+    def _observer_for(self, root: str) -> BaseObserver:
         if not self.drives.polled(root):
             return self._observer
         if self._poller is None:
@@ -178,7 +179,8 @@ class Watcher:
                 w = observer.schedule(self._handler, root, recursive=True)
             except OSError:
                 return False  # gone or unreadable; the next reconcile tries again
-            if observer is self._poller and not self._poller.is_alive() and self._started:
+            if self._poller is not None and observer is self._poller \
+                    and not self._poller.is_alive() and self._started:
                 self._poller.start()
             self._watches[root] = (observer, w)
             return True

@@ -25,7 +25,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from desktop_search.core.search import fusion
 from desktop_search.core.search.answer_features import Weights, combine, sentence_features
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Answer, Hit
+
+if TYPE_CHECKING:
+    from desktop_search.core.embed.base import Embedder
 
 #: how many hits get an answer when the caller does not say (the CLI)
 TOP_HITS = 5
@@ -92,7 +95,8 @@ class AnswerFinder:
             self._cache.clear()
 
     def answer(self, *, hits: Sequence[Hit], passages: dict[int, tuple[str, str]],
-               question: Question, query_vec: np.ndarray, embedder, top: int = TOP_HITS,
+               question: Question, query_vec: np.ndarray, embedder: Embedder,
+               top: int = TOP_HITS,
                stop: Callable[[], bool] | None = None,
                on_answer: Callable[[int, Hit], None] | None = None) -> list[Hit] | None:
         """``hits`` with the first ``top`` given their ``answer`` (and a snippet that shows
@@ -122,7 +126,8 @@ class AnswerFinder:
         return out
 
     def best_span(self, text: str, *, heading: str, query_vec: np.ndarray,
-                  matcher: Matcher | None, embedder, calibration=None,
+                  matcher: Matcher | None, embedder: Embedder,
+                  calibration: fusion.Calibration | None = None,
                   stop: Callable[[], bool] | None = None,
                   pair_margin: float = PAIR_MARGIN, question: str = "", mail: bool = False
                   ) -> tuple[int, int, float] | None:
@@ -150,7 +155,8 @@ class AnswerFinder:
             start, end = min(start, cands[j].start), max(end, cands[j].end)
         return start, end, round(gate[best], 6)
 
-    def _vectors(self, embedder, texts: list[str], stop: Callable[[], bool] | None) -> np.ndarray:
+    def _vectors(self, embedder: Embedder, texts: list[str],
+                 stop: Callable[[], bool] | None) -> np.ndarray:
         model = embedder.model_id
         out: list[np.ndarray | None] = []
         missing: list[int] = []
@@ -175,7 +181,7 @@ class AnswerFinder:
                     self._cache[(model, texts[i])] = v
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-        return np.vstack(out)
+        return np.vstack([v for v in out if v is not None])
 
 
 def candidates(text: str, *, mail: bool = False) -> list[Candidate]:
@@ -206,7 +212,7 @@ def _heading_like(sentence: str) -> bool:
 def word_shares(text: str, cands: Sequence[Candidate], matcher: Matcher | None) -> list[float]:
     """For each candidate, the share of the query's distinct (marked) words it holds."""
     total = len(matcher.words) if matcher else 0
-    found = list(matcher.finditer(text)) if total else []
+    found = list(matcher.finditer(text)) if matcher is not None and total else []
     if not found:
         return [0.0] * len(cands)
     return [len({key for s, _, key in found if c.start <= s < c.end}) / total for c in cands]

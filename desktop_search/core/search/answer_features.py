@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Sequence
+from typing import Any, Sequence
 
 from desktop_search.core.analyze import Matcher
 
@@ -27,7 +27,7 @@ class Wants(Enum):
     OTHER = "other"
 
 
-_WANTS: list[tuple[Wants, re.Pattern]] = [
+_WANTS: list[tuple[Wants, re.Pattern[str]]] = [
     (Wants.DATE, re.compile(
         r"\b(when|what year|which year|what date|century|decade|"
         r"quando|ano|data|século|década|cuándo|año|fecha|siglo|"
@@ -115,14 +115,14 @@ def _typed(sentence: str, kind: Wants, question_low: str) -> float:
     return 1.0 if any(t.lower() not in question_low for t in found) else 0.0
 
 
-def sentence_features(text: str, spans: Sequence, *, question: str,
+def sentence_features(text: str, spans: Sequence[Any], *, question: str,
                       matcher: Matcher | None) -> list[Features]:
     """The features of each candidate (``.start``/``.end`` in ``text``)."""
     found = list(matcher.finditer(text)) if matcher is not None and matcher.words else []
     total = len(matcher.words) if matcher is not None else 0
     held = [{key for s, _, key in found if c.start <= s < c.end} for c in spans]
     n = len(spans)
-    df: dict = {}
+    df: dict[Any, Any] = {}
     for keys in held:
         for k in keys:
             df[k] = df.get(k, 0) + 1

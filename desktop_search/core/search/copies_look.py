@@ -30,7 +30,7 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -74,14 +74,14 @@ class LookStats:
     groups: int = 0
     seconds: float = 0.0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class _Source:
     """Passages of the texts being compared, read on demand, the last few kept."""
 
-    def __init__(self, rows: CopyRows, texts: Callable, keep: int = 256) -> None:
+    def __init__(self, rows: CopyRows, texts: Callable[..., Any], keep: int = 256) -> None:
         self.rows = rows
         self._texts = texts
         self._keep = keep
@@ -96,7 +96,7 @@ class _Source:
                 blobs = [None] * len(t.hashes)
             pos = [i for i, b in enumerate(blobs) if b]
             if pos:
-                m = np.frombuffer(b"".join(blobs[i] for i in pos), np.float16)
+                m = np.frombuffer(b"".join(blobs[i] or b"" for i in pos), np.float16)
                 m = m.reshape(len(pos), -1).astype(np.float32)
                 m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
             else:
@@ -279,7 +279,7 @@ class CopiesLook:
         self.rows.mark_looked([(r[0], bool(r[4])) for r in reps if r[0] in cands], links.new)
         self._counts["texts_compared"] += len(cands)
 
-    def _nearest(self, reps: list[tuple]) -> dict[int, set[int]]:
+    def _nearest(self, reps: list[tuple[Any, ...]]) -> dict[int, set[int]]:
         """Each new text's ``NEIGHBOURS`` nearest stored texts by mean vector (cosine at
         least ``DOC_COSINE``), over the stored means a block at a time."""
         mine = [r for r in reps if r[3]]
@@ -384,16 +384,19 @@ def _batches(changed: list[tuple[int, int]]) -> Iterator[list[int]]:
         yield batch
 
 
-def _text(rep: tuple, posted: dict[int, set[int]]) -> D.Text:
+def _text(rep: tuple[Any, ...], posted: dict[int, set[int]]) -> D.Text:
     hashes = as_hashes(rep[2]).tolist()
     return D.Text(rep[0], rep[1], hashes,
                   [len(posted.get(h, ())) >= D.COMMON_DOCS for h in hashes])
 
 
-def _signatures(stamps: dict, rows: list[tuple[int, int, str, bytes | None]]) -> list[Signature]:
+def _signatures(stamps: dict[int, Any], rows: list[tuple[int, int, str, bytes | None]]
+                ) -> list[Signature]:
     """Each document's signature from its passages (in reading order)."""
     out: list[Signature] = []
-    cur, hashes, vecs = None, [], []
+    cur: Any = None
+    hashes: list[Any] = []
+    vecs: list[bytes] = []
 
     def flush() -> None:
         if cur in stamps and hashes:

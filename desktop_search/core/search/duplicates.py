@@ -32,7 +32,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -85,7 +85,7 @@ class Member:
     changed: int = 0           # % of passages not word for word the same as the newest's
     same_as: int = 0           # the file id of the newest member with this very text
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(path=self.path, inside=list(self.inside), modified=self.modified,
                     size=self.size, newest=self.newest, changed=self.changed)
 
@@ -113,7 +113,7 @@ class DuplicateGroup:
             return _("identical")
         return _("up to {percent}% of passages changed").format(percent=self.changed)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(kind=self.kind, changed=self.changed,
                     members=[m.to_json() for m in self.members])
 

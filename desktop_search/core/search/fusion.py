@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_search.core import lang
+from desktop_search.core.embed.base import base_model_id
 from desktop_search.core.embed.registry import by_model_id
 
 
@@ -60,7 +61,7 @@ LIKELY = 0.5
 
 def calibration(model_id: str | None) -> Calibration:
     if model_id:
-        base = model_id.split("+int8")[0]
+        base = base_model_id(model_id)
         if base in _CALIBRATIONS:
             return _CALIBRATIONS[base]
     return DEFAULT_CALIBRATION
@@ -83,7 +84,7 @@ def plan(query: str, model_id: str | None, *, documents: dict[str, float] | None
     code = found.code if found.code != "und" and found.confidence >= LIKELY else None
     if code is None and documents:
         # too short to tell: most likely the language most of the files are in
-        main = max(documents, key=documents.get)
+        main = max(documents, key=lambda d: documents[d])
         code = main if documents[main] >= 0.5 else None
     if code is None:
         return QueryPlan(found.code, True, LEXICAL_WEIGHT)

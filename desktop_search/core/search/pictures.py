@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from desktop_search.core.analyze import make_snippet
+from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.core.extract.images import picture_caption
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Filters, Hit
-from desktop_search.core.store import ChunkRow
+from desktop_search.core.store import INDEXED, OCR_DONE, ChunkRow, FileRow
+from desktop_search.errors import ModelError
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.catalog import Catalog
+    from desktop_search.core.store.picture_index import PictureIndex
 
 # The two
 # scores live on different scales (CLIP's text-image cosines sit around 0.2-0.35, text
@@ -18,7 +25,8 @@ PICTURE_WEIGHT = 0.9
 PICTURE_MIN_SCORE = 0.2
 
 
-def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question | None = None,
+def picture_hits(*, catalog: Catalog, scores: list[tuple[int, float]],
+                 question: Question | None = None,
                  filters: Filters | None = None, exclude_file: int | None = None,
                  min_score: float = PICTURE_MIN_SCORE) -> list[Hit]:
     """Hits for pictures matched by the image model: (file id, cosine) best first. The
@@ -31,7 +39,7 @@ def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question
     hits: list[Hit] = []
     for fid, s in kept:
         f = files.get(fid)
-        if f is None or f.state != "indexed" or f.kind != "picture":
+        if f is None or f.state != INDEXED or f.kind != PICTURE_KIND:
             continue  # deleted or changed since the picture index was saved
         first = firsts.get(fid)
         chunks = [first] if first is not None else []
@@ -51,11 +59,11 @@ def picture_hits(*, catalog, scores: list[tuple[int, float]], question: Question
             chunk_id=chunks[0].id if chunks else -1,
             passage_start=chunks[0].start if chunks else 0,
             passage_end=chunks[0].end if chunks else 0,
-            ocr=f.ocr == "done", taken=f.taken, picture=round(s, 6), inside=f.chain))
+            ocr=f.ocr == OCR_DONE, taken=f.taken, picture=round(s, 6), inside=f.chain))
     return hits
 
 
-def _describe_picture(f) -> str:
+def _describe_picture(f: FileRow) -> str:
     """What a picture without a passage (indexed before pictures had one) shows."""
     return picture_caption(camera=f.camera, taken=f.taken)
 
@@ -85,3 +93,27 @@ def merge_pictures(text: list[Hit], pictures: list[Hit], *, k: int,
     return sorted(best.values(), key=lambda h: -h.score)[:k]
 
 
+def picture_scores(index: PictureIndex | None, query: str, k: int) -> list[tuple[int, float]]:
+    """(file id, cosine) of the pictures that show what the query says (none without a
+    picture index, or when its model fails: its ``error`` says why)."""
+    if index is None:
+        return []
+    try:
+        scores = index.search(query, max(50, 4 * k))
+    except ModelError as exc:
+        index.error = str(exc)
+        return []
+    index.error = None
+    return scores
+
+
+def similar_pictures(index: PictureIndex, *, catalog: Catalog, file_id: int, k: int,
+                     filters: Filters | None) -> list[Hit]:
+    """The pictures that look like this one (none when the picture model fails)."""
+    try:
+        similar = index.similar(file_id, 2 * k)
+    except ModelError as exc:
+        index.error = str(exc)
+        similar = []
+    return picture_hits(catalog=catalog, scores=similar, filters=filters,
+                        exclude_file=file_id, min_score=-1.0)

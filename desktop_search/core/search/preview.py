@@ -7,10 +7,14 @@ it is what the search saw, and it is there even for a PDF or a file that has sin
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from desktop_search.core.analyze import highlight_spans
 from desktop_search.core.search.question import Question
 from desktop_search.core.search.request import Hit
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.catalog import Catalog
 
 #: how much of a file the window shows around the passage (characters)
 PREVIEW_CHARS = 60_000
@@ -55,7 +59,7 @@ class PreviewDoc:
                        truncated_after=self.truncated_after or hi < len(self.text))
 
 
-def build_preview(*, catalog, hit: Hit, question: Question | None = None,
+def build_preview(*, catalog: Catalog, hit: Hit, question: Question | None = None,
                   limit: int = PREVIEW_CHARS) -> PreviewDoc | None:
     """The file's extracted text around the hit's passage; None if the file left the index.
 

@@ -12,7 +12,7 @@ from desktop_search.core.analyze import Matcher, QueryWord
 
 #: questions kept (the results list, the preview and "search again" ask the same one)
 CACHE_SIZE = 512
-_cache: dict[tuple, "Question"] = {}
+_cache: dict[tuple[object, ...], "Question"] = {}
 _cache_lock = threading.Lock()
 
 

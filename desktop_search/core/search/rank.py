@@ -9,12 +9,19 @@ passages shown in a second, small one.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from desktop_search.core.analyze import make_snippet
 from desktop_search.core.search import fusion
 from desktop_search.core.search.question import Question, ask
 from desktop_search.core.search.request import Filters, Hit
+from desktop_search.core.store.rows import OCR_DONE
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.library import Library
+    from desktop_search.core.store.vector_index import VectorIndex
 
 # Fusion weight of the lexical signal on the calibrated scale (0 = dense only), when the
 # model knows the query's language. Chosen on the dev collections (search/fusion.py).
@@ -33,7 +40,8 @@ def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float,
     return out
 
 
-def rank(*, library, query: str, query_vec: np.ndarray | None, vectors, k: int = 10,
+def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
+         vectors: VectorIndex | None, k: int = 10,
          filters: Filters | None = None, exclude_file: int | None = None,
          lexical_weight: float | None = None, use_lexical: bool = True,
          model_id: str | None = None, documents: dict[str, float] | None = None,
@@ -54,11 +62,11 @@ def rank(*, library, query: str, query_vec: np.ndarray | None, vectors, k: int =
         lexical_weight = (fusion.plan(query, model_id, documents=documents,
                                       language=question.language).lexical_weight
                           if query.strip() else LEXICAL_WEIGHT)
-    pool = max(200, k * 8) * (10 if filters.active() else 1)
+    want = max(200, k * 8) * (10 if filters.active() else 1)
     dense_chunks: list[tuple[int, float]] = []
     if query_vec is not None and vectors is not None and len(vectors):
-        dense_chunks = vectors.search(query_vec, pool)
-    lex_chunks = (library.words.search(list(question.words), pool)
+        dense_chunks = vectors.search(query_vec, want)
+    lex_chunks = (library.words.search(list(question.words), want)
                   if (use_lexical and query.strip()) else [])
     rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks},
                           text=False)
@@ -100,6 +108,6 @@ def rank(*, library, query: str, query_vec: np.ndarray | None, vectors, k: int =
             passage_start=row.start, passage_end=row.end,
             dense=round(dense_file[fid], 6) if fid in dense_file else None,
             lexical=round(lex_file[fid], 6) if fid in lex_file else None,
-            ocr=row.ocr == "done", taken=row.taken, inside=row.chain, sender=row.sender,
+            ocr=row.ocr == OCR_DONE, taken=row.taken, inside=row.chain, sender=row.sender,
             recipients=row.recipients))
     return hits

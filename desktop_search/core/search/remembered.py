@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date
+from typing import TYPE_CHECKING, Iterable
+from datetime import date, timedelta
 
 from desktop_search.core.analyze import make_snippet
 from desktop_search.core.search.request import Filters, Hit
 from desktop_search.core.search.understand import Understood
 from desktop_search.i18n import N_, _
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.catalog import Catalog
 
 #: how many folder names under the watched folders are read for "in Downloads"
 MAX_FOLDER_NAMES = 5000
@@ -72,7 +76,7 @@ def to_filters(u: Understood, *, base: Filters | None = None,
                    sender=base.sender or u.sender, recipient=base.recipient or u.recipient)
 
 
-def newest(catalog, filters: Filters, *, k: int) -> list[Hit]:
+def newest(catalog: Catalog, filters: Filters, *, k: int) -> list[Hit]:
     """The newest files that pass ``filters``, newest first: a query that is only filters."""
     rows = catalog.newest_first_passages(
         kinds=filters.kinds, after=filters.modified_after, before=filters.modified_before,
@@ -93,7 +97,7 @@ def newest(catalog, filters: Filters, *, k: int) -> list[Hit]:
     return hits
 
 
-def kinds_label(kinds) -> str:
+def kinds_label(kinds: Iterable[str]) -> str:
     """"PDFs", "notes" (Markdown and text are both notes)."""
     return ", ".join(dict.fromkeys(_(_KIND_LABELS.get(k, k)) for k in kinds))
 
@@ -104,8 +108,12 @@ def when_label(a: date | None, b: date | None) -> str | None:
         return str(a.year)
     if a and b and a.day == 1 and b == date(a.year + a.month // 12, a.month % 12 + 1, 1):
         return _("{month} {year}").format(month=_(_MONTHS[a.month - 1]), year=a.year)
+    if a and b and b - a == timedelta(days=1):
+        return a.isoformat()  # one day ("yesterday"): the day itself
     if a and b:
-        return _("{start} to {end}").format(start=a.isoformat(), end=b.isoformat())
+        # the filter's end is exclusive; a person reads the last day included
+        last = b - timedelta(days=1)
+        return _("{start} to {end}").format(start=a.isoformat(), end=last.isoformat())
     if a:
         return _("since {start}").format(start=a.isoformat())
     if b:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from desktop_search.core.analyze import query_terms
+from desktop_search.core.extract.mail import MAIL_KIND
 from desktop_search.core.store import ChunkRow
 
 
@@ -49,7 +50,7 @@ def _fold(s: str) -> str:
 
 def _holds(field: str | None, name: str) -> bool:
     """"pedro" is in "Pedro Álvares <pedro@example.org>" (case and accents aside)."""
-    return bool(field) and _fold(name) in _fold(field)
+    return field is not None and bool(field) and _fold(name) in _fold(field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +136,13 @@ class Hit:
     def is_mail(self) -> bool:
         return self.kind == MAIL_KIND
 
-    def mail_fields(self) -> dict:
+    def mail_fields(self) -> dict[str, Any]:
         """``from``, ``to`` and ``date`` (unix seconds) of a message; {} for anything else."""
         if not self.is_mail:
             return {}
         return {"from": self.sender or "", "to": self.recipients or "", "date": self.taken}
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["highlights"] = [list(h) for h in self.highlights]
         d.update(self.mail_fields())
@@ -149,4 +150,3 @@ class Hit:
 
 
 #: the kind of a mail message (its attachments keep their own kinds)
-MAIL_KIND = "mail"

@@ -12,6 +12,8 @@ The parse is cached and costs tens of microseconds (benchmarks/understand.py).
 """
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,7 +21,7 @@ from enum import Enum
 from functools import lru_cache
 
 from desktop_search.core.search import understand_words as W
-from desktop_search.core.search.request import MAIL_KIND
+from desktop_search.core.extract.mail import MAIL_KIND
 from desktop_search.core.search.understand_dates import B, E, Problem, find_dates
 
 __all__ = ["Field", "Piece", "Problem", "Understood", "understand"]
@@ -99,10 +101,10 @@ class Understood:
         """Nothing read: every word searched."""
         return Understood(self.text, self.text)
 
-    def to_json(self) -> dict:
-        def iso(d):
+    def to_json(self) -> dict[str, Any]:
+        def iso(d: date | None) -> str | None:
             return (d.isoformat() if d else None)
-        out = {"query": self.query,
+        out: dict[str, Any] = {"query": self.query,
                "filters": {"kinds": list(self.kinds), "after": iso(self.after),
                            "before": iso(self.before), "sender": self.sender,
                            "folder": self.folder}}
@@ -121,7 +123,7 @@ def warm() -> None:
     _folder_patterns()
 
 
-def understand(text: str, *, today: date | None = None, folders=(), literal: bool = False
+def understand(text: str, *, today: date | None = None, folders: Iterable[str] = (), literal: bool = False
                ) -> Understood:
     """Read the filters in ``text``. ``today`` anchors relative dates; ``folders`` are the
     names of folders the index knows ("in Downloads" needs one; "na pasta X" does not)."""
@@ -174,7 +176,7 @@ def _between_blank(low: str, a: int, b: int) -> bool:
     return a <= b and not low[a:b].strip()
 
 
-def _free(pieces, start: int, end: int) -> bool:
+def _free(pieces: list[Piece], start: int, end: int) -> bool:
     return all(end <= p.start or start >= p.end for p in pieces)
 
 
@@ -201,11 +203,11 @@ def _kinds(low: str, question: bool, taken: list[Piece]) -> list[Piece]:
 
 
 @lru_cache(maxsize=1)
-def _kind_patterns() -> list[tuple[re.Pattern, tuple[str, ...]]]:
+def _kind_patterns() -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
     return [(re.compile(rf"{B}(?:{p}){E}"), kinds) for p, kinds in W.KIND_WORDS.items()]
 
 
-def _next_token(low: str, end: int, pieces) -> str | None:
+def _next_token(low: str, end: int, pieces: list[Piece]) -> str | None:
     """The word after ``end``; None at the end of the query or where a filter starts."""
     m = _TOKEN.search(low, end)
     if m is None or any(p.start == m.start() for p in pieces):
@@ -213,7 +215,7 @@ def _next_token(low: str, end: int, pieces) -> str | None:
     return m.group(0).strip(",.;:!?")
 
 
-def _head_start(low: str, start: int, pieces) -> int | None:
+def _head_start(low: str, start: int, pieces: list[Piece]) -> int | None:
     """Where the query's head begins if only lead words ("show me all the") or another
     filter come before ``start``; None when a topic word does."""
     head = start
@@ -226,13 +228,15 @@ def _head_start(low: str, start: int, pieces) -> int | None:
     return head
 
 
-def _name_after(low: str, text: str, end: int, pieces) -> tuple[str, int] | None:
-    """The name that follows a preposition (up to three words, up to a linking word or a
-    filter), without its article, as typed; and where it ends."""
+def _name_after(low: str, text: str, end: int, pieces: list[Piece],
+                stop: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+    """The name that follows a preposition (up to three words, up to a linking word, a
+    word of ``stop`` or a filter), without its article, as typed; and where it ends."""
     words: list[tuple[int, int]] = []
     for m in _TOKEN.finditer(low, end):
         if len(words) == 3 or not _free(pieces, m.start(), m.end()) \
-                or m.group(0) in W.EDGE or low[end:m.start()].strip():
+                or m.group(0) in W.EDGE or low[end:m.start()].strip() \
+                or (words and m.group(0) in stop):
             break
         words.append((m.start(), m.end()))
         end = m.end()
@@ -252,21 +256,23 @@ def _people(low: str, text: str, pieces: list[Piece]) -> list[Piece]:
             taken = [*pieces, *out]
             if not _free(taken, m.start(), m.end()) or any(p.field is field for p in out):
                 continue
-            found = _name_after(low, text, m.end(), taken)
+            # a sender's name ends where a recipient begins ("von Pedro an Ana")
+            stop = W.RECIPIENT_WORDS if field is Field.SENDER else frozenset()
+            found = _name_after(low, text, m.end(), taken, stop)
             if found:
                 out.append(Piece(field, m.start(), found[1], name=found[0]))
     return out
 
 
 @lru_cache(maxsize=1)
-def _folder_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+def _folder_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     arts = r"(?:(?:the|my|a|o|la|le|der|dem|den|meinem|mes|mis|meus|minha) )?"
     return (re.compile(rf"{B}(?:{W.FOLDER_PREPS}) {arts}(?:{W.FOLDER_WORDS}) (?P<name>[^\s\x00]+)"),
             re.compile(rf"{B}(?:in|inside) {arts}(?P<name>[^\s\x00]+) (?:folder|directory){E}"),
             re.compile(rf"{B}(?:{W.FOLDER_PREPS}) {arts}(?P<name>[^\s\x00]+)"))
 
 
-def _folders(low: str, text: str, known: frozenset[str], dates) -> list[Piece]:
+def _folders(low: str, text: str, known: frozenset[str], dates: Any) -> list[Piece]:
     """"na pasta Documentos", "in the Work folder": any name; "in Downloads": a folder
     the index knows."""
     explicit, suffix, bare = _folder_patterns()
@@ -290,7 +296,7 @@ def _leftover(text: str, pieces: tuple[Piece, ...]) -> str:
         at = p.end
     kept.append(text[at:])
     words = " ".join(" ".join(kept).split()).split(" ")
-    def clean(w):
+    def clean(w: str) -> str:
         return (_lower(w).strip(",.;:!?"))
     while words and (clean(words[0]) in W.EDGE or not clean(words[0])):
         words.pop(0)

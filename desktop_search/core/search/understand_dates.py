@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
 from functools import lru_cache
+from typing import Any, Iterable
 
 from desktop_search.core.search import understand_words as W
 
@@ -77,7 +78,7 @@ def _month_index(lang: str, word: str) -> int:
     raise KeyError(word)
 
 
-def _alt(words) -> str:
+def _alt(words: Iterable[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
@@ -108,7 +109,7 @@ class _Patterns:
         }
         if lang == "en":
             core["mdy"] = rf"(?P<m>{months}) {day}(?:,? (?P<y>\d{{4}}))?"
-        self.items: list[tuple[str, re.Pattern, tuple[str, int] | None]] = [
+        self.items: list[tuple[str, re.Pattern[str], tuple[str, int] | None]] = [
             (name, re.compile(rf"{pre}(?P<core>{body}){E}"), None) for name, body in core.items()]
         for i, (body, meaning) in enumerate(W.RELATIVE[lang].items()):
             self.items.append((f"rel{i}", re.compile(rf"{pre}(?P<core>{body}){E}"), meaning))
@@ -127,7 +128,7 @@ def _unit_of(lang: str, word: str) -> str:
     return W.UNITS[lang][word]
 
 
-def _core_range(name: str, m: re.Match, lang: str, meaning, today: date):
+def _core_range(name: str, m: re.Match[str], lang: str, meaning: Any, today: date) -> Any:
     """(start, end, absolute, problem) of a matched phrase, before its preposition."""
     g = m.groupdict()
     if meaning is not None:
@@ -142,7 +143,7 @@ def _core_range(name: str, m: re.Match, lang: str, meaning, today: date):
     year = int(g["y"]) if g.get("y") else None
     if year is not None and not 1900 <= year <= today.year + 1:
         return None, None, True, Problem.FAR_YEAR if year > today.year else None
-    if name == "year":
+    if name == "year" and year is not None:
         return date(year, 1, 1), date(year + 1, 1, 1), True, None
     month = int(g["mo"]) if g.get("mo") else _month_index(lang, g["m"])
     if year is None:        # a month without a year: the last one up to this month

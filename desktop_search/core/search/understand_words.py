@@ -13,7 +13,7 @@ lowercased query.
 """
 from __future__ import annotations
 
-from desktop_search.core.search.request import MAIL_KIND
+from desktop_search.core.extract.mail import MAIL_KIND
 
 LANGS = ("en", "pt", "es", "fr", "de")
 

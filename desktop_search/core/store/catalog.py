@@ -14,13 +14,14 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 
 from desktop_search.core import lang
 from desktop_search.core.store import schema
+from desktop_search.core.meta import Meta
 from desktop_search.core.store.rows import (CONTAINER_KINDS, FAILED, FILE_COLS, INDEXED, SKIPPED,
-                                            ChunkRow, FileRow, Inner, NewChunk)
+                                            CatalogStats, ChunkRow, FileRow, Inner, NewChunk)
 from desktop_search.core.store.session import Session
 from desktop_search.core.store.word_index import Source
 from desktop_search.errors import DesktopSearchError, IndexCorrupt
@@ -83,7 +84,7 @@ class Catalog:
     def quick_check(self) -> str:
         """SQLite's own structural check: "ok", or what is damaged (for ``doctor``)."""
         try:
-            return self.connection().execute("PRAGMA quick_check").fetchone()[0]
+            return str(self.connection().execute("PRAGMA quick_check").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             return str(exc)
 
@@ -136,8 +137,8 @@ class Catalog:
                 marks = (len(self._tx_added), len(self._tx_dropped))
                 conn.execute(f"SAVEPOINT {name}")
             else:
-                self._tx_added: list[Source] = []
-                self._tx_dropped: list[int] = []
+                self._tx_added = []
+                self._tx_dropped = []
                 conn.execute("BEGIN IMMEDIATE")
             self._local.depth = depth + 1
             try:
@@ -167,20 +168,23 @@ class Catalog:
             self.after_commit()
 
     # -- meta ----------------------------------------------------------------------------
-    def get_meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.connection().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else default
+    def get_meta(self, key: Meta | str, default: str | None = None) -> str | None:
+        """The raw accessor (the store's tables); elsewhere ``Library.meta``."""
+        name = key.value if isinstance(key, Meta) else key
+        row = self.connection().execute("SELECT value FROM meta WHERE key=?", (name,)).fetchone()
+        return str(row[0]) if row else default
 
-    def set_meta(self, key: str, value: str, conn: sqlite3.Connection | None = None) -> None:
+    def set_meta(self, key: Meta | str, value: str, conn: sqlite3.Connection | None = None) -> None:
+        name = key.value if isinstance(key, Meta) else key
         sql = "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value"
         if conn is not None:
-            conn.execute(sql, (key, value))
+            conn.execute(sql, (name, value))
         else:
             with self.transaction() as c:
-                c.execute(sql, (key, value))
+                c.execute(sql, (name, value))
 
     def vector_generation(self) -> int:
-        return int(self.get_meta("vector_generation", "0") or 0)
+        return int(self.get_meta(Meta.VECTOR_GENERATION, "0") or 0)
 
     def bump_generation(self, conn: sqlite3.Connection) -> None:
         """Every change of what the vector index must hold moves this (inside a write)."""
@@ -246,7 +250,7 @@ class Catalog:
         return {r[0]: FileRow(*r) for r in _where_in(
             self.connection(), f"SELECT {_FILE_COLS} FROM files WHERE id IN ({{}})", ids)}
 
-    def _delete_where(self, c: sqlite3.Connection, where: str, args: tuple) -> list[int]:
+    def _delete_where(self, c: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[int]:
         ids = [r[0] for r in c.execute(
             f"SELECT c.id FROM chunks c JOIN files f ON f.id=c.file_id WHERE f.{where}",
             args)]
@@ -305,13 +309,13 @@ class Catalog:
                     "VALUES(?,?,?,?,?,?,?,?,?, 'indexed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (path, root_id, size, mtime_ns, digest, kind, title, heading, lang, time.time(),
                      len(chunks), ocr, taken, camera, inner.container_id, inner.member,
-                     inner.inside, inner.locator, inner.sender, inner.recipients)).lastrowid
+                     inner.inside, inner.locator, inner.sender, inner.recipients)).lastrowid or 0
             if inner.container_id is None and not keep_members:
                 dropped += self._drop_members(c, file_id)
             for i, ch in enumerate(chunks):
                 cid = c.execute(
                     "INSERT INTO chunks(file_id, ord, start, end, page, line, text) VALUES(?,?,?,?,?,?,?)",
-                    (file_id, i, ch.start, ch.end, ch.page, ch.line, ch.text)).lastrowid
+                    (file_id, i, ch.start, ch.end, ch.page, ch.line, ch.text)).lastrowid or 0
                 self._tx_added.append(Source(cid, ch.text, heading if i == 0 else "", lang))
             return file_id, dropped
 
@@ -343,11 +347,14 @@ class Catalog:
                      inner.container_id, inner.member, inner.inside, inner.locator))
             return dropped
 
-    def _find(self, c: sqlite3.Connection, path: str, inner: Inner) -> tuple | None:
+    def _find(self, c: sqlite3.Connection, path: str, inner: Inner) -> tuple[Any, ...] | None:
+        row: tuple[Any, ...] | None
         if inner.container_id is None:
-            return c.execute(f"SELECT id FROM files WHERE path=? AND {_ON_DISK}", (path,)).fetchone()
-        return c.execute("SELECT id FROM files WHERE container_id=? AND member=?",
-                         (inner.container_id, inner.member)).fetchone()
+            row = c.execute(f"SELECT id FROM files WHERE path=? AND {_ON_DISK}", (path,)).fetchone()
+        else:
+            row = c.execute("SELECT id FROM files WHERE container_id=? AND member=?",
+                            (inner.container_id, inner.member)).fetchone()
+        return row
 
     def _drop_members(self, c: sqlite3.Connection, container_id: int) -> list[int]:
         ids = [r[0] for r in c.execute(
@@ -387,16 +394,16 @@ class Catalog:
             f"INSERT INTO files(path, root_id, size, mtime_ns, indexed_at, container_id, "
             f"{self._COPIED}) SELECT ?, ?, COALESCE(?, size), COALESCE(?, mtime_ns), ?, ?, "
             f"{self._COPIED} FROM files WHERE id=?",
-            (path, root_id, size, mtime_ns, time.time(), container_id, src_id)).lastrowid
+            (path, root_id, size, mtime_ns, time.time(), container_id, src_id)).lastrowid or 0
         heading, lang = c.execute("SELECT heading, lang FROM files WHERE id=?", (fid,)).fetchone()
         c.execute("INSERT INTO picture_vectors(file_id, vector) SELECT ?, vector FROM "
                   "picture_vectors WHERE file_id=?", (fid, src_id))
-        new_ids = []
+        new_ids: list[int] = []
         rows = c.execute("SELECT ord, start, end, page, line, text, vector FROM chunks "
                          "WHERE file_id=? ORDER BY ord", (src_id,)).fetchall()
         for r in rows:
             cid = c.execute("INSERT INTO chunks(file_id, ord, start, end, page, line, text, vector) "
-                            "VALUES(?,?,?,?,?,?,?,?)", (fid, *r)).lastrowid
+                            "VALUES(?,?,?,?,?,?,?,?)", (fid, *r)).lastrowid or 0
             self._tx_added.append(Source(cid, r[5], heading if r[0] == 0 else "", lang))
             new_ids.append(cid)
         return fid, new_ids
@@ -471,7 +478,8 @@ class Catalog:
         photo's taken, a message's sent, else modified), for a query that is only
         filters ("pdfs from 2021")."""
         when = "COALESCE(f.taken, f.mtime_ns / 1e9)"
-        where, args = ["c.ord=0", "f.state='indexed'"], []
+        where = ["c.ord=0", "f.state='indexed'"]
+        args: list[Any] = []
         if kinds:
             where.append(f"f.kind IN ({','.join('?' * len(kinds))})")
             args += list(kinds)
@@ -498,27 +506,27 @@ class Catalog:
         return list(self.texts(ids).values())
 
     def max_chunk_id(self) -> int:
-        return self.connection().execute("SELECT MAX(id) FROM chunks").fetchone()[0] or 0
+        return int(self.connection().execute("SELECT MAX(id) FROM chunks").fetchone()[0] or 0)
 
     def count_chunks(self) -> int:
-        return self.connection().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(self.connection().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
 
     # -- checks and status ---------------------------------------------------------------
     def count_duplicate_paths(self) -> int:
-        return self.connection().execute(
+        return int(self.connection().execute(
             f"SELECT COUNT(*) FROM (SELECT path FROM files WHERE {_ON_DISK} GROUP BY path "
             "HAVING COUNT(*) > 1)"
-        ).fetchone()[0]
+        ).fetchone()[0])
 
-    def stats(self) -> dict:
+    def stats(self) -> CatalogStats:
         c = self.connection()
         files = dict(c.execute(f"SELECT state, COUNT(*) FROM files WHERE {_ON_DISK} "
                                "GROUP BY state").fetchall())
         n_chunks = c.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        return dict(files_indexed=files.get(INDEXED, 0), files_failed=files.get(FAILED, 0),
-                    files_skipped=files.get(SKIPPED, 0), chunks=n_chunks,
-                    chunks_unembedded=self.connection().execute(
-                        "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0])
+        return CatalogStats(files_indexed=files.get(INDEXED, 0), files_failed=files.get(FAILED, 0),
+                            files_skipped=files.get(SKIPPED, 0), chunks=n_chunks,
+                            chunks_unembedded=self.connection().execute(
+                                "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0])
 
     def kinds(self) -> list[str]:
         return [r[0] for r in self.connection().execute(
@@ -527,7 +535,7 @@ class Catalog:
 
 
 
-def _where_in(conn: sqlite3.Connection, sql: str, ids: Iterable[int]) -> Iterator[tuple]:
+def _where_in(conn: sqlite3.Connection, sql: str, ids: Iterable[int]) -> Iterator[tuple[Any, ...]]:
     """Rows of ``sql`` (its ``{}`` the placeholders) over ids, 500 a statement."""
     ids = [int(i) for i in ids]
     for i in range(0, len(ids), 500):

@@ -16,8 +16,9 @@ text stays keeps its group. Rows of a deleted file go with it (ON DELETE CASCADE
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def as_hashes(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype=np.int64)
 
 
-def _where_in(conn, sql: str, ids: Iterable[int]) -> Iterator[tuple]:
+def _where_in(conn: sqlite3.Connection, sql: str, ids: Iterable[int]) -> Iterator[tuple[Any, ...]]:
     """Rows of ``sql`` (its ``{}`` the placeholders) over ids, 500 a statement."""
     ids = [int(i) for i in ids]
     for i in range(0, len(ids), 500):
@@ -69,7 +70,7 @@ class CopyRows:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def _conn(self):
+    def _conn(self) -> sqlite3.Connection:
         return self.catalog.connection()
 
     # -- keeping up with the files ---------------------------------------------------------

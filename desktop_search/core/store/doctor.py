@@ -5,10 +5,37 @@ The catalog is the truth: repairs rebuild the copies from it, never the other wa
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from desktop_search.core.store.library import Library
 
-def check(library, *, repair: bool = False) -> dict:
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """What ``doctor`` found: ``problems`` (a sentence each), whether they were repaired,
+    and the counts it compared."""
+
+    ok: bool
+    problems: list[str]
+    repaired: bool
+    vectors: int
+    chunks_with_vectors: int
+    pending: int
+
+    @property
+    def healthy(self) -> bool:
+        """Nothing is wrong now: nothing was found, or what was found is repaired."""
+        return self.ok or self.repaired
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check(library: Library, *, repair: bool = False) -> DoctorReport:
     """Problems found (a sentence each); with ``repair``, fix them from the catalog.
     The vector index is checked when it is open (the engine opens it first)."""
     if repair and library.read_only:
@@ -47,9 +74,9 @@ def check(library, *, repair: bool = False) -> dict:
             vi.sync_from(library.vector_rows, generation=generation)
             vi.save(generation)
         library.feed.rebuild()
-        if picture_problem:
+        if picture_problem and pictures is not None:
             pictures.repair()
         repaired = True
-    return dict(ok=not problems, problems=problems, repaired=repaired,
-                vectors=len(vi) if vi is not None else 0, chunks_with_vectors=int(len(want)),
-                pending=library.count_unembedded())
+    return DoctorReport(ok=not problems, problems=problems, repaired=repaired,
+                        vectors=len(vi) if vi is not None else 0,
+                        chunks_with_vectors=int(len(want)), pending=library.count_unembedded())

@@ -11,27 +11,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
+import sqlite3
 import threading
-import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from desktop_search.i18n import _
-from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.store.doctor import DoctorReport, check
+from desktop_search.core.meta import MOUNT_PREFIX, Meta
+from desktop_search.core.store.opening import open_catalog
 from desktop_search.core.store.passage_rows import PassageRows
 from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
-from desktop_search.core.store.schema import CatalogNeedsUpgrade
 from desktop_search.core.store.tables import (ChunkVectors, MemberRows, NextVectors, PictureRows,
                                               RootRows)
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.core.store.word_feed import WordFeed
 from desktop_search.core.store.word_index import WordIndex
-from desktop_search.errors import IndexCorrupt
 from desktop_search.fileio import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -52,7 +50,7 @@ class Library:
         self.notice: str | None = None
         if not read_only:
             _remove_stale_temp_files(self.data_dir)
-        self.catalog = self._open_catalog()
+        self.catalog, self.notice = open_catalog(self.data_dir, read_only=read_only)
         self.feed = WordFeed(self.catalog, folder=self.data_dir / "words")
         self.feed.open()
         self.vector_rows = ChunkVectors(self.catalog)
@@ -65,56 +63,10 @@ class Library:
         self._lock = threading.RLock()
         self._vectors: VectorIndex | None = None
         #: builds the picture index when "search pictures by what they show" is on
-        self.picture_factory: Callable[[], PictureIndex] | None = None
+        self.picture_factory: Callable[[], PictureIndex | None] | None = None
         self._pictures: PictureIndex | None = None
 
     # -- opening -------------------------------------------------------------------------
-    def _open_catalog(self) -> Catalog:
-        """Open the catalog; a damaged one is set aside and rebuilt, never used silently."""
-        path = self.data_dir / "catalog.sqlite3"
-        if self.read_only:
-            return self._open_for_reading(path)
-        try:
-            return Catalog(path)
-        except IndexCorrupt as exc:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            for suffix in ("", "-wal", "-shm"):
-                f = Path(str(path) + suffix)
-                if f.exists():
-                    os.replace(f, Path(f"{path}{suffix}.damaged-{stamp}"))
-            for f in [*self.data_dir.glob("vectors*.usearch"), *self.data_dir.glob("vectors*.json"),
-                      *self.data_dir.glob("vectors*.npz")]:
-                f.unlink(missing_ok=True)
-            log.warning("%s; set it aside and rebuilding the index", exc)
-            cat = Catalog(path)
-            for root in self._saved_roots():
-                RootRows(cat).add(root)
-            self.notice = _("The index was damaged ({error}); it was set aside and is being "
-                            "rebuilt from your folders.").format(error=exc)
-            return cat
-
-    def _open_for_reading(self, path: Path) -> Catalog:
-        """A reader never migrates under a running owner; with no owner it upgrades an
-        older catalog under the folder's lock, then reads it like anyone else."""
-        try:
-            return Catalog(path, migrate=False)
-        except CatalogNeedsUpgrade:
-            from desktop_search.core.ownership import Ownership
-
-            with Ownership.acquire(self.data_dir, kind="upgrade",
-                                   hint="it upgrades the catalog; try again when it is done"):
-                Catalog(path).close()
-            return Catalog(path, migrate=False)
-        except IndexCorrupt as exc:
-            raise IndexCorrupt(f"{exc}; opening the window or running `desktop-search index` "
-                               "sets it aside and rebuilds it") from None
-
-    def _saved_roots(self) -> list[str]:
-        try:
-            return list(json.loads((self.data_dir / "roots.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            return []
-
     def _save_roots(self) -> None:
         atomic_write_text(self.data_dir / "roots.json",
                           json.dumps([r.path for r in self.root_rows.all()]))
@@ -124,28 +76,40 @@ class Library:
     def words(self) -> WordIndex:
         return self.feed.words
 
-    def meta(self, key: str) -> str | None:
-        return self.catalog.get_meta(key)
+    def meta(self, key: Meta) -> str | None:
+        """A small fact kept with the catalog (``store.meta``)."""
+        return self.catalog.get_meta(key.value)
 
-    def set_meta(self, key: str, value: str) -> None:
-        """A small fact kept with the catalog (the drive a folder was last seen on)."""
+    def set_meta(self, key: Meta, value: str, *, conn: sqlite3.Connection | None = None) -> None:
+        """Keep a small fact (inside the write ``conn`` when given, else its own)."""
+        if conn is not None:
+            self.catalog.set_meta(key.value, value, conn=conn)
+        elif not self.read_only:
+            with self.catalog.transaction() as c:
+                self.catalog.set_meta(key.value, value, conn=c)
+
+    def root_mount(self, root: str) -> str | None:
+        """The mount point a folder was last seen on (``indexing.drives``)."""
+        return self.catalog.get_meta(MOUNT_PREFIX + root)
+
+    def set_root_mount(self, root: str, point: str) -> None:
         if not self.read_only:
             with self.catalog.transaction() as c:
-                self.catalog.set_meta(key, value, conn=c)
+                self.catalog.set_meta(MOUNT_PREFIX + root, point, conn=c)
 
     def vector_model(self) -> tuple[str | None, int]:
         """(model id, dim) the stored vectors were made with; (None, 0) before any."""
-        return self.catalog.get_meta("model_id"), int(self.catalog.get_meta("dim") or 0)
+        return self.meta(Meta.MODEL_ID), int(self.meta(Meta.DIM) or 0)
 
     def forget_vector_model(self) -> None:
         """No vectors yet and no model for them: the next open records the chosen one."""
         with self.catalog.transaction() as c:
-            c.execute("DELETE FROM meta WHERE key IN ('model_id', 'dim')")
+            c.execute("DELETE FROM meta WHERE key IN (?, ?)", (Meta.MODEL_ID.value, Meta.DIM.value))
 
     def set_vector_model(self, model_id: str, dim: int) -> None:
         with self.catalog.transaction() as c:
-            self.catalog.set_meta("model_id", model_id, conn=c)
-            self.catalog.set_meta("dim", str(dim), conn=c)
+            self.set_meta(Meta.MODEL_ID, model_id, conn=c)
+            self.set_meta(Meta.DIM, str(dim), conn=c)
 
     def vector_path(self, model_id: str | None) -> Path:
         """One USearch file per model, so a file can never be read as another model's."""
@@ -226,7 +190,7 @@ class Library:
     def set_locator(self, file_id: int, locator: str) -> None:
         self.member_rows.set_locator(file_id, locator)
 
-    def drop_members(self, container_id: int, *, keep=()) -> int:
+    def drop_members(self, container_id: int, *, keep: Iterable[str] = ()) -> int:
         """Forget the documents inside a file but those keyed ``keep``; returns how many
         passages went with them."""
         dropped = self.catalog.drop_members(container_id, keep=keep)
@@ -324,7 +288,7 @@ class Library:
     def get_file(self, path: str) -> FileRow | None:
         return self.catalog.get_file(path)
 
-    def member(self, path: str, inside) -> FileRow | None:
+    def member(self, path: str, inside: Sequence[str]) -> FileRow | None:
         """The document at ``inside`` in the file at ``path`` (the file itself for [])."""
         return self.member_rows.at(path, inside)
 
@@ -350,9 +314,7 @@ class Library:
                 self._pictures.save()
         self.feed.save()
 
-    def doctor(self, *, repair: bool = False) -> dict:
-        from desktop_search.core.store.doctor import check
-
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
         return check(self, repair=repair)
 
     def close(self) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.meta import Meta
 from desktop_search.core.store.tables import PictureRows
 from desktop_search.core.embed.clip import ClipEmbedder, DownloadReport, load_for_clip
 from desktop_search.core.store.vector_index import VectorIndex
@@ -55,8 +56,8 @@ class PictureIndex:
             if self._vectors is not None:
                 return self._vectors
             model_id = self.embedder.model_id
-            old_id = self.catalog.get_meta("picture_model")
-            dim = int(self.catalog.get_meta("picture_dim") or 0)
+            old_id = self.catalog.get_meta(Meta.PICTURE_MODEL)
+            dim = int(self.catalog.get_meta(Meta.PICTURE_DIM) or 0)
             path = self.data_dir / "picture_vectors.usearch"
             if old_id != model_id or not dim:
                 dim = self.embedder.dim
@@ -66,8 +67,8 @@ class PictureIndex:
                 self.rows.clear()
                 VectorIndex(path, ndim=dim).remove_files()
                 with self.catalog.transaction() as c:
-                    self.catalog.set_meta("picture_model", model_id, conn=c)
-                    self.catalog.set_meta("picture_dim", str(dim), conn=c)
+                    self.catalog.set_meta(Meta.PICTURE_MODEL, model_id, conn=c)
+                    self.catalog.set_meta(Meta.PICTURE_DIM, str(dim), conn=c)
             vi = VectorIndex(path, ndim=dim)
             vi.load()
             self._sync(vi)
@@ -100,7 +101,7 @@ class PictureIndex:
             if self._vectors is not None:
                 have = self._vectors.keys()
             else:
-                dim = int(self.catalog.get_meta("picture_dim") or 0)
+                dim = int(self.catalog.get_meta(Meta.PICTURE_DIM) or 0)
                 if not dim:
                     return None             # no picture was ever embedded here
                 on_disk = VectorIndex(self.data_dir / "picture_vectors.usearch", ndim=dim)
@@ -159,7 +160,7 @@ class PictureIndex:
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Pictures nearest to a text query: (file id, cosine), best first."""
-        if self._vectors is None and not self.catalog.get_meta("picture_dim"):
+        if self._vectors is None and not self.catalog.get_meta(Meta.PICTURE_DIM):
             return []   # no picture embedded yet: nothing to find, and no model to fetch
                         # on the query thread (the indexer downloads it, showing progress)
         vi = self.vectors()
@@ -175,7 +176,7 @@ class PictureIndex:
         vi = self.vectors()
         return [(fid, s) for fid, s in vi.search(vec.astype(np.float32), k + 1) if fid != file_id]
 
-    def remove(self, file_ids) -> None:
+    def remove(self, file_ids: Iterable[int]) -> None:
         ids = [int(i) for i in file_ids]
         if ids and self._vectors is not None:
             self._vectors.remove(ids)

@@ -1,6 +1,8 @@
 """What the catalog's rows look like outside it: frozen records and the file states."""
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import json
 from dataclasses import dataclass
 
@@ -77,6 +79,23 @@ class ChunkRow:
         return chain_of(self.inside)
 
 
+@dataclass(frozen=True)
+class CatalogStats:
+    """How many files and passages the catalog holds (files on disk, not the documents
+    inside them)."""
+
+    files_indexed: int
+    files_failed: int
+    files_skipped: int
+    chunks: int
+    chunks_unembedded: int
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(files_indexed=self.files_indexed, files_failed=self.files_failed,
+                    files_skipped=self.files_skipped, chunks=self.chunks,
+                    chunks_unembedded=self.chunks_unembedded)
+
+
 def chain_of(inside: str | None) -> list[str]:
     """``files.inside`` (a JSON list) as a list; [] for a file on disk."""
     if not inside:
@@ -88,7 +107,7 @@ def chain_of(inside: str | None) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def inside_json(chain) -> str | None:
+def inside_json(chain: Iterable[str] | None) -> str | None:
     """A chain as ``files.inside`` stores it (None for the file itself)."""
     return json.dumps(list(chain), ensure_ascii=False) if chain else None
 
@@ -129,7 +148,7 @@ class Root:
     files: int = 0              # files indexed under it
     offline: bool = False       # its drive is gone (unplugged, unmounted): index kept
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(id=self.id, path=self.path, paused=self.paused, added_at=self.added_at,
                     last_scan=self.last_scan, files=self.files, offline=self.offline)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
+from contextlib import AbstractContextManager
 from typing import Callable
 
 from desktop_search.errors import DesktopSearchError
@@ -235,7 +236,7 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 def ensure_current(conn: sqlite3.Connection, *, path: Path, migrate: bool,
-                   transaction: Callable) -> None:
+                   transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]) -> None:
     """A new file gets the current layout; an older one is migrated, step by step, in one
     transaction (all or nothing); a newer one is refused before anything is written.
     ``transaction`` is the catalog's own (so the migration is one write like any other)."""

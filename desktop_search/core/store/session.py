@@ -17,7 +17,7 @@ class Session:
     try:
         import fcntl as _fcntl
     except ImportError:  # pragma: no cover - not POSIX: always check
-        _fcntl = None
+        _fcntl = None  # type: ignore[assignment]
     supported = _fcntl is not None
 
     def __init__(self, path: Path, fd: int) -> None:

@@ -11,6 +11,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from desktop_search.core.store.catalog import Catalog
+from desktop_search.core.meta import Meta
 from desktop_search.core.store.rows import FILE_COLS, FileRow, Root, inside_json
 from desktop_search.core.store.schema import NEXT_VECTORS
 
@@ -38,12 +39,12 @@ class ChunkVectors:
         return [(r[0], r[1], r[2]) for r in rows]
 
     def count_unembedded(self) -> int:
-        return self.catalog.connection().execute(
-            "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0]
+        return int(self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM chunks WHERE vector IS NULL").fetchone()[0])
 
     def count_embedded(self) -> int:
-        return self.catalog.connection().execute(
-            "SELECT COUNT(*) FROM chunks WHERE vector IS NOT NULL").fetchone()[0]
+        return int(self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM chunks WHERE vector IS NOT NULL").fetchone()[0])
 
     def store(self, ids: Sequence[int], vectors: np.ndarray) -> list[int]:
         """Store vectors; returns the ids that still existed (a file may have changed meanwhile)."""
@@ -112,8 +113,8 @@ class NextVectors:
 
     def model(self) -> tuple[str, int] | None:
         """(model id, dim) of the model the vectors are being switched to, if any."""
-        mid = self.catalog.get_meta("next_model_id")
-        return (mid, int(self.catalog.get_meta("next_dim") or 0)) if mid else None
+        mid = self.catalog.get_meta(Meta.NEXT_MODEL_ID)
+        return (mid, int(self.catalog.get_meta(Meta.NEXT_DIM) or 0)) if mid else None
 
     def begin(self, model_id: str, dim: int) -> None:
         """Start (or resume, when it is the same model) re-embedding for model_id."""
@@ -122,8 +123,8 @@ class NextVectors:
         with self.catalog.transaction() as c:
             c.execute(NEXT_VECTORS)
             c.execute("DELETE FROM next_vectors")
-            self.catalog.set_meta("next_model_id", model_id, conn=c)
-            self.catalog.set_meta("next_dim", str(dim), conn=c)
+            self.catalog.set_meta(Meta.NEXT_MODEL_ID, model_id, conn=c)
+            self.catalog.set_meta(Meta.NEXT_DIM, str(dim), conn=c)
 
     def cancel(self) -> None:
         with self.catalog.transaction() as c:
@@ -163,8 +164,8 @@ class NextVectors:
             c.execute("UPDATE chunks SET vector=(SELECT n.vector FROM next_vectors n "
                       "WHERE n.chunk_id=chunks.id)")
             c.execute("DELETE FROM next_vectors")
-            self.catalog.set_meta("model_id", nxt[0], conn=c)
-            self.catalog.set_meta("dim", str(nxt[1]), conn=c)
+            self.catalog.set_meta(Meta.MODEL_ID, nxt[0], conn=c)
+            self.catalog.set_meta(Meta.DIM, str(nxt[1]), conn=c)
             c.execute("DELETE FROM meta WHERE key IN ('next_model_id', 'next_dim')")
             self.catalog.bump_generation(c)
         return nxt[0]
@@ -189,8 +190,8 @@ class PictureRows:
         return FileRow(*row) if row else None
 
     def count_ocr_pending(self) -> int:
-        return self.catalog.connection().execute(
-            "SELECT COUNT(*) FROM files WHERE ocr='pending' AND state='indexed'").fetchone()[0]
+        return int(self.catalog.connection().execute(
+            "SELECT COUNT(*) FROM files WHERE ocr='pending' AND state='indexed'").fetchone()[0])
 
     def without_vector(self, limit: int) -> list[FileRow]:
         rows = self.catalog.connection().execute(
@@ -198,7 +199,7 @@ class PictureRows:
         return [FileRow(*r) for r in rows]
 
     def count_without_vector(self) -> int:
-        return self.catalog.connection().execute(f"SELECT COUNT(*) {self._WAITING}").fetchone()[0]
+        return int(self.catalog.connection().execute(f"SELECT COUNT(*) {self._WAITING}").fetchone()[0])
 
     def store(self, file_id: int, vector: np.ndarray, *, size: int, mtime_ns: int) -> bool:
         """Store a picture's vector unless the file changed meanwhile (then it is redone)."""
@@ -241,7 +242,7 @@ class RootRows:
     def add(self, path: str) -> int:
         with self.catalog.transaction() as c:
             c.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES(?, ?)", (path, time.time()))
-            return c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0]
+            return int(c.execute("SELECT id FROM roots WHERE path=?", (path,)).fetchone()[0])
 
     def absorb(self, inner: str, *, into: str) -> None:
         """A new root that contains an older one takes over its files."""

@@ -27,11 +27,14 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
 from desktop_search.fileio import atomic_write, atomic_write_text
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.tables import ChunkVectors
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ _NO_KEY = np.iinfo(np.uint64).max
 IDLE_RELEASE_S = 15.0
 
 
-def _usearch_index():
+def _usearch_index() -> Any:
     """usearch's Index class. onnxruntime is imported first when installed: importing it
     after usearch.index crashes the process (segfault, onnxruntime 1.32 + usearch 2.26)."""
     try:
@@ -83,7 +86,7 @@ class VectorIndex:
         self.ndim = ndim
         self._lock = threading.RLock()
         self._save_lock = threading.Lock()      # one save (maybe a compaction) at a time
-        self._index = None                       # the base (memory-mapped), or None
+        self._index: Any = None                  # the base (memory-mapped), or None
         self._map: mmap.mmap | None = None       # the base's file mapping (ours, see _view)
         self._last_search = 0.0
         self._touched = False                    # pages mapped since the last release
@@ -94,7 +97,7 @@ class VectorIndex:
         self.generation = -1  # the catalog generation this index reflects; -1 unknown
         self.dirty = False
 
-    def _new(self):
+    def _new(self) -> Any:
         Index = _usearch_index()
         return Index(ndim=self.ndim, metric="cos", dtype=DTYPE, connectivity=16,
                      expansion_add=128, expansion_search=256)
@@ -224,7 +227,7 @@ class VectorIndex:
 
         atomic_write(target, write, on_error=explain)
 
-    def _view(self, path: Path) -> tuple[object, mmap.mmap]:
+    def _view(self, path: Path) -> tuple[Any, mmap.mmap]:
         """Map the base file and view the graph over that map (so its pages can be
         released when idle). Viewing reads every node's header, so it starts touched."""
         with open(path, "rb") as f:
@@ -239,7 +242,7 @@ class VectorIndex:
             raise
         return index, mm
 
-    def _swap_base(self, base: tuple[object, mmap.mmap] | None) -> None:
+    def _swap_base(self, base: tuple[Any, mmap.mmap] | None) -> None:
         """Put a new base in place (under the lock). No search can be in the old one (they
         hold the lock too): it is dropped, then its map closed."""
         old_map = self._map
@@ -326,7 +329,7 @@ class VectorIndex:
             self._matrix = None
             self.dirty = True
 
-    def remove(self, ids) -> None:
+    def remove(self, ids: Iterable[int]) -> None:
         keys = [int(k) for k in ids]
         if not keys:
             return
@@ -387,7 +390,7 @@ class VectorIndex:
                 return None
             return np.asarray(self._index.get(key), dtype=np.float32)
 
-    def sync_from(self, source, *, generation: int) -> tuple[int, int]:
+    def sync_from(self, source: ChunkVectors, *, generation: int) -> tuple[int, int]:
         """Make the index hold exactly the vectors of ``source`` (the catalog's
         ``ChunkVectors``), recorded as of ``generation``. Returns (added, removed)."""
         with self._lock:
@@ -434,4 +437,4 @@ def _release_when_idle(ref: weakref.ref[VectorIndex]) -> None:
 
 def _savez(path: str, **arrays: np.ndarray) -> None:
     with open(path, "wb") as f:       # np.savez would append ".npz" to a bare name
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub: allow_pickle in **kwds

@@ -103,8 +103,8 @@ class WordFeed:
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def _count_upto(self, max_id: int) -> int:
-        return self.catalog.connection().execute("SELECT COUNT(*) FROM chunks WHERE id <= ?",
-                                    (max_id,)).fetchone()[0]
+        return int(self.catalog.connection().execute("SELECT COUNT(*) FROM chunks WHERE id <= ?",
+                                    (max_id,)).fetchone()[0])
 
     def _set_languages(self, langs: dict[int, str]) -> None:
         """Record files' languages (file id -> ISO 639-1): files indexed before they were."""

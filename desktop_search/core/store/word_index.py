@@ -77,7 +77,8 @@ class _Segment:
     __slots__ = ("terms", "indptr", "rows", "tf", "ids", "dl", "alive", "n_dead", "name",
                  "dead_saved", "_dl_sum", "_k")
 
-    def __init__(self, terms, indptr, rows, tf, ids, dl, name=None) -> None:
+    def __init__(self, terms: np.ndarray, indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray,
+                 ids: np.ndarray, dl: np.ndarray, name: str | None = None) -> None:
         self.terms = terms          # S bytes, sorted (utf-8 keeps code point order)
         self.indptr = indptr        # int64, len(terms) + 1
         self.rows = rows            # int32, row of each posting, ascending within a term
@@ -279,7 +280,8 @@ class WordIndex:
         with self._lock:
             if self._merging or len(self._segments) <= MAX_SEGMENTS:
                 return
-            victims, total = [], 0
+            victims: list[_Segment] = []
+            total = 0
             for seg in sorted(self._segments, key=len)[:len(self._segments) - MAX_SEGMENTS + 3]:
                 if victims and total + len(seg) > MAX_MERGED_PASSAGES:
                     break
@@ -293,8 +295,8 @@ class WordIndex:
             merged = merge_segments(victims)
             with self._lock:
                 # passages deleted while we merged
-                late = [s.ids[before & ~s.alive] for s, before in zip(victims, alive_before)]
-                late = np.concatenate(late) if late else np.zeros(0, np.int64)
+                lates = [s.ids[before & ~s.alive] for s, before in zip(victims, alive_before)]
+                late = np.concatenate(lates) if lates else np.zeros(0, np.int64)
                 if len(late):
                     merged.kill(np.sort(np.asarray(late, dtype=np.int64)))
                 keep = [s for s in self._segments if all(s is not v for v in victims)]
@@ -394,12 +396,12 @@ class WordIndex:
                 cands_sc.append(acc[top])
         if buf is not None:
             lists, bids, bdl, bdead = buf
-            acc: dict[int, float] = {}
+            sums: dict[int, float] = {}
             for i, plist in zip(keep, lists):
                 for row, tf in plist:
                     kk = K1 * (1 - B + B * bdl[row] / avgdl)
-                    acc[row] = acc.get(row, 0.0) + idf[i] * tf * (K1 + 1) / (tf + kk)
-            items = [(bids[r], v) for r, v in acc.items() if bids[r] not in bdead]
+                    sums[row] = sums.get(row, 0.0) + idf[i] * tf * (K1 + 1) / (tf + kk)
+            items = [(bids[r], v) for r, v in sums.items() if bids[r] not in bdead]
             if items:
                 cands_ids.append(np.array([c for c, _ in items], dtype=np.int64))
                 cands_sc.append(np.array([v for _, v in items], dtype=np.float32))
@@ -463,6 +465,9 @@ class WordIndex:
             self._save()
 
     def _save(self) -> None:
+        folder = self.folder
+        if folder is None:
+            return
         with self._lock:
             if not self.dirty:
                 return
@@ -472,13 +477,13 @@ class WordIndex:
             max_id = self.max_id
             langs = dict(self.languages)
             self.dirty = False
-        self.folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         entries = []
         for s in segs:
             if s.name is None:
                 name = f"seg-{uuid.uuid4().hex[:12]}"
-                s.save(self.folder / name)
-                fresh = _Segment.load(self.folder / name)   # memory-mapped from now on
+                s.save(folder / name)
+                fresh = _Segment.load(folder / name)   # memory-mapped from now on
                 with self._lock:
                     s.terms, s.indptr, s.rows, s.tf, s.ids = (fresh.terms, fresh.indptr,
                                                               fresh.rows, fresh.tf, fresh.ids)
@@ -487,16 +492,16 @@ class WordIndex:
             d = dead[id(s)]
             if d is not None and len(d):
                 dname = f"dead-{uuid.uuid4().hex[:12]}.npy"
-                with open(self.folder / dname, "wb") as f:
+                with open(folder / dname, "wb") as f:
                     np.save(f, d)
                     f.flush()
                     os.fsync(f.fileno())
                 entry["dead"] = dname
             entries.append(entry)
         manifest = {"format": FORMAT, "max_id": max_id, "segments": entries, "languages": langs}
-        atomic_write_text(self.folder / "manifest.json", json.dumps(manifest))
+        atomic_write_text(folder / "manifest.json", json.dumps(manifest))
         used = {e["name"] for e in entries} | {e["dead"] for e in entries if e["dead"]}
-        for p in self.folder.iterdir():
+        for p in folder.iterdir():
             if p.name not in used and p.name != "manifest.json" and \
                     (p.name.startswith("seg-") or p.name.startswith("dead-")):
                 shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
@@ -536,9 +541,9 @@ class WordIndex:
         if count_upto(m) != len(self):
             have = np.sort(np.asarray(ids_upto(m), dtype=np.int64))
             with self._lock:
-                gone = [np.asarray(s.ids)[s.alive][~np.isin(np.asarray(s.ids)[s.alive], have)]
-                        for s in self._segments]
-            gone = np.concatenate(gone) if gone else np.zeros(0, np.int64)
+                gones = [np.asarray(s.ids)[s.alive][~np.isin(np.asarray(s.ids)[s.alive], have)]
+                     for s in self._segments]
+            gone = np.concatenate(gones) if gones else np.zeros(0, np.int64)
             if len(gone):
                 self.remove(gone.tolist())
         for batch in newer(m):
@@ -579,7 +584,7 @@ class WordIndex:
             on_done()
 
 
-def _drop_pages(arr) -> None:
+def _drop_pages(arr: object) -> None:
     """Let the kernel take back the pages of a memory-mapped array we read (they stay in
     the page cache: the next query that needs them maps them again for the cost of a minor
     fault). Keeps an idle process's resident memory to what it holds, not what it read."""
@@ -594,7 +599,8 @@ def _drop_pages(arr) -> None:
 
 def _bm25(tf: np.ndarray, k: np.ndarray, idf: float) -> np.ndarray:
     f = tf.astype(np.float32)
-    return (idf * (K1 + 1)) * f / (f + k)
+    out: np.ndarray = (idf * (K1 + 1)) * f / (f + k)
+    return out
 
 
 def _top(scores: np.ndarray, limit: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -40,7 +41,7 @@ class _PynputHotkey:
 
     def __init__(self, chord: chords.Chord, on_press) -> None:
         self.chord, self.on_press = chord, on_press
-        self._listener = None
+        self._listener: Any = None   # pynput's GlobalHotKeys, once started
 
     def start(self) -> None:
         try:
@@ -69,7 +70,7 @@ class GlobalHotkey(QObject):
     def __init__(self, parent: QObject | None = None, *, platform: str | None = None) -> None:
         super().__init__(parent)
         self._platform = platform
-        self._grabber = None
+        self._grabber: Any = None    # the platform's grabber, once it holds the chord
         self.chord_text = ""
         self.active = False
         self.message = _("No global shortcut is set.")
@@ -87,6 +88,7 @@ class GlobalHotkey(QObject):
         self.chord_text = chord.text()
         platform = self._platform or QGuiApplication.platformName()
         fire = lambda: emit(self.activated)  # noqa: E731 - called on the listener's thread
+        grabber: _PynputHotkey | X11Hotkey | PortalHotkey
         try:
             if sys.platform in ("win32", "darwin"):
                 grabber = _PynputHotkey(chord, fire)

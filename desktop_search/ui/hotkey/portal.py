@@ -13,7 +13,7 @@ import logging
 import secrets
 import socket
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 from desktop_search.i18n import _
 from desktop_search.ui.hotkey.chord import Chord
@@ -39,7 +39,7 @@ class PortalHotkey:
         self.on_press = on_press
         self.on_state = on_state or (lambda ok, text: None)
         self._bus = bus_address
-        self._conn = None
+        self._conn: Any = None   # jeepney's blocking connection, once started
         self._thread: threading.Thread | None = None
         self._stopping = False
 

@@ -59,12 +59,12 @@ class X11Hotkey:
         root = disp.screen().root
         taken = error.CatchError(error.BadAccess)
         masks = [mask | lock for lock in _lock_combinations(X)]
-        for m in masks:
-            root.grab_key(keycode, m, True, X.GrabModeAsync, X.GrabModeAsync, onerror=taken)
+        for grab_mask in masks:
+            root.grab_key(keycode, grab_mask, True, X.GrabModeAsync, X.GrabModeAsync, onerror=taken)
         disp.sync()
         if taken.get_error():
-            for m in masks:
-                root.ungrab_key(keycode, m)
+            for grab_mask in masks:
+                root.ungrab_key(keycode, grab_mask)
             disp.close()
             raise HotkeyUnavailable(_("another program already uses {keys}").format(keys=self.chord.text()))
         self._wake_r, self._wake_w = os.pipe()
@@ -131,8 +131,8 @@ class X11Hotkey:
             log.warning("the X connection for the global shortcut closed", exc_info=True)
             return
         try:
-            for m in masks:
-                root.ungrab_key(keycode, m)
+            for grab_mask in masks:
+                root.ungrab_key(keycode, grab_mask)
             disp.sync()
             disp.close()
         except Exception:  # noqa: BLE001

@@ -242,7 +242,7 @@ class E5OnnxEmbedder(EmbedderBase):
         self.graph_path = path
         return sess
 
-    def _open_shipped(self, ort, folder: Path):
+    def _open_shipped(self, ort: Any, folder: Path) -> Any:
         """The graph built into the bundle: read-only, never rebuilt (no weights there)."""
         path = folder / G.graph_file(int8=self._int8)
         try:

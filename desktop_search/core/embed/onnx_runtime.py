@@ -144,7 +144,7 @@ class OnnxEmbedder(EmbedderBase):
                 shutil.rmtree(out, ignore_errors=True)
         return self._opened(sess, path)
 
-    def _open_shipped(self, ort, folder: Path):
+    def _open_shipped(self, ort: Any, folder: Path) -> Any:
         """The graph built into the bundle: read-only, so a damaged one is reported (the
         bundle is damaged), never removed or rebuilt."""
         path = folder / (INT8_FILE if self._quantize else FP32_FILE)
@@ -155,7 +155,7 @@ class OnnxEmbedder(EmbedderBase):
                              "download the app again") from None
         return self._opened(sess, path)
 
-    def _opened(self, sess, path: Path):
+    def _opened(self, sess: Any, path: Path) -> Any:
         self._tokenizer_json = (self._spec.folder / "tokenizer.json").read_text(encoding="utf-8")
         self._input_names = [i.name for i in sess.get_inputs()]
         self.device = "cuda" if sess.get_providers()[0] == "CUDAExecutionProvider" else "cpu"

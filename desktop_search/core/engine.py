@@ -114,6 +114,7 @@ class Engine:
         #: what the last look for copies and versions did (``copies_look.LookStats``)
         self.copies_stats = LookStats()
         self._folder_names: tuple[tuple[str, ...], dict[str, list[str]]] | None = None
+        self._copier: SandboxedExtractor | None = None
 
     @property
     def notice(self) -> str | None:
@@ -361,18 +362,23 @@ class Engine:
         import json
 
         from desktop_search.core.extract import inside
+        from desktop_search.core.extract.handout import mark_as_downloaded
+        from desktop_search.core.indexing.sandbox import run_reader
         from desktop_search.fileio import private_temp_folder
 
         row = self.library.member(norm(hit.path), list(hit.inside))
         if row is None:
             raise ConfigError(f"{' › '.join([hit.path, *hit.inside])} is not in the index")
-        name, data = inside.item_bytes(hit.path, list(hit.inside),
-                                       locator=json.loads(row.locator) if row.locator else None,
-                                       max_bytes=self.settings.max_file_bytes)
+        # the archive or mailbox is untrusted: parsed again in a sandboxed child
+        name, data = run_reader(self._copy_reader(), "desktop_search.core.extract.inside:item_bytes",
+                                path=hit.path, inside=list(hit.inside),
+                                locator=json.loads(row.locator) if row.locator else None,
+                                max_bytes=self.settings.max_file_bytes)
         # mode 0700; the copies handed out more than a day ago are removed first
         folder = private_temp_folder("desktop-search-open-")
         out = folder / inside.safe_name(name)
         out.write_bytes(data)
+        mark_as_downloaded(out)        # Windows' zone mark, macOS' quarantine
         return out
 
     # -- copies and versions -----------------------------------------------------------------
@@ -417,7 +423,16 @@ class Engine:
         self.models.vectors()
         return self.library.doctor(repair=repair)
 
+    def _copy_reader(self) -> SandboxedExtractor:
+        """The child that unpacks what ``copy_out`` copies (started on first use)."""
+        if self._copier is None:
+            self._copier = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s)
+        return self._copier
+
     def close(self) -> None:
+        if self._copier is not None:
+            self._copier.close()
+            self._copier = None
         self.library.close()
 
 

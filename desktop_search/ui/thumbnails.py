@@ -1,7 +1,9 @@
 """Thumbnails of pictures for the results list and the preview: made off the GUI thread.
 
 ``core.extract.images.make_thumbnail`` decodes the picture (reduced, upright) and caches a PNG on
-disk; this module reads it into a ``QImage`` on its own worker thread too, and only the
+disk. A picture is untrusted input: it is decoded in a sandboxed child (``SandboxedExtractor``:
+time, memory and CPU limits, dies with the app), never in the window's process. This module
+reads the cached PNG (our own) into a ``QImage`` on its own worker thread, and only the
 ``QPixmap`` conversion (cheap, and GUI-thread only by Qt's rules) happens here.
 """
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from desktop_search.core.indexing.sandbox import SandboxedExtractor
 from desktop_search.ui.bridge import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -22,6 +26,10 @@ log = logging.getLogger(__name__)
 #: pixels on the long side of a results-list thumbnail and of a preview image
 LIST_PX = 128
 PREVIEW_PX = 1024
+#: the thumbnail child's limits: a reduced decode of a photo needs far less than a reader
+THUMB_TIMEOUT_S = 20.0
+THUMB_MEMORY_MB = 1024
+_MAKE = "desktop_search.core.extract.images:make_thumbnail"
 
 
 class ThumbnailProvider(QObject):
@@ -34,6 +42,8 @@ class ThumbnailProvider(QObject):
         super().__init__(parent)
         self.cache_dir = Path(cache_dir)
         self._runner = TaskRunner("thumbnails", self)
+        #: decodes pictures in a child process (started on the first thumbnail)
+        self.sandbox = SandboxedExtractor(timeout_s=THUMB_TIMEOUT_S, memory_mb=THUMB_MEMORY_MB)
         self._pixmaps: OrderedDict[tuple[str, int], QPixmap] = OrderedDict()
         self._pending: set[tuple[str, int]] = set()
         self._failed: set[tuple[str, int]] = set()
@@ -57,9 +67,7 @@ class ThumbnailProvider(QObject):
         return None
 
     def _load(self, path: str, px: int) -> QImage:
-        from desktop_search.core.extract.images import make_thumbnail
-
-        out = make_thumbnail(path, cache_dir=self.cache_dir, px=px)
+        out = self.sandbox.call(_MAKE, path=path, cache_dir=str(self.cache_dir), px=px)
         img = QImage(str(out))
         if img.isNull():
             raise OSError(f"unreadable thumbnail {out}")
@@ -85,6 +93,8 @@ class ThumbnailProvider(QObject):
 
     def shutdown(self) -> None:
         self._runner.shutdown(wait=False)
+        # the child ends on a thread of its own: a picture being decoded holds its lock
+        threading.Thread(target=self.sandbox.close, name="thumbnails-close", daemon=True).start()
 
 
 def _prune(cache_dir: Path) -> int:

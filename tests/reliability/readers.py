@@ -23,3 +23,21 @@ def echo(path, *, max_bytes):
     from desktop_search.core.extract import extract
 
     return extract(path, max_bytes=max_bytes)
+
+
+def spin(path, *, max_bytes):
+    """A reader stuck in a loop that uses the CPU (no sleep): only a signal ends it."""
+    while True:
+        pass
+
+
+def hang_in_temp(path, *, max_bytes):
+    """A reader that makes its temporary folder (as the OCR of a member does), says where,
+    and hangs."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="ds-member-")
+    with open(path, "w") as f:
+        f.write(folder)
+    while True:
+        time.sleep(0.01)

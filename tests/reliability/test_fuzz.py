@@ -89,3 +89,50 @@ def test_text_roundtrip_and_lines(text, encoding):
         assert doc.text == expected
     for c in chunk_text(doc.text):
         assert line_of(doc.text, c.start) == doc.text.count("\n", 0, c.start) + 1
+
+
+# --------------------------------------------------------------------------- every reader,
+# through the sandbox (the registry in fuzz_targets.py; the long campaign: benchmarks/fuzz.py)
+
+import random  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.reliability.fuzz_targets import CRASHERS, TARGETS, Outcome, run_one  # noqa: E402
+
+#: examples per reader in the normal suite (the campaign runs thousands)
+SUITE_EXAMPLES = 12
+
+
+@pytest.fixture(scope="module")
+def fuzz_sandbox():
+    from desktop_search.core.indexing.sandbox import SandboxedExtractor
+
+    sandbox = SandboxedExtractor(timeout_s=20)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_every_reader_fails_only_with_a_listed_reason(name, fuzz_sandbox, tmp_path_factory):
+    target = TARGETS[name]
+    folder = tmp_path_factory.mktemp(f"fuzz-{name}")
+    target.seed_inputs()          # made once, outside hypothesis' clock
+
+    @settings(max_examples=SUITE_EXAMPLES, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.randoms(use_true_random=False))
+    def one(rng: random.Random) -> None:
+        outcome, why = run_one(fuzz_sandbox, target, target.make_input(rng), folder)
+        assert outcome is not Outcome.CRASH, why
+
+    one()
+
+
+@pytest.mark.parametrize("path", sorted(CRASHERS.glob("*")) if CRASHERS.is_dir() else [],
+                         ids=lambda p: p.name)
+def test_found_crashers_stay_fixed(path: Path, fuzz_sandbox, tmp_path):
+    target = TARGETS[path.name.split("-", 1)[0]]
+    outcome, why = run_one(fuzz_sandbox, target, path.read_bytes(), tmp_path)
+    assert outcome is not Outcome.CRASH, why

@@ -100,3 +100,17 @@ def test_results_row_paints_the_thumbnail(qtbot, tmp_path):
     assert abs(centre.red() - orange.red()) < 12 and abs(centre.green() - orange.green()) < 12
     assert abs(centre.blue() - orange.blue()) < 12
     prov.shutdown()
+
+
+def test_pictures_are_decoded_in_a_sandboxed_child_not_the_window(qtbot, tmp_path):
+    """A picture is untrusted: Pillow runs in a child with time, memory and CPU limits."""
+    import os
+
+    prov = ThumbnailProvider(tmp_path / "cache")
+    p = _photo(tmp_path / "a.png")
+    with qtbot.waitSignal(prov.thumbnail_ready, timeout=60_000):
+        assert prov.pixmap(p, 64) is None
+    child = prov.sandbox.pid
+    assert child is not None and child != os.getpid()
+    prov.shutdown()
+    qtbot.waitUntil(lambda: prov.sandbox.pid is None, timeout=20_000)

@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from typing import IO, BinaryIO, Callable
 
 from desktop_search.errors import CorruptFile
+from desktop_search.i18n import N_
 
 #: double suffixes first: ``x.tar.gz`` is an archive, ``x.txt.gz`` a compressed text
 TAR_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".tbz", ".txz", ".tar")
@@ -30,6 +31,9 @@ RAR_SUFFIXES = (".rar",)
 
 _ERRORS = (OSError, EOFError, zlib.error, ValueError, tarfile.TarError, zipfile.BadZipFile,
            NotImplementedError, RuntimeError, KeyError, OverflowError)
+#: tarfile's stream mode meets a gzip header cut short with ``ord(b"")``: a TypeError
+#: (found by fuzzing: tests/reliability/fuzz_crashers/tar-*)
+_TAR_ERRORS = (*_ERRORS, TypeError)
 
 
 def archive_kind(name: str) -> str | None:
@@ -60,12 +64,26 @@ class Member:
     key: str = ""                 # identity in the archive: a CRC where there is one
 
 
+#: why a member's name is refused, and the same said of many in one summary row
+ABSOLUTE_NAME = N_("an absolute member name (refused: it points outside the archive)")
+CLIMBING_NAME = N_("a member name with '..' (refused: it points outside the archive)")
+MANY_OUTSIDE = N_("names that climb out of the archive")
+#: a refusal reason -> how a summary row says it of many
+MANY: dict[str, str] = {ABSOLUTE_NAME: MANY_OUTSIDE, CLIMBING_NAME: MANY_OUTSIDE}
+
+
+def said_of_many(reason: str) -> str:
+    """``reason`` as a summary row says it of many members (itself when there is no such
+    phrase). English, as the catalog stores reasons (``reasons.py`` translates them)."""
+    return MANY.get(reason, reason)
+
+
 def unsafe_name(name: str) -> str | None:
     """Why a member's name is refused: absolute, or climbing out of the archive."""
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "an absolute member name (refused: it points outside the archive)"
+        return ABSOLUTE_NAME
     if ".." in PurePosixPath(name.replace("\\", "/")).parts:
-        return "a member name with '..' (refused: it points outside the archive)"
+        return CLIMBING_NAME
     return None
 
 
@@ -136,13 +154,13 @@ def _tar_members(source: BinaryIO) -> Iterator[Member]:
     try:
         # streaming mode: one pass, whatever the compressor; never seeks back
         tf = tarfile.open(fileobj=source, mode="r|*")
-    except _ERRORS as exc:
+    except _TAR_ERRORS as exc:
         raise CorruptFile(f"damaged tar archive: {_reason(exc)}") from None
     with tf:
         while True:
             try:
                 info = tf.next()
-            except _ERRORS as exc:
+            except _TAR_ERRORS as exc:
                 raise CorruptFile(f"damaged tar archive: {_reason(exc)}") from None
             if info is None:
                 return
@@ -153,7 +171,7 @@ def _tar_members(source: BinaryIO) -> Iterator[Member]:
                 try:
                     f = tf.extractfile(info)
                     return _bounded(f, limit) if f is not None else b""
-                except _ERRORS as exc:
+                except _TAR_ERRORS as exc:
                     raise CorruptFile(f"damaged tar member: {_reason(exc)}") from None
 
             yield Member(info.name, info.size, info.size, float(info.mtime or 0) or None, read,

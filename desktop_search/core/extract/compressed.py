@@ -9,9 +9,11 @@ documents and stay unsupported.
 A decompression bomb is refused with a reason: the output may not exceed the size cap,
 and a big output may not exceed ``MAX_RATIO`` times its compressed size.
 
-Troff is rendered by ``groff`` when it is installed (the maintained renderer; run without
-its unsafe mode, from an empty folder, reading the page on stdin); else the common
-``man``/``mdoc`` macros and escapes are stripped here.
+Troff is rendered by ``groff`` only for the system's own pages (root-owned, under the
+system man folders): groff follows ``.so``/``.mso``/``.pso``/``.open`` even in its safer
+mode, so a page anywhere else (``evil.1`` with ``.so ~/.ssh/id_rsa``) would bring another
+file's text into the index. Every other page, and every page when groff is missing, has its
+common ``man``/``mdoc`` macros and escapes stripped here, which never reads a file.
 """
 from __future__ import annotations
 
@@ -85,9 +87,47 @@ def looks_like_troff(name: Path, text: str) -> bool:
     return has_title or (macros >= 2 and bool(_MAN_SECTION.match(name.suffix)))
 
 
-def render_troff(text: str) -> tuple[str, str | None]:
-    """Plain text and the title (the NAME line: ``ls - list directory contents``)."""
-    out = _groff(text)
+#: where the system's own manual pages live: only root can write there
+SYSTEM_MAN_DIRS = ("/usr/share/man", "/usr/local/share/man", "/usr/man", "/usr/X11R6/man",
+                   "/opt/homebrew/share/man")
+
+
+def trusted_man_page(path: Path) -> bool:
+    """The page is the system's own: an absolute path under a system man folder whose every
+    folder (and the file, when it exists) is root-owned and writable by root alone."""
+    if not path.is_absolute():
+        return False                       # a member of an archive: its name says nothing
+    try:
+        real = Path(os.path.realpath(path))
+    except (OSError, ValueError):
+        return False
+    for top in SYSTEM_MAN_DIRS:
+        if real.parent == Path(top) or Path(top) in real.parents:
+            break
+    else:
+        return False
+    chain = [real] if real.exists() else []
+    folder = real.parent
+    while True:
+        chain.append(folder)
+        if folder == Path(top):
+            break
+        folder = folder.parent
+    return all(_root_only(p) for p in chain)
+
+
+def _root_only(path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_uid == 0 and not st.st_mode & 0o022
+
+
+def render_troff(text: str, *, path: Path | None = None) -> tuple[str, str | None]:
+    """Plain text and the title (the NAME line: ``ls - list directory contents``).
+    ``path`` is where the page lives: groff renders it only when it is a system page."""
+    out = _groff(text) if path is not None and trusted_man_page(path) else None
     if out is None:
         out = strip_troff(text)
     out = _tidy(out)

@@ -18,14 +18,17 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import Any, BinaryIO
 
 from desktop_search.core.extract import archives, mail
 from desktop_search.core.extract.common import Extracted, Part, _human
 from desktop_search.core.extract.compressed import MAX_RATIO, RATIO_FLOOR
 from desktop_search.errors import EncryptedFile, ExtractError, TooLarge, UnsupportedFile
+from desktop_search.i18n import N_
 
 #: containers inside containers, at most this deep (the file on disk is depth 0)
 MAX_DEPTH = 5
@@ -33,6 +36,11 @@ MAX_DEPTH = 5
 MAX_MEMBERS = 10_000
 #: what one file on disk may unpack to in all, as a multiple of the size cap
 UNPACK_FACTOR = 20
+#: refusals listed one by one in one file on disk (or one message); the rest are one row
+MAX_REFUSALS = 100
+#: the member key of that summary row, and what it says
+SUMMARY_KEY = "!more-refused"
+SUMMARY = N_("and {count} more refused: {reason}")
 #: pictures (and scanned pages) inside one file read by OCR, at most (seconds each)
 MAX_OCR = 20
 
@@ -98,8 +106,8 @@ def read_archive(path: Path, *, max_bytes: int) -> Extracted:
     if refusal:
         raise UnsupportedFile(refusal)
     with open(path, "rb") as f:
-        parts = list(_archive_parts(archives.archive_kind(path.name) or "", f, chain=(),
-                                    key="", depth=1, budget=budget))
+        parts = list(capped(_archive_parts(archives.archive_kind(path.name) or "", f, chain=(),
+                                           key="", depth=1, budget=budget)))
     return Extracted("", None, ARCHIVE_KIND, container=True, parts=tuple(parts))
 
 
@@ -132,7 +140,7 @@ def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
         return _text_msg(path, data, max_bytes)
     budget = Budget(max_bytes=max_bytes, packed=len(data))
     message = parse_any_message(path.name, data, max_bytes=max_bytes)
-    parts = list(_attachment_parts(message, chain=(), key="", depth=1, budget=budget))
+    parts = list(capped(_attachment_parts(message, chain=(), key="", depth=1, budget=budget)))
     return replace(message.doc, container=True, parts=tuple(parts))
 
 
@@ -189,7 +197,34 @@ def read_message(path: str | os.PathLike[str], *, start: int, end: int, key: str
                      size=size),)
     chain = (message.subject,)
     first = Part(key, chain, digest, message.doc, size=size, mtime=message.doc.taken)
-    return (first, *_attachment_parts(message, chain=chain, key=key, depth=1, budget=budget))
+    return (first, *capped(_attachment_parts(message, chain=chain, key=key, depth=1,
+                                             budget=budget), key=key))
+
+
+def capped(parts: Iterable[Part], *, key: str = "") -> Iterator[Part]:
+    """The parts, with at most ``MAX_REFUSALS`` refusals one by one and the rest said in
+    one summary row: an archive of 30,000 names that climb out of it is one line in the
+    list of files not read, not 30,000."""
+    refused = 0
+    rest: Counter[str] = Counter()
+    size = 0
+    for part in parts:
+        if part.doc is not None:
+            yield part
+            continue
+        refused += 1
+        if refused <= MAX_REFUSALS:
+            yield part
+            continue
+        rest[part.error or ""] += 1
+        size += part.size
+    if rest:
+        n = sum(rest.values())
+        reason = archives.said_of_many(rest.most_common(1)[0][0])
+        # English, as every stored reason (the window translates it: reasons.py)
+        text = SUMMARY.format(count=f"{n:,}", reason=reason)
+        yield Part(f"{key}|{SUMMARY_KEY}" if key else SUMMARY_KEY, ("…",), "", None, text,
+                   size=size)
 
 
 def read_messages(path: str | os.PathLike[str], *, spans: list[dict[str, Any]],

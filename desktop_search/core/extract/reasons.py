@@ -57,6 +57,10 @@ REASONS: tuple[str, ...] = (
        "possible decompression bomb"),
     N_("the file unpacks to more than {cap} in all: the rest is not read"),
     N_("more than {count} documents in one file: the rest is not read"),
+    N_("an absolute member name (refused: it points outside the archive)"),
+    N_("a member name with '..' (refused: it points outside the archive)"),
+    N_("names that climb out of the archive"),
+    N_("and {count} more refused: {reason}"),
     # spreadsheets, RTF, old Office, Outlook, 7z and RAR (sheets, legacy, outlook,
     # sevenzip, rar)
     N_("damaged {kind} file: {error}"),
@@ -102,4 +106,6 @@ def template_of(reason: str) -> tuple[str, dict[str, str]] | None:
 
 def reason_text(reason: str) -> str:
     """A stored reason in the window's language (itself when no template matches)."""
-    return translate_stored(reason, REASONS)
+    # a summary row ("and 29,900 more refused: {reason}"): the reason it holds is one too
+    return translate_stored(reason, REASONS,
+                            lambda field, value: reason_text(value) if field == "reason" else value)

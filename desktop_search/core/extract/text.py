@@ -63,13 +63,13 @@ def _read_unknown(path: Path, data: bytes, max_bytes: int) -> Extracted:
     """No or unknown extension: indexed as text only when it clearly is text."""
     text = _decode(data, strict=True)
     if compressed.looks_like_troff(path, text):
-        return _read_troff(text)
+        return _read_troff(text, path)
     return Extracted(text, None, "text", has_lines=True)
 
 
-def _read_troff(text: str) -> Extracted:
+def _read_troff(text: str, path: Path) -> Extracted:
     """A manual page, rendered to the text ``man`` shows (its lines are not the file's)."""
-    out, title = compressed.render_troff(text)
+    out, title = compressed.render_troff(text, path=path)
     return Extracted(out, title, "man")
 
 

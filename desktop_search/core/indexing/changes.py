@@ -64,7 +64,7 @@ class ChangeApplier:
         later: Change | None = None
         error: BaseException | None = None
         t0 = time.monotonic()
-        with self.worker.library.catalog.transaction():
+        with self.worker.library.catalog.transaction(durable=True):     # on disk when it returns
             n = 0
             while True:
                 try:

@@ -111,7 +111,7 @@ class Containers:
         for batch in _batches(todo):
             # one job and one commit a batch, in the mailbox's order: a kill loses at most
             # the batch being stored, and what was stored before it is a prefix
-            with self.library.catalog.transaction():
+            with self.library.catalog.transaction(durable=True):
                 for span, parts in zip(batch, self._read(path, batch)):
                     locator = json.dumps({"start": span["start"], "end": span["end"]})
                     for part in parts:

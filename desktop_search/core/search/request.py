@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Union
 
 from desktop_search.core.analyze import query_terms
+from desktop_search.core.extract.handout import shown_name
 from desktop_search.core.extract.mail import MAIL_KIND
 from desktop_search.core.store import ChunkRow
 
@@ -130,7 +131,7 @@ class Hit:
     def chain_label(self) -> str:
         """"Inbox › Re: the lease › lease.pdf": the file's name, then where the document
         is inside it."""
-        return " › ".join([os.path.basename(self.path), *self.inside])
+        return shown_name(" › ".join([os.path.basename(self.path), *self.inside]))
 
     @property
     def is_mail(self) -> bool:

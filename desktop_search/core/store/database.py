@@ -19,6 +19,9 @@ from desktop_search.errors import DesktopSearchError, IndexCorrupt
 
 log = logging.getLogger(__name__)
 
+#: how a durable commit (one that ends a batch of files) is synced; NORMAL for the others
+DURABLE_SYNC = "FULL"
+
 
 class Database:
     """Thread-safe: each thread reads through its own connection; writes are serialized."""
@@ -107,10 +110,15 @@ class Database:
             self._session = None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
         """One atomic write. Nested in another (a batch of files), it is a savepoint:
         its failure undoes only itself, and the outer one commits everything at once.
-        The word index follows once the outermost one has committed."""
+        The word index follows once the outermost one has committed.
+
+        ``durable``: the commit is on disk when this returns (``synchronous=FULL`` for it:
+        the WAL is fsynced, with every commit before it). Other commits are ``NORMAL``: a
+        power cut (not a kill: the OS keeps what was written) may roll back those made since
+        the last durable one or checkpoint: vectors and notes, made again on the next run."""
         added: list[Source] = []
         dropped: list[int] = []
         with self._write_lock:
@@ -123,6 +131,8 @@ class Database:
             else:
                 self._tx_added = []
                 self._tx_dropped = []
+                if durable:
+                    conn.execute(f"PRAGMA synchronous={DURABLE_SYNC}")
                 conn.execute("BEGIN IMMEDIATE")
             self._local.depth = depth + 1
             try:
@@ -148,6 +158,8 @@ class Database:
                         self.on_commit(added, dropped)
             finally:
                 self._local.depth = depth
+                if durable and not depth:
+                    conn.execute("PRAGMA synchronous=NORMAL")
         if (added or dropped) and self.after_commit is not None:
             self.after_commit()
 

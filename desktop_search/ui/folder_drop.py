@@ -1,8 +1,10 @@
-"""Folders dropped on the window are indexed: an event filter that accepts local files'
-URLs and says which were dropped (the window owns what happens to them)."""
+"""Folders dropped on the window are indexed: what a drag of local files' URLs is told
+(accepted or not) and which paths a drop hands over; the window owns what happens to
+them. Qt delivers drag events to the widget's own handlers, which call these."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from desktop_search.ui.bridge import emit
@@ -16,22 +18,17 @@ class FolderDrop(QObject):
     def __init__(self, target: QWidget) -> None:
         super().__init__(target)
         target.setAcceptDrops(True)
-        target.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        kind = event.type()
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            md = event.mimeData()  # type: ignore[attr-defined]
-            if md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
-                event.acceptProposedAction()  # type: ignore[attr-defined]
-            else:
-                event.ignore()
-            return True
-        if kind == QEvent.Type.Drop:
-            paths = [u.toLocalFile() for u in event.mimeData().urls()  # type: ignore[attr-defined]
-                     if u.isLocalFile()]
-            if paths:
-                event.acceptProposedAction()  # type: ignore[attr-defined]
-                emit(self.dropped, paths)
-            return True
-        return False
+    def enter(self, event: QDragMoveEvent) -> None:
+        """A drag entering or moving: accepted when it carries local files."""
+        md = event.mimeData()
+        if md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def drop(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            emit(self.dropped, paths)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QObject
 
 from desktop_search.core.search import Hit, SearchRequest
+from desktop_search.core.search.duplicates import copies_by_path
 from desktop_search.core.search.preview import PreviewDoc
 from desktop_search.core.search.remembered import nothing_found
 from desktop_search.i18n import _
@@ -51,6 +52,8 @@ class SearchFlow(QObject):
         c.answer_ready.connect(self._on_controller_answer_ready)
         c.search_failed.connect(self._on_controller_search_failed)
         c.preview_ready.connect(self._on_controller_preview_ready)
+        c.engine_failed.connect(self._on_controller_engine_failed)
+        c.duplicates_ready.connect(self._on_controller_duplicates_ready)
 
     def _on_search_bar_request_changed(self, request: SearchRequest | None) -> None:
         if request is None:
@@ -152,3 +155,10 @@ class SearchFlow(QObject):
             self.w.search_edit.setFocus()
         else:
             self.w.put_away()
+
+    def _on_controller_engine_failed(self, message: str) -> None:
+        self.w.results.show_empty(_("The index cannot be opened"), message, None)
+
+    def _on_controller_duplicates_ready(self, groups: list) -> None:
+        """Which results have copies or versions (their mark in the list)."""
+        self.w.results.set_copies(copies_by_path(groups))

@@ -20,7 +20,6 @@ from desktop_search.core.notice import Level, Notice
 from desktop_search.config import Settings
 from desktop_search.core.indexing import Snapshot
 from desktop_search.core.search import Hit
-from desktop_search.core.search.duplicates import copies_by_path
 from desktop_search.core.store import Root
 from desktop_search.i18n import _
 from desktop_search.ui import desktop_open, questions, window_state
@@ -165,12 +164,12 @@ class SearchWindow(QMainWindow):
         self.preview.like_requested.connect(self.more_like_this)
         st.pause_toggled.connect(self.set_indexing_paused)
         st.failed_clicked.connect(self.show_failed)
+        self.drop.dropped.connect(self.add_folders)
 
     def _wire_controller(self) -> None:
         """The controller says what happened."""
         c = self.controller
         c.engine_ready.connect(self.flow.update_empty_state)
-        c.engine_failed.connect(self._on_controller_engine_failed)
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.progress_changed.connect(self._on_controller_progress_changed)
         c.noticed.connect(self._on_controller_noticed)
@@ -179,7 +178,6 @@ class SearchWindow(QMainWindow):
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
         c.model_choice_loaded.connect(self._on_controller_model_choice_loaded)
-        c.duplicates_ready.connect(self._on_controller_duplicates_ready)
         self.model_offer.accepted.connect(c.accept_model_advice)
         c.settings_saved.connect(self._on_controller_settings_saved)
         c.folder_added.connect(self.flow.update_empty_state)
@@ -191,9 +189,6 @@ class SearchWindow(QMainWindow):
         self.flow.update_result_actions()
 
     # ------------------------------------------------------------------------ query
-    def current_filters(self):
-        return self.search_bar.current_filters()
-
     # ------------------------------------------------------------------------ results
     def current_hit(self) -> Hit | None:
         return self.results.current_hit()
@@ -207,9 +202,6 @@ class SearchWindow(QMainWindow):
         self.search_bar.set_like(hit)
 
     # ------------------------------------------------------------------------ engine events
-    def _on_controller_engine_failed(self, message: str) -> None:
-        self.results.show_empty(_("The index cannot be opened"), message, None)
-
     def _on_controller_model_state_changed(self, state: ModelState, message: str) -> None:
         self.status.show_model_state(state, message)
         self.preview.set_like_enabled(state == "ready")
@@ -285,9 +277,6 @@ class SearchWindow(QMainWindow):
     def show_copies(self) -> CopiesDialog:
         return self.dialogs.show_copies()
 
-    def _on_controller_duplicates_ready(self, groups: list) -> None:
-        self.results.set_copies(copies_by_path(groups))
-
     def settings_dialog(self) -> SettingsDialog:
         return self.dialogs.settings_dialog()
 
@@ -297,6 +286,16 @@ class SearchWindow(QMainWindow):
 
     def show_about(self) -> None:
         questions.show_about(self)
+
+    # ------------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.drop.enter(event)
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        self.drop.enter(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self.drop.drop(event)
 
     # ------------------------------------------------------------------------ pause, tray, close
     def set_indexing_paused(self, checked: bool) -> None:

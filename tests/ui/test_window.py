@@ -7,7 +7,6 @@ import time
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QTextDocument
-from PySide6.QtWidgets import QApplication
 
 from desktop_search.core.search import SimilarTo, TextQuery
 from desktop_search.ui.results import snippet_html
@@ -303,7 +302,7 @@ def test_drop_folder_and_manage_folders(harness, corpus, tmp_path, qtbot):
     mime.setUrls([QUrl.fromLocalFile(str(corpus)), QUrl.fromLocalFile(str(other))])
     ev = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                     Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(w, ev)     # through the window's FolderDrop
+    w.dropEvent(ev)
     qtbot.waitUntil(lambda: len(w.roots) == 2, timeout=15_000)
     harness.wait_idle(w)
     qtbot.waitUntil(lambda: sum(r.files for r in w.roots) == len(CORPUS) + 1, timeout=15_000)

@@ -47,8 +47,11 @@ def resources_dir() -> Path:
 # -- how to start the window ------------------------------------------------------------
 def launcher_command(*, data_dir: str | os.PathLike[str] | None = None) -> list[str]:
     """The command a menu entry or the login runs: the installed GUI script when there is
-    one (no console on Windows), else this Python with ``-m desktop_search gui``."""
+    one (no console on Windows), else this Python with ``-m desktop_search gui``; the
+    bundle's own executable in the bundle (not one a pip install put on the PATH)."""
     extra = ["--data-dir", str(Path(data_dir).expanduser().resolve())] if data_dir else []
+    if getattr(sys, "frozen", False):
+        return [str(Path(sys.executable).resolve()), *extra, "gui"]
     for name in ("desktop-search-gui", APP_ID):
         exe = shutil.which(name)
         if exe:

@@ -228,7 +228,11 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
     app.setQuitOnLastWindowClosed(False)
     window.quit_requested.connect(app.quit)
     tray_ok = window.tray is not None and QSystemTrayIcon.isSystemTrayAvailable()
-    if not (settings.start_minimized and tray_ok):
+    from desktop_search.ui import startup_probe
+
+    probe = startup_probe.install(  # noqa: F841 - lives as the window's child
+        window, app, settled=(controller.engine_ready, controller.engine_failed))
+    if probe is not None or not (settings.start_minimized and tray_ok):
         window.show()
         window.search_edit.setFocus()
     pending = list(folders)

@@ -67,6 +67,8 @@ class EngineHost(QObject):
         self.bridge.progress_changed.connect(self._on_bridge_progress_changed)
         self.bridge.noticed.connect(self.noticed)
         self.bridge.index_changed.connect(self.index_changed)
+        #: an engine opened on the task thread that the GUI thread has not taken yet
+        self._pending: tuple[Engine, IndexService] | None = None
         self.tasks = TaskRunner("task", self)
         self.model = TaskRunner("model", self)
         self.model_state = ModelState.LOADING
@@ -95,12 +97,14 @@ class EngineHost(QObject):
         service = engine.index_service(listener=self.bridge.listener())
         service.start(watch=self._watch)
         lower_priority(service.thread)
+        # until the GUI thread takes it: a window quit meanwhile must still close it
+        self._pending = (engine, service)
         return engine, service
 
     def _on_opened(self, pair: tuple[Engine, IndexService]) -> None:
+        self._pending = None
         if self._closed:
-            _close(*pair)
-            return
+            return      # shutdown closed it: it was still pending then
         self.engine, self.service = pair
         self.settings = self.engine.settings
         self._generation += 1
@@ -147,7 +151,11 @@ class EngineHost(QObject):
         self.model.shutdown(wait=True)      # a model still loading (the process waits anyway)
         if self.engine is not None:
             _close(self.engine, self.service)
-        self.engine = self.service = None
+        elif self._pending is not None:
+            # opened, but the GUI thread never took it (quit before the event loop ran
+            # _on_opened): its indexing thread would outlive the app and abort at exit
+            _close(*self._pending)
+        self.engine = self.service = self._pending = None
 
     def _shutdown_queries(self) -> None:
         """Stop asking the engine anything (the query side overrides this)."""
@@ -210,6 +218,11 @@ class EngineHost(QObject):
             self.service.pause()      # sets an Event and publishes the state: cheap
         else:
             self.service.resume()     # publishes the state it resumes in
+
+    def index_now_anyway(self) -> None:
+        """The status bar's "Index now anyway": no waiting until indexing is done."""
+        if self.service is not None:
+            self.service.index_now_anyway()
 
     def _on_bridge_progress_changed(self, progress: Snapshot) -> None:
         self.progress = progress

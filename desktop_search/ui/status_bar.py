@@ -100,6 +100,8 @@ def library_text(roots: list[Root]) -> str:
 class StatusBar(QStatusBar):
     pause_toggled = Signal(bool)
     failed_clicked = Signal()
+    #: "Index now anyway": the user overrides the battery (or a busy CPU) until done
+    anyway_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +124,12 @@ class StatusBar(QStatusBar):
         self.pause_button.setCheckable(True)
         self.pause_button.setToolTip(_("Pause or resume indexing"))
         self.pause_button.toggled.connect(lambda on: emit(self.pause_toggled, bool(on)))
+        self.anyway_button = QToolButton()
+        self.anyway_button.setText(_("Index now anyway"))
+        self.anyway_button.setToolTip(_("Index now, on battery or while the computer is "
+                                        "busy, until indexing is done"))
+        self.anyway_button.clicked.connect(lambda: emit(self.anyway_clicked))
+        self.anyway_button.hide()
         self.failed_button = QToolButton()
         self.failed_button.setToolTip(_("Files that could not be indexed, and why"))
         self.failed_button.clicked.connect(lambda: emit(self.failed_clicked))
@@ -130,6 +138,7 @@ class StatusBar(QStatusBar):
         self.addWidget(self.current_label, 2)
         self.addPermanentWidget(self.model_label)
         self.addPermanentWidget(self.progress_bar)
+        self.addPermanentWidget(self.anyway_button)
         self.addPermanentWidget(self.pause_button)
         self.addPermanentWidget(self.failed_button)
 
@@ -166,6 +175,7 @@ class StatusBar(QStatusBar):
         self.pause_button.blockSignals(False)
         self.pause_button.setText(_("Resume") if paused else _("Pause"))
         self.pause_button.setVisible(busy or paused)
+        self.anyway_button.setVisible(p.state is State.WAITING and not paused)
 
     def show_model_state(self, state: ModelState, message: str) -> None:
         self._model_state = state

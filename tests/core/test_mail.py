@@ -311,3 +311,121 @@ def test_a_message_that_kills_the_reader_costs_only_itself(engine, profile, monk
     assert list(failed.values()) == ["the reader crashed on this file (out of memory?)"]
     assert engine.search("tenant waters the roses", k=1, dense=False)[0].inside == [
         "Re: the lease", "lease.pdf"]
+
+
+# --------------------------------------------------------------------------- told by content
+
+
+def qp_message(subject: str, body: str, **kw) -> EmailMessage:
+    """A message whose body is quoted-printable (``Olá`` is ``Ol=C3=A1`` in the file)."""
+    m = message(subject, body, **kw)
+    body_part = next(m.iter_parts()) if m.is_multipart() else m
+    body_part.set_content(body, cte="quoted-printable")
+    return m
+
+
+def test_an_mbox_without_an_extension_or_msf_is_told_by_its_first_lines(
+        data_dir, hash_embedder, tmp_path):
+    """mutt's, a Unix spool's or a renamed Google Takeout mailbox: a file named ``Inbox``
+    with no ``.msf`` beside it gives one document per message, not one text with the
+    quoted-printable codes in it; a note that begins with "From " is still a note."""
+    mail_dir = tmp_path / "Mail"
+    mail_dir.mkdir()
+    write_mbox(mail_dir / "Inbox", [
+        qp_message("Olá from Lisbon", "Olá! The tram to Belém leaves from the square.",
+                   sender="Rita <rita@example.org>"),
+        message("Boat trip", "We sail to the island on Saturday with the new ropes."),
+    ])
+    (mail_dir / "notes").write_text("From the desk of the editor: the margins are too wide.\n"
+                                    "Remember the proofs.\n")
+    assert b"Ol=C3=A1" in (mail_dir / "Inbox").read_bytes()
+    assert mail.starts_like_mbox(mail_dir / "Inbox")
+    assert not mail.starts_like_mbox(mail_dir / "notes")
+    eng = Engine(data_dir, embedder=hash_embedder)
+    try:
+        eng.add_root(mail_dir)
+        c = index(eng)
+        assert c.failed == 0 and c.indexed == 2
+        tram = eng.search("tram Belém square", k=1, dense=False)[0]
+        assert tram.path == str(mail_dir / "Inbox") and tram.inside == ["Olá from Lisbon"]
+        assert tram.kind == "mail" and tram.to_json()["from"] == "Rita <rita@example.org>"
+        shown = eng.preview(tram).text
+        assert "Olá! The tram" in shown and "=C3=A1" not in shown
+        boat = eng.search("sail island ropes", k=1, dense=False)[0]
+        assert boat.inside == ["Boat trip"]
+        note = eng.search("margins proofs editor", k=1, dense=False)[0]
+        assert note.path == str(mail_dir / "notes") and note.inside == [] and note.kind == "text"
+    finally:
+        eng.close()
+
+
+def test_sniffing_reads_a_few_kb_and_never_blocks(tmp_path):
+    """Long headers (a chain of Received lines past the part read) still say mbox; a
+    From line followed by prose, an empty file or a FIFO do not (a FIFO would block a
+    plain open)."""
+    import os
+
+    received = b"".join(b"Received: from relay%d.example.org by mx.example.org; "
+                        b"Mon, 6 Jan 2020 09:00:00 +0000\n" % i for i in range(200))
+    (tmp_path / "spool").write_bytes(b"From MAILER-DAEMON Mon Jan  6 09:00:00 2020\n"
+                                     + received + b"Subject: hi\n\nbody\n")
+    assert len(received) > mail.MBOX_SNIFF_BYTES and mail.starts_like_mbox(tmp_path / "spool")
+    (tmp_path / "prose").write_bytes(b"From me to you: a poem\nRoses: red\nand violets blue\n")
+    assert not mail.starts_like_mbox(tmp_path / "prose")
+    (tmp_path / "empty").write_bytes(b"")
+    assert not mail.starts_like_mbox(tmp_path / "empty")
+    os.mkfifo(tmp_path / "pipe")
+    assert not mail.starts_like_mbox(tmp_path / "pipe")
+    assert not mail.starts_like_mbox(tmp_path / "missing")
+
+
+def emlx_bytes(m: EmailMessage) -> bytes:
+    """An Apple Mail ``.emlx``: the message's length, the message, a property list."""
+    raw = bytes(m)
+    plist = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD '
+             b'PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist '
+             b'version="1.0">\n<dict>\n\t<key>flags</key>\n\t<integer>8590195713</integer>\n'
+             b'</dict>\n</plist>\n')
+    return b"%d        \n" % len(raw) + raw + plist
+
+
+def test_apple_mail_mbox_folders_are_read(data_dir, hash_embedder, tmp_path):
+    """Apple Mail's ``Name.mbox/`` folders: an exported one holds an ``mbox`` file; the
+    mail store holds ``Messages/*.emlx`` (length line, message, property list)."""
+    library = tmp_path / "Mail"
+    export = library / "Work.mbox"
+    export.mkdir(parents=True)
+    write_mbox(export / "mbox", [message("Kite festival", "Bring the red kite to the beach.")])
+    (export / "Info.plist").write_text("<plist version='1.0'><dict/></plist>")
+    messages = library / "V10" / "INBOX.mbox" / "0F3A" / "Data" / "Messages"
+    messages.mkdir(parents=True)
+    pdf = make_pdf(tmp_path / "lease.pdf", LEASE_PDF).read_bytes()
+    (messages / "12.emlx").write_bytes(emlx_bytes(qp_message(
+        "Olá, the lease", "Olá, the deposit comes back in April.", sender="Ann <ann@example.org>",
+        attachments=[("lease.pdf", pdf, "application/pdf")])))
+    (messages / "13.partial.emlx").write_bytes(emlx_bytes(message(
+        "Quarterly budget", "The budget review moved to Thursday.")))
+    eng = Engine(data_dir, embedder=hash_embedder)
+    try:
+        eng.add_root(library)
+        c = index(eng)
+        assert c.failed == 0
+        kite = eng.search("red kite beach", k=1, dense=False)[0]
+        assert kite.path == str(export / "mbox") and kite.inside == ["Kite festival"]
+        deposit = eng.search("deposit comes back April", k=1, dense=False)[0]
+        assert deposit.path == str(messages / "12.emlx") and deposit.inside == []
+        assert deposit.kind == "mail" and deposit.to_json()["from"] == "Ann <ann@example.org>"
+        assert "flags" not in eng.preview(deposit).text
+        roses = eng.search("tenant waters the roses", k=1, dense=False)[0]
+        assert roses.path == str(messages / "12.emlx") and roses.inside == ["lease.pdf"]
+        assert eng.copy_out(roses).read_bytes().startswith(b"%PDF")
+        budget = eng.search("budget review Thursday", k=1, dense=False)[0]
+        assert budget.path == str(messages / "13.partial.emlx") and budget.kind == "mail"
+    finally:
+        eng.close()
+
+
+def test_an_emlx_without_its_length_line_is_refused_with_why(tmp_path):
+    (tmp_path / "1.emlx").write_bytes(b"Subject: hi\n\nno length line\n")
+    with pytest.raises(Exception, match="does not begin with its length"):
+        extract(tmp_path / "1.emlx")

@@ -34,10 +34,27 @@ def test_status_line_says_why_indexing_waits(harness, corpus, qtbot):
     qtbot.waitUntil(lambda: w.dialogs.folders.tree.topLevelItemCount() == 1
                     and w.dialogs.folders.tree.topLevelItem(0).text(2)
                     == "Watching · Waiting while the computer is busy", timeout=15_000)
-    power.battery = power.busy = False       # mains, and the user stepped away
+    # one click, and the passages are embedded on battery, the computer still busy
+    anyway = w.status.anyway_button
+    assert not anyway.isHidden() and anyway.text() == "Index now anyway"
+    qtbot.mouseClick(anyway, Qt.MouseButton.LeftButton)
     harness.wait_idle(w)
+    assert power.battery and power.busy
     assert w.status_label.text().endswith("up to date")
     assert w.controller.engine.library.count_unembedded() == 0
+    assert anyway.isHidden()
+
+
+def test_a_folder_added_while_the_computer_is_busy_is_indexed_at_once(harness, corpus):
+    """As ``desktop-search index``: the person asked for it, so it does not wait for the
+    other work to end (the busy rule is for background catch-up)."""
+    load = FakeConditions(busy=True)
+    w = harness.open_window(engine_options={"conditions": load})
+    harness.add_folder_and_wait(w, corpus)
+    assert load.busy
+    assert w.controller.engine.library.count_unembedded() == 0
+    assert w.status_label.text().endswith("up to date")
+    assert names(harness.search(w, "pets napping"))[:1] == ["cats.txt"]
 
 
 def test_results_and_folder_of_a_vanished_drive_are_marked_offline(harness, tmp_path, qtbot):

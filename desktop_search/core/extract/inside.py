@@ -134,10 +134,12 @@ def message_key(digest: str, taken: set[str] | Iterable[Part]) -> str:
 
 
 def read_eml(path: Path, data: bytes, max_bytes: int) -> Extracted:
-    """A message file (``.eml``, a Maildir message): the message is the file's document,
-    its attachments the documents inside it."""
+    """A message file (``.eml``, Outlook's ``.msg``, Apple Mail's ``.emlx``, a Maildir
+    message): the message is the file's document, its attachments the documents inside it."""
     if path.suffix.lower() == ".msg" and not data.startswith(_OLE_MAGIC):
         return _text_msg(path, data, max_bytes)
+    if mail.is_emlx(path):
+        data = mail.emlx_message(data)
     budget = Budget(max_bytes=max_bytes, packed=len(data))
     message = parse_any_message(path.name, data, max_bytes=max_bytes)
     parts = list(capped(_attachment_parts(message, chain=(), key="", depth=1, budget=budget)))
@@ -449,6 +451,8 @@ def item_bytes(path: str | os.PathLike[str], inside: list[str], *, locator: dict
     if archives.archive_kind(path.name):
         with open(path, "rb") as f:
             return _member(archives.archive_kind(path.name) or "", f, list(inside), cap)
+    if mail.is_emlx(path) and inside:            # an attachment of an Apple Mail message
+        return _descend(f"{path.stem}.eml", mail.emlx_message(path.read_bytes()), list(inside), cap)
     return _descend(path.name, path.read_bytes(), list(inside), cap)
 
 

@@ -11,12 +11,18 @@ An mbox is listed (``list_mbox``) by streaming it line by line: each message's b
 range and a hash of its bytes (Thunderbird's ``X-Mozilla-Status`` lines left out, since
 they change when a message is read); the indexer then reads only the messages it has
 not stored, one at a time (``read_range``). Thunderbird's mailboxes are files without an
-extension next to a ``.msf`` index, in ``.sbd`` folders for subfolders.
+extension next to a ``.msf`` index, in ``.sbd`` folders for subfolders; other mboxes
+without an extension (mutt's, a Unix spool, ``~/mbox``, a renamed Google Takeout) are
+told by what they begin with (``starts_like_mbox``: a ``From `` line, then headers).
+Apple Mail keeps a message per ``.emlx`` file: a line with the message's byte count,
+the message, then an XML property list (``emlx_message``).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +53,63 @@ def is_mbox_name(path: str | os.PathLike[str]) -> bool:
     if p.suffix.lower() in (".mbox", ".mbx"):
         return True
     return p.suffix.lower() != ".msf" and os.path.isfile(str(p) + ".msf")
+
+
+#: how much of a file ``starts_like_mbox`` reads: a few KB, whatever the file's size
+MBOX_SNIFF_BYTES = 4096
+#: an mbox's separator: ``From <sender> <date>`` (the sender may be ``MAILER-DAEMON``)
+_FROM_LINE = re.compile(rb"From \S+ +\S.*\Z")
+#: an RFC 5322 header line (``Name: value``) or the continuation of one
+_HEADER_LINE = re.compile(rb"[!-9;-~]+:.*\Z|[ \t].*\Z")
+
+
+def starts_like_mbox(path: str | os.PathLike[str]) -> bool:
+    """Whether a file begins as an mbox does: a ``From `` separator line, then header
+    lines (at least two, every line up to the blank one a header). Reads the first few
+    KB only; a file that is not a regular file, or that cannot be read, is not one."""
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags)      # O_NONBLOCK: a FIFO named like a mailbox never blocks
+        with open(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return False
+            head = f.read(MBOX_SNIFF_BYTES)
+    except OSError:
+        return False
+    return _mbox_head(head, complete=len(head) < MBOX_SNIFF_BYTES)
+
+
+def _mbox_head(head: bytes, *, complete: bool) -> bool:
+    lines = head.split(b"\n")
+    if not complete:
+        lines = lines[:-1]                      # the last line may be cut short
+    if not lines or not _FROM_LINE.match(lines[0].rstrip(b"\r")):
+        return False
+    headers = 0
+    for line in lines[1:]:
+        line = line.rstrip(b"\r")
+        if not line:
+            break                               # the end of the first message's headers
+        if not _HEADER_LINE.match(line):
+            return False
+        headers += not line[:1].isspace()
+    return headers >= 2
+
+
+def emlx_message(data: bytes) -> bytes:
+    """The message of an Apple Mail ``.emlx`` file: the first line is its length in
+    bytes; the property list after it (flags, dates) is left out."""
+    first, sep, rest = data.partition(b"\n")
+    count = first.strip()
+    if not sep or not count.isdigit() or len(count) > 12:
+        raise CorruptFile("not an Apple Mail message: it does not begin with its length")
+    return rest[:int(count)]
+
+
+def is_emlx(path: str | os.PathLike[str]) -> bool:
+    """An Apple Mail message file (``.emlx``, or ``.partial.emlx`` for one whose
+    attachments were not downloaded)."""
+    return Path(path).suffix.lower() == ".emlx"
 
 
 def is_maildir_message(path: str | os.PathLike[str]) -> bool:

@@ -152,8 +152,18 @@ class Manner:
 FULL_SPEED = Manner(waiting=None, heavy=True, reading=True)
 
 
+BUSY_MANNER = Manner(waiting=Waiting.BUSY, heavy=False, reading=False)
+BATTERY_MANNER = Manner(waiting=Waiting.BATTERY, heavy=False, reading=True)
+
+
 class Manners:
-    """The worker's manners: the conditions read at most every ``check_s`` seconds."""
+    """The worker's manners: the conditions read at most every ``check_s`` seconds.
+
+    The busy rule is for background catch-up (rescans, watched changes, a drive that
+    comes back): work the user just asked for (``now(asked=True)``: a folder just added)
+    goes on while others use the CPU, as the CLI's ``index`` does. The battery rule
+    holds for every kind of work until the user says "index now anyway" (``anyway``),
+    which lasts until the worker is next idle."""
 
     def __init__(self, conditions: Conditions, settings: Settings, *,
                  check_s: float = CHECK_S, wait_s: float = WAIT_S) -> None:
@@ -162,28 +172,33 @@ class Manners:
         #: how often the conditions are read, and how long one wait lasts
         self.check_s = check_s
         self.wait_s = wait_s
+        #: the user said "index now anyway": no waiting at all until the worker is idle
+        self.anyway = False
         self._at = -1e9
-        self._manner = FULL_SPEED
+        self._battery = self._busy = False
 
-    def now(self, *, fresh: bool = False) -> Manner:
+    def now(self, *, fresh: bool = False, asked: bool = False) -> Manner:
         t = time.monotonic()
         if fresh or t - self._at >= self.check_s:
             self._at = t
-            self._manner = self._read()
-        return self._manner
+            self._battery, self._busy = self._read()
+        if self.anyway:
+            return FULL_SPEED
+        if self._busy and not asked:
+            return BUSY_MANNER
+        if self._battery:
+            return BATTERY_MANNER
+        return FULL_SPEED
 
-    def _read(self) -> Manner:
+    def _read(self) -> tuple[bool, bool]:
+        """(on battery and told to wait on it, others busy)."""
         try:
             battery = self.conditions.on_battery() and not self.settings.index_on_battery
             busy = self.conditions.others_busy()
         except Exception:  # noqa: BLE001 - a sensor that fails must not stop indexing
             log.exception("cannot read the power or the CPU load")
-            return FULL_SPEED
-        if busy:
-            return Manner(waiting=Waiting.BUSY, heavy=False, reading=False)
-        if battery:
-            return Manner(waiting=Waiting.BATTERY, heavy=False, reading=True)
-        return FULL_SPEED
+            return False, False
+        return battery, busy
 
 
 # ------------------------------------------------------------------------- priority

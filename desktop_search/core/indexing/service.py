@@ -29,7 +29,7 @@ from desktop_search.core.indexing.changes import ChangeApplier
 from desktop_search.core.indexing.stages import Stages
 from desktop_search.core.indexing.state import (Callback, Command, Listener, Measures, NullListener,
                                                 Progress, Reindex, RemoveRoot, Rescan, Snapshot,
-                                                State)
+                                                State, Waiting)
 from desktop_search.core.indexing.watcher import ChangeQueue, Watcher
 from desktop_search.core.notice import Notice
 from desktop_search.core.store import Library
@@ -73,7 +73,9 @@ class IndexService:
     """``conditions`` (battery, the CPU's load: ``polite.Conditions``) are heeded by the
     background worker (``start``): on battery it reads slowly and embeds nothing, and while
     other processes keep the CPU busy it waits. ``run_until_idle`` (the CLI's ``index``,
-    asked for by the user) never waits.
+    asked for by the user) never waits, and neither does the first indexing of a folder
+    the user just added (``add_root``): the busy rule is for background catch-up. On
+    battery the user can say "index now anyway" (``index_now_anyway``).
 
     ``drives`` says where each root lives: a root on a network share is watched by
     polling (every ``poll_s`` seconds); a root that is gone (an unplugged drive, a share
@@ -117,6 +119,9 @@ class IndexService:
         self._root_checked = threading.Condition()
         self._last_save = time.monotonic()
         self._rescan_on_resume = False
+        #: folders the user just added: their first indexing does not wait for a calm CPU
+        #: (the worker's own: set when it takes their ``Rescan``, cleared when idle)
+        self._asked: set[str] = set()
         self._last_reconcile = time.monotonic()
         #: why indexing stopped for good (the model failed to load), or None
         self.fatal: ModelError | None = None
@@ -196,10 +201,23 @@ class IndexService:
         return any(r.paused and is_under(path, r.path) for r in self.library.root_list())
 
     def add_root(self, path: str) -> str:
+        """Index a folder the user asked for now: its first indexing (reading, choosing
+        the model, embedding) does not wait while other processes use the CPU."""
         root = add_root(self.library, path)
         self.watch_root(root)
-        self.submit(Rescan(root))
+        self.submit(Rescan(root, asked=True))
         return root
+
+    @property
+    def asked(self) -> bool:
+        """Whether work the user asked for is under way (a folder just added)."""
+        return bool(self._asked)
+
+    def index_now_anyway(self) -> None:
+        """The user's "index now anyway": no waiting, on battery or not, until idle."""
+        self.manners.anyway = True
+        self._wake.set()
+        self.queue.wake()
 
     def remove_root(self, path: str) -> None:
         root = norm(path)
@@ -285,7 +303,7 @@ class IndexService:
                     self._last_reconcile = now
                     for r in self.library.root_list():
                         self.submit(Rescan(r.path))
-            manner = self.manners.now()
+            manner = self.manners.now(asked=self.asked)
             try:
                 if self._hold_back(manner):
                     continue
@@ -318,8 +336,9 @@ class IndexService:
         """Wait a while (``Manners.wait_s``, or until stopped or told) when the conditions
         say to and there is work they hold back. False: go on with a step."""
         reason = manner.waiting
-        if self._commands and isinstance(self._commands[0], RemoveRoot):
-            return False        # the user forgetting a folder never waits
+        if self._commands and (isinstance(self._commands[0], RemoveRoot)
+                               or (isinstance(self._commands[0], Rescan) and self._commands[0].asked)):
+            return False        # the user forgetting or adding a folder never waits
         work = bool(self._commands or len(self.queue))
         if reason is None or (manner.reading and work) or not (work or self.stages.pending()):
             # full speed, or reading slowly on battery, or nothing waits anyway
@@ -327,6 +346,11 @@ class IndexService:
                 self.progress.emit(force=True)
             return False
         self._idle.clear()
+        # what the user asked for is done as far as the conditions let it: what comes
+        # later is background work again
+        self._asked.clear()
+        if reason is Waiting.BUSY:
+            self.stages.settle()    # the model for the files read so far, before waiting
         self.progress.set_waiting(reason)
         self.set_state(State.WAITING)
         self._wake.wait(self.manners.wait_s)
@@ -361,11 +385,14 @@ class IndexService:
 
     def _run(self, cmd: Command) -> None:
         if isinstance(cmd, RemoveRoot):
+            self._asked.discard(cmd.path)
             if self.library.root_id(cmd.path) is not None:
                 self.library.remove_root(cmd.path)
                 self.library.save()
                 self.progress.changed()
         elif isinstance(cmd, Rescan):
+            if cmd.asked:
+                self._asked.add(cmd.path)
             self.changes.plan(cmd.path)
         elif isinstance(cmd, Reindex):
             self.changes.index(cmd.path, force=True)
@@ -422,6 +449,8 @@ class IndexService:
         self._last_save = time.monotonic()
         self.progress.idle()
         self.progress.set_waiting(None)
+        self._asked.clear()
+        self.manners.anyway = False
         if self.progress.state is not State.ERROR:
             self.set_state(State.PAUSED if self.paused else State.IDLE)
         self._idle.set()

@@ -69,9 +69,13 @@ class Stages:
             return True
         return self.library.next_vectors.model() is not None
 
-    def _embed_some(self) -> bool:
+    def settle(self) -> None:
+        """Choose the model from the passages read so far (``ModelHost.settle``)."""
         if self.library.count_unembedded() and self.models.settle():
             self._model_checked = False     # the model chosen for these files replaces the first
+
+    def _embed_some(self) -> bool:
+        self.settle()
         if not self._model_checked:
             # Loading the model also checks it is the one the vectors were made with
             # (a different one clears them, and they join the backlog).

@@ -95,8 +95,10 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class Rescan:
-    """Compare a folder (a root, or a folder inside one) with the catalog."""
+    """Compare a folder (a root, or a folder inside one) with the catalog. ``asked``: the
+    user just added it, so its first indexing does not wait for a calm CPU."""
     path: str
+    asked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,7 +247,7 @@ class E5OnnxEmbedder(EmbedderBase):
                 self.built = True
             path = out / G.graph_file(int8=self._int8)
             try:
-                sess = self._new_session(ort, path)
+                sess = _new_session(ort, path, threads=self._threads)
                 self._read_cache(out)
                 break
             except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt once
@@ -264,7 +264,7 @@ class E5OnnxEmbedder(EmbedderBase):
         """The graph built into the bundle: read-only, never rebuilt (no weights there)."""
         path = folder / G.graph_file(int8=self._int8)
         try:
-            sess = self._new_session(ort, path)
+            sess = _new_session(ort, path, threads=self._threads)
             self._read_cache(folder)
         except Exception as exc:  # noqa: BLE001 - onnxruntime's errors have no common type
             raise ModelError(f"the multilingual model graph {path} is damaged "
@@ -281,18 +281,6 @@ class E5OnnxEmbedder(EmbedderBase):
         if word.dtype != W.Q4_BLOCK or word.ndim != 2 or word.shape[1] * W.QK != DIM:
             raise ModelError(f"damaged word table in {out}")
         self._word = word
-
-    def _new_session(self, ort: Any, path: Path) -> Any:
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = self._threads
-        so.inter_op_num_threads = 1
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.log_severity_level = 3
-        # shapes change every batch: a memory pattern per shape only holds memory
-        so.enable_mem_pattern = False
-        # idle workers sleep instead of spinning: a desktop app shares the CPU
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
     def _content_ids(self, texts: list[str]) -> list[list[int]]:
         """Piece ids of prefixed texts: those ``token_lengths`` counted, the rest now."""
@@ -362,6 +350,20 @@ class E5OnnxEmbedder(EmbedderBase):
 #: Measured: pira-pt fp32 91.30, int8 91.63; pira-xl fp32 77.92, int8 77.86. int8 embeds
 #: about 1.6x as many passages per CPU-second as fp32.
 DEFAULT_INT8 = True
+
+
+def _new_session(ort: Any, path: Path, *, threads: int) -> Any:
+    """An onnxruntime session on ``threads`` threads, shaped for a desktop app."""
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    # shapes change every batch: a memory pattern per shape only holds memory
+    so.enable_mem_pattern = False
+    # idle workers sleep instead of spinning: a desktop app shares the CPU
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def runtime_available() -> bool:

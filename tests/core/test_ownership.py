@@ -14,7 +14,7 @@ from desktop_search.core.ownership import (DataFolderBusy, HandOffError, Ownersh
                                            Request, current_owner, hand_off)
 
 OWNER_SCRIPT = textwrap.dedent("""
-    import sys, threading
+    import sys, threading, time
     from desktop_search.core.ownership import Ownership, Reply
     seen = []
     def handler(req):
@@ -23,7 +23,8 @@ OWNER_SCRIPT = textwrap.dedent("""
         return Reply(True, "added " + ",".join(req.paths))
     own = Ownership.acquire(sys.argv[1], kind="watch", handler=handler, accepts=("add",))
     print("ready", flush=True)
-    threading.Event().wait()
+    while True:              # until the test kills it
+        time.sleep(60)
 """)
 
 

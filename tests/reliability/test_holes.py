@@ -205,7 +205,8 @@ import time
 while sb.pid is None:
     time.sleep(0.05)
 print(sb.pid, flush=True)
-threading.Event().wait()
+while True:              # until the test kills it
+    time.sleep(60)
 """
 
 

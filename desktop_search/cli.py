@@ -27,6 +27,7 @@ from desktop_search.errors import DesktopSearchError
 
 if TYPE_CHECKING:
     from desktop_search.core.engine import Engine
+    from desktop_search.core.ownership import Reply
     from desktop_search.core.search import SimilarTo, TextQuery
     from desktop_search.core.search.understand import Understood
 
@@ -57,31 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = sub.add_parser("search", help="ranked files for a query")
-    p.add_argument("query", nargs="*", metavar="QUERY")
-    p.add_argument("-k", type=int, default=10, help="how many files (default 10)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--queries", metavar="FILE", help="one query a line (optionally id<TAB>text)")
-    p.add_argument("--folder", action="append", default=[], help="only files under this folder")
-    p.add_argument("--type", action="append", default=[], dest="kinds",
-                   help="only this file type (pdf, markdown, ...)")
-    p.add_argument("--after", help="only files modified on or after this date (YYYY-MM-DD)")
-    p.add_argument("--before", help="only files modified before this date (YYYY-MM-DD)")
-    p.add_argument("--like", metavar="FILE", help="files near this indexed file (more like this)")
-    p.add_argument("--inside", metavar="NAME", action="append", default=[],
-                   help="with --like: a document inside FILE, outermost first (repeat it: "
-                        "--inside 'Re: the lease' --inside lease.pdf)")
-    p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
-    p.add_argument("--preview", action="store_true",
-                   help="show each file's passage in context instead of a one-line snippet")
-    p.add_argument("--today", metavar="YYYY-MM-DD",
-                   help="the day relative dates in the query count from (default: today)")
-    p.add_argument("--literal", action="store_true",
-                   help="search every word: read no filters from the query "
-                        "('pdfs from 2021' is then three words)")
-    p.add_argument("--answers", type=int, metavar="N", default=None,
-                   help="mark the sentence that answers in the top N hits (default 5; "
-                        "with --queries 0: the list alone is timed)")
+    _search_parser(sub.add_parser("search", help="ranked files for a query"))
 
     p = sub.add_parser("understand", help="the filters read from a query ('pdfs from 2021 "
                                           "about taxes'), as searched")
@@ -120,6 +97,34 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autostart", help="start the window when you log in (or stop)")
     p.add_argument("state", choices=("on", "off", "status"))
     return ap
+
+
+def _search_parser(p: argparse.ArgumentParser) -> None:
+    """``search``'s options."""
+    p.add_argument("query", nargs="*", metavar="QUERY")
+    p.add_argument("-k", type=int, default=10, help="how many files (default 10)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--queries", metavar="FILE", help="one query a line (optionally id<TAB>text)")
+    p.add_argument("--folder", action="append", default=[], help="only files under this folder")
+    p.add_argument("--type", action="append", default=[], dest="kinds",
+                   help="only this file type (pdf, markdown, ...)")
+    p.add_argument("--after", help="only files modified on or after this date (YYYY-MM-DD)")
+    p.add_argument("--before", help="only files modified before this date (YYYY-MM-DD)")
+    p.add_argument("--like", metavar="FILE", help="files near this indexed file (more like this)")
+    p.add_argument("--inside", metavar="NAME", action="append", default=[],
+                   help="with --like: a document inside FILE, outermost first (repeat it: "
+                        "--inside 'Re: the lease' --inside lease.pdf)")
+    p.add_argument("--words-only", action="store_true", help="rank by words alone (no model)")
+    p.add_argument("--preview", action="store_true",
+                   help="show each file's passage in context instead of a one-line snippet")
+    p.add_argument("--today", metavar="YYYY-MM-DD",
+                   help="the day relative dates in the query count from (default: today)")
+    p.add_argument("--literal", action="store_true",
+                   help="search every word: read no filters from the query "
+                        "('pdfs from 2021' is then three words)")
+    p.add_argument("--answers", type=int, metavar="N", default=None,
+                   help="mark the sentence that answers in the top N hits (default 5; "
+                        "with --queries 0: the list alone is timed)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,19 +369,10 @@ def cmd_understand(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from desktop_search.errors import ConfigError
-
     understood: Understood | None
     request: SimilarTo | TextQuery
 
-    if args.k <= 0:
-        raise ConfigError("-k must be positive")
-    if args.answers is not None and args.answers < 0:
-        raise ConfigError("--answers must be 0 or more")
-    if not args.queries and not args.query and not args.like:
-        raise ConfigError("give a query, --queries FILE or --like FILE")
-    if args.queries and not os.path.isfile(args.queries):
-        raise ConfigError(f"no such file: {args.queries}")
+    _check_search_args(args)
     eng = _engine(args, read_only=True)
     try:
         filters = _filters(args)
@@ -386,26 +382,7 @@ def cmd_search(args) -> int:
             eng.vectors()
         from desktop_search.core.search import SimilarTo, TextQuery
         if args.queries:
-            answers = args.answers or 0
-            with open(args.queries, encoding="utf-8") as f:
-                lines = [l.rstrip("\n") for l in f if l.strip()]
-            for i, line in enumerate(lines):
-                qid, _, text = line.partition("\t") if "\t" in line else (str(i + 1), "", line)
-                t = time.perf_counter()
-                understood, said = eng.understand(text, today=_today(args),
-                                                  literal=args.literal, base=filters)
-                hits = eng.find(TextQuery(understood.query, said), k=args.k, dense=dense)
-                took = (time.perf_counter() - t) * 1000
-                t = time.perf_counter()
-                answered = (eng.answers(hits, understood.query or text, top=answers)
-                            if dense and answers else None)
-                hits = answered if answered is not None else hits     # None: only when stopped
-                answer_ms = (time.perf_counter() - t) * 1000
-                print(json.dumps(dict(id=qid, query=text, understood=understood.to_json(),
-                                      took_ms=round(took, 3), answer_ms=round(answer_ms, 3),
-                                      hits=[_hit_json(h) for h in hits])), flush=False)
-            sys.stdout.flush()
-            return 0
+            return _search_batch(eng, args, filters=filters, dense=dense)
         from desktop_search.core.search.answer import TOP_HITS
 
         understood = None
@@ -436,6 +413,45 @@ def cmd_search(args) -> int:
         return 0
     finally:
         eng.close()
+
+
+def _check_search_args(args) -> None:
+    from desktop_search.errors import ConfigError
+
+    if args.k <= 0:
+        raise ConfigError("-k must be positive")
+    if args.answers is not None and args.answers < 0:
+        raise ConfigError("--answers must be 0 or more")
+    if not args.queries and not args.query and not args.like:
+        raise ConfigError("give a query, --queries FILE or --like FILE")
+    if args.queries and not os.path.isfile(args.queries):
+        raise ConfigError(f"no such file: {args.queries}")
+
+
+def _search_batch(eng, args, *, filters, dense: bool) -> int:
+    """``--queries FILE``: one JSON line a query (its id, what was understood, timings, hits)."""
+    from desktop_search.core.search import TextQuery
+
+    answers = args.answers or 0
+    with open(args.queries, encoding="utf-8") as f:
+        lines = [l.rstrip("\n") for l in f if l.strip()]
+    for i, line in enumerate(lines):
+        qid, _, text = line.partition("\t") if "\t" in line else (str(i + 1), "", line)
+        t = time.perf_counter()
+        understood, said = eng.understand(text, today=_today(args),
+                                          literal=args.literal, base=filters)
+        hits = eng.find(TextQuery(understood.query, said), k=args.k, dense=dense)
+        took = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        answered = (eng.answers(hits, understood.query or text, top=answers)
+                    if dense and answers else None)
+        hits = answered if answered is not None else hits     # None: only when stopped
+        answer_ms = (time.perf_counter() - t) * 1000
+        print(json.dumps(dict(id=qid, query=text, understood=understood.to_json(),
+                              took_ms=round(took, 3), answer_ms=round(answer_ms, 3),
+                              hits=[_hit_json(h) for h in hits])), flush=False)
+    sys.stdout.flush()
+    return 0
 
 
 def _hit_json(h) -> dict:
@@ -628,41 +644,14 @@ def cmd_status(args) -> int:
 def cmd_watch(args) -> int:
     from desktop_search.errors import ConfigError
 
-    from desktop_search.core.ownership import Reply
-
     for p in args.paths:
         if not os.path.isdir(p):
             raise ConfigError(f"no such folder: {p}")
-    live: dict = {}
-    live_lock = threading.Lock()
-
-    def on_request(req) -> Reply:
-        """A folder handed over by `index` or `remove` in another process."""
-        with live_lock:
-            eng, svc = live.get("engine"), live.get("service")
-            if eng is None:
-                return Reply(False, "it is still starting; try again in a moment")
-            done = []
-            for p in req.paths:
-                if req.command == "add":
-                    root = svc.add_root(p) if svc is not None else eng.add_root(p)
-                    print(f"watching {root} (handed over)", file=sys.stderr, flush=True)
-                    done.append(root)
-                elif req.command == "remove":
-                    from desktop_search.core.indexing.scan import norm
-
-                    if eng.library.root_id(norm(p)) is None:
-                        return Reply(False, f"{p} is not an indexed folder")
-                    if svc is not None:
-                        svc.remove_root(p)
-                    else:
-                        eng.remove_root(p)
-                    done.append(p)
-            verb = "watching and indexing" if req.command == "add" else "forgetting"
-            return Reply(True, f"{verb} {', '.join(done)}")
+    handoff = _Handoff()
+    live, live_lock = handoff.live, handoff.lock
 
     own = _own(args, "watch", hint="it already keeps the index in sync; stop it first to run "
-                                   "another watch", handler=on_request, accepts=("add", "remove"))
+                                   "another watch", handler=handoff, accepts=("add", "remove"))
     try:
         eng = _engine(args)
     except BaseException:
@@ -702,6 +691,41 @@ def cmd_watch(args) -> int:
             eng.close()
         finally:
             own.release()
+
+
+class _Handoff:
+    """Folders handed over by `index` or `remove` in another process while `watch` runs
+    (``live``: its engine and service, once they are up)."""
+
+    def __init__(self) -> None:
+        self.live: dict = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, req) -> Reply:
+        from desktop_search.core.ownership import Reply
+
+        with self.lock:
+            eng, svc = self.live.get("engine"), self.live.get("service")
+            if eng is None:
+                return Reply(False, "it is still starting; try again in a moment")
+            done = []
+            for p in req.paths:
+                if req.command == "add":
+                    root = svc.add_root(p) if svc is not None else eng.add_root(p)
+                    print(f"watching {root} (handed over)", file=sys.stderr, flush=True)
+                    done.append(root)
+                elif req.command == "remove":
+                    from desktop_search.core.indexing.scan import norm
+
+                    if eng.library.root_id(norm(p)) is None:
+                        return Reply(False, f"{p} is not an indexed folder")
+                    if svc is not None:
+                        svc.remove_root(p)
+                    else:
+                        eng.remove_root(p)
+                    done.append(p)
+            verb = "watching and indexing" if req.command == "add" else "forgetting"
+            return Reply(True, f"{verb} {', '.join(done)}")
 
 
 class _PrintListener:

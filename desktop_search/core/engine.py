@@ -14,31 +14,32 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from desktop_search import paths
 from desktop_search.config import Settings
-from desktop_search.core.analyze import QueryWord
 from desktop_search.core.extract import PICTURE_KIND
 from desktop_search.core.embed.advice import ModelAdvice
 from desktop_search.core.embed.base import Embedder
 from desktop_search.core.embed.host import ModelHost, ModelSwitch
 from desktop_search.core.indexing import IndexService, Listener, add_root
+from desktop_search.core.indexing.picture_loader import make_picture_index
 from desktop_search.core.indexing.drives import Drives, FileSystems
 from desktop_search.core.indexing.polite import Conditions, conditions_for_app, ignoring
-from desktop_search.core.indexing.sandbox import SandboxedExtractor
+from desktop_search.core.indexing.sandbox import SandboxedExtractor, run_reader
 from desktop_search.core.indexing.scan import is_under, norm
 from desktop_search.core.search import (Filters, Hit, Question, SearchRequest, SimilarTo, TextQuery, ask,
                                         merge_pictures, picture_hits, rank)
 from desktop_search.core.search import remembered
 from desktop_search.core.search.answer import TOP_HITS, AnswerFinder
-from desktop_search.core.search.pictures import picture_scores, similar_pictures
+from desktop_search.core.search.pictures import picture_scores
+from desktop_search.core.search.member_copy import copy_out
+from desktop_search.core.search.question import common_word_in
+from desktop_search.core.search.similar import more_like_this
 from desktop_search.core.search.copies_look import CopiesLook, LookStats
 from desktop_search.core.search.duplicates import DuplicateGroup
 from desktop_search.core.search.quiet import Foreground
 from desktop_search.core.search.understand import Understood, understand
 from desktop_search.core.search.preview import PreviewDoc, build_preview
-from desktop_search.core.store import OCR_DONE, FileRow, Library, Root
+from desktop_search.core.store import FileRow, Library, Root
 from desktop_search.core.store.doctor import DoctorReport
 from desktop_search.core.store.catalog import Catalog
 from desktop_search.core.store.picture_index import PictureIndex
@@ -167,17 +168,8 @@ class Engine:
 
     # -- pictures by what they show ----------------------------------------------------------
     def _make_picture_index(self) -> PictureIndex | None:
-        """The picture index when "Search pictures by what they show" is on, else None.
-        Cheap: the image model loads on first use, never here."""
-        if not self.settings.picture_search:
-            return None
-        # pictures are decoded for the model in a sandboxed child, like every reader
-        sandbox = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s,
-                                     target="desktop_search.core.embed.clip:load_for_clip")
-        # the setting is the user's consent to the one download this app makes
-        return PictureIndex(data_dir=self.data_dir, catalog=self.library.catalog,
-                            model=self.settings.picture_model, device="cpu", allow_download=True,
-                            loader=_SandboxedLoader(sandbox, self.settings))
+        return make_picture_index(settings=self.settings, data_dir=self.data_dir,
+                                  catalog=self.library.catalog)
 
     def picture_index(self) -> PictureIndex | None:
         return self.library.pictures()
@@ -225,18 +217,7 @@ class Engine:
     def question(self, text: str) -> Question:
         """``text`` analyzed once: its language, its words (``search.question``)."""
         return ask(" ".join(text.split()), index_languages=self.library.words.index_languages(),
-                   prior=self.models.chooser.documents(), common=self._common_word)
-
-    #: a query word in more than this share of the passages is not highlighted
-    COMMON_SHARE = 0.6
-    #: ... once the index holds this many passages (fewer say little)
-    COMMON_MIN_PASSAGES = 100
-
-    def _common_word(self, word: QueryWord) -> bool:
-        words = self.library.words
-        n = len(words)
-        return n >= self.COMMON_MIN_PASSAGES and \
-            max(words.df(f) for f in word.forms) > self.COMMON_SHARE * n
+                   prior=self.models.chooser.documents(), common=common_word_in(self.library.words))
 
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None,
                dense: bool = True) -> list[Hit]:
@@ -329,24 +310,9 @@ class Engine:
             where = f" › {' › '.join(inside)}" if inside else ""
             raise ConfigError(f"{path}{where} is not in the index")
         vecs = self.models.vectors()
-        ids = [c.id for c in self.library.chunks_of_file(row.id)]
-        _, v = self.library.vector_rows.of(ids)
-        hits: list[Hit] = []
-        # a picture without words has only its caption ("Picture · camera · date"): alike
-        # for every picture, so its neighbours by text say nothing
-        captioned = row.kind == PICTURE_KIND and row.ocr != OCR_DONE
-        if len(v) and not captioned:
-            centroid = v.astype(np.float32).mean(axis=0)
-            centroid /= np.linalg.norm(centroid) or 1.0
-            hits = rank(library=self.library, query="", query_vec=centroid, vectors=vecs, k=k,
-                        filters=filters, exclude_file=row.id, use_lexical=False)
         pi = self.picture_index() if row.kind == PICTURE_KIND else None
-        if pi is not None:
-            # a picture: the pictures that look like it
-            pics = similar_pictures(pi, catalog=self.library.catalog, file_id=row.id, k=k,
-                                    filters=filters)
-            hits = merge_pictures(hits, pics, k=k, weight=1.0)
-        return self.mark_offline(hits)
+        return self.mark_offline(more_like_this(library=self.library, row=row, vectors=vecs,
+                                                pictures=pi, k=k, filters=filters))
 
     def preview(self, hit: Hit, *, terms: list[str] | None = None,
                 limit: int | None = None) -> PreviewDoc | None:
@@ -358,28 +324,16 @@ class Engine:
     def copy_out(self, hit: Hit) -> Path:
         """The one document inside a file (an archive member, a message of a mailbox as
         ``.eml``, an attachment) written to a private temporary folder, for the desktop
-        to open. Nothing is written anywhere else, whatever the member's own name."""
-        import json
+        to open (``search.member_copy``)."""
+        return copy_out(library=self.library, hit=hit, path=norm(hit.path),
+                        read=self._read_member, max_bytes=self.settings.max_file_bytes)
 
-        from desktop_search.core.extract import inside
-        from desktop_search.core.extract.handout import mark_as_downloaded
-        from desktop_search.core.indexing.sandbox import run_reader
-        from desktop_search.fileio import private_temp_folder
-
-        row = self.library.member(norm(hit.path), list(hit.inside))
-        if row is None:
-            raise ConfigError(f"{' › '.join([hit.path, *hit.inside])} is not in the index")
-        # the archive or mailbox is untrusted: parsed again in a sandboxed child
-        name, data = run_reader(self._copy_reader(), "desktop_search.core.extract.inside:item_bytes",
-                                path=hit.path, inside=list(hit.inside),
-                                locator=json.loads(row.locator) if row.locator else None,
-                                max_bytes=self.settings.max_file_bytes)
-        # mode 0700; the copies handed out more than a day ago are removed first
-        folder = private_temp_folder("desktop-search-open-")
-        out = folder / inside.safe_name(name)
-        out.write_bytes(data)
-        mark_as_downloaded(out)        # Windows' zone mark, macOS' quarantine
-        return out
+    def _read_member(self, **where: Any) -> Any:
+        """(name, bytes) of a document inside a file, read in the child that unpacks what
+        ``copy_out`` copies (started on first use): the archive or mailbox is untrusted."""
+        if self._copier is None:
+            self._copier = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s)
+        return run_reader(self._copier, "desktop_search.core.extract.inside:item_bytes", **where)
 
     # -- copies and versions -----------------------------------------------------------------
     def duplicates(self, *, stop: Callable[[], bool] | None = None) -> list[DuplicateGroup]:
@@ -423,28 +377,9 @@ class Engine:
         self.models.vectors()
         return self.library.doctor(repair=repair)
 
-    def _copy_reader(self) -> SandboxedExtractor:
-        """The child that unpacks what ``copy_out`` copies (started on first use)."""
-        if self._copier is None:
-            self._copier = SandboxedExtractor(timeout_s=self.settings.extract_timeout_s)
-        return self._copier
-
     def close(self) -> None:
         if self._copier is not None:
             self._copier.close()
             self._copier = None
         self.library.close()
 
-
-class _SandboxedLoader:
-    """path -> picture for the image model, decoded in the sandboxed child."""
-
-    def __init__(self, sandbox: SandboxedExtractor, settings: Settings) -> None:
-        self.sandbox = sandbox
-        self.settings = settings
-
-    def __call__(self, path: str) -> Any:
-        return self.sandbox(path, max_bytes=self.settings.max_file_bytes)
-
-    def close(self) -> None:
-        self.sandbox.close()

@@ -201,6 +201,29 @@ def install_language(setting: str) -> str:
     return lang
 
 
+def _answer_other_instances(instances, window, controller, folders: list[str]) -> None:
+    """A second launch shows or toggles this window, or hands it folders to add (once the
+    engine is ready; ``folders`` from this launch's own command line first) or remove."""
+    pending = list(folders)
+
+    def add_when_ready(paths: list) -> None:
+        pending.extend(paths)
+        if controller.ready:
+            window.add_folders(list(dict.fromkeys(pending)))
+            pending.clear()
+
+    instances.show_requested.connect(window.show_and_raise)
+    instances.toggle_requested.connect(window.toggle_visible)
+    instances.folders_requested.connect(add_when_ready)
+
+    def remove_folders(paths: list[str]) -> None:
+        for p in paths:
+            controller.remove_folder(p)
+
+    instances.remove_requested.connect(remove_folders)
+    controller.engine_ready.connect(lambda: add_when_ready([]))
+
+
 def _run_window(app, data: Path, model: str | None, folders: list[str], instances) -> int:
     log_handler = _setup_logging(data)
     reporter = CrashReporter(Path(log_handler.baseFilename) if log_handler else None)
@@ -235,23 +258,7 @@ def _run_window(app, data: Path, model: str | None, folders: list[str], instance
     if probe is not None or not (settings.start_minimized and tray_ok):
         window.show()
         window.search_edit.setFocus()
-    pending = list(folders)
-
-    def add_when_ready(paths: list) -> None:
-        pending.extend(paths)
-        if controller.ready:
-            window.add_folders(list(dict.fromkeys(pending)))
-            pending.clear()
-
-    instances.show_requested.connect(window.show_and_raise)
-    instances.toggle_requested.connect(window.toggle_visible)
-    instances.folders_requested.connect(add_when_ready)
-    def remove_folders(paths: list[str]) -> None:
-        for p in paths:
-            controller.remove_folder(p)
-
-    instances.remove_requested.connect(remove_folders)
-    controller.engine_ready.connect(lambda: add_when_ready([]))
+    _answer_other_instances(instances, window, controller, folders)
     controller.start()
     if settings_error:
         window.show_error(_("{error} (using the defaults)").format(error=settings_error))

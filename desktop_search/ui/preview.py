@@ -40,6 +40,13 @@ class PreviewPane(QWidget):
         self.where = ElidedLabel(mode=Qt.TextElideMode.ElideMiddle)
         self.where.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
+        self._make_buttons()
+        self._make_text_and_picture()
+        self._lay_out()
+        self.clear()
+
+    def _make_buttons(self) -> None:
+        """Open, Show in Folder, More Like This: each says which hit it was asked for."""
         self.open_button = QPushButton(_("Open"))
         self.open_button.setToolTip(_("Open the file (Enter)"))
         self.reveal_button = QPushButton(_("Show in Folder"))
@@ -49,10 +56,16 @@ class PreviewPane(QWidget):
         for b in (self.open_button, self.reveal_button, self.like_button):
             b.setAutoDefault(False)
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        self.open_button.clicked.connect(lambda: self.hit and emit(self.open_requested, self.hit))
-        self.reveal_button.clicked.connect(lambda: self.hit and emit(self.reveal_requested, self.hit))
-        self.like_button.clicked.connect(lambda: self.hit and emit(self.like_requested, self.hit))
+        self.open_button.clicked.connect(lambda: self._ask(self.open_requested))
+        self.reveal_button.clicked.connect(lambda: self._ask(self.reveal_requested))
+        self.like_button.clicked.connect(lambda: self._ask(self.like_requested))
 
+    def _ask(self, signal) -> None:
+        if self.hit:
+            emit(signal, self.hit)
+
+    def _make_text_and_picture(self) -> None:
+        """The passage's text, the picture above it, the placeholder when there is no hit."""
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setUndoRedoEnabled(False)
@@ -79,6 +92,9 @@ class PreviewPane(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
+    def _lay_out(self) -> None:
+        """Title, where and the buttons above the picture and the text; the placeholder
+        on a page of its own."""
         head = QWidget()
         hl = QVBoxLayout(head)
         hl.setContentsMargins(10, 8, 10, 6)
@@ -107,7 +123,6 @@ class PreviewPane(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.stack)
-        self.clear()
 
     def clear(self, message: str | None = None) -> None:
         self.hit = None

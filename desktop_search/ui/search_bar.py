@@ -65,35 +65,13 @@ class SearchBar(QWidget):
         self.search_edit.setMinimumHeight(self.search_edit.sizeHint().height() + 8)
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
 
-        self.type_combo = QComboBox()
-        self.type_combo.setAccessibleName(_("File type"))
-        self.type_combo.addItem(_("All types"), None)
-        self.folder_combo = QComboBox()
-        self.folder_combo.setAccessibleName(_("Folder"))
-        self.folder_combo.addItem(_("All folders"), None)
-        self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.folder_combo.setMaximumWidth(360)
-        self.date_combo = QComboBox()
-        self.date_combo.setAccessibleName(_("Modified"))
-        for label, days in DATE_CHOICES:
-            self.date_combo.addItem(_(label), days)
-        for combo in (self.type_combo, self.folder_combo, self.date_combo):
-            combo.currentIndexChanged.connect(self._on_filter_changed)
-            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._make_filter_boxes()
 
         self.count_label = ElidedLabel(mode=Qt.TextElideMode.ElideRight)
         self.count_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-        self.folders_button = QToolButton()
-        self.folders_button.setText(_("Folders"))
-        self.folders_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.folders_button.setToolTip(_("Add, remove or pause the indexed folders"))
-        self.folders_button.clicked.connect(lambda: emit(self.folders_clicked))
-        self.settings_button = QToolButton()
-        self.settings_button.setText(_("Settings"))
-        self.settings_button.setToolTip(_("Model, exclusions, size cap and launch behaviour"))
-        self.settings_button.clicked.connect(lambda: emit(self.settings_clicked))
+        self._make_buttons()
 
         top = QHBoxLayout()
         top.setSpacing(8)
@@ -123,6 +101,36 @@ class SearchBar(QWidget):
         self.mirror = BoxMirror(self.type_combo, self.folder_combo, self.date_combo)
         lay.addWidget(self.chips)
         lay.addLayout(filters)
+
+    def _make_filter_boxes(self) -> None:
+        """Type, folder and date: each change asks again."""
+        self.type_combo = QComboBox()
+        self.type_combo.setAccessibleName(_("File type"))
+        self.type_combo.addItem(_("All types"), None)
+        self.folder_combo = QComboBox()
+        self.folder_combo.setAccessibleName(_("Folder"))
+        self.folder_combo.addItem(_("All folders"), None)
+        self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.folder_combo.setMaximumWidth(360)
+        self.date_combo = QComboBox()
+        self.date_combo.setAccessibleName(_("Modified"))
+        for label, days in DATE_CHOICES:
+            self.date_combo.addItem(_(label), days)
+        for combo in (self.type_combo, self.folder_combo, self.date_combo):
+            combo.currentIndexChanged.connect(self._on_filter_changed)
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _make_buttons(self) -> None:
+        """Folders and Settings, beside the field."""
+        self.folders_button = QToolButton()
+        self.folders_button.setText(_("Folders"))
+        self.folders_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.folders_button.setToolTip(_("Add, remove or pause the indexed folders"))
+        self.folders_button.clicked.connect(lambda: emit(self.folders_clicked))
+        self.settings_button = QToolButton()
+        self.settings_button.setText(_("Settings"))
+        self.settings_button.setToolTip(_("Model, exclusions, size cap and launch behaviour"))
+        self.settings_button.clicked.connect(lambda: emit(self.settings_clicked))
 
     # -- the question ----------------------------------------------------------------------
     def text(self) -> str:

@@ -12,16 +12,14 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop_search.core.embed.host import ModelState
 from desktop_search.core.notice import Level, Notice
 from desktop_search.config import Settings
 from desktop_search.core.indexing import Snapshot
-from desktop_search.core.search.preview import PreviewDoc
-from desktop_search.core.search import Hit, SearchRequest
-from desktop_search.core.search.duplicates import copies_by_path
+from desktop_search.core.search import Hit
 from desktop_search.core.store import Root
 from desktop_search.i18n import _
 from desktop_search.ui import desktop_open, questions, window_state
@@ -29,20 +27,21 @@ from desktop_search.ui.bridge import emit
 from desktop_search.ui.controller import SearchController
 from desktop_search.ui.copies import CopiesDialog
 from desktop_search.ui.hotkey import GlobalHotkey
-from desktop_search.ui.keys import ResultKeys
+from desktop_search.ui.folder_drop import FolderDrop
 from desktop_search.ui.window_dialogs import WindowDialogs
 from desktop_search.ui.menus import WindowActions
 from desktop_search.ui.model_offer import ModelOfferBar
 from desktop_search.ui.presence import Presence
 from desktop_search.ui.preview import PreviewPane
 from desktop_search.ui.resources import app_icon
-from desktop_search.ui.results import EmptyAction, HitRole, ResultsPane, empty_state_text
-from desktop_search.core.search.remembered import nothing_found
+from desktop_search.ui.results import ResultsPane
 from desktop_search.ui.search_bar import SearchBar
 from desktop_search.ui import thumbnails
 from desktop_search.ui.settings_dialog import SettingsDialog
 from desktop_search.ui.status_bar import StatusBar
-from desktop_search.ui.tray import Tray, tray_available
+from desktop_search.ui.search_flow import SearchFlow
+from desktop_search.ui.tray import Tray
+from desktop_search.ui.window_tray import WindowTray
 
 Opener = Callable[[Hit], None]
 
@@ -73,13 +72,13 @@ class SearchWindow(QMainWindow):
         self.failed: list[tuple[str, str, str]] = []
         #: which model understands the files, and why (Settings shows it too)
         self.model_choice = None
-        self._empty_action: EmptyAction | None = None
         self._last_error = ""
 
         self.setWindowTitle(_("Desktop Search"))
         self.setWindowIcon(app_icon())
-        self.setAcceptDrops(True)
         self._lay_out()
+        self.flow = SearchFlow(self)
+        self.drop = FolderDrop(self)
         self._build_actions_and_menus()
         self._add_tray_and_hotkey(use_tray=use_tray, use_hotkey=use_hotkey)
         self._name_parts()
@@ -88,7 +87,7 @@ class SearchWindow(QMainWindow):
 
         self.resize(1120, 720)
         self._restore_window_state()
-        self._update_empty_state()
+        self.flow.update_empty_state()
         self._on_controller_model_state_changed(controller.model_state, controller.model_message)
         self._show_progress(controller.progress)
         self.search_edit.setFocus()
@@ -123,25 +122,24 @@ class SearchWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _add_tray_and_hotkey(self, *, use_tray: bool, use_hotkey: bool) -> None:
-        self.tray: Tray | None = None
-        if use_tray and tray_available():
-            self.tray = Tray(self)
-            self.tray.show_requested.connect(self.show_and_raise)
-            self.tray.toggle_requested.connect(self._on_tray_toggle_requested)
-            self.tray.pause_toggled.connect(self.set_indexing_paused)
-            self.tray.quit_requested.connect(self.quit)
-            self.tray.show()
+        self.tray_icon = WindowTray(self, use_tray=use_tray)
         self.dialogs = WindowDialogs(self)
-        #: the chord that shows or hides the window from any program (the app turns it on)
-        self.hotkey: GlobalHotkey | None = None
         self.presence = Presence(self, field=self.search_bar.search_edit,
-                                 hotkey=lambda: self.hotkey,
-                                 tray_shown=lambda: self.tray is not None and self.tray.isVisible())
+                                 hotkey=lambda: self.hotkey, tray_shown=self.tray_icon.tray_shown)
         if use_hotkey:
-            self.hotkey = GlobalHotkey(self)
-            self.hotkey.activated.connect(self.toggle_visible)
-            self.hotkey.state_changed.connect(self._on_hotkey_state_changed)
-            self.hotkey.set_chord(self.controller.settings.hotkey)
+            self.tray_icon.start_hotkey(self.controller.settings.hotkey)
+
+    @property
+    def tray(self) -> Tray | None:
+        return self.tray_icon.tray
+
+    @property
+    def hotkey(self) -> GlobalHotkey | None:
+        return self.tray_icon.hotkey
+
+    @hotkey.setter
+    def hotkey(self, hotkey: GlobalHotkey | None) -> None:
+        self.tray_icon.hotkey = hotkey
 
     def _name_parts(self) -> None:
         """Names the tests and tools use for the parts' widgets."""
@@ -157,35 +155,22 @@ class SearchWindow(QMainWindow):
 
     def _wire_parts(self) -> None:
         """The parts say what the user wants."""
-        sb, rp, st = self.search_bar, self.results, self.status
-        sb.request_changed.connect(self._on_search_bar_request_changed)
+        sb, st = self.search_bar, self.status
+        self.flow.wire()
         sb.folders_clicked.connect(self.show_folders)
         sb.settings_clicked.connect(self.show_settings)
-        self.keys = ResultKeys(field=sb.search_edit, results=rp.view, answered=self._answered,
-                               has_hit=lambda: self.current_hit() is not None, parent=self)
-        self.keys.move_requested.connect(rp.move_selection)
-        self.keys.open_requested.connect(self._on_keys_open_requested)
-        self.keys.copy_requested.connect(lambda: self.commands.result.copy_path(self.current_hit()))
-        self.keys.clear_requested.connect(self._on_keys_clear_requested)
-        rp.view.selectionModel().currentChanged.connect(self._on_results_current_changed)
-        rp.view.doubleClicked.connect(self._on_results_double_clicked)
-        rp.view.customContextMenuRequested.connect(self._on_results_context_menu)
-        rp.empty_state.action_clicked.connect(self._on_empty_state_action_clicked)
         self.preview.open_requested.connect(self.commands.result.open_hit)
         self.preview.reveal_requested.connect(self.commands.result.reveal_hit)
         self.preview.like_requested.connect(self.more_like_this)
         st.pause_toggled.connect(self.set_indexing_paused)
         st.anyway_clicked.connect(self.controller.index_now_anyway)
         st.failed_clicked.connect(self.show_failed)
+        self.drop.dropped.connect(self.add_folders)
 
     def _wire_controller(self) -> None:
         """The controller says what happened."""
         c = self.controller
-        c.engine_ready.connect(self._update_empty_state)
-        c.engine_failed.connect(self._on_controller_engine_failed)
-        c.results_ready.connect(self._on_controller_results_ready)
-        c.answer_ready.connect(self._on_controller_answer_ready)
-        c.search_failed.connect(self._on_controller_search_failed)
+        c.engine_ready.connect(self.flow.update_empty_state)
         c.model_state_changed.connect(self._on_controller_model_state_changed)
         c.progress_changed.connect(self._on_controller_progress_changed)
         c.noticed.connect(self._on_controller_noticed)
@@ -194,113 +179,20 @@ class SearchWindow(QMainWindow):
         c.kinds_loaded.connect(self._on_controller_kinds_loaded)
         c.failed_loaded.connect(self._on_controller_failed_loaded)
         c.model_choice_loaded.connect(self._on_controller_model_choice_loaded)
-        c.duplicates_ready.connect(self._on_controller_duplicates_ready)
         self.model_offer.accepted.connect(c.accept_model_advice)
-        c.preview_ready.connect(self._on_controller_preview_ready)
         c.settings_saved.connect(self._on_controller_settings_saved)
-        c.folder_added.connect(self._update_empty_state)
+        c.folder_added.connect(self.flow.update_empty_state)
         c.error_reported.connect(self.show_error)
+        self.flow.wire_controller()
 
     def _build_actions_and_menus(self) -> None:
         self.commands = WindowActions(self)
-        self._update_result_actions()
+        self.flow.update_result_actions()
 
     # ------------------------------------------------------------------------ query
-    def _on_search_bar_request_changed(self, request: SearchRequest | None) -> None:
-        if request is None:
-            self.controller.cancel_search()
-            self.results_model.clear()
-            self.preview.clear()
-        else:
-            self.controller.search(request)     # sent at once, or waits for the one in flight
-        self._update_empty_state()
-        self._update_count()
-
-    def current_filters(self):
-        return self.search_bar.current_filters()
-
-    def _answered(self) -> bool:
-        """The results on screen answer the question asked last."""
-        return self.results_model.request == self.controller.request
-
-    def _on_controller_results_ready(self, seq: int, request: SearchRequest, hits: list,
-                                     dense: bool) -> None:
-        if not self.results.show_answer(request, hits, dense):
-            return      # asked again, nothing changed: no reset, no repaint
-        if not hits:
-            self.preview.clear(_("No results to preview."))
-        self._update_empty_state()
-        self._update_count()
-        self._update_result_actions()
-
-    def _on_controller_answer_ready(self, seq: int, request: SearchRequest, row: int,
-                                    hit: Hit) -> None:
-        """A row's sentence that answers: bold in its snippet, marked in the preview."""
-        if request != self.results_model.request or not self.results_model.set_answer(row, hit):
-            return
-        if self.preview.hit is not None and self.preview.hit.chunk_id == hit.chunk_id:
-            self.preview.show_answer(hit)
-
-    def _on_controller_search_failed(self, seq: int, message: str) -> None:
-        self.show_error(_("Search failed: {error}").format(error=message))
-
-    def _update_count(self) -> None:
-        m = self.results_model
-        self.search_bar.show_count(m.request, m.hits, m.dense)
-
-    def _update_empty_state(self, *_: object) -> None:
-        if self.results_model.hits:
-            self.results.setCurrentWidget(self.results_view)
-            return
-        said = self.search_bar.chips.understood        # filters read from the query
-        filtered = self.search_bar.current_filters() is not None or said is not None
-        title, message, action = empty_state_text(
-            opening=not self.controller.ready, roots=self.roots, request=self.controller.request,
-            answered=self._answered(), filtered=filtered, busy=self.controller.progress.busy)
-        if said is not None and self._answered() and self.controller.request is not None:
-            title = nothing_found(said)             # "No PDFs from March 2026 · search all types"
-        self._empty_action = action
-        self.results.show_empty(title, message, action)
-
-    def _on_empty_state_action_clicked(self) -> None:
-        if self._empty_action is EmptyAction.ADD_FOLDER:
-            self.add_folder_from_dialog()
-        elif self._empty_action is EmptyAction.CLEAR_FILTERS:
-            self.search_bar.clear_filters()
-
     # ------------------------------------------------------------------------ results
     def current_hit(self) -> Hit | None:
         return self.results.current_hit()
-
-    def _on_results_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        hit = current.data(HitRole) if current.isValid() else None
-        self._update_result_actions()
-        if hit is None:
-            return
-        if self.preview.hit is None or self.preview.hit.chunk_id != hit.chunk_id:
-            self.preview.show_hit(hit)
-            request = self.results_model.request
-            self.controller.load_preview(hit, request.terms if request is not None else [])
-
-    def _on_controller_preview_ready(self, seq: int, doc: PreviewDoc | None) -> None:
-        hit = self.current_hit()
-        if doc is not None and (hit is None or doc.hit.chunk_id != hit.chunk_id):
-            return
-        self.preview.show_doc(doc)
-
-    def _on_results_double_clicked(self, index: QModelIndex) -> None:
-        self.commands.result.open_hit(index.data(HitRole))
-
-    def _on_results_context_menu(self, pos) -> None:
-        idx = self.results_view.indexAt(pos)
-        if not idx.isValid():
-            return
-        self.results_view.setCurrentIndex(idx)
-        self.commands.result.popup(self.current_hit(), self,
-                                   self.results_view.viewport().mapToGlobal(pos))
-
-    def _update_result_actions(self) -> None:
-        self.commands.result.update(self.current_hit(), model_ready=self.controller.model_ready)
 
     def more_like_this(self, hit: Hit | None) -> None:
         if hit is None:
@@ -310,26 +202,11 @@ class SearchWindow(QMainWindow):
             return
         self.search_bar.set_like(hit)
 
-    # ------------------------------------------------------------------------ keys
-    def _on_keys_open_requested(self, reveal: bool) -> None:
-        (self.commands.result.reveal_hit if reveal else self.commands.result.open_hit)(self.current_hit())
-
-    def _on_keys_clear_requested(self) -> None:
-        """Escape: clears the query; on an empty one, puts the window away."""
-        if self.search_edit.text() or self.search_bar.current_filters() is not None:
-            self.search_bar.clear()
-            self.search_edit.setFocus()
-        else:
-            self.put_away()
-
     # ------------------------------------------------------------------------ engine events
-    def _on_controller_engine_failed(self, message: str) -> None:
-        self.results.show_empty(_("The index cannot be opened"), message, None)
-
     def _on_controller_model_state_changed(self, state: ModelState, message: str) -> None:
         self.status.show_model_state(state, message)
         self.preview.set_like_enabled(state == "ready")
-        self._update_result_actions()
+        self.flow.update_result_actions()
 
     def _on_controller_progress_changed(self, p: Snapshot) -> None:
         self._show_progress(p)
@@ -338,11 +215,7 @@ class SearchWindow(QMainWindow):
         paused = self.controller.paused
         self.status.show_snapshot(p, paused=paused, roots=self.roots)
         self.commands.show_paused(paused)
-        if self.tray is not None:
-            a = self.tray.pause_action
-            a.blockSignals(True)
-            a.setChecked(paused)
-            a.blockSignals(False)
+        self.tray_icon.show_paused(paused)
 
     def _on_controller_noticed(self, notice: Notice) -> None:
         # a file that failed joins the failed list (refreshed on the next catalog read);
@@ -355,7 +228,7 @@ class SearchWindow(QMainWindow):
     def _on_controller_roots_loaded(self, roots: list) -> None:
         self.roots = list(roots)
         self.search_bar.set_roots(self.roots)
-        self._update_empty_state()
+        self.flow.update_empty_state()
         self._show_progress(self.controller.progress)
 
     def _on_controller_kinds_loaded(self, kinds: list) -> None:
@@ -376,8 +249,7 @@ class SearchWindow(QMainWindow):
     def _on_controller_settings_saved(self, settings: Settings) -> None:
         self.search_bar.set_understanding(settings.understand_queries)
         self.statusBar().showMessage(_("Settings saved"), 3000)
-        if self.hotkey is not None and settings.hotkey != self.hotkey.chord_text:
-            self.hotkey.set_chord(settings.hotkey)
+        self.tray_icon.set_chord(settings.hotkey)
 
     def show_error(self, message: str) -> None:
         self._last_error = message
@@ -406,9 +278,6 @@ class SearchWindow(QMainWindow):
     def show_copies(self) -> CopiesDialog:
         return self.dialogs.show_copies()
 
-    def _on_controller_duplicates_ready(self, groups: list) -> None:
-        self.results.set_copies(copies_by_path(groups))
-
     def settings_dialog(self) -> SettingsDialog:
         return self.dialogs.settings_dialog()
 
@@ -421,36 +290,18 @@ class SearchWindow(QMainWindow):
 
     # ------------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
-        md = event.mimeData()
-        if md.hasUrls() and any(u.isLocalFile() for u in md.urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.drop.enter(event)
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802
-        self.dragEnterEvent(event)
+        self.drop.enter(event)
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.add_folders(paths)
+        self.drop.drop(event)
 
     # ------------------------------------------------------------------------ pause, tray, close
     def set_indexing_paused(self, checked: bool) -> None:
         self.controller.set_paused(bool(checked))
         self._show_progress(self.controller.progress)
-
-    def _on_tray_toggle_requested(self) -> None:
-        if self.isVisible() and not self.isMinimized():
-            self.hide()
-        else:
-            self.show_and_raise()
-
-    def _on_hotkey_state_changed(self, ok: bool, message: str) -> None:
-        # a chord the app could not take: say how to bind the toggle in the desktop
-        if not ok and "--toggle" in message:
-            self.show_error(message)
 
     def show_and_raise(self) -> None:
         """To the front, the query focused and selected: typing replaces it."""
@@ -474,17 +325,12 @@ class SearchWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.save_window_state()
-        if (not self._quitting and self.tray is not None and self.tray.isVisible()
-                and self.controller.settings.close_to_tray):
+        if (not self._quitting and self.controller.settings.close_to_tray
+                and self.tray_icon.hide_to_tray()):
             event.ignore()
-            self.hide()
-            self.tray.hint_once()
             return
         self.dialogs.close()
-        if self.hotkey is not None:
-            self.hotkey.stop()
-        if self.tray is not None:
-            self.tray.hide()
+        self.tray_icon.stop()
         event.accept()
         emit(self.quit_requested)
 

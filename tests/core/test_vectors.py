@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from desktop_search.core.store import vector_files
 from desktop_search.core.store import vector_index as V
 
 
@@ -22,7 +23,7 @@ def exact_top(ids, vecs, q, k):
 
 
 def test_base_delta_tombstones_and_compaction(tmp_path, monkeypatch):
-    monkeypatch.setattr(V, "COMPACT_AT", 40)
+    monkeypatch.setattr(vector_files, "COMPACT_AT", 40)
     path = tmp_path / "vectors.usearch"
     vi = V.VectorIndex(path, ndim=16)
     ids = np.arange(1, 201, dtype=np.uint64)
@@ -134,7 +135,7 @@ def mapped_kb(path) -> int | None:
 @pytest.mark.slow  # waits out the idle hand-back
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/smaps")
 def test_idle_index_hands_its_pages_back(tmp_path, monkeypatch):
-    monkeypatch.setattr(V, "IDLE_RELEASE_S", 0.3)
+    monkeypatch.setattr(vector_files, "IDLE_RELEASE_S", 0.3)
     path = tmp_path / "vectors.usearch"
     vi = V.VectorIndex(path, ndim=64)
     ids = np.arange(1, 30001, dtype=np.uint64)

@@ -11,7 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from desktop_search.core.store import word_index as words_mod
+from desktop_search.core.store import word_postings as postings_mod
 from desktop_search.core.engine import Engine
 from desktop_search.core.analyze import query_words
 from desktop_search.core.store.word_index import Source, WordIndex
@@ -129,8 +129,8 @@ def test_kill_after_snapshot_loses_nothing(tmp_path, data_dir, hash_embedder, do
 
 
 def test_segments_merge_and_tombstones(tmp_path, monkeypatch):
-    monkeypatch.setattr(words_mod, "FLUSH_CHUNKS", 7)
-    monkeypatch.setattr(words_mod, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(postings_mod, "FLUSH_CHUNKS", 7)
+    monkeypatch.setattr(postings_mod, "MAX_SEGMENTS", 3)
     rng = np.random.default_rng(0)
     vocab = [f"w{i}" for i in range(40)]
     live: dict[int, str] = {}

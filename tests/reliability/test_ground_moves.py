@@ -104,7 +104,7 @@ def test_disk_full_during_vector_save_keeps_last_good_file(data_dir, hash_embedd
         raise OSError(errno.ENOSPC, "No space left on device")
 
     # a small change is saved as the delta next to the memory-mapped base
-    monkeypatch.setattr("desktop_search.core.store.vector_index._savez", enospc)
+    monkeypatch.setattr("desktop_search.core.store.vector_files._savez", enospc)
     with pytest.raises(OSError):
         eng.index_service().run_until_idle()
     assert vi.path.read_bytes() == good

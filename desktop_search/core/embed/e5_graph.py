@@ -116,30 +116,48 @@ def make_model(w: W.E5Weights, *, int8: bool = False) -> Any:
     activations per token (each token its own scale, as the engine's Q8 blocks: a run's
     outliers do not coarsen every other token, and a vector does not depend on its
     batch-mates)."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    g = _Graph(w, int8=int8)
+    x = g.embeddings()
+    g.attention_mask()
+    for i in range(w.config.layers):
+        x = g.layer(i, x)
+    g.pool(x)
+    return g.model()
 
-    cfg = w.config
-    H, NH, F = cfg.hidden, cfg.heads, cfg.ffn
-    hd = H // NH
-    inits: list[Any] = []
-    nodes: list[Any] = []
 
-    def const(name: str, arr: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+class _Graph:
+    """The nodes and initializers of ``make_model``'s graph, added in order."""
+
+    def __init__(self, w: W.E5Weights, *, int8: bool) -> None:
+        from onnx import TensorProto, helper, numpy_helper
+
+        self.w, self.int8, self.cfg = w, int8, w.config
+        self.TensorProto, self.helper, self.numpy_helper = TensorProto, helper, numpy_helper
+        self.inits: list[Any] = []
+        self.nodes: list[Any] = []
+        self.heads_shape = self.merge_shape = ""
+
+    def const(self, name: str, arr: np.ndarray) -> str:
+        self.inits.append(self.numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
-    def node(op: str, inputs: list[str], out: str, **attrs: Any) -> str:
-        nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+    def node(self, op: str, inputs: list[str], out: str, **attrs: Any) -> str:
+        self.nodes.append(self.helper.make_node(op, inputs, [out], name=out, **attrs))
         return out
 
-    def linear(x: str, prefix: str, rows: int, cols: int, *, scale: float = 1.0) -> str:
+    def linear(self, x: str, prefix: str, rows: int, cols: int, *, scale: float = 1.0) -> str:
+        w, const, node = self.w, self.const, self.node
         mat = w.matrix(f"{prefix}.w", rows=rows, cols=cols).T * np.float32(scale)
         bias = const(f"{prefix}.bias", (w.vector(f"{prefix}.b") * np.float32(scale))
                      .astype(np.float32))
-        if not int8:
+        if not self.int8:
             y = node("MatMul", [x, const(f"{prefix}.wT", mat.astype(np.float32))], f"{prefix}.mm")
             return node("Add", [y, bias], f"{prefix}.out")
+        return self._linear_int8(x, prefix, mat, bias, rows, cols)
+
+    def _linear_int8(self, x: str, prefix: str, mat: np.ndarray, bias: str, rows: int,
+                     cols: int) -> str:
+        const, node = self.const, self.node
         # weights: symmetric per output channel in 7 bits (u8 x s8 products cannot
         # saturate on CPUs without VNNI); activations: symmetric per token in 8 bits,
         # stored as uint8 around a zero point of 128
@@ -153,7 +171,7 @@ def make_model(w: W.E5Weights, *, int8: bool = False) -> Any:
         # x * 127 / amax + 128.5, truncated by the cast: round half up, in [1, 255]
         q = node("Add", [node("Mul", [x2, node("Div", ["q127", amax], f"{prefix}.inv")],
                               f"{prefix}.xs"), "q128h"], f"{prefix}.xq")
-        q = node("Cast", [q], f"{prefix}.xu8", to=TensorProto.UINT8)
+        q = node("Cast", [q], f"{prefix}.xu8", to=self.TensorProto.UINT8)
         # (q - 128) x wq x wscale, fused; then each token's own scale and the bias
         y = node("MatMulIntegerToFloat", [q, const(f"{prefix}.wq", wq), "one_f",
                                           const(f"{prefix}.wscale", wscale.astype(np.float32)),
@@ -166,41 +184,55 @@ def make_model(w: W.E5Weights, *, int8: bool = False) -> Any:
             const(f"{prefix}.cols", np.array([rows], np.int64))], f"{prefix}.oshape", axis=0)],
                     f"{prefix}.out")
 
-    def layernorm(x: str, prefix: str) -> str:
-        return node("LayerNormalization", [x, const(f"{prefix}.gamma", w.vector(f"{prefix}.w")),
-                                           const(f"{prefix}.beta", w.vector(f"{prefix}.b"))],
-                    f"{prefix}.ln", axis=-1, epsilon=cfg.eps)
+    def layernorm(self, x: str, prefix: str) -> str:
+        w = self.w
+        return self.node("LayerNormalization",
+                         [x, self.const(f"{prefix}.gamma", w.vector(f"{prefix}.w")),
+                          self.const(f"{prefix}.beta", w.vector(f"{prefix}.b"))],
+                         f"{prefix}.ln", axis=-1, epsilon=self.cfg.eps)
 
-    const("tiny", np.array(1e-9, np.float32))
-    const("one_f", np.array(1.0, np.float32))
-    const("q127", np.array(127.0, np.float32))
-    const("q128h", np.array(128.5, np.float32))
-    const("zp128", np.array(128, np.uint8))
-    # positions (+ token type 0, folded in): rows 0..seq-1 of the table
-    pos = w.vector("emb.pos").reshape(cfg.max_positions, H) + w.vector("emb.type")[:H]
-    const("pos_table", pos.astype(np.float32))
-    const("zero1", np.array([0], dtype=np.int64))
-    const("one1", np.array([1], dtype=np.int64))
-    const("axis1", np.array([1], dtype=np.int64))
-    node("Shape", ["inputs_embeds"], "emb_shape")
-    node("Slice", ["emb_shape", "one1", const("two1", np.array([2], dtype=np.int64))], "seq_len")
-    node("Slice", ["pos_table", "zero1", "seq_len", "zero1"], "pos_rows")
-    node("Add", ["inputs_embeds", "pos_rows"], "emb_sum")
-    x = node("LayerNormalization", ["emb_sum", const("emb.ln.gamma", w.vector("emb.ln.w")),
-                                    const("emb.ln.beta", w.vector("emb.ln.b"))],
-             "emb.ln", axis=-1, epsilon=cfg.eps)
+    def embeddings(self) -> str:
+        """The shared constants, then word rows + positions, normalized."""
+        w, cfg, const, node = self.w, self.cfg, self.const, self.node
+        H = cfg.hidden
+        const("tiny", np.array(1e-9, np.float32))
+        const("one_f", np.array(1.0, np.float32))
+        const("q127", np.array(127.0, np.float32))
+        const("q128h", np.array(128.5, np.float32))
+        const("zp128", np.array(128, np.uint8))
+        # positions (+ token type 0, folded in): rows 0..seq-1 of the table
+        pos = w.vector("emb.pos").reshape(cfg.max_positions, H) + w.vector("emb.type")[:H]
+        const("pos_table", pos.astype(np.float32))
+        const("zero1", np.array([0], dtype=np.int64))
+        const("one1", np.array([1], dtype=np.int64))
+        const("axis1", np.array([1], dtype=np.int64))
+        node("Shape", ["inputs_embeds"], "emb_shape")
+        node("Slice", ["emb_shape", "one1", const("two1", np.array([2], dtype=np.int64))], "seq_len")
+        node("Slice", ["pos_table", "zero1", "seq_len", "zero1"], "pos_rows")
+        node("Add", ["inputs_embeds", "pos_rows"], "emb_sum")
+        return node("LayerNormalization", ["emb_sum", const("emb.ln.gamma", w.vector("emb.ln.w")),
+                                           const("emb.ln.beta", w.vector("emb.ln.b"))],
+                    "emb.ln", axis=-1, epsilon=cfg.eps)
 
-    # additive attention mask [batch, 1, 1, seq]: 0 where attended, -1e4 where padded
-    node("Cast", ["attention_mask"], "mask_f", to=TensorProto.FLOAT)
-    node("Sub", ["one_f", "mask_f"], "mask_inv")
-    node("Mul", ["mask_inv", const("mask_bias", np.array(_MASK_BIAS, dtype=np.float32))],
-         "mask_add")
-    node("Unsqueeze", ["mask_add", const("axes12", np.array([1, 2], dtype=np.int64))],
-         "mask_4d")
-    heads_shape = const("heads_shape", np.array([0, 0, NH, hd], dtype=np.int64))
-    merge_shape = const("merge_shape", np.array([0, 0, H], dtype=np.int64))
+    def attention_mask(self) -> None:
+        """The additive attention mask [batch, 1, 1, seq]: 0 where attended, -1e4 where
+        padded; and the shapes that split and merge the heads."""
+        cfg, const, node = self.cfg, self.const, self.node
+        node("Cast", ["attention_mask"], "mask_f", to=self.TensorProto.FLOAT)
+        node("Sub", ["one_f", "mask_f"], "mask_inv")
+        node("Mul", ["mask_inv", const("mask_bias", np.array(_MASK_BIAS, dtype=np.float32))],
+             "mask_add")
+        node("Unsqueeze", ["mask_add", const("axes12", np.array([1, 2], dtype=np.int64))],
+             "mask_4d")
+        H, NH = cfg.hidden, cfg.heads
+        self.heads_shape = const("heads_shape", np.array([0, 0, NH, H // NH], dtype=np.int64))
+        self.merge_shape = const("merge_shape", np.array([0, 0, H], dtype=np.int64))
 
-    for i in range(cfg.layers):
+    def layer(self, i: int, x: str) -> str:
+        """Encoder layer ``i``: self-attention, then the feed-forward block (GELU)."""
+        cfg, const, node, linear = self.cfg, self.const, self.node, self.linear
+        H, F, hd = cfg.hidden, cfg.ffn, cfg.hidden // cfg.heads
+        heads_shape, merge_shape = self.heads_shape, self.merge_shape
         p = f"l{i}"
         q = linear(x, f"{p}.q", H, H, scale=1.0 / float(np.sqrt(hd)))   # 1/sqrt(d) folded in
         k = linear(x, f"{p}.k", H, H)
@@ -217,7 +249,7 @@ def make_model(w: W.E5Weights, *, int8: bool = False) -> Any:
         ctx = node("Reshape", [node("Transpose", [ctx], f"{p}.ctxT", perm=[0, 2, 1, 3]),
                                merge_shape], f"{p}.ctx3")
         ao = linear(ctx, f"{p}.ao", H, H)
-        x = layernorm(node("Add", [x, ao], f"{p}.res1"), f"{p}.aln")
+        x = self.layernorm(node("Add", [x, ao], f"{p}.res1"), f"{p}.aln")
         h = linear(x, f"{p}.fi", F, H)
         # exact (erf) GELU, as the engine: 0.5 * h * (1 + erf(h / sqrt 2))
         e = node("Erf", [node("Mul", [h, const(f"{p}.rsqrt2", np.array(1 / np.sqrt(2), np.float32))],
@@ -226,25 +258,33 @@ def make_model(w: W.E5Weights, *, int8: bool = False) -> Any:
         g = node("Mul", [node("Mul", [h, e], f"{p}.he"),
                          const(f"{p}.half", np.array(0.5, np.float32))], f"{p}.gelu")
         fo = linear(g, f"{p}.fo", H, F)
-        x = layernorm(node("Add", [x, fo], f"{p}.res2"), f"{p}.oln")
+        return self.layernorm(node("Add", [x, fo], f"{p}.res2"), f"{p}.oln")
 
-    # mean over the attended tokens
-    node("Unsqueeze", ["mask_f", const("axis_last", np.array([-1], dtype=np.int64))], "mask_3d")
-    node("ReduceSum", [node("Mul", [x, "mask_3d"], "masked"), "axis1"], "sum_h", keepdims=0)
-    node("ReduceSum", ["mask_f", "axis1"], "count", keepdims=1)
-    node("Max", ["count", "tiny"], "count_pos")
-    node("Div", ["sum_h", "count_pos"], "pooled")
+    def pool(self, x: str) -> None:
+        """The mean over the attended tokens, as ``pooled``."""
+        node = self.node
+        node("Unsqueeze", ["mask_f", self.const("axis_last", np.array([-1], dtype=np.int64))],
+             "mask_3d")
+        node("ReduceSum", [node("Mul", [x, "mask_3d"], "masked"), "axis1"], "sum_h", keepdims=0)
+        node("ReduceSum", ["mask_f", "axis1"], "count", keepdims=1)
+        node("Max", ["count", "tiny"], "count_pos")
+        node("Div", ["sum_h", "count_pos"], "pooled")
 
-    graph = helper.make_graph(
-        nodes, "multilingual-e5-small",
-        [helper.make_tensor_value_info("inputs_embeds", TensorProto.FLOAT, ["batch", "seq", H]),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
-        inits)
-    opsets = [helper.make_opsetid("", 17)]
-    if int8:
-        opsets.append(helper.make_opsetid("com.microsoft", 1))
-    model = helper.make_model(graph, opset_imports=opsets, producer_name="desktop_search")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    def model(self) -> Any:
+        """The checked model of what was added."""
+        import onnx
+
+        helper, TensorProto, H = self.helper, self.TensorProto, self.cfg.hidden
+        graph = helper.make_graph(
+            self.nodes, "multilingual-e5-small",
+            [helper.make_tensor_value_info("inputs_embeds", TensorProto.FLOAT, ["batch", "seq", H]),
+             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
+            [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
+            self.inits)
+        opsets = [helper.make_opsetid("", 17)]
+        if self.int8:
+            opsets.append(helper.make_opsetid("com.microsoft", 1))
+        model = helper.make_model(graph, opset_imports=opsets, producer_name="desktop_search")
+        model.ir_version = 8
+        onnx.checker.check_model(model)
+        return model

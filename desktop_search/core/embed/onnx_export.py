@@ -182,49 +182,9 @@ def export_onnx(model_source: str | Path, out_dir: str | Path, *, quantize: bool
     return out_dir
 
 
-def _export_fp32(source: Path, tmp: Path) -> dict[str, Any]:
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    spec = ModelSpec(source)
-    t0 = time.perf_counter()
-    import warnings
-
-    try:
-        import torch
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-    except ImportError as exc:
-        raise OnnxUnsupported(f"exporting to ONNX needs torch and transformers: {exc}") from None
-    try:
-        # eager attention traces to the pattern onnxruntime fuses into its Attention op
-        model = AutoModel.from_pretrained(str(spec.transformer_path), attn_implementation="eager")
-    except Exception as exc:  # noqa: BLE001 - any load failure means "not exportable"
-        raise OnnxUnsupported(f"cannot load the model for export: {str(exc)[:300]}") from None
-    model.eval()
-    import inspect
-
-    names = ["input_ids", "attention_mask"]
-    if "token_type_ids" in inspect.signature(model.forward).parameters:
-        names.append("token_type_ids")
-
-    class _Hidden(torch.nn.Module):  # type: ignore[misc]  # torch is read as Any
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *args: Any) -> Any:
-            return self.inner(**dict(zip(names, args))).last_hidden_state
-
-    # padding in the example, so the masking path is traced with a real mask
-    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 6251, 2007, 2062, 102],
-                        [101, 2460, 102, 0, 0, 0, 0, 0, 0]], dtype=torch.long)
-    ids = ids.clamp(max=int(getattr(model.config, "vocab_size", 30000)) - 1)
-    mask = (ids != 0).long()
-    example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
-    args = tuple(example[n] for n in names)
-    # the reference the exported graph must reproduce: varied lengths, right padding
+def _reference(torch: Any, model: Any, names: list[str]) -> tuple[dict[str, Any], Any]:
+    """The inputs the exported graph is checked on and torch's own output for them."""
+    # varied lengths, right padding
     check_ids = torch.tensor([[101, 7592, 2088, 1010, 2023, 2003, 1037, 2936, 6251, 102],
                               [101, 2460, 3160, 102, 0, 0, 0, 0, 0, 0],
                               [101, 102, 0, 0, 0, 0, 0, 0, 0, 0]], dtype=torch.long)
@@ -233,28 +193,16 @@ def _export_fp32(source: Path, tmp: Path) -> dict[str, Any]:
              "token_type_ids": torch.zeros_like(check_ids)}
     with torch.no_grad():
         expected = model(**{n: check[n] for n in names}).last_hidden_state.numpy()
-    wrapper = _Hidden(model).eval()  # a fresh Module trains: export would restore dropout on
-    raw = tmp / "raw.onnx"
-    dyn = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            torch.onnx.export(wrapper, args, str(raw), input_names=names,
-                              output_names=["last_hidden_state"], dynamic_axes=dyn,
-                              opset_version=17, do_constant_folding=True, dynamo=False)
-        except TypeError:  # a torch without the TorchScript exporter: needs onnxscript
-            torch.onnx.export(wrapper, args, str(raw), input_names=names,
-                              output_names=["last_hidden_state"],
-                              dynamic_shapes={n: {0: "batch", 1: "sequence"} for n in names},
-                              opset_version=18, dynamo=True)
-    feeds = {n: check[n].numpy() for n in names}
-    export_s = time.perf_counter() - t0
+    return check, expected
 
-    # onnxruntime's transformer fusions (Attention, EmbedLayerNormalization, ...) make the
-    # graph faster on every provider; keep them only if the graph still gives the same
-    # numbers, else keep the plain export (always correct, a little slower).
+
+def _fuse_or_keep(raw: Path, final: Path, *, spec: ModelSpec, feeds: dict[str, Any],
+                  expected: Any) -> tuple[bool, float]:
+    """The graph at ``final``: onnxruntime's fused one when it gives torch's numbers, else
+    the plain export (``raw``); (fused, its largest error). Raises when neither agrees."""
+    import warnings
+
     fused = False
-    final = tmp / FP32_FILE
     try:
         from onnxruntime.transformers import optimizer
 
@@ -276,6 +224,81 @@ def _export_fp32(source: Path, tmp: Path) -> dict[str, Any]:
             raise OnnxUnsupported(f"the exported ONNX graph differs from torch by {err:.2g}")
     elif raw.exists():
         raw.unlink()
+    return fused, float(err)
+
+
+def _trace(torch: Any, model: Any, names: list[str], tmp: Path) -> Path:
+    """The model's last hidden state traced to ONNX (``raw.onnx`` in ``tmp``)."""
+    import warnings
+
+    class _Hidden(torch.nn.Module):  # type: ignore[misc]  # torch is read as Any
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args: Any) -> Any:
+            return self.inner(**dict(zip(names, args))).last_hidden_state
+
+    # padding in the example, so the masking path is traced with a real mask
+    ids = torch.tensor([[101, 2023, 2003, 1037, 3231, 6251, 2007, 2062, 102],
+                        [101, 2460, 102, 0, 0, 0, 0, 0, 0]], dtype=torch.long)
+    ids = ids.clamp(max=int(getattr(model.config, "vocab_size", 30000)) - 1)
+    mask = (ids != 0).long()
+    example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+    args = tuple(example[n] for n in names)
+    wrapper = _Hidden(model).eval()  # a fresh Module trains: export would restore dropout on
+    raw = tmp / "raw.onnx"
+    dyn = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            torch.onnx.export(wrapper, args, str(raw), input_names=names,
+                              output_names=["last_hidden_state"], dynamic_axes=dyn,
+                              opset_version=17, do_constant_folding=True, dynamo=False)
+        except TypeError:  # a torch without the TorchScript exporter: needs onnxscript
+            torch.onnx.export(wrapper, args, str(raw), input_names=names,
+                              output_names=["last_hidden_state"],
+                              dynamic_shapes={n: {0: "batch", 1: "sequence"} for n in names},
+                              opset_version=18, dynamo=True)
+    return raw
+
+
+def _export_fp32(source: Path, tmp: Path) -> dict[str, Any]:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    spec = ModelSpec(source)
+    t0 = time.perf_counter()
+
+    try:
+        import torch
+        from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError as exc:
+        raise OnnxUnsupported(f"exporting to ONNX needs torch and transformers: {exc}") from None
+    try:
+        # eager attention traces to the pattern onnxruntime fuses into its Attention op
+        model = AutoModel.from_pretrained(str(spec.transformer_path), attn_implementation="eager")
+    except Exception as exc:  # noqa: BLE001 - any load failure means "not exportable"
+        raise OnnxUnsupported(f"cannot load the model for export: {str(exc)[:300]}") from None
+    model.eval()
+    import inspect
+
+    names = ["input_ids", "attention_mask"]
+    if "token_type_ids" in inspect.signature(model.forward).parameters:
+        names.append("token_type_ids")
+
+    check, expected = _reference(torch, model, names)
+    raw = _trace(torch, model, names, tmp)
+    feeds = {n: check[n].numpy() for n in names}
+    export_s = time.perf_counter() - t0
+
+    # onnxruntime's transformer fusions (Attention, EmbedLayerNormalization, ...) make the
+    # graph faster on every provider; keep them only if the graph still gives the same
+    # numbers, else keep the plain export (always correct, a little slower).
+    final = tmp / FP32_FILE
+    fused, err = _fuse_or_keep(raw, final, spec=spec, feeds=feeds, expected=expected)
     return {
         "recipe": EXPORT_RECIPE,
         "source": str(source),

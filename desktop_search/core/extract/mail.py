@@ -139,6 +139,27 @@ class Parsed:
     attachments: tuple[Attachment, ...]
 
 
+def _attached_message(part: Message, name: str | None) -> Attachment:
+    """A message attached to a message (``message/rfc822``), as its own ``.eml``."""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    raw = _as_bytes(inner) if isinstance(inner, Message) else None
+    inner_subject = _header(inner, "subject") if isinstance(inner, Message) else ""
+    return Attachment(name or f"{inner_subject or 'message'}.eml", raw,
+                      None if raw is not None else "a damaged attached message")
+
+
+def _attachment(part: Message, name: str | None, ctype: str, *, max_bytes: int) -> Attachment:
+    """An attached file's bytes, or why they are not read (damaged, over the cap)."""
+    payload = _payload(part)
+    if payload is None:
+        return Attachment(name or "attachment", None, "a damaged attachment (its encoding is broken)")
+    if len(payload) > max_bytes:
+        return Attachment(name or "attachment", None,
+                          f"{_human(len(payload))} is over the {_human(max_bytes)} size cap")
+    return Attachment(name or _default_name(ctype), payload)
+
+
 def parse_message(data: bytes, *, max_bytes: int) -> Parsed:
     """A message's document (headers and body) and its attachments' bytes."""
     try:
@@ -161,26 +182,11 @@ def parse_message(data: bytes, *, max_bytes: int) -> Parsed:
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
         if ctype == "message/rfc822":
-            inner = part.get_payload()
-            inner = inner[0] if isinstance(inner, list) and inner else inner
-            raw = _as_bytes(inner) if isinstance(inner, Message) else None
-            inner_subject = _header(inner, "subject") if isinstance(inner, Message) else ""
-            attachments.append(Attachment(name or f"{inner_subject or 'message'}.eml", raw,
-                                          None if raw is not None else "a damaged attached message"))
+            attachments.append(_attached_message(part, name))
             continue
         if name or disposition == "attachment" or not ctype.startswith("text/"):
-            if ctype.startswith("multipart/"):
-                continue
-            payload = _payload(part)
-            if payload is None:
-                attachments.append(Attachment(name or "attachment", None,
-                                              "a damaged attachment (its encoding is broken)"))
-            elif len(payload) > max_bytes:
-                attachments.append(Attachment(name or "attachment", None,
-                                              f"{_human(len(payload))} is over the "
-                                              f"{_human(max_bytes)} size cap"))
-            else:
-                attachments.append(Attachment(name or _default_name(ctype), payload))
+            if not ctype.startswith("multipart/"):
+                attachments.append(_attachment(part, name, ctype, max_bytes=max_bytes))
             continue
         text = _text_of(part)
         if ctype == "text/html":

@@ -125,14 +125,7 @@ def walk(root: str, rules: Rules, *, errors: list[tuple[str, str]] | None = None
                 is_dir = e.is_dir(follow_symlinks=follow)
             except OSError:
                 continue
-            if rules.excluded_name(e.name, is_dir):
-                continue
-            rel = os.path.relpath(e.path, rules.root).replace(os.sep, "/") + ("/" if is_dir else "")
-            if rules._user.match_file(rel):
-                continue
-            if specs and any(
-                    spec.match_file(os.path.relpath(e.path, base).replace(os.sep, "/")
-                                    + ("/" if is_dir else "")) for base, spec in specs):
+            if _ignored(e.path, e.name, is_dir, rules, specs):
                 continue
             if is_dir:
                 subdirs.append(e.path)
@@ -147,6 +140,20 @@ def walk(root: str, rules: Rules, *, errors: list[tuple[str, str]] | None = None
                 continue
             yield e.path, st
         stack.extend((d, specs) for d in reversed(subdirs))
+
+
+def _ignored(path: str, name: str, is_dir: bool, rules: Rules,
+             specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...]) -> bool:
+    """Whether the settings' exclusions, the user's patterns or a .gitignore above it
+    (``specs``: (its folder, its patterns)) leave this entry out."""
+    if rules.excluded_name(name, is_dir):
+        return True
+    rel = os.path.relpath(path, rules.root).replace(os.sep, "/") + ("/" if is_dir else "")
+    if rules._user.match_file(rel):
+        return True
+    return bool(specs) and any(
+        spec.match_file(os.path.relpath(path, base).replace(os.sep, "/")
+                        + ("/" if is_dir else "")) for base, spec in specs)
 
 
 def _inside(path: str, root: str) -> bool:

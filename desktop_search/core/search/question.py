@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from desktop_search.core import analyze, lang
 from desktop_search.core.analyze import Matcher, QueryWord
+
+if TYPE_CHECKING:
+    from desktop_search.core.store.word_index import WordIndex
 
 #: questions kept (the results list, the preview and "search again" ask the same one)
 CACHE_SIZE = 512
@@ -35,6 +38,20 @@ class Question:
         langs = [self.language.code] if self.language.sure else list(self.languages)
         words = [w for w in self.words if w.word not in self.common] or list(self.words)
         return Matcher(analyze.marked_words(words, languages=langs), self.languages)
+
+
+#: a query word in more than this share of the passages is not highlighted
+COMMON_SHARE = 0.6
+#: ... once the index holds this many passages (fewer say little)
+COMMON_MIN_PASSAGES = 100
+
+
+def common_word_in(words: WordIndex) -> Callable[[QueryWord], bool]:
+    """``ask``'s ``common``: whether a word is in too many of ``words``' passages."""
+    def common(word: QueryWord) -> bool:
+        n = len(words)
+        return n >= COMMON_MIN_PASSAGES and max(words.df(f) for f in word.forms) > COMMON_SHARE * n
+    return common
 
 
 def ask(text: str, *, index_languages: list[str],

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from desktop_search.core.analyze import make_snippet
+from desktop_search.core.analyze import Matcher, make_snippet
 from desktop_search.core.search import fusion
 from desktop_search.core.search.question import Question, ask
 from desktop_search.core.search.request import Filters, Hit
-from desktop_search.core.store.rows import OCR_DONE
+from desktop_search.core.store.rows import OCR_DONE, ChunkRow
 
 if TYPE_CHECKING:
     from desktop_search.core.store.library import Library
@@ -71,43 +71,46 @@ def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
     rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks},
                           text=False)
 
-    def pool(chunks: list[tuple[int, float]]) -> tuple[dict[int, float], dict[int, int]]:
-        """Per file: the score of its best passage, and that passage."""
-        best: dict[int, float] = {}
-        where: dict[int, int] = {}
-        for cid, s in chunks:
-            row = rows.get(cid)
-            if row is None or row.file_id == exclude_file or not filters.keep(row):
-                continue
-            if s > best.get(row.file_id, -1e9):
-                best[row.file_id] = s
-                where[row.file_id] = cid
-        return best, where
-
-    dense_file, dense_best = pool(dense_chunks)
-    lex_file, lex_best = pool(lex_chunks)
+    dense_file, dense_best = _pool(dense_chunks, rows, filters=filters, exclude_file=exclude_file)
+    lex_file, lex_best = _pool(lex_chunks, rows, filters=filters, exclude_file=exclude_file)
     scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0,
                   calibration=fusion.calibration(model_id))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
     pattern = question.matcher()
     best = {fid: dense_best[fid] if fid in dense_best else lex_best[fid] for fid, _ in ranked}
     texts = catalog.texts(best.values())                 # only the passages shown
-    hits = []
-    for fid, score in ranked:
-        cid = best[fid]
-        row = rows[cid]
-        text = texts.get(cid, "")
-        snippet, hl, offset_in_chunk = make_snippet(text, pattern)
-        line = row.line
-        if line is not None:
-            line += text.count("\n", 0, offset_in_chunk)
-        hits.append(Hit(
-            path=row.path, score=round(float(score), 6), snippet=snippet, highlights=hl,
-            page=row.page, line=line, kind=row.kind, title=row.title,
-            modified=row.mtime_ns / 1e9, size=row.size, file_id=fid, chunk_id=cid,
-            passage_start=row.start, passage_end=row.end,
-            dense=round(dense_file[fid], 6) if fid in dense_file else None,
-            lexical=round(lex_file[fid], 6) if fid in lex_file else None,
-            ocr=row.ocr == OCR_DONE, taken=row.taken, inside=row.chain, sender=row.sender,
-            recipients=row.recipients))
-    return hits
+    return [_hit(rows[best[fid]], score, texts.get(best[fid], ""), pattern,
+                 dense=dense_file.get(fid), lexical=lex_file.get(fid)) for fid, score in ranked]
+
+
+def _pool(chunks: list[tuple[int, float]], rows: dict[int, ChunkRow], *, filters: Filters,
+          exclude_file: int | None) -> tuple[dict[int, float], dict[int, int]]:
+    """Per file: the score of its best passage, and that passage."""
+    best: dict[int, float] = {}
+    where: dict[int, int] = {}
+    for cid, s in chunks:
+        row = rows.get(cid)
+        if row is None or row.file_id == exclude_file or not filters.keep(row):
+            continue
+        if s > best.get(row.file_id, -1e9):
+            best[row.file_id] = s
+            where[row.file_id] = cid
+    return best, where
+
+
+def _hit(row: ChunkRow, score: float, text: str, pattern: Matcher | None, *,
+         dense: float | None, lexical: float | None) -> Hit:
+    """The hit for a file's best passage ``row`` (``text`` its text), its snippet marked."""
+    snippet, hl, offset_in_chunk = make_snippet(text, pattern)
+    line = row.line
+    if line is not None:
+        line += text.count("\n", 0, offset_in_chunk)
+    return Hit(
+        path=row.path, score=round(float(score), 6), snippet=snippet, highlights=hl,
+        page=row.page, line=line, kind=row.kind, title=row.title,
+        modified=row.mtime_ns / 1e9, size=row.size, file_id=row.file_id, chunk_id=row.id,
+        passage_start=row.start, passage_end=row.end,
+        dense=round(dense, 6) if dense is not None else None,
+        lexical=round(lexical, 6) if lexical is not None else None,
+        ocr=row.ocr == OCR_DONE, taken=row.taken, inside=row.chain, sender=row.sender,
+        recipients=row.recipients)

@@ -153,6 +153,8 @@ class Root:
                     last_scan=self.last_scan, files=self.files, offline=self.offline)
 
 
+#: a file on disk (documents inside it share its path)
+ON_DISK = "container_id IS NULL"
 FILE_COLS = ("id, path, root_id, size, mtime_ns, hash, kind, title, state, error, attempts, "
              "n_chunks, ocr, taken, camera, container_id, member, inside, locator, sender, "
              "recipients")

@@ -287,6 +287,17 @@ def rss_mb() -> float | None:
         return int(m.group(1)) / 1024 if m else None
 
 
+def rss_parts_mb() -> dict:
+    """Resident memory split: anonymous (the process's own) and file-backed (mapped
+    files such as the memory-mapped vectors and libraries; the kernel can drop them)."""
+    out = {}
+    for line in _read("/proc/self/status").splitlines():
+        key, _, val = line.partition(":")
+        if key in ("RssAnon", "RssFile", "RssShmem"):
+            out[key] = round(int(val.split()[0]) / 1024, 1)
+    return out
+
+
 def machine() -> dict:
     cpu = re.search(r"model name\s*:\s*(.+)", _read("/proc/cpuinfo"))
     mem = re.search(r"MemTotal:\s+(\d+)", _read("/proc/meminfo"))

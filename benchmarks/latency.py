@@ -30,6 +30,15 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import rss_mb, rss_parts_mb  # noqa: E402
+
+
+def _rss_mb_rounded() -> float | None:
+    mb = rss_mb()
+    return None if mb is None else round(mb, 1)
+
+
 SUBJECTS = ["the harbour committee", "our research group", "the night shift", "a small bakery",
             "the city library", "my grandmother", "the football club", "the lighthouse keeper",
             "the orchestra", "a software team", "the village council", "two hikers",
@@ -192,32 +201,6 @@ def thread_cpu_s() -> dict[str, float]:
             continue
         out[t.name] = out.get(t.name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
-
-
-def _rss_parts_mb() -> dict:
-    """Resident memory split: anonymous (the process's own heap) and file-backed (mapped
-    vectors, libraries, the model's file: the kernel can drop those)."""
-    out = {}
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                key, _, val = line.partition(":")
-                if key in ("RssAnon", "RssFile", "RssShmem"):
-                    out[key] = round(int(val.split()[0]) / 1024, 1)
-    except OSError:
-        pass
-    return out
-
-
-def _rss_mb() -> float | None:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 def real_files(folder: Path, n: int, *, per_file: int = 3, seed: int = 5) -> Path:
@@ -492,8 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     report["thread_cpu_s_while_typing"] = {
         name: round(cpu1[name] - cpu0.get(name, 0.0), 2) for name in sorted(cpu1)
         if cpu1[name] - cpu0.get(name, 0.0) >= 0.01}
-    report["rss_mb"] = _rss_mb()
-    report["rss_parts_mb"] = _rss_parts_mb()
+    report["rss_mb"] = _rss_mb_rounded()
+    report["rss_parts_mb"] = rss_parts_mb()
     report["load"] = round(os.getloadavg()[0], 2)
     window.close()
     controller.shutdown()

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import IR_DIR, WORK, log, rss_mb, summary_ms  # noqa: E402
+from benchlib import IR_DIR, WORK, log, rss_mb, rss_parts_mb, summary_ms  # noqa: E402
 
 CHUNKS_PER_FILE = 10
 FILES_PER_TRANSACTION = 1000
@@ -190,20 +190,6 @@ def process_age_s() -> float | None:
         return None
 
 
-def rss_parts_mb() -> dict:
-    """Resident memory split: anonymous (the process's own) and file-backed (mapped
-    files such as the memory-mapped vectors and libraries; the kernel can drop them)."""
-    out = {}
-    try:
-        for line in open("/proc/self/status"):
-            key, _, val = line.partition(":")
-            if key in ("RssAnon", "RssFile", "RssShmem"):
-                out[key] = round(int(val.split()[0]) / 1024, 1)
-    except OSError:
-        pass
-    return out
-
-
 def query(data_dir: Path, queries: list[str], warmup: int = 10) -> dict:
     from desktop_search.core.engine import Engine
 
@@ -249,7 +235,7 @@ def query(data_dir: Path, queries: list[str], warmup: int = 10) -> dict:
     busy_parts = rss_parts_mb()
     # idle: searches quiet for longer than the vector index waits before handing its
     # mapped pages back to the kernel
-    from desktop_search.core.store import vector_index as V
+    from desktop_search.core.store import vector_files as V
     time.sleep(V.IDLE_RELEASE_S + 2.0)
     rss_idle = rss_mb()
     parts = rss_parts_mb()

@@ -153,3 +153,21 @@ def catalog_files(eng, *, state: str | None = "indexed") -> dict:
     for root in eng.roots():
         rows.update(eng.catalog.files_of_root(root.id))
     return {p: r for p, r in rows.items() if state is None or r.state == state}
+
+
+def indexed_engine(data_dir, embedder, docs, files: dict[str, str]):
+    """An Engine over ``docs`` holding ``files`` (name -> text), indexed and embedded to
+    the end: yield from it in a fixture (it closes the engine after the test)."""
+    from desktop_search.core.engine import Engine
+
+    docs.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    eng = Engine(data_dir, embedder=embedder)
+    eng.add_root(docs)
+    eng.index_service().run_until_idle()
+    eng.vectors()
+    try:
+        yield eng, docs
+    finally:
+        eng.close()

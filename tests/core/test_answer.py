@@ -9,6 +9,7 @@ from desktop_search.core.analyze import sentences, snippet_showing
 from desktop_search.core.engine import Engine
 from desktop_search.core.search.answer import candidates
 from desktop_search.core.search.question import ask
+from tests.conftest import indexed_engine
 
 # The first sentence and the ones sharing the most words with the question ("lifespan",
 # "octopus") are not the answer; the answer shares no word with the question.
@@ -144,17 +145,7 @@ def test_words_in_most_passages_are_not_marked(data_dir, hash_embedder, tmp_path
 
 @pytest.fixture
 def octopus(tmp_path, data_dir, model):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "octopus.md").write_text(OCTOPUS, encoding="utf-8")
-    for name, text in OTHERS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    eng = Engine(data_dir, embedder=model)
-    eng.add_root(docs)
-    eng.index_service().run_until_idle()
-    eng.vectors()
-    yield eng, docs
-    eng.close()
+    yield from indexed_engine(data_dir, model, tmp_path / "docs", {"octopus.md": OCTOPUS, **OTHERS})
 
 
 def test_the_answer_is_the_sentence_that_answers_not_the_first_nor_the_wordiest(octopus):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_search.core.engine import Engine
 from desktop_search.core.search.answer import candidates
 from desktop_search.core.search.answer_features import Wants, sentence_features, wants
 from desktop_search.core.search.question import ask
+from tests.conftest import indexed_engine
 
 BODY = ("Your library books are overdue: please return 'The Silent Orchard' to the central "
         "library by Friday.")
@@ -20,17 +20,9 @@ QUERY = "which book must I return to the library"
 
 @pytest.fixture
 def mailbox(tmp_path, data_dir, model):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "overdue.eml").write_text(EML, encoding="utf-8")
-    (docs / "bread.txt").write_text("Knead the dough, let it rise overnight, bake it hot.",
-                                    encoding="utf-8")
-    eng = Engine(data_dir, embedder=model)
-    eng.add_root(docs)
-    eng.index_service().run_until_idle()
-    eng.vectors()
-    yield eng, docs
-    eng.close()
+    yield from indexed_engine(data_dir, model, tmp_path / "docs", {
+        "overdue.eml": EML,
+        "bread.txt": "Knead the dough, let it rise overnight, bake it hot."})
 
 
 def test_a_message_as_top_hit_gets_its_answer_not_a_header(mailbox):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -231,13 +232,13 @@ class Engine:
     def _search(self, query: str, *, k: int, filters: Filters | None, dense: bool) -> list[Hit]:
         question = self.question(query)
         self.models.chooser.note_query(question.language)
-        qvec, vecs, model_id = None, None, None
+        embed, vecs, model_id = None, None, None
         if dense:
             emb, vecs = self.models.pair()
             model_id = emb.model_id
-            qvec = emb.embed_query(query)
-        hits = rank(library=self.library, query=query, question=question, query_vec=qvec,
-                    vectors=vecs, k=k, filters=filters,
+            embed = partial(emb.embed_query, query)     # made beside the word search
+        hits = rank(library=self.library, query=query, question=question, query_vec=None,
+                    embed=embed, vectors=vecs, k=k, filters=filters,
                     model_id=model_id or self.library.vector_model()[0],
                     documents=self.models.chooser.documents() if dense else None)
         if dense and self.settings.picture_search:

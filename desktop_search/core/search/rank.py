@@ -4,11 +4,16 @@ Dense (cosine over chunk vectors) and lexical (BM25 over chunks) evidence are po
 per file (the best passage speaks for the file) and fused by a weighted sum of
 normalized scores: each model's cosines calibrated onto one scale, the words' weight
 chosen per query (search/fusion.py), tuned on the dev collections (benchmarks/).
-The candidates' rows come from the catalog in one batched read; the text of the k
-passages shown in a second, small one.
+The query's vector and its nearest passages are found on a thread beside the one that
+reads the words' postings (onnxruntime and usearch let go of the GIL, so on two cores a
+keystroke waits for the longer of the two, not their sum). Pooling needs only each
+candidate's file (one batched read of two numbers a row, or the whole rows when filters
+must look at them); the k passages shown are read whole in a second, small one.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +31,9 @@ if TYPE_CHECKING:
 # Fusion weight of the lexical signal on the calibrated scale (0 = dense only), when the
 # model knows the query's language. Chosen on the dev collections (search/fusion.py).
 LEXICAL_WEIGHT = fusion.LEXICAL_WEIGHT
+
+#: where the dense half of a query runs (two: a search and a "more like this" may overlap)
+_BESIDE = ThreadPoolExecutor(max_workers=2, thread_name_prefix="desktop-search-dense")
 
 
 def fuse(dense: dict[int, float], lexical: dict[int, float], *, weight: float,
@@ -45,14 +53,16 @@ def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
          filters: Filters | None = None, exclude_file: int | None = None,
          lexical_weight: float | None = None, use_lexical: bool = True,
          model_id: str | None = None, documents: dict[str, float] | None = None,
-         question: Question | None = None) -> list[Hit]:
+         question: Question | None = None,
+         embed: Callable[[], np.ndarray] | None = None) -> list[Hit]:
     """The k best files for a query, from a ``Library``'s catalog and word index.
 
     ``model_id`` names the model that made ``query_vec`` and the vectors: its cosines are
     calibrated and the words' weight follows the query's language (``fusion.plan``);
     ``documents`` (language -> share of the collection) tells a question asked across
     languages; ``lexical_weight`` overrides the weight (on the calibrated scale);
-    ``question`` is the query analyzed already (else it is analyzed here).
+    ``question`` is the query analyzed already (else it is analyzed here); ``embed``
+    makes ``query_vec`` when it is not given, beside the word search.
     """
     filters = filters or Filters()
     catalog = library.catalog
@@ -63,44 +73,63 @@ def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
                                       language=question.language).lexical_weight
                           if query.strip() else LEXICAL_WEIGHT)
     want = max(200, k * 8) * (10 if filters.active() else 1)
-    dense_chunks: list[tuple[int, float]] = []
-    if query_vec is not None and vectors is not None and len(vectors):
-        dense_chunks = vectors.search(query_vec, want)
+    dense_part: Future[list[tuple[int, float]]] | None = None
+    if vectors is not None and len(vectors) and (query_vec is not None or embed is not None):
+        vecs, given, make = vectors, query_vec, embed
+
+        def nearest() -> list[tuple[int, float]]:
+            if given is not None:
+                return vecs.search(given, want)
+            assert make is not None
+            return vecs.search(make(), want)
+
+        dense_part = _BESIDE.submit(nearest)
     lex_chunks = (library.words.search(list(question.words), want)
                   if (use_lexical and query.strip()) else [])
-    rows = catalog.chunks({cid for cid, _ in dense_chunks} | {cid for cid, _ in lex_chunks},
-                          text=False)
 
-    dense_file, dense_best = _pool(dense_chunks, rows, filters=filters, exclude_file=exclude_file)
-    lex_file, lex_best = _pool(lex_chunks, rows, filters=filters, exclude_file=exclude_file)
+    def files_of(ids: set[int]) -> dict[int, int]:
+        if filters.active():
+            return {cid: row.file_id for cid, row in catalog.chunks(ids, text=False).items()
+                    if filters.keep(row)}
+        return catalog.chunk_files(ids)
+
+    lex_ids = {cid for cid, _ in lex_chunks}
+    file_of = files_of(lex_ids)                  # while the dense half may still run
+    dense_chunks = dense_part.result() if dense_part is not None else []
+    file_of.update(files_of({cid for cid, _ in dense_chunks} - lex_ids))
+
+    dense_file, dense_best = _pool(dense_chunks, file_of, exclude_file=exclude_file)
+    lex_file, lex_best = _pool(lex_chunks, file_of, exclude_file=exclude_file)
     scores = fuse(dense_file, lex_file, weight=lexical_weight if dense_file else 1.0,
                   calibration=fusion.calibration(model_id))
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
     pattern = question.matcher()
     best = {fid: dense_best[fid] if fid in dense_best else lex_best[fid] for fid, _ in ranked}
-    texts = catalog.texts(best.values())                 # only the passages shown
-    return [_hit(rows[best[fid]], score, texts.get(best[fid], ""), pattern,
-                 dense=dense_file.get(fid), lexical=lex_file.get(fid)) for fid, score in ranked]
+    rows = catalog.chunks(best.values())                 # only the passages shown, whole
+    return [_hit(rows[best[fid]], score, pattern, dense=dense_file.get(fid),
+                 lexical=lex_file.get(fid)) for fid, score in ranked if best[fid] in rows]
 
 
-def _pool(chunks: list[tuple[int, float]], rows: dict[int, ChunkRow], *, filters: Filters,
+def _pool(chunks: list[tuple[int, float]], file_of: dict[int, int], *,
           exclude_file: int | None) -> tuple[dict[int, float], dict[int, int]]:
-    """Per file: the score of its best passage, and that passage."""
+    """Per file: the score of its best passage, and that passage (``file_of``: the file of
+    each candidate that may be shown)."""
     best: dict[int, float] = {}
     where: dict[int, int] = {}
     for cid, s in chunks:
-        row = rows.get(cid)
-        if row is None or row.file_id == exclude_file or not filters.keep(row):
+        fid = file_of.get(cid)
+        if fid is None or fid == exclude_file:
             continue
-        if s > best.get(row.file_id, -1e9):
-            best[row.file_id] = s
-            where[row.file_id] = cid
+        if s > best.get(fid, -1e9):
+            best[fid] = s
+            where[fid] = cid
     return best, where
 
 
-def _hit(row: ChunkRow, score: float, text: str, pattern: Matcher | None, *,
+def _hit(row: ChunkRow, score: float, pattern: Matcher | None, *,
          dense: float | None, lexical: float | None) -> Hit:
-    """The hit for a file's best passage ``row`` (``text`` its text), its snippet marked."""
+    """The hit for a file's best passage ``row`` (read with its text), its snippet marked."""
+    text = row.text
     snippet, hl, offset_in_chunk = make_snippet(text, pattern)
     line = row.line
     if line is not None:

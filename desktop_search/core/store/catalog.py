@@ -80,6 +80,12 @@ class Catalog(FileWrites):
             self.connection(), f"SELECT {cols} FROM chunks c JOIN files f ON f.id=c.file_id "
             "WHERE c.id IN ({})", ids)}
 
+    def chunk_files(self, ids: Iterable[int]) -> dict[int, int]:
+        """Chunk id -> its file's id, in one batched read (what pooling candidates by file
+        needs: a fraction of ``chunks(text=False)``'s cost)."""
+        return dict(where_in(self.connection(), "SELECT id, file_id FROM chunks WHERE id IN ({})",
+                             ids))
+
     def texts(self, ids: Iterable[int]) -> dict[int, str]:
         """The text of these passages (the few a result list shows)."""
         return dict(where_in(self.connection(), "SELECT id, text FROM chunks WHERE id IN ({})", ids))

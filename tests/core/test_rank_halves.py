@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 import pytest
 
 from desktop_search.core.engine import Engine
@@ -107,3 +109,23 @@ def test_only_the_passages_shown_are_read_whole(engine, monkeypatch):
     assert len(hits) == 4
     assert whole == [4]                   # one read, of the four shown
     assert sum(light) > 4                 # the candidates: more than shown, read light
+
+
+def test_an_int8_base_gives_the_cosines_of_the_stored_vectors(engine):
+    """The passages' graph holds int8 vectors (cosines off by ~0.003); what rank scores
+    with is the cosine to the catalog's own vectors, exactly."""
+    emb, vecs = engine.models.pair()
+    assert vecs.approximate, "the passages' base is int8"
+    query = "bicycle repairs and the heating engineer"
+    qv = emb.embed_query(query)
+    hits = rank(library=engine.library, query=query, vectors=vecs, k=6, model_id=emb.model_id,
+                query_vec=qv, use_lexical=False)
+    ids, stored = engine.library.vector_rows.of(h.chunk_id for h in hits)
+    exact = {int(i): float(v.astype(np.float32) @ qv / np.linalg.norm(v.astype(np.float32)))
+             for i, v in zip(ids, stored)}
+    assert len(hits) == 6
+    for h in hits:
+        assert h.dense == pytest.approx(exact[h.chunk_id], abs=2e-6)
+    near = dict(vecs.search(qv, 50))
+    assert any(abs(near[h.chunk_id] - exact[h.chunk_id]) > 1e-4 for h in hits if h.chunk_id in near), \
+        "the graph's own cosines are int8's, so this test would notice their use"

@@ -157,3 +157,40 @@ def test_idle_index_hands_its_pages_back(tmp_path, monkeypatch):
     assert [[k for k, _ in vi.search(q, 10)] for q in queries] == before
     assert mapped_kb(path) > 0
     assert vi.release_memory() and mapped_kb(path) == 0 and not vi.release_memory()
+
+
+def test_an_int8_base_is_kept_as_int8_and_an_older_f16_base_as_f16(tmp_path, monkeypatch):
+    """The passages' index writes int8 bases; one written before (f16) opens and stays
+    f16 through compactions (its cosines exact), an unknown kind is rebuilt."""
+    import json
+
+    monkeypatch.setattr(vector_files, "COMPACT_AT", 10)
+    ids, vecs = np.arange(1, 301, dtype=np.uint64), unit(300, dim=32)
+    q = unit(1, dim=32, seed=3).astype(np.float32)[0]
+    exact = {int(i): float(v.astype(np.float32) @ q) for i, v in zip(ids, vecs)}
+
+    small = V.VectorIndex(tmp_path / "i8.usearch", ndim=32, dtype=vector_files.QUANTIZED)
+    small.add(ids, vecs)
+    small.save(1)
+    assert json.loads(small.meta_path.read_text())["dtype"] == "i8"
+    again = V.VectorIndex(small.path, ndim=32, dtype=vector_files.QUANTIZED)
+    assert again.load() and again.approximate
+    got = again.search(q, 20)
+    # int8's cosines are near, not equal: rank computes them again (test_rank_halves)
+    assert max(abs(s - exact[k]) for k, s in got) < 0.05
+    assert len({k for k, _ in got} & set(exact_top(ids, vecs, q, 20))) >= 16
+
+    old = V.VectorIndex(tmp_path / "f16.usearch", ndim=32)          # as written before
+    old.add(ids, vecs)
+    old.save(1)
+    reopened = V.VectorIndex(old.path, ndim=32, dtype=vector_files.QUANTIZED)
+    assert reopened.load() and reopened.base_dtype == "f16" and not reopened.approximate
+    reopened.add(np.arange(1000, 1020, dtype=np.uint64), unit(20, dim=32, seed=4))
+    reopened.save(2)                                               # a compaction
+    assert json.loads(old.meta_path.read_text())["dtype"] == "f16"
+    assert not reopened.approximate
+    assert [k for k, _ in reopened.search(q, 5)][:3] == exact_top(ids, vecs, q, 3)
+
+    meta = json.loads(old.meta_path.read_text())
+    old.meta_path.write_text(json.dumps(dict(meta, dtype="b1")))
+    assert not V.VectorIndex(old.path, ndim=32, dtype=vector_files.QUANTIZED).load()

@@ -79,9 +79,15 @@ def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
 
         def nearest() -> list[tuple[int, float]]:
             if given is not None:
-                return vecs.search(given, want)
-            assert make is not None
-            return vecs.search(make(), want)
+                vec = given
+            else:
+                assert make is not None
+                vec = make()
+            if not vecs.approximate:
+                return vecs.search(vec, want)
+            # int8's order is a little off at the edge: a quarter more, ordered exactly
+            # (measured: 96% of the exact top 240 kept, f16's graph 95%; the top 30 all)
+            return exact_cosines(vecs.search(vec, want + want // 4), vec, library)[:want]
 
         dense_part = _BESIDE.submit(nearest)
     lex_chunks = (library.words.search(list(question.words), want)
@@ -108,6 +114,23 @@ def rank(*, library: Library, query: str, query_vec: np.ndarray | None,
     rows = catalog.chunks(best.values())                 # only the passages shown, whole
     return [_hit(rows[best[fid]], score, pattern, dense=dense_file.get(fid),
                  lexical=lex_file.get(fid)) for fid, score in ranked if best[fid] in rows]
+
+
+def exact_cosines(found: list[tuple[int, float]], query_vec: np.ndarray,
+                  library: Library) -> list[tuple[int, float]]:
+    """``found``'s passages with their cosine to ``query_vec`` computed again from the
+    catalog's vectors (an int8 base's are approximate), best first; a passage gone from
+    the catalog meanwhile is dropped."""
+    if not found:
+        return found
+    ids, vecs = library.vector_rows.of(cid for cid, _ in found)
+    if not len(ids):
+        return []
+    m = vecs.astype(np.float32)
+    q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
+    sims = (m @ q) / np.maximum(np.linalg.norm(m, axis=1) * float(np.linalg.norm(q)), 1e-12)
+    order = np.argsort(-sims, kind="stable")
+    return [(int(ids[i]), float(sims[i])) for i in order]
 
 
 def _pool(chunks: list[tuple[int, float]], file_of: dict[int, int], *,

@@ -231,5 +231,5 @@ class FileWrites(Database):
 
 
 def lang_of(texts: Sequence[str]) -> str:
-    """The language a file's passages are stemmed for: its first few thousand characters."""
+    """The language a file's passages are stemmed for: its first thousand characters."""
     return lang.text_language(texts)

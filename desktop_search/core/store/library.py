@@ -27,6 +27,7 @@ from desktop_search.core.store.picture_index import PictureIndex
 from desktop_search.core.store.rows import ChunkRow, FileRow, Inner, NewChunk, Root
 from desktop_search.core.store.tables import (ChunkVectors, MemberRows, NextVectors, PictureRows,
                                               RootRows)
+from desktop_search.core.store.vector_files import QUANTIZED
 from desktop_search.core.store.vector_index import VectorIndex
 from desktop_search.core.store.word_feed import WordFeed
 from desktop_search.core.store.word_index import WordIndex
@@ -127,7 +128,7 @@ class Library:
     def open_vectors(self, model_id: str, dim: int) -> VectorIndex:
         """Open the vector index of ``model_id`` and bring it level with the catalog."""
         with self._lock:
-            vi = VectorIndex(self.vector_path(model_id), ndim=dim)
+            vi = VectorIndex(self.vector_path(model_id), ndim=dim, dtype=QUANTIZED)
             loaded = vi.load()
             generation = self.catalog.vector_generation()
             if not loaded or vi.generation != generation:

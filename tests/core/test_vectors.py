@@ -159,9 +159,10 @@ def test_idle_index_hands_its_pages_back(tmp_path, monkeypatch):
     assert vi.release_memory() and mapped_kb(path) == 0 and not vi.release_memory()
 
 
-def test_an_int8_base_is_kept_as_int8_and_an_older_f16_base_as_f16(tmp_path, monkeypatch):
-    """The passages' index writes int8 bases; one written before (f16) opens and stays
-    f16 through compactions (its cosines exact), an unknown kind is rebuilt."""
+def test_an_int8_base_is_kept_as_int8_and_an_older_f16_base_becomes_int8(tmp_path, monkeypatch):
+    """The passages' index writes int8 bases; one written before (f16) opens as it is
+    (its cosines exact) and is rewritten as int8 at its next compaction; an unknown kind
+    is rebuilt."""
     import json
 
     monkeypatch.setattr(vector_files, "COMPACT_AT", 10)
@@ -186,10 +187,15 @@ def test_an_int8_base_is_kept_as_int8_and_an_older_f16_base_as_f16(tmp_path, mon
     reopened = V.VectorIndex(old.path, ndim=32, dtype=vector_files.QUANTIZED)
     assert reopened.load() and reopened.base_dtype == "f16" and not reopened.approximate
     reopened.add(np.arange(1000, 1020, dtype=np.uint64), unit(20, dim=32, seed=4))
+    reopened.remove([1, 2])
     reopened.save(2)                                               # a compaction
-    assert json.loads(old.meta_path.read_text())["dtype"] == "f16"
-    assert not reopened.approximate
-    assert [k for k, _ in reopened.search(q, 5)][:3] == exact_top(ids, vecs, q, 3)
+    assert json.loads(old.meta_path.read_text())["dtype"] == "i8"
+    assert reopened.approximate and reopened.base_dtype == "i8"
+    assert sorted(reopened.keys().tolist()) == sorted([*range(3, 301), *range(1000, 1020)])
+    again = V.VectorIndex(old.path, ndim=32, dtype=vector_files.QUANTIZED)
+    assert again.load() and again.approximate and len(again) == 318
+    top = {k for k, _ in again.search(q, 30)}
+    assert len(top & set(exact_top(ids[2:], vecs[2:], q, 10))) >= 9
 
     meta = json.loads(old.meta_path.read_text())
     old.meta_path.write_text(json.dumps(dict(meta, dtype="b1")))

@@ -11,6 +11,7 @@ import mmap
 import os
 import threading
 import time
+import warnings
 import weakref
 from pathlib import Path
 from typing import Any, Callable
@@ -188,6 +189,8 @@ class VectorFiles:
             kind = self.base_dtype if has_base else self.dtype
         if has_base:
             full = Index.restore(str(self.path), view=False)   # in memory, for the writes
+            if kind != self.dtype:
+                full, kind = self._converted(full, threads), self.dtype
             if dead:
                 gone = np.fromiter(dead, dtype=np.uint64, count=len(dead))
                 full.remove(gone[np.fromiter((full.contains(int(k)) for k in gone), bool,
@@ -224,6 +227,20 @@ class VectorFiles:
                 raise OSError(28, "No space left on device", str(target)) from exc
 
         atomic_write(target, write, on_error=explain)
+
+    def _converted(self, old: Any, threads: int) -> Any:
+        """A base of an older kind (f16, before the passages' int8) as a graph of this
+        index's kind: once, at its first compaction, off the lock like the rest of it."""
+        keys = np.asarray(old.keys, dtype=np.uint64)
+        with warnings.catch_warnings():       # usearch 2.26 on numpy 2: a copy= warning
+            warnings.simplefilter("ignore", DeprecationWarning)
+            vecs = np.asarray(old.vectors, dtype=np.float16)   # 0.77 GB at 1M
+        del old                                   # its memory goes before the new graph's
+        new = self._new()
+        if len(keys):
+            new.add(keys, vecs, threads=threads)
+        log.info("vector base %s rewritten as %s (%d vectors)", self.path.name, self.dtype, len(keys))
+        return new
 
     @property
     def approximate(self) -> bool:

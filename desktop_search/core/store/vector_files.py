@@ -190,7 +190,11 @@ class VectorFiles:
         if has_base:
             full = Index.restore(str(self.path), view=False)   # in memory, for the writes
             if kind != self.dtype:
-                full, kind = self._converted(full, threads), self.dtype
+                # a base of an older kind (f16, before the passages' int8): rewritten in
+                # this index's kind, once, from its own vectors; the old graph goes first
+                keys, vecs = _contents(full)
+                del full
+                full, kind = self._graph_of(keys, vecs, threads), self.dtype
             if dead:
                 gone = np.fromiter(dead, dtype=np.uint64, count=len(dead))
                 full.remove(gone[np.fromiter((full.contains(int(k)) for k in gone), bool,
@@ -228,14 +232,8 @@ class VectorFiles:
 
         atomic_write(target, write, on_error=explain)
 
-    def _converted(self, old: Any, threads: int) -> Any:
-        """A base of an older kind (f16, before the passages' int8) as a graph of this
-        index's kind: once, at its first compaction, off the lock like the rest of it."""
-        keys = np.asarray(old.keys, dtype=np.uint64)
-        with warnings.catch_warnings():       # usearch 2.26 on numpy 2: a copy= warning
-            warnings.simplefilter("ignore", DeprecationWarning)
-            vecs = np.asarray(old.vectors, dtype=np.float16)   # 0.77 GB at 1M
-        del old                                   # its memory goes before the new graph's
+    def _graph_of(self, keys: np.ndarray, vecs: np.ndarray, threads: int) -> Any:
+        """A new graph of this index's kind holding these vectors."""
         new = self._new()
         if len(keys):
             new.add(keys, vecs, threads=threads)
@@ -316,6 +314,15 @@ class VectorFiles:
     def _base_len(self) -> int:
         return len(self._index) if self._index is not None else 0
 
+
+
+def _contents(index: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, f16 vectors) of a usearch index held in memory (0.77 GB at 1M passages)."""
+    keys = np.asarray(index.keys, dtype=np.uint64)
+    with warnings.catch_warnings():           # usearch 2.26 on numpy 2: a copy= warning
+        warnings.simplefilter("ignore", DeprecationWarning)
+        vecs = np.asarray(index.vectors, dtype=np.float16)
+    return keys, vecs
 
 
 def _release_when_idle(ref: weakref.ref[VectorFiles]) -> None:

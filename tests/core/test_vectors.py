@@ -166,6 +166,7 @@ def test_an_int8_base_is_kept_as_int8_and_an_older_f16_base_becomes_int8(tmp_pat
     import json
 
     monkeypatch.setattr(vector_files, "COMPACT_AT", 10)
+    monkeypatch.setattr(vector_files, "ADD_BATCH", 7)       # the conversion adds in pieces
     ids, vecs = np.arange(1, 301, dtype=np.uint64), unit(300, dim=32)
     q = unit(1, dim=32, seed=3).astype(np.float32)[0]
     exact = {int(i): float(v.astype(np.float32) @ q) for i, v in zip(ids, vecs)}

@@ -29,15 +29,17 @@ DTYPE = "f16"
 #: among its first 30: the passages' index uses it, and its candidates' cosines are
 #: computed again from the catalog's own f16 vectors (``approximate``)
 QUANTIZED = "i8"
-#: the kinds of base a data folder may hold (one made before int8 is kept as it is)
+#: the kinds of base a data folder may hold (one made before int8 is searched as it is
+#: and rewritten in its index's kind at its next compaction)
 DTYPES = ("f16", "i8")
 #: the delta is folded into the base when it holds this many vectors (or tombstones)...
 COMPACT_AT = 20_000
 #: ... or this fraction of the base, whichever is more
 COMPACT_FRACTION = 0.02
 FORMAT = 2
-#: vectors added to a new graph at a time (usearch converts a batch to f32 first: a
-#: whole 1M-passage base at once took 1.5 GB more)
+#: vectors read out of, and added to, a graph at a time when a base changes kind:
+#: usearch hands a batch back as one array per key (its ``vectors`` property took 1.8 GB
+#: more at 1M passages), so a conversion's extra memory stays one batch
 ADD_BATCH = 65_536
 #: seconds without a search after which the base's mapped pages are released
 IDLE_RELEASE_S = 15.0
@@ -238,7 +240,7 @@ class VectorFiles:
     def _graph_of(self, keys: np.ndarray, vecs: np.ndarray, threads: int) -> Any:
         """A new graph of this index's kind holding these vectors."""
         new = self._new()
-        for i in range(0, len(keys), ADD_BATCH):   # usearch copies a batch to f32 first
+        for i in range(0, len(keys), ADD_BATCH):
             new.add(keys[i:i + ADD_BATCH], vecs[i:i + ADD_BATCH], threads=threads)
         log.info("vector base %s rewritten as %s (%d vectors)", self.path.name, self.dtype, len(keys))
         return new
